@@ -1,0 +1,97 @@
+package dev.herald;
+
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.DeliveryService;
+import dev.herald.delivery.Dispatcher;
+import dev.herald.delivery.WebhookRequests;
+import dev.herald.endpoint.EndpointRegistry;
+import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EndpointService;
+import dev.herald.event.EventRepository;
+import dev.herald.http.AddressPolicy;
+import dev.herald.http.OutboundConfig;
+import dev.herald.http.WebhookHttpClient;
+import dev.herald.ingest.EventWriter;
+import dev.herald.ingest.IngestService;
+import dev.herald.store.Jdbc;
+import dev.herald.support.Ids;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Herald node's engine, wired: endpoint registry, ingest, dispatcher and the services the API calls.
+ * {@link #start()} resumes what an earlier process left pending; {@link #close()} hands waiting work back.
+ */
+public final class Herald implements AutoCloseable {
+    /** What the engine needs to know. */
+    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher) {
+        public static Config defaults() {
+            return new Config(OutboundConfig.defaults(), Dispatcher.Config.defaults());
+        }
+    }
+
+    private final Jdbc jdbc;
+    private final EndpointRegistry registry;
+    private final WebhookHttpClient http;
+    private final Dispatcher dispatcher;
+    private final EndpointService endpoints;
+    private final DeliveryService deliveries;
+    private final IngestService ingest;
+    private final EventRepository events = new EventRepository();
+    private final ScheduledExecutorService refresher;
+
+    private Herald(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
+        this.jdbc = new Jdbc(dataSource);
+        String nodeId = Ids.next("node");
+        EndpointRepository endpointRepository = new EndpointRepository();
+        DeliveryRepository deliveryRepository = new DeliveryRepository();
+        this.registry = new EndpointRegistry(jdbc, endpointRepository);
+        this.http = WebhookHttpClient.create(config.outbound(), clock);
+        EventWriter writer = new EventWriter(events, deliveryRepository, registry, nodeId);
+        this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId);
+        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
+                config.outbound().httpsOnly(), clock, dispatcher::endpointChanged);
+        this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
+        this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
+        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-registry").daemon().factory());
+    }
+
+    /** Wires an engine over a migrated database; call {@link #start()} to begin sending. */
+    public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
+        return new Herald(dataSource, config, clock, random);
+    }
+
+    /** Loads endpoints, recovers deliveries left in flight by an earlier process and starts dispatching. */
+    public Herald start() {
+        registry.reload();
+        dispatcher.start();
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                registry.reload();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(Herald.class).warn("endpoint reload failed: {}", e.toString());
+            }
+        }, 5, 5, TimeUnit.SECONDS);
+        return this;
+    }
+
+    public Jdbc jdbc() { return jdbc; }
+    public EndpointService endpoints() { return endpoints; }
+    public DeliveryService deliveries() { return deliveries; }
+    public IngestService ingest() { return ingest; }
+    public EventRepository events() { return events; }
+    public Dispatcher dispatcher() { return dispatcher; }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        dispatcher.close();
+        http.close();
+    }
+}

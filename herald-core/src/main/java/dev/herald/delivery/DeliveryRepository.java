@@ -1,0 +1,219 @@
+package dev.herald.delivery;
+
+import static dev.herald.store.Jdbc.instant;
+import static dev.herald.store.Jdbc.intOrNull;
+import static dev.herald.store.Jdbc.ts;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.delivery.Delivery.Status;
+import dev.herald.store.Jdbc;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * SQL for {@code deliveries} and {@code attempts}. A pending delivery is either claimed by a node
+ * ({@code claimed_by}, held in that node's memory) or unclaimed and waiting for {@code next_attempt_at}.
+ */
+public final class DeliveryRepository {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String COLUMNS = "d.seq, d.id, d.event_id, ev.type as event_type, d.endpoint_id, d.status, d.attempts, d.next_attempt_at,"
+            + " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at";
+
+    /** A delivery to create: claimed by {@code nodeId} at birth so only the hot path sends it. */
+    public record NewDelivery(String id, String eventId, String endpointId) {}
+
+    /** Filters for listing; null fields do not filter. */
+    public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {}
+
+    public void insertClaimed(Connection c, Collection<NewDelivery> rows, String nodeId, Instant now) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, claimed_by,"
+                + " created_at, updated_at) values (?,?,?,'pending',?,?,?,?)")) {
+            for (NewDelivery d : rows) {
+                ps.setString(1, d.id());
+                ps.setString(2, d.eventId());
+                ps.setString(3, d.endpointId());
+                ps.setTimestamp(4, ts(now));
+                ps.setString(5, nodeId);
+                ps.setTimestamp(6, ts(now));
+                ps.setTimestamp(7, ts(now));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Claims up to {@code limit} due, unclaimed deliveries of active endpoints for {@code nodeId}, oldest due first,
+     * skipping rows another transaction holds and endpoints in {@code skipEndpoints}.
+     */
+    public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints) throws SQLException {
+        String sql = "with due as (select d.id from deliveries d join endpoints e on e.id = d.endpoint_id"
+                + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
+                + " and not (d.endpoint_id = any (?)) order by d.next_attempt_at limit ? for update of d skip locked),"
+                + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id"
+                + " returning d.id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts)"
+                + " select cl.*, ev.type, ev.payload, ev.trace_id, ev.priority from claimed cl join events ev on ev.id = cl.event_id";
+        return Jdbc.query(c, sql, ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
+            ps.setInt(3, limit);
+            ps.setString(4, nodeId);
+        }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
+                rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts")));
+    }
+
+    /** Hands claimed deliveries back (e.g. their endpoint was paused) so any node may pick them up when due. */
+    public void release(Connection c, Collection<String> ids) throws SQLException {
+        Jdbc.update(c, "update deliveries set claimed_by = null where id = any (?) and status = 'pending'",
+                ps -> ps.setArray(1, Jdbc.textArray(c, List.copyOf(ids))));
+    }
+
+    /** Releases every claim not held by {@code nodeId}: on a single node, claims left by a crashed process. */
+    public int releaseForeignClaims(Connection c, String nodeId) throws SQLException {
+        return Jdbc.update(c, "update deliveries set claimed_by = null where claimed_by is not null and claimed_by <> ? and status = 'pending'",
+                ps -> ps.setString(1, nodeId));
+    }
+
+    public void insertAttempt(Connection c, Attempt a) throws SQLException {
+        Jdbc.update(c, "insert into attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, error_class, error_message,"
+                + " response_excerpt, response_headers) values (?,?,?,?,?,?,?,?,?::jsonb)", ps -> {
+            ps.setString(1, a.deliveryId());
+            ps.setInt(2, a.attemptNo());
+            ps.setTimestamp(3, ts(a.startedAt()));
+            ps.setInt(4, a.durationMs());
+            ps.setObject(5, a.statusCode());
+            ps.setString(6, a.errorClass());
+            ps.setString(7, a.errorMessage());
+            ps.setString(8, a.responseExcerpt());
+            ps.setString(9, json(a.responseHeaders()));
+        });
+    }
+
+    /**
+     * Records the end of a try: the delivery becomes {@code status} (pending with {@code nextAttemptAt}, delivered or failed),
+     * is unclaimed, and its counters advance.
+     */
+    public void finishTry(Connection c, String id, Status status, Instant nextAttemptAt, Instant now, Integer statusCode, String error) throws SQLException {
+        Jdbc.update(c, "update deliveries set status=?, attempts=attempts+1, round_attempts=round_attempts+1, next_attempt_at=coalesce(?, next_attempt_at),"
+                + " claimed_by=null, last_attempt_at=?, last_status_code=?, last_error=?, updated_at=?, completed_at=? where id=?", ps -> {
+            ps.setString(1, status.wire());
+            ps.setTimestamp(2, ts(nextAttemptAt));
+            ps.setTimestamp(3, ts(now));
+            ps.setObject(4, statusCode);
+            ps.setString(5, error);
+            ps.setTimestamp(6, ts(now));
+            ps.setTimestamp(7, status == Status.PENDING ? null : ts(now));
+            ps.setString(8, id);
+        });
+    }
+
+    public Optional<Delivery> find(Connection c, String id) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.id = d.event_id where d.id = ?",
+                ps -> ps.setString(1, id), DeliveryRepository::map).stream().findFirst();
+    }
+
+    /** Newest first; page with {@code beforeSeq} = the last row's seq. */
+    public List<Delivery> list(Connection c, Filter f) throws SQLException {
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.id = d.event_id where true");
+        List<Object> args = new ArrayList<>();
+        if (f.status() != null) { sql.append(" and d.status = ?"); args.add(f.status().wire()); }
+        if (f.endpointId() != null) { sql.append(" and d.endpoint_id = ?"); args.add(f.endpointId()); }
+        if (f.eventId() != null) { sql.append(" and d.event_id = ?"); args.add(f.eventId()); }
+        if (f.eventType() != null) { sql.append(" and ev.type = ?"); args.add(f.eventType()); }
+        if (f.since() != null) { sql.append(" and d.created_at >= ?"); args.add(ts(f.since())); }
+        if (f.beforeSeq() != null) { sql.append(" and d.seq < ?"); args.add(f.beforeSeq()); }
+        sql.append(" order by d.seq desc limit ?");
+        args.add(f.limit());
+        return Jdbc.query(c, sql.toString(), ps -> {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+        }, DeliveryRepository::map);
+    }
+
+    public List<Attempt> attempts(Connection c, String deliveryId) throws SQLException {
+        return Jdbc.query(c, "select * from attempts where delivery_id = ? order by attempt_no", ps -> ps.setString(1, deliveryId),
+                rs -> new Attempt(rs.getString("delivery_id"), rs.getInt("attempt_no"), instant(rs, "started_at"), rs.getInt("duration_ms"),
+                        intOrNull(rs, "status_code"), rs.getString("error_class"), rs.getString("error_message"), rs.getString("response_excerpt"),
+                        headers(rs.getString("response_headers"))));
+    }
+
+    public int countForEvent(Connection c, String eventId) throws SQLException {
+        return Jdbc.query(c, "select count(*) from deliveries where event_id = ?", ps -> ps.setString(1, eventId), rs -> rs.getInt(1)).getFirst();
+    }
+
+    /** Makes a delivery due now with a fresh retry budget; a claimed (in-flight) delivery is left alone. True when changed. */
+    public boolean resend(Connection c, String id, Instant now) throws SQLException {
+        return Jdbc.update(c, "update deliveries set status='pending', round_attempts=0, next_attempt_at=?, completed_at=null, updated_at=?"
+                + " where id=? and status <> 'cancelled' and claimed_by is null", ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setTimestamp(2, ts(now));
+            ps.setString(3, id);
+        }) == 1;
+    }
+
+    /** Resends every delivery of the endpoint that failed at or after {@code since}; returns how many. */
+    public int recoverFailed(Connection c, String endpointId, Instant since, Instant now) throws SQLException {
+        return Jdbc.update(c, "update deliveries set status='pending', round_attempts=0, next_attempt_at=?, completed_at=null, updated_at=?"
+                + " where endpoint_id=? and status='failed' and completed_at >= ?", ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setTimestamp(2, ts(now));
+            ps.setString(3, endpointId);
+            ps.setTimestamp(4, ts(since));
+        });
+    }
+
+    /** Makes every waiting delivery of the endpoint due now (used when an endpoint is re-enabled). */
+    public int resumeEndpoint(Connection c, String endpointId, Instant now) throws SQLException {
+        return Jdbc.update(c, "update deliveries set next_attempt_at=? where endpoint_id=? and status='pending' and next_attempt_at > ?", ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setString(2, endpointId);
+            ps.setTimestamp(3, ts(now));
+        });
+    }
+
+    /** Cancels the endpoint's pending deliveries (the endpoint was deleted); returns how many. */
+    public int cancelPending(Connection c, String endpointId, Instant now) throws SQLException {
+        return Jdbc.update(c, "update deliveries set status='cancelled', claimed_by=null, completed_at=?, updated_at=? where endpoint_id=? and status='pending'", ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setTimestamp(2, ts(now));
+            ps.setString(3, endpointId);
+        });
+    }
+
+    private static Delivery map(ResultSet rs) throws SQLException {
+        return new Delivery(rs.getLong("seq"), rs.getString("id"), rs.getString("event_id"), rs.getString("event_type"), rs.getString("endpoint_id"),
+                Status.parse(rs.getString("status")), rs.getInt("attempts"), instant(rs, "next_attempt_at"), instant(rs, "last_attempt_at"),
+                intOrNull(rs, "last_status_code"), rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "updated_at"),
+                instant(rs, "completed_at"));
+    }
+
+    private static String json(Map<String, String> headers) {
+        try {
+            return headers == null ? null : JSON.writeValueAsString(headers);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> headers(String json) {
+        try {
+            return json == null ? Map.of() : JSON.readValue(json, new TypeReference<java.util.LinkedHashMap<String, String>>() {});
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.herald.delivery;
+
+import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EndpointService;
+import dev.herald.event.EventInput;
+import dev.herald.event.EventTypes;
+import dev.herald.ingest.EventWriter;
+import dev.herald.store.Jdbc;
+import dev.herald.support.ConflictException;
+import dev.herald.support.NotFoundException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/** Reads the delivery log and performs the operator's actions on it: resend, recover, test. */
+public final class DeliveryService {
+    private final Jdbc jdbc;
+    private final DeliveryRepository deliveries;
+    private final EndpointService endpoints;
+    private final EventWriter writer;
+    private final Dispatcher dispatcher;
+    private final Clock clock;
+
+    public DeliveryService(Jdbc jdbc, DeliveryRepository deliveries, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+        this.jdbc = jdbc;
+        this.deliveries = deliveries;
+        this.endpoints = endpoints;
+        this.writer = writer;
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+    }
+
+    /** A delivery with every attempt, oldest first. */
+    public record Detail(Delivery delivery, List<Attempt> attempts) {}
+
+    public Detail get(String id) {
+        return jdbc.read(c -> {
+            Delivery d = deliveries.find(c, id).orElseThrow(() -> new NotFoundException("no delivery " + id));
+            return new Detail(d, deliveries.attempts(c, id));
+        });
+    }
+
+    public List<Delivery> list(DeliveryRepository.Filter filter) {
+        return jdbc.read(c -> deliveries.list(c, filter));
+    }
+
+    /** Sends a delivery again (same webhook-id and delivery id) with a fresh retry budget. */
+    public Delivery resend(String id) {
+        Instant now = clock.instant();
+        Delivery d = jdbc.inTransaction(c -> {
+            Delivery found = deliveries.find(c, id).orElseThrow(() -> new NotFoundException("no delivery " + id));
+            if (found.status() == Delivery.Status.CANCELLED) {
+                throw new ConflictException("delivery " + id + " was cancelled (its endpoint was deleted) and cannot be resent");
+            }
+            if (!deliveries.resend(c, id, now)) {
+                throw new ConflictException("delivery " + id + " is being sent right now; try again when this attempt ends");
+            }
+            return deliveries.find(c, id).orElseThrow();
+        });
+        dispatcher.wake();
+        return d;
+    }
+
+    /** Resends every delivery of the endpoint that failed at or after {@code since}; returns how many. */
+    public int recover(String endpointId, Instant since) {
+        endpoints.get(endpointId);
+        int n = jdbc.inTransaction(c -> deliveries.recoverFailed(c, endpointId, since, clock.instant()));
+        dispatcher.wake();
+        return n;
+    }
+
+    /** Sends a {@code webhook.test} event to one endpoint now and returns the attempt (recorded, not retried). */
+    public Dispatcher.TestResult test(String endpointId) {
+        EndpointRepository.Stored ep = endpoints.get(endpointId);
+        Instant now = clock.instant();
+        var data = JsonNodeFactory.instance.objectNode()
+                .put("endpoint_id", endpointId)
+                .put("message", "This is a test event from Herald.");
+        EventInput in = new EventInput(null, EventTypes.WEBHOOK_TEST, now, null, data, null, 9, null, ep.endpoint().merchantId());
+        EventWriter.Written w = jdbc.inTransaction(c -> writer.write(c, in, now, ep.endpoint()));
+        return dispatcher.sendNow(w.tasks().getFirst(), ep);
+    }
+
+    /** Cancels the endpoint's pending deliveries inside the caller's transaction (endpoint deletion). */
+    public Jdbc.TxWork<Integer> cancelPending(String endpointId) {
+        return c -> deliveries.cancelPending(c, endpointId, clock.instant());
+    }
+}

@@ -1,0 +1,44 @@
+package dev.herald.endpoint;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import dev.herald.event.EventTypes;
+
+/** A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints. */
+public record Endpoint(
+        String id,
+        String merchantId,
+        String name,
+        String description,
+        URI url,
+        List<String> events,
+        Map<String, String> headers,
+        String secret,
+        boolean active,
+        String disabledReason,
+        RetryPolicy retryPolicy,
+        int timeoutSeconds,
+        int consecutiveFailures,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    /**
+     * True when this endpoint subscribes to {@code type} and may receive an event aimed at {@code targetMerchant}
+     * (null = every merchant; for operational events null means the operator's own endpoints only).
+     */
+    public boolean wants(String type, String targetMerchant) {
+        boolean operational = type.equals(EventTypes.ENDPOINT_DISABLED);
+        if (operational ? !Objects.equals(targetMerchant, merchantId) : targetMerchant != null && !targetMerchant.equals(merchantId)) {
+            return false;
+        }
+        return EventPatterns.matches(events, type);
+    }
+
+    @Override
+    public String toString() {
+        return "Endpoint[id=" + id + ", url=" + url + ", active=" + active + "]";
+    }
+}

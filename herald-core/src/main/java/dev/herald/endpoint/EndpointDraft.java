@@ -1,0 +1,23 @@
+package dev.herald.endpoint;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fields of an endpoint as a client sends them to create or patch one; null means "not given".
+ * {@code retryPreset} and {@code retrySteps} are the two spellings of {@code retry_schedule}.
+ */
+public record EndpointDraft(
+        String merchantId,
+        String name,
+        String description,
+        String url,
+        List<String> events,
+        Map<String, String> headers,
+        String secret,
+        Boolean active,
+        Integer retryAttempts,
+        String retryPreset,
+        List<Duration> retrySteps,
+        Integer timeoutSeconds) {}

@@ -1,0 +1,250 @@
+package dev.herald.http;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
+import dev.herald.http.GuardedResolver.BlockedAddressException;
+import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** Sends webhook POSTs over a shared Jetty client, enforcing the address policy at connect time and never following redirects. */
+public final class WebhookHttpClient implements AutoCloseable {
+
+    static final int MAX_EXCERPT_BYTES = 4096;
+    static final int MAX_HEADERS = 50;
+    static final int MAX_HEADER_VALUE_CHARS = 1024;
+    /** Jetty exception messages can embed whole connection dumps; keep stored messages short. */
+    private static final int MAX_ERROR_MESSAGE_CHARS = 300;
+    private static final long IDLE_TIMEOUT_MS = 60_000;
+    /** Extra wait beyond the request's own timeout before we stop trusting Jetty to complete it. */
+    private static final long COMPLETION_GRACE_MS = 5_000;
+    /** Framing and routing headers that callers may not override. */
+    private static final Set<String> RESERVED_HEADERS =
+            Set.of("host", "content-length", "transfer-encoding", "connection", "content-type");
+
+    private final OutboundConfig config;
+    private final Clock clock;
+    private final AddressPolicy policy;
+    private final HttpClient http;
+    private final ExecutorService virtualThreads;
+
+    private WebhookHttpClient(OutboundConfig config, Clock clock, AddressPolicy policy, HttpClient http,
+            ExecutorService virtualThreads) {
+        this.config = config;
+        this.clock = clock;
+        this.policy = policy;
+        this.http = http;
+        this.virtualThreads = virtualThreads;
+    }
+
+    /** Creates and starts a client for {@code config}; timestamps come from {@code clock}. */
+    public static WebhookHttpClient create(OutboundConfig config, Clock clock) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(clock, "clock");
+        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses());
+        ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName("herald-http");
+        pool.setVirtualThreadsExecutor(virtualThreads);
+
+        HttpClient http = new HttpClient();
+        http.setName("herald-webhooks");
+        http.setExecutor(pool);
+        http.setSslContextFactory(new SslContextFactory.Client()); // default trust store, hostname verification on
+        http.setSocketAddressResolver(new GuardedResolver(policy, virtualThreads));
+        http.setFollowRedirects(false);
+        http.setHttpCookieStore(new HttpCookieStore.Empty());
+        http.setMaxConnectionsPerDestination(config.maxConnectionsPerDestination());
+        http.setConnectTimeout(config.connectTimeout().toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT_MS);
+        http.setUserAgentField(null);
+        try {
+            http.start();
+        } catch (Exception e) {
+            virtualThreads.shutdownNow();
+            throw new IllegalStateException("cannot start HTTP client", e);
+        }
+        http.getContentDecoderFactories().clear(); // raw response bytes, no Accept-Encoding
+        return new WebhookHttpClient(config, clock, policy, http, virtualThreads);
+    }
+
+    /** Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the AttemptResult. */
+    public AttemptResult send(OutboundRequest request) {
+        Instant startedAt = clock.instant();
+        long startNanos = System.nanoTime();
+        Optional<AddressPolicy.Rejection> rejection = policy.check(request.url(), config.httpsOnly());
+        if (rejection.isPresent()) {
+            return AttemptResult.failed(startedAt, since(startNanos), rejection.get().kind(), rejection.get().reason());
+        }
+        BodyCollector collector = new BodyCollector();
+        Request jettyRequest;
+        try {
+            jettyRequest = newRequest(request).onResponseContent(collector);
+        } catch (RuntimeException e) { // URL Jetty cannot use
+            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.INVALID_URL, describe(e));
+        }
+        jettyRequest.send(collector.completion::complete);
+
+        Result result;
+        try {
+            result = collector.completion.get(request.timeout().toMillis() + COMPLETION_GRACE_MS, MILLISECONDS);
+        } catch (TimeoutException e) {
+            jettyRequest.abort(e);
+            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.TIMEOUT, "request did not complete");
+        } catch (InterruptedException e) {
+            jettyRequest.abort(e);
+            Thread.currentThread().interrupt();
+            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.NETWORK, "interrupted");
+        } catch (ExecutionException e) { // not produced: the future only completes normally
+            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.NETWORK, describe(e.getCause()));
+        }
+        if (result.isFailed()) {
+            Throwable failure = result.getFailure();
+            return AttemptResult.failed(startedAt, since(startNanos), classify(failure), describe(failure));
+        }
+        Response response = result.getResponse();
+        return new AttemptResult(startedAt, since(startNanos), response.getStatus(), null, null,
+                collector.excerpt(), headerMap(response.getHeaders()));
+    }
+
+    private Request newRequest(OutboundRequest request) {
+        String contentType = request.headers().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse("application/json");
+        return http.newRequest(request.url())
+                .method(HttpMethod.POST)
+                .timeout(Math.max(1, request.timeout().toMillis()), MILLISECONDS)
+                .headers(h -> {
+                    h.put(HttpHeader.USER_AGENT, config.userAgent());
+                    request.headers().forEach((name, value) -> {
+                        if (!RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                            h.put(name, value);
+                        }
+                    });
+                })
+                .body(new BytesRequestContent(contentType, request.body()));
+    }
+
+    /** Maps a Jetty failure to an error class by the most specific cause found in its chain. */
+    static ErrorClass classify(Throwable failure) {
+        if (hasCause(failure, BlockedAddressException.class::isInstance)) {
+            return ErrorClass.BLOCKED_ADDRESS;
+        }
+        if (hasCause(failure, SSLException.class::isInstance)) {
+            return ErrorClass.TLS;
+        }
+        if (hasCause(failure, TimeoutException.class::isInstance)) { // Jetty's total and idle timeouts
+            return ErrorClass.TIMEOUT;
+        }
+        if (hasCause(failure, t -> t instanceof ConnectException || t instanceof NoRouteToHostException
+                || t instanceof UnknownHostException || t instanceof SocketTimeoutException)) { // Jetty's connect timeout
+            return ErrorClass.CONNECT;
+        }
+        return ErrorClass.NETWORK;
+    }
+
+    private static boolean hasCause(Throwable failure, Predicate<Throwable> test) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (test.test(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        String message = root == failure ? text : failure.getClass().getSimpleName() + " caused by " + text;
+        return message.length() > MAX_ERROR_MESSAGE_CHARS ? message.substring(0, MAX_ERROR_MESSAGE_CHARS) + "…" : message;
+    }
+
+    /** Response headers with lower-cased names, duplicates joined, at most 50 names and 1 KiB per value. */
+    static Map<String, String> headerMap(HttpFields fields) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (HttpField field : fields) {
+            String name = field.getName().toLowerCase(Locale.ROOT);
+            String value = field.getValue() == null ? "" : field.getValue();
+            String previous = headers.get(name);
+            if (previous == null && headers.size() >= MAX_HEADERS) {
+                continue;
+            }
+            String merged = previous == null ? value : previous + ", " + value;
+            headers.put(name, merged.length() > MAX_HEADER_VALUE_CHARS ? merged.substring(0, MAX_HEADER_VALUE_CHARS) : merged);
+        }
+        return headers;
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** Stops the Jetty client and its threads; in-flight sends fail. */
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop HTTP client", e);
+        } finally {
+            virtualThreads.shutdownNow();
+        }
+    }
+
+    /** Keeps the first {@value #MAX_EXCERPT_BYTES} body bytes, discards the rest, and captures completion. */
+    private static final class BodyCollector implements Response.ContentListener {
+        final CompletableFuture<Result> completion = new CompletableFuture<>();
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        @Override
+        public void onContent(Response response, ByteBuffer content) {
+            int n = Math.min(content.remaining(), MAX_EXCERPT_BYTES - kept.size());
+            if (n > 0) {
+                byte[] chunk = new byte[n];
+                content.get(chunk);
+                kept.write(chunk, 0, n);
+            }
+        }
+
+        String excerpt() {
+            return kept.toString(StandardCharsets.UTF_8); // malformed input is replaced
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.herald.server;
+
+import dev.herald.Herald;
+import dev.herald.delivery.Dispatcher;
+import dev.herald.http.OutboundConfig;
+import dev.herald.server.api.HeraldApi;
+import dev.herald.server.auth.ApiKeys;
+import dev.herald.store.Database;
+import dev.herald.store.DatabaseConfig;
+import dev.herald.store.EmbeddedPostgres;
+import io.helidon.webserver.WebServer;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Herald node: database (embedded or external), engine and HTTP API. Closing stops them in reverse order. */
+public final class HeraldServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HeraldServer.class);
+
+    private final EmbeddedPostgres embedded;
+    private final Database database;
+    private final Herald herald;
+    private final WebServer web;
+    private final Optional<String> generatedKey;
+
+    private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, WebServer web, Optional<String> generatedKey) {
+        this.embedded = embedded;
+        this.database = database;
+        this.herald = herald;
+        this.web = web;
+        this.generatedKey = generatedKey;
+    }
+
+    /** Starts everything; on failure whatever was started is stopped again. */
+    public static HeraldServer start(ServerConfig cfg, Clock clock) {
+        EmbeddedPostgres embedded = null;
+        Database db = null;
+        Herald herald = null;
+        try {
+            DatabaseConfig dbc;
+            if (cfg.databaseUrl() == null) {
+                embedded = EmbeddedPostgres.start(cfg.dataDir().resolve("postgres"));
+                embedded.createDatabase("herald");
+                dbc = DatabaseConfig.fromUrl(embedded.jdbcUrl("herald"));
+            } else {
+                dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
+            }
+            db = Database.open(dbc.withMaxPoolSize(20));
+            OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
+                    "Herald-Webhook/" + Version.get());
+            Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), 1000, Duration.ofMillis(500), 500, cfg.autoDisableAfter());
+            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
+            ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
+            Optional<String> generated = keys.bootstrap(cfg.adminKey());
+            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), db::ready);
+            WebServer web = WebServer.builder()
+                    .host(cfg.host())
+                    .port(cfg.port())
+                    .shutdownHook(false)
+                    .maxPayloadSize(cfg.maxBodyBytes() * 4)
+                    .routing(api::routing)
+                    .build()
+                    .start();
+            log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
+            return new HeraldServer(embedded, db, herald, web, generated);
+        } catch (RuntimeException e) {
+            if (herald != null) {
+                herald.close();
+            }
+            if (db != null) {
+                db.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public Herald herald() {
+        return herald;
+    }
+
+    /** The admin key generated on this start (first start of an empty database without HERALD_ADMIN_KEY). */
+    public Optional<String> generatedAdminKey() {
+        return generatedKey;
+    }
+
+    @Override
+    public void close() {
+        web.stop();
+        herald.close();
+        database.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.herald.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/** The {@code herald} command line. */
+@Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        subcommands = {Main.Serve.class},
+        description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.")
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv()));
+    }
+
+    static int run(String[] args, java.util.Map<String, String> env) {
+        Properties file;
+        try {
+            file = configFile(args, env);
+        } catch (IOException e) {
+            System.err.println("herald: invalid configuration: cannot read config file: " + e.getMessage());
+            return 2;
+        }
+        CommandLine cl = new CommandLine(new Main());
+        cl.setDefaultValueProvider(new EnvAndFileDefaults(env, file));
+        return cl.execute(args);
+    }
+
+    /** {@code herald serve}: runs a node until interrupted. Precedence: flags, then HERALD_* environment, then the config file. */
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run Herald (embedded PostgreSQL unless --database-url is given).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--config", description = "Properties file with defaults (keys as the long flags without dashes, e.g. port=8080). Env: HERALD_CONFIG")
+        Path config;
+        @Option(names = "--host", description = "Address to listen on (default ${DEFAULT-VALUE}). Env: HERALD_HOST", defaultValue = "0.0.0.0")
+        String host;
+        @Option(names = "--port", description = "HTTP port (default ${DEFAULT-VALUE}). Env: HERALD_PORT", defaultValue = "8080")
+        int port;
+        @Option(names = "--data-dir", description = "Data directory for the embedded database (default ${DEFAULT-VALUE}). Env: HERALD_DATA_DIR", defaultValue = "herald-data")
+        Path dataDir;
+        @Option(names = "--database-url", description = "External PostgreSQL, e.g. postgresql://user:pass@host:5432/db. Env: HERALD_DATABASE_URL")
+        String databaseUrl;
+        @Option(names = "--allow-private-addresses", description = "Allow webhooks to loopback/private networks (tests, private deployments). Env: HERALD_ALLOW_PRIVATE_ADDRESSES", defaultValue = "false")
+        boolean allowPrivate;
+        @Option(names = "--https-only", description = "Refuse endpoint URLs that are not https. Env: HERALD_HTTPS_ONLY", defaultValue = "false")
+        boolean httpsOnly;
+        @Option(names = "--max-body-size", description = "Largest accepted request body, e.g. 262144, 256KiB, 1MiB (default ${DEFAULT-VALUE}). Env: HERALD_MAX_BODY_SIZE", defaultValue = "256KiB")
+        String maxBodySize;
+        @Option(names = "--auto-disable-after", description = "Consecutive failures that disable an endpoint (default ${DEFAULT-VALUE}). Env: HERALD_AUTO_DISABLE_AFTER", defaultValue = "10")
+        int autoDisableAfter;
+        @Option(names = "--max-in-flight-per-endpoint", description = "Concurrent requests per endpoint (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", defaultValue = "16")
+        int maxInFlight;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ServerConfig cfg;
+            try {
+                cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
+                        parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(System.getenv("HERALD_ADMIN_KEY")));
+            } catch (IllegalArgumentException e) {
+                System.err.println("herald: invalid configuration: " + e.getMessage());
+                return 2;
+            }
+            HeraldServer server;
+            try {
+                server = HeraldServer.start(cfg, Clock.systemUTC());
+            } catch (RuntimeException e) {
+                System.err.println("herald: could not start: " + e.getMessage());
+                return 1;
+            }
+            server.generatedAdminKey().ifPresent(key -> {
+                System.out.println();
+                System.out.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
+                System.out.println();
+                System.out.println("      " + key);
+                System.out.println();
+            });
+            System.out.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "herald-shutdown"));
+            stopped.await();
+            return 0;
+        }
+    }
+
+    static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Bytes from "262144", "256KiB", "256k", "1MiB", "1m". */
+    static long parseSize(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        long mult = 1;
+        for (String[] unit : new String[][] {{"kib", "1024"}, {"mib", "1048576"}, {"kb", "1000"}, {"mb", "1000000"}, {"k", "1024"}, {"m", "1048576"}, {"b", "1"}}) {
+            if (t.endsWith(unit[0])) {
+                mult = Long.parseLong(unit[1]);
+                t = t.substring(0, t.length() - unit[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            return Math.multiplyExact(Long.parseLong(t), mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("max-body-size must be a size such as 262144, 256KiB or 1MiB, got '" + s + "'");
+        }
+    }
+
+    /** Supplies option defaults from HERALD_* environment variables, then the config file's properties. */
+    record EnvAndFileDefaults(java.util.Map<String, String> env, Properties file) implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            if (!(arg instanceof OptionSpec opt) || opt.longestName().equals("--config")) {
+                return null;
+            }
+            String name = opt.longestName().substring(2);
+            String fromEnv = env.get("HERALD_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return fromEnv;
+            }
+            String fromFile = file.getProperty(name);
+            return fromFile != null ? fromFile.trim() : null;
+        }
+    }
+
+    /** The config file named by {@code --config} (or HERALD_CONFIG), loaded before the flags are parsed. */
+    static Properties configFile(String[] args, java.util.Map<String, String> env) throws IOException {
+        String path = env.get("HERALD_CONFIG");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                path = args[i + 1];
+            } else if (args[i].startsWith("--config=")) {
+                path = args[i].substring("--config=".length());
+            }
+        }
+        Properties p = new Properties();
+        if (path != null && !path.isBlank()) {
+            try (InputStream in = Files.newInputStream(Path.of(path))) {
+                p.load(in);
+            }
+        }
+        return p;
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"herald " + Version.get()};
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.herald.server;
+
+import java.nio.file.Path;
+
+/**
+ * A validated server configuration. {@code databaseUrl} null means "embedded PostgreSQL in {@code dataDir}".
+ * {@code adminKey} (from HERALD_ADMIN_KEY only, never a flag) replaces the generated first-start key.
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        String databaseUrl,
+        boolean allowPrivateAddresses,
+        boolean httpsOnly,
+        long maxBodyBytes,
+        int autoDisableAfter,
+        int maxInFlightPerEndpoint,
+        String adminKey) {
+
+    public ServerConfig {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+        }
+        if (maxBodyBytes < 1024 || maxBodyBytes > 64L * 1024 * 1024) {
+            throw new IllegalArgumentException("max-body-size must be between 1KiB and 64MiB, got " + maxBodyBytes + " bytes");
+        }
+        if (autoDisableAfter < 1) {
+            throw new IllegalArgumentException("auto-disable-after must be at least 1, got " + autoDisableAfter);
+        }
+        if (maxInFlightPerEndpoint < 1 || maxInFlightPerEndpoint > 1000) {
+            throw new IllegalArgumentException("max-in-flight-per-endpoint must be between 1 and 1000, got " + maxInFlightPerEndpoint);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
+                + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
+                + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + "]";
+    }
+}

@@ -1,0 +1,204 @@
+package dev.herald.server.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Strict reading of request JSON: malformed bodies, duplicate keys and unknown fields become 400s naming the field. */
+final class JsonInput {
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(s|m|h|d)");
+
+    private JsonInput() {}
+
+    static JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            throw Problem.badRequest("request body is empty; a JSON document is required", null);
+        }
+        try (JsonParser p = MAPPER.createParser(body)) {
+            JsonNode n = MAPPER.readTree(p);
+            if (n == null) {
+                throw Problem.badRequest("request body is empty; a JSON document is required", null);
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw Problem.badRequest("malformed JSON: " + e.getOriginalMessage(), null);
+        } catch (java.io.IOException e) {
+            throw Problem.badRequest("unreadable body: " + e.getMessage(), null);
+        }
+    }
+
+    /** A JSON object whose fields are all in {@code allowed}. */
+    static Obj object(JsonNode n, String path, Set<String> allowed) {
+        if (n == null || !n.isObject()) {
+            throw Problem.badRequest((path.isEmpty() ? "body" : path) + " must be a JSON object", path.isEmpty() ? null : path);
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw Problem.badRequest("unknown field '" + f + "'", path + f);
+            }
+        }
+        return new Obj((ObjectNode) n, path);
+    }
+
+    /** Typed access to the fields of one object; absent or JSON null reads as Java null. */
+    record Obj(ObjectNode node, String path) {
+        private JsonNode get(String f) {
+            JsonNode v = node.get(f);
+            return v == null || v.isNull() ? null : v;
+        }
+
+        String string(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isTextual()) {
+                throw Problem.invalid(f + " must be a string", path + f);
+            }
+            return v.textValue();
+        }
+
+        Boolean bool(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isBoolean()) {
+                throw Problem.invalid(f + " must be true or false", path + f);
+            }
+            return v.booleanValue();
+        }
+
+        Integer integer(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw Problem.invalid(f + " must be an integer", path + f);
+            }
+            return v.intValue();
+        }
+
+        List<String> strings(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isArray()) {
+                throw Problem.invalid(f + " must be an array of strings", path + f);
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < v.size(); i++) {
+                if (!v.get(i).isTextual()) {
+                    throw Problem.invalid(f + "[" + i + "] must be a string", path + f + "[" + i + "]");
+                }
+                out.add(v.get(i).textValue());
+            }
+            return out;
+        }
+
+        Map<String, String> stringMap(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isObject()) {
+                throw Problem.invalid(f + " must be an object of string values", path + f);
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    throw Problem.invalid(f + "." + e.getKey() + " must be a string", path + f + "." + e.getKey());
+                }
+                out.put(e.getKey(), e.getValue().textValue());
+            }
+            return out;
+        }
+
+        ObjectNode object(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isObject()) {
+                throw Problem.invalid(f + " must be a JSON object", path + f);
+            }
+            return (ObjectNode) v;
+        }
+
+        Instant instant(String f) {
+            String s = string(f);
+            if (s == null) {
+                return null;
+            }
+            try {
+                return OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                throw Problem.invalid(f + " must be an RFC 3339 timestamp such as 2025-01-14T10:30:00Z", path + f);
+            }
+        }
+
+        /** A preset name (string) or a list of waits: seconds as integers or strings like "15s", "5m", "2h", "1d". */
+        Object retrySchedule(String f) {
+            JsonNode v = get(f);
+            if (v == null) {
+                return null;
+            }
+            if (v.isTextual()) {
+                return v.textValue();
+            }
+            if (!v.isArray()) {
+                throw Problem.invalid(f + " must be a preset name or a list of waits", path + f);
+            }
+            List<Duration> steps = new ArrayList<>();
+            for (int i = 0; i < v.size(); i++) {
+                steps.add(duration(v.get(i), path + f + "[" + i + "]"));
+            }
+            return steps;
+        }
+    }
+
+    static Duration duration(JsonNode v, String field) {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return Duration.ofSeconds(v.longValue());
+        }
+        if (v.isTextual()) {
+            Matcher m = DURATION.matcher(v.textValue());
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            }
+        }
+        throw Problem.invalid("a wait must be seconds (integer) or a string like 15s, 5m, 2h, 1d", field);
+    }
+}

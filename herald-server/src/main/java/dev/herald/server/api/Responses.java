@@ -1,0 +1,50 @@
+package dev.herald.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+
+/** Writes JSON and problem+json answers. */
+final class Responses {
+    private Responses() {}
+
+    static ObjectNode obj() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    static ArrayNode arr() {
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    static void json(ServerResponse res, int status, JsonNode body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(bytes(body));
+    }
+
+    static void problem(ServerResponse res, Problem p) {
+        ObjectNode body = obj()
+                .put("type", "about:blank")
+                .put("title", p.title())
+                .put("status", p.status())
+                .put("detail", p.getMessage());
+        if (p.field() != null) {
+            body.put("field", p.field());
+        }
+        res.status(p.status());
+        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+        res.send(bytes(body));
+    }
+
+    private static byte[] bytes(JsonNode n) {
+        try {
+            return JsonInput.MAPPER.writeValueAsBytes(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

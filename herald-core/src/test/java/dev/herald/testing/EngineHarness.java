@@ -1,0 +1,91 @@
+package dev.herald.testing;
+
+import dev.herald.Herald;
+import dev.herald.delivery.Delivery;
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.Dispatcher;
+import dev.herald.endpoint.Endpoint;
+import dev.herald.endpoint.EndpointDraft;
+import dev.herald.event.EventInput;
+import dev.herald.http.OutboundConfig;
+import dev.herald.ingest.IngestService;
+import dev.herald.store.Database;
+import dev.herald.store.DatabaseConfig;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A Herald engine on a test database with a hand-driven clock: the due-scanner only runs when a test calls
+ * {@link #scan()}, so retries happen exactly when the test moves the clock.
+ */
+public final class EngineHarness implements AutoCloseable {
+    public final MutableClock clock = MutableClock.startingNow();
+    public final Database database;
+    public final Herald herald;
+
+    private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
+        this.database = Database.open(db);
+        Dispatcher.Config dc = new Dispatcher.Config(4, 1000, Duration.ofDays(1), 500, autoDisableAfter);
+        OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
+        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, dc), clock, new SplittableRandom(42)).start();
+    }
+
+    public static EngineHarness open(DatabaseConfig db) {
+        return new EngineHarness(db, 10);
+    }
+
+    public static EngineHarness open(DatabaseConfig db, int autoDisableAfter) {
+        return new EngineHarness(db, autoDisableAfter);
+    }
+
+    /** A second engine on the same database (a restarted process). */
+    public EngineHarness restart(DatabaseConfig db) {
+        return new EngineHarness(db, 10);
+    }
+
+    public Endpoint endpoint(String url, List<String> events) {
+        return herald.endpoints().create(new EndpointDraft(null, "test", null, url, events, null, null, null, null, null, null, 2));
+    }
+
+    public Endpoint endpoint(EndpointDraft draft) {
+        return herald.endpoints().create(draft);
+    }
+
+    public IngestService.Accepted publish(String type) {
+        return publish(new EventInput(null, type, null, "acc-1", JsonNodeFactory.instance.objectNode().put("amount", 100), null, 0, null, null));
+    }
+
+    public IngestService.Accepted publish(EventInput in) {
+        return herald.ingest().ingest(List.of(in)).getFirst();
+    }
+
+    /** Moves the clock and runs one due-scan. */
+    public int advanceAndScan(Duration d) {
+        clock.advance(d);
+        return scan();
+    }
+
+    public int scan() {
+        return herald.dispatcher().scanOnce();
+    }
+
+    public List<Delivery> deliveriesOf(String eventId) {
+        return herald.deliveries().list(new DeliveryRepository.Filter(null, null, eventId, null, null, null, 100));
+    }
+
+    public Delivery onlyDeliveryOf(String eventId) {
+        List<Delivery> ds = deliveriesOf(eventId);
+        if (ds.size() != 1) {
+            throw new AssertionError("expected one delivery of " + eventId + ", got " + ds);
+        }
+        return ds.getFirst();
+    }
+
+    @Override
+    public void close() {
+        herald.close();
+        database.close();
+    }
+}

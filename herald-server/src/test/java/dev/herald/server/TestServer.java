@@ -1,0 +1,192 @@
+package dev.herald.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.store.DatabaseConfig;
+import dev.herald.testing.TestPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A whole Herald server (HTTP API, engine, fresh database on the shared embedded PostgreSQL) for API tests, with a
+ * small HTTP client that authenticates with {@link #ADMIN_KEY}.
+ */
+public final class TestServer implements AutoCloseable {
+    /** The admin key every test server is started with (HERALD_ADMIN_KEY). */
+    public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HeraldServer server;
+    private final HttpClient http;
+    private final Path dataDir;
+
+    private TestServer(HeraldServer server, Path dataDir) {
+        this.server = server;
+        this.dataDir = dataDir;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Starts a server on 127.0.0.1, an ephemeral port and a fresh database; {@code allowPrivate} lets webhooks reach loopback. */
+    public static TestServer start(boolean allowPrivate) {
+        return start(allowPrivate, Clock.systemUTC());
+    }
+
+    public static TestServer start(boolean allowPrivate, Clock clock) {
+        DatabaseConfig db = TestPostgres.embedded();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("herald-server-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, ADMIN_KEY);
+        return new TestServer(HeraldServer.start(cfg, clock), dir);
+    }
+
+    /** The {@code jdbc:postgresql://…?user=…} URL of {@code db}, as --database-url takes it. */
+    public static String databaseUrl(DatabaseConfig db) {
+        StringBuilder url = new StringBuilder(db.jdbcUrl()).append(db.jdbcUrl().contains("?") ? '&' : '?')
+                .append("user=").append(URLEncoder.encode(db.user(), StandardCharsets.UTF_8));
+        if (db.password() != null && !db.password().isEmpty()) {
+            url.append("&password=").append(URLEncoder.encode(db.password(), StandardCharsets.UTF_8));
+        }
+        return url.toString();
+    }
+
+    public HeraldServer server() {
+        return server;
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    /** An authenticated request builder for {@code path}. */
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_KEY);
+    }
+
+    public Response send(HttpRequest request) {
+        try {
+            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), r.headers(), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(request.method() + " " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Response get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    public Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
+    public Response post(String path) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    public Response post(String path, String body, String... headers) {
+        return send(method("POST", path, body, headers));
+    }
+
+    public Response patch(String path, String body, String... headers) {
+        return send(method("PATCH", path, body, headers));
+    }
+
+    public Response postJson(String path, Object body, String... headers) {
+        return post(path, toJson(body), headers);
+    }
+
+    public Response patchJson(String path, Object body, String... headers) {
+        return patch(path, toJson(body), headers);
+    }
+
+    private HttpRequest method(String method, String path, String body, String... headers) {
+        HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return b.build();
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Creates an endpoint (201 expected) and returns its JSON, including the one-time {@code secret}. */
+    public JsonNode createEndpoint(Map<String, ?> body) {
+        Response r = postJson("/v1/endpoints", body);
+        if (r.status() != 201) {
+            throw new AssertionError("endpoint creation answered " + r.status() + ": " + r.body());
+        }
+        return r.json();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover empty temp directory is harmless
+        }
+    }
+
+    /** An HTTP answer with its body as bytes. */
+    public record Response(int status, HttpHeaders headers, byte[] bytes) {
+        public String body() {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(bytes);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (status " + status + "): " + body(), e);
+            }
+        }
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
+        public String contentType() {
+            return header("Content-Type");
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body();
+        }
+    }
+}

@@ -16,6 +16,7 @@ import dev.herald.ingest.IngestService;
 import dev.herald.store.Jdbc;
 import dev.herald.support.Ids;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +65,7 @@ public final class Herald implements AutoCloseable {
 
     /** Wires an engine over a migrated database; call {@link #start()} to begin sending. */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
-        return new Herald(dataSource, config, clock, random);
+        return new Herald(dataSource, config, Clock.tick(clock, Duration.ofNanos(1000)), random);
     }
 
     /** Loads endpoints, recovers deliveries left in flight by an earlier process and starts dispatching. */

@@ -77,7 +77,10 @@ create index deliveries_endpoint on deliveries (endpoint_id, seq);
 create index deliveries_status on deliveries (status, seq);
 create index deliveries_failed on deliveries (endpoint_id, completed_at) where status = 'failed';
 
+-- attempt_no is the try's number as its node saw it; after a node's claim was taken over, two nodes may
+-- record the same number, so the key is a sequence and both tries stay on record.
 create table attempts (
+    id               bigserial primary key,
     delivery_id      text not null references deliveries (id),
     attempt_no       integer not null,
     started_at       timestamptz not null,
@@ -86,6 +89,6 @@ create table attempts (
     error_class      text,
     error_message    text,
     response_excerpt text,
-    response_headers jsonb,
-    primary key (delivery_id, attempt_no)
+    response_headers jsonb
 );
+create index attempts_delivery on attempts (delivery_id, id);

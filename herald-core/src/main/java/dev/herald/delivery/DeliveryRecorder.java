@@ -1,5 +1,7 @@
 package dev.herald.delivery;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.delivery.Delivery.Status;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointRepository;
@@ -8,8 +10,7 @@ import dev.herald.event.EventTypes;
 import dev.herald.http.AttemptResult;
 import dev.herald.ingest.EventWriter;
 import dev.herald.store.Jdbc;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -19,16 +20,27 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Decides what a try's result means (DESIGN §3) and records it in one transaction: the attempt row, the delivery's
- * new state, the endpoint's failure streak, and — when the endpoint gets disabled — the {@code endpoint.disabled} event.
+ * Decides what each try's result means (DESIGN §3) and records results in batches: one writer thread commits the
+ * attempt rows, the deliveries' new states, the endpoints' failure streaks and — when an endpoint gets disabled — the
+ * {@code endpoint.disabled} event, for many tries in one transaction. A caller returns only once its result is durable.
  */
-final class DeliveryRecorder {
+final class DeliveryRecorder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRecorder.class);
     static final int EXCERPT_LIMIT = 4096;
+    private static final int MAX_BATCH = 512;
 
     private final Jdbc jdbc;
     private final DeliveryRepository deliveries;
@@ -37,9 +49,13 @@ final class DeliveryRecorder {
     private final Clock clock;
     private final RandomGenerator random;
     private final int autoDisableAfter;
+    private final String nodeId;
+    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(8192);
+    private final Thread writer;
+    private volatile boolean running = true;
 
     DeliveryRecorder(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpoints, EventWriter events, Clock clock,
-                     RandomGenerator random, int autoDisableAfter) {
+                     RandomGenerator random, int autoDisableAfter, String nodeId) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -47,50 +63,147 @@ final class DeliveryRecorder {
         this.clock = clock;
         this.random = random;
         this.autoDisableAfter = autoDisableAfter;
+        this.nodeId = nodeId;
+        this.writer = Thread.ofPlatform().name("herald-result-writer").daemon().start(this::writeLoop);
     }
 
     /** The recorded consequence of one try; {@code followUps} are fresh deliveries (of endpoint.disabled) to dispatch. */
     record Outcome(boolean success, Status status, Instant nextAttemptAt, String errorClass, boolean endpointDisabled, List<DeliveryTask> followUps) {}
 
+    private record Item(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry, CompletableFuture<Outcome> done) {}
+
     /**
-     * Records {@code result} for {@code task}. With {@code retry} false (a test send) a failure ends the delivery and the
-     * endpoint's streak is untouched.
+     * Records {@code result} for {@code task} and blocks until it is committed. With {@code retry} false (a test send)
+     * a failure ends the delivery and the endpoint's streak is untouched.
      */
     Outcome record(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry) {
-        boolean success = result.gotResponse() && result.statusCode() >= 200 && result.statusCode() < 300;
-        String errorClass = success ? null : result.gotResponse() ? "http_status" : result.transportError().wireName();
-        String error = success ? null : result.gotResponse() ? "HTTP " + result.statusCode() : result.errorMessage();
-        Instant now = clock.instant();
-        return jdbc.inTransaction(c -> {
-            deliveries.insertAttempt(c, new Attempt(task.deliveryId(), task.attempts() + 1, result.startedAt(),
-                    (int) Math.min(Integer.MAX_VALUE, result.duration().toMillis()), result.gotResponse() ? result.statusCode() : null,
-                    errorClass, truncate(result.errorMessage(), 1000), truncate(result.responseExcerpt(), EXCERPT_LIMIT), result.responseHeaders()));
-            Integer code = result.gotResponse() ? result.statusCode() : null;
+        Item item = new Item(task, endpoint, result, retry, new CompletableFuture<>());
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording " + task.deliveryId(), e);
+        }
+        return item.done().join();
+    }
+
+    private void writeLoop() {
+        List<Item> batch = new ArrayList<>(MAX_BATCH);
+        while (running || !queue.isEmpty()) {
+            try {
+                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                List<Outcome> outcomes = writeDurably(batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).done().complete(outcomes.get(i));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                batch.forEach(it -> it.done().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** A try that happened must be recorded: retries the batch while the database is unreachable. */
+    private List<Outcome> writeDurably(List<Item> batch) throws InterruptedException {
+        long backoffMs = 100;
+        while (true) {
+            try {
+                Instant now = clock.instant();
+                return jdbc.inTransaction(c -> write(c, batch, now));
+            } catch (StoreException e) {
+                if (!running) {
+                    throw e;
+                }
+                log.warn("recording {} results failed, retrying in {} ms: {}", batch.size(), backoffMs, e.getMessage());
+                Thread.sleep(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, 5000);
+            }
+        }
+    }
+
+    private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {
+        List<Attempt> attempts = new ArrayList<>(batch.size());
+        List<DeliveryRepository.TryResult> tries = new ArrayList<>(batch.size());
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        Map<String, Streak> streaks = new LinkedHashMap<>();
+        for (Item it : batch) {
+            AttemptResult r = it.result();
+            boolean success = r.gotResponse() && r.statusCode() >= 200 && r.statusCode() < 300;
+            String errorClass = success ? null : r.gotResponse() ? "http_status" : r.transportError().wireName();
+            Integer code = r.gotResponse() ? r.statusCode() : null;
+            attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
+                    (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
+                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), r.responseHeaders()));
+            Instant next = success || !it.retry() ? null
+                    : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
+            Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
+            String error = success ? null : errorClass + ": " + (r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
+            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000)));
+            outcomes.add(new Outcome(success, status, next, errorClass, false, List.of()));
+            if (it.retry()) {
+                streaks.computeIfAbsent(it.endpoint().id(), id -> new Streak(it.endpoint())).add(success, code);
+            }
+        }
+        deliveries.insertAttempts(c, attempts);
+        deliveries.finishTries(c, tries, nodeId, now);
+        if (streaks.isEmpty()) {
+            return outcomes;
+        }
+        Map<String, Integer> current = endpoints.applyStreaks(c, streaks.values().stream()
+                .map(s -> new EndpointRepository.StreakChange(s.endpoint.id(), s.reset, s.failures)).toList());
+        Map<String, List<DeliveryTask>> disabled = new HashMap<>();
+        for (Streak s : streaks.values()) {
+            int streak = current.getOrDefault(s.endpoint.id(), 0);
+            String reason = s.gone ? "gone" : streak >= autoDisableAfter ? "consecutive_failures" : null;
+            if (reason != null && endpoints.disable(c, s.endpoint.id(), reason, now)) {
+                disabled.put(s.endpoint.id(), announceDisabled(c, s.endpoint, reason, streak, now));
+            }
+        }
+        if (disabled.isEmpty()) {
+            return outcomes;
+        }
+        List<Outcome> marked = new ArrayList<>(outcomes.size());
+        java.util.Set<String> announced = new java.util.HashSet<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Outcome o = outcomes.get(i);
+            String endpointId = batch.get(i).endpoint().id();
+            List<DeliveryTask> followUps = disabled.get(endpointId);
+            marked.add(followUps == null ? o : new Outcome(o.success(), o.status(), o.nextAttemptAt(), o.errorClass(), true,
+                    announced.add(endpointId) ? followUps : List.of()));
+        }
+        return marked;
+    }
+
+    /** What one batch did to one endpoint's failure streak, in try order. */
+    private static final class Streak {
+        final Endpoint endpoint;
+        boolean reset;
+        int failures;
+        boolean gone;
+
+        Streak(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        void add(boolean success, Integer code) {
             if (success) {
-                deliveries.finishTry(c, task.deliveryId(), Status.DELIVERED, null, now, code, null);
-                if (retry) {
-                    endpoints.recordSuccess(c, endpoint.id());
-                }
-                return new Outcome(true, Status.DELIVERED, null, null, false, List.of());
+                reset = true;
+                failures = 0;
+                gone = false;
+            } else {
+                failures++;
+                gone |= code != null && code == 410;
             }
-            Optional<Duration> delay = retry
-                    ? endpoint.retryPolicy().nextDelay(task.roundAttempts() + 1, retryAfter(result, now), random)
-                    : Optional.empty();
-            Instant next = delay.map(now::plus).orElse(null);
-            Status status = next != null ? Status.PENDING : Status.FAILED;
-            deliveries.finishTry(c, task.deliveryId(), status, next, now, code, errorClass + ": " + error);
-            List<DeliveryTask> followUps = new ArrayList<>();
-            boolean disabled = false;
-            if (retry) {
-                int streak = endpoints.recordFailure(c, endpoint.id());
-                String reason = result.statusCode() == 410 ? "gone" : streak >= autoDisableAfter ? "consecutive_failures" : null;
-                if (reason != null && endpoints.disable(c, endpoint.id(), reason, now)) {
-                    disabled = true;
-                    followUps.addAll(announceDisabled(c, endpoint, reason, streak, now));
-                }
-            }
-            return new Outcome(false, status, next, errorClass, disabled, followUps);
-        });
+        }
     }
 
     private List<DeliveryTask> announceDisabled(Connection c, Endpoint endpoint, String reason, int streak, Instant now) throws SQLException {
@@ -131,5 +244,16 @@ final class DeliveryRecorder {
 
     private static String truncate(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** Finishes what is queued, then stops the writer. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

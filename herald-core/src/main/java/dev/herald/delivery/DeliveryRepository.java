@@ -32,6 +32,9 @@ public final class DeliveryRepository {
     /** A delivery to create: claimed by {@code nodeId} at birth so only the hot path sends it. */
     public record NewDelivery(String id, String eventId, String endpointId) {}
 
+    /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
+    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
+
     /** Filters for listing; null fields do not filter. */
     public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {}
 
@@ -87,36 +90,59 @@ public final class DeliveryRepository {
                 ps -> ps.setString(1, nodeId));
     }
 
-    public void insertAttempt(Connection c, Attempt a) throws SQLException {
-        Jdbc.update(c, "insert into attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, error_class, error_message,"
-                + " response_excerpt, response_headers) values (?,?,?,?,?,?,?,?,?::jsonb)", ps -> {
-            ps.setString(1, a.deliveryId());
-            ps.setInt(2, a.attemptNo());
-            ps.setTimestamp(3, ts(a.startedAt()));
-            ps.setInt(4, a.durationMs());
-            ps.setObject(5, a.statusCode());
-            ps.setString(6, a.errorClass());
-            ps.setString(7, a.errorMessage());
-            ps.setString(8, a.responseExcerpt());
-            ps.setString(9, json(a.responseHeaders()));
-        });
+    /** Inserts many attempt rows in one round trip. */
+    public void insertAttempts(Connection c, List<Attempt> rows) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("insert into attempts (delivery_id, attempt_no, started_at, duration_ms, status_code,"
+                + " error_class, error_message, response_excerpt, response_headers) values (?,?,?,?,?,?,?,?,?::jsonb)")) {
+            for (Attempt a : rows) {
+                ps.setString(1, a.deliveryId());
+                ps.setInt(2, a.attemptNo());
+                ps.setTimestamp(3, ts(a.startedAt()));
+                ps.setInt(4, a.durationMs());
+                ps.setObject(5, a.statusCode());
+                ps.setString(6, a.errorClass());
+                ps.setString(7, a.errorMessage());
+                ps.setString(8, a.responseExcerpt());
+                ps.setString(9, json(a.responseHeaders()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /**
-     * Records the end of a try: the delivery becomes {@code status} (pending with {@code nextAttemptAt}, delivered or failed),
-     * is unclaimed, and its counters advance.
+     * Records the end of many tries in one statement: new state, counters advanced, claims released. Only deliveries
+     * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over.
      */
-    public void finishTry(Connection c, String id, Status status, Instant nextAttemptAt, Instant now, Integer statusCode, String error) throws SQLException {
-        Jdbc.update(c, "update deliveries set status=?, attempts=attempts+1, round_attempts=round_attempts+1, next_attempt_at=coalesce(?, next_attempt_at),"
-                + " claimed_by=null, last_attempt_at=?, last_status_code=?, last_error=?, updated_at=?, completed_at=? where id=?", ps -> {
-            ps.setString(1, status.wire());
-            ps.setTimestamp(2, ts(nextAttemptAt));
+    public void finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
+        int n = rows.size();
+        String[] ids = new String[n];
+        String[] statuses = new String[n];
+        java.sql.Timestamp[] next = new java.sql.Timestamp[n];
+        Integer[] codes = new Integer[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            TryResult r = rows.get(i);
+            ids[i] = r.deliveryId();
+            statuses[i] = r.status().wire();
+            next[i] = ts(r.next());
+            codes[i] = r.statusCode();
+            errors[i] = r.error();
+        }
+        Jdbc.update(c, "update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
+                + " next_attempt_at = coalesce(v.next, d.next_attempt_at), claimed_by = null, last_attempt_at = ?, last_status_code = v.code,"
+                + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end"
+                + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[]) as v(id, status, next, code, err)"
+                + " where d.id = v.id and d.claimed_by = ?", ps -> {
+            ps.setTimestamp(1, ts(now));
+            ps.setTimestamp(2, ts(now));
             ps.setTimestamp(3, ts(now));
-            ps.setObject(4, statusCode);
-            ps.setString(5, error);
-            ps.setTimestamp(6, ts(now));
-            ps.setTimestamp(7, status == Status.PENDING ? null : ts(now));
-            ps.setString(8, id);
+            ps.setArray(4, c.createArrayOf("text", ids));
+            ps.setArray(5, c.createArrayOf("text", statuses));
+            ps.setArray(6, c.createArrayOf("timestamptz", next));
+            ps.setArray(7, c.createArrayOf("int4", codes));
+            ps.setArray(8, c.createArrayOf("text", errors));
+            ps.setString(9, nodeId);
         });
     }
 
@@ -145,7 +171,7 @@ public final class DeliveryRepository {
     }
 
     public List<Attempt> attempts(Connection c, String deliveryId) throws SQLException {
-        return Jdbc.query(c, "select * from attempts where delivery_id = ? order by attempt_no", ps -> ps.setString(1, deliveryId),
+        return Jdbc.query(c, "select * from attempts where delivery_id = ? order by id", ps -> ps.setString(1, deliveryId),
                 rs -> new Attempt(rs.getString("delivery_id"), rs.getInt("attempt_no"), instant(rs, "started_at"), rs.getInt("duration_ms"),
                         intOrNull(rs, "status_code"), rs.getString("error_class"), rs.getString("error_message"), rs.getString("response_excerpt"),
                         headers(rs.getString("response_headers"))));

@@ -67,7 +67,7 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.nodeId = nodeId;
-        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter());
+        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
     }
 
     /** Takes over claims left by earlier processes and starts the due-scanner. */
@@ -159,7 +159,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             AttemptResult result = http.send(requests.build(task, stored.get(), clock.instant()));
-            DeliveryRecorder.Outcome outcome = recordDurably(task, stored.get(), result);
+            DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
             if (outcome.endpointDisabled()) {
                 endpoints.reload();
                 endpointChanged(task.endpointId());
@@ -171,23 +171,6 @@ public final class Dispatcher implements AutoCloseable {
             log.error("delivery {} crashed its try; it stays claimed until restart", task.deliveryId(), e);
         } finally {
             lane.done();
-        }
-    }
-
-    /** An attempt that happened must be recorded: retries the write while the database is unreachable. */
-    private DeliveryRecorder.Outcome recordDurably(DeliveryTask task, EndpointRepository.Stored endpoint, AttemptResult result) {
-        long backoffMs = 100;
-        while (true) {
-            try {
-                return recorder.record(task, endpoint.endpoint(), result, true);
-            } catch (dev.herald.store.StoreException e) {
-                if (!running) {
-                    throw e;
-                }
-                log.warn("recording delivery {} failed, retrying in {} ms: {}", task.deliveryId(), backoffMs, e.getMessage());
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoffMs));
-                backoffMs = Math.min(backoffMs * 2, 5000);
-            }
         }
     }
 
@@ -224,6 +207,7 @@ public final class Dispatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        recorder.close();
         release(waiting);
     }
 

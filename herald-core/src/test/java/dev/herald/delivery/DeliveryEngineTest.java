@@ -286,7 +286,11 @@ class DeliveryEngineTest {
         h.scan();
         await().atMost(Duration.ofSeconds(10)).until(() -> h.onlyDeliveryOf(id).status() == Status.DELIVERED);
         assertThat(receiver.received("/slow")).extracting(r -> r.header("webhook-id")).containsOnly(id);
-        crashed.close();
+
+        crashed.close(); // the old process's try ends (timeout) and is recorded, but must not undo the new one's success
+        Delivery d = h.onlyDeliveryOf(id);
+        assertThat(d.status()).isEqualTo(Status.DELIVERED);
+        assertThat(h.herald.deliveries().get(d.id()).attempts()).extracting(Attempt::errorClass).containsExactlyInAnyOrder("timeout", null);
     }
 
     @ParameterizedTest

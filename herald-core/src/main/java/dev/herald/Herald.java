@@ -92,6 +92,7 @@ public final class Herald implements AutoCloseable {
     @Override
     public void close() {
         refresher.shutdownNow();
+        ingest.close();
         dispatcher.close();
         http.close();
     }

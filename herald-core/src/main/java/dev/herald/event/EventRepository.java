@@ -9,7 +9,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.sql.Timestamp;
 import java.util.Optional;
 
 /** SQL for the {@code events} table, including the commit-safe pull cursor. */
@@ -17,21 +20,47 @@ public final class EventRepository {
     private static final String COLUMNS = "seq, xid::text as xid, id, type, account_uuid, occurred_at, received_at, payload,"
             + " idempotency_key, priority, trace_id, target_merchant";
 
-    /** Inserts the event unless its id or idempotency key exists already; true when inserted. */
-    public boolean insertIfAbsent(Connection c, StoredEvent e) throws SQLException {
-        return Jdbc.update(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority,"
-                + " trace_id, target_merchant) values (?,?,?,?,?,?,?,?,?,?) on conflict do nothing", ps -> {
-            ps.setString(1, e.id());
-            ps.setString(2, e.type());
-            ps.setString(3, e.accountUuid());
-            ps.setTimestamp(4, ts(e.occurredAt()));
-            ps.setTimestamp(5, ts(e.receivedAt()));
-            ps.setBytes(6, e.payload());
-            ps.setString(7, e.idempotencyKey());
-            ps.setShort(8, (short) e.priority());
-            ps.setString(9, e.traceId());
-            ps.setString(10, e.targetMerchant());
-        }) == 1;
+    /**
+     * Inserts the events in order, skipping any whose id or idempotency key exists (in the table or earlier in the
+     * list); returns the ids actually inserted.
+     */
+    public Set<String> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
+        int n = rows.size();
+        String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n], targets = new String[n];
+        Timestamp[] occurred = new Timestamp[n], received = new Timestamp[n];
+        byte[][] payloads = new byte[n][];
+        Short[] priorities = new Short[n];
+        for (int i = 0; i < n; i++) {
+            StoredEvent e = rows.get(i);
+            ids[i] = e.id();
+            types[i] = e.type();
+            accounts[i] = e.accountUuid();
+            occurred[i] = ts(e.occurredAt());
+            received[i] = ts(e.receivedAt());
+            payloads[i] = e.payload();
+            keys[i] = e.idempotencyKey();
+            priorities[i] = (short) e.priority();
+            traces[i] = e.traceId();
+            targets[i] = e.targetMerchant();
+        }
+        Set<String> inserted = new HashSet<>();
+        Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
+                + " target_merchant) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant"
+                + " from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
+                + " ?::text[], ?::int2[], ?::text[], ?::text[]) with ordinality as v(id, type, account_uuid, occurred_at, received_at, payload,"
+                + " idempotency_key, priority, trace_id, target_merchant, ord) order by ord on conflict do nothing returning id", ps -> {
+            ps.setArray(1, c.createArrayOf("text", ids));
+            ps.setArray(2, c.createArrayOf("text", types));
+            ps.setArray(3, c.createArrayOf("text", accounts));
+            ps.setArray(4, c.createArrayOf("timestamptz", occurred));
+            ps.setArray(5, c.createArrayOf("timestamptz", received));
+            ps.setArray(6, c.createArrayOf("bytea", payloads));
+            ps.setArray(7, c.createArrayOf("text", keys));
+            ps.setArray(8, c.createArrayOf("int2", priorities));
+            ps.setArray(9, c.createArrayOf("text", traces));
+            ps.setArray(10, c.createArrayOf("text", targets));
+        }, rs -> inserted.add(rs.getString(1)));
+        return inserted;
     }
 
     /** The stored event that has {@code id} or {@code idempotencyKey}. */

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -48,26 +49,48 @@ public final class EventWriter {
 
     /** Stores {@code in} unless its id or idempotency key is known, and creates its deliveries; only {@code onlyEndpoint} if non-null. */
     public Written write(Connection c, EventInput in, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        String id = in.id() != null ? in.id() : Ids.next("evt");
-        Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
-        String traceId = in.traceId() != null ? in.traceId() : randomTraceId();
-        StoredEvent event = new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
-                in.idempotencyKey(), in.priority(), traceId, in.targetMerchant());
-        if (!events.insertIfAbsent(c, event)) {
-            StoredEvent existing = events.findByIdOrKey(c, id, in.idempotencyKey()).orElseThrow(
-                    () -> new IllegalStateException("event " + id + " conflicted but cannot be read"));
-            return new Written(existing, true, deliveries.countForEvent(c, existing.id()), List.of());
+        return writeAll(c, List.of(in), now, onlyEndpoint).getFirst();
+    }
+
+    /**
+     * Stores a batch in input order with one insert for the events and one for the deliveries. An event whose id or
+     * idempotency key is already known — in the database or earlier in the batch — is answered with the stored one.
+     */
+    public List<Written> writeAll(Connection c, List<EventInput> inputs, Instant now, Endpoint onlyEndpoint) throws SQLException {
+        List<StoredEvent> candidates = new ArrayList<>(inputs.size());
+        for (EventInput in : inputs) {
+            String id = in.id() != null ? in.id() : Ids.next("evt");
+            Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
+            candidates.add(new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
+                    in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant()));
         }
-        List<Endpoint> targets = onlyEndpoint != null ? List.of(onlyEndpoint) : endpoints.matching(in.type(), in.targetMerchant());
-        List<NewDelivery> rows = new ArrayList<>(targets.size());
-        List<DeliveryTask> tasks = new ArrayList<>(targets.size());
-        for (Endpoint e : targets) {
-            NewDelivery d = new NewDelivery(Ids.next("dlv"), id, e.id());
-            rows.add(d);
-            tasks.add(new DeliveryTask(d.id(), id, e.id(), in.type(), event.payload(), traceId, in.priority(), 0, 0));
+        Set<String> inserted = events.insertAllIfAbsent(c, candidates);
+        Written[] out = new Written[candidates.size()];
+        List<NewDelivery> rows = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            StoredEvent e = candidates.get(i);
+            if (!inserted.remove(e.id())) {
+                continue; // a duplicate, answered below once the batch's deliveries exist
+            }
+            List<Endpoint> targets = onlyEndpoint != null ? List.of(onlyEndpoint) : endpoints.matching(e.type(), e.targetMerchant());
+            List<DeliveryTask> tasks = new ArrayList<>(targets.size());
+            for (Endpoint target : targets) {
+                NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id());
+                rows.add(d);
+                tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0));
+            }
+            out[i] = new Written(e, false, targets.size(), tasks);
         }
         deliveries.insertClaimed(c, rows, nodeId, now);
-        return new Written(event, false, rows.size(), tasks);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                StoredEvent e = candidates.get(i);
+                StoredEvent existing = events.findByIdOrKey(c, e.id(), e.idempotencyKey()).orElseThrow(
+                        () -> new IllegalStateException("event " + e.id() + " conflicted but cannot be read"));
+                out[i] = new Written(existing, true, deliveries.countForEvent(c, existing.id()), List.of());
+            }
+        }
+        return List.of(out);
     }
 
     /** The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. */

@@ -25,8 +25,8 @@ class EventPullTest {
             Jdbc jdbc = new Jdbc(db.dataSource());
             try (Connection slow = db.dataSource().getConnection()) {
                 slow.setAutoCommit(false);
-                events.insertIfAbsent(slow, event("evt_slow"));       // takes a lower seq, commits last
-                jdbc.inTransaction(c -> events.insertIfAbsent(c, event("evt_fast")));
+                events.insertAllIfAbsent(slow, List.of(event("evt_slow")));       // takes a lower seq, commits last
+                jdbc.inTransaction(c -> events.insertAllIfAbsent(c, List.of(event("evt_fast"))));
 
                 List<StoredEvent> first = jdbc.read(c -> events.pull(c, null, null, 100));
                 assertThat(first).as("nothing is handed out while an older transaction is open").isEmpty();
@@ -37,7 +37,7 @@ class EventPullTest {
             assertThat(all).extracting(StoredEvent::id).containsExactlyInAnyOrder("evt_slow", "evt_fast");
 
             String cursor = all.getLast().cursor();
-            jdbc.inTransaction(c -> events.insertIfAbsent(c, event("evt_next")));
+            jdbc.inTransaction(c -> events.insertAllIfAbsent(c, List.of(event("evt_next"))));
             List<StoredEvent> next = jdbc.read(c -> events.pull(c, cursor, null, 100));
             List<StoredEvent> otherType = jdbc.read(c -> events.pull(c, cursor, "other.type", 100));
             assertThat(next).extracting(StoredEvent::id).containsExactly("evt_next");

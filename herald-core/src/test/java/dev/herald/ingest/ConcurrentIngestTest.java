@@ -45,4 +45,23 @@ class ConcurrentIngestTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void duplicatesWithinOneBatchAreAnsweredWithTheFirst(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
+            h.endpoint(receiver.url("/a").toString(), List.of("*"));
+            List<IngestService.Accepted> out = h.herald.ingest().ingest(List.of(
+                    new EventInput(null, "account.created", null, "a", null, "k", 0, null, null),
+                    new EventInput("evt_same", "account.updated", null, "a", null, null, 0, null, null),
+                    new EventInput(null, "account.created", null, "a", null, "k", 0, null, null),
+                    new EventInput("evt_same", "account.updated", null, "a", null, null, 0, null, null)));
+            assertThat(out).extracting(IngestService.Accepted::duplicate).containsExactly(false, false, true, true);
+            assertThat(out.get(2).id()).isEqualTo(out.get(0).id());
+            assertThat(out.get(3).id()).isEqualTo("evt_same");
+            assertThat(out).extracting(IngestService.Accepted::deliveries).containsOnly(1);
+            assertThat(h.deliveriesOf(out.get(0).id())).hasSize(1);
+            assertThat(h.deliveriesOf("evt_same")).hasSize(1);
+        }
+    }
 }

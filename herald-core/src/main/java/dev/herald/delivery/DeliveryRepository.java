@@ -29,8 +29,11 @@ public final class DeliveryRepository {
     private static final String COLUMNS = "d.seq, d.id, d.event_id, ev.type as event_type, d.endpoint_id, d.status, d.attempts, d.next_attempt_at,"
             + " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at";
 
-    /** A delivery to create: claimed by {@code nodeId} at birth so only the hot path sends it. */
-    public record NewDelivery(String id, String eventId, String endpointId) {}
+    /**
+     * A delivery to create. A claimed one belongs to the creating node's hot path at birth; an unclaimed one waits for
+     * the scanner (a FIFO key whose older delivery is still pending).
+     */
+    public record NewDelivery(String id, String eventId, String endpointId, String orderingKey, int priority, boolean claimed) {}
 
     /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
     public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
@@ -38,20 +41,22 @@ public final class DeliveryRepository {
     /** Filters for listing; null fields do not filter. */
     public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {}
 
-    public void insertClaimed(Connection c, Collection<NewDelivery> rows, String nodeId, Instant now) throws SQLException {
+    public void insert(Connection c, Collection<NewDelivery> rows, String nodeId, Instant now) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, claimed_by,"
-                + " created_at, updated_at) values (?,?,?,'pending',?,?,?,?)")) {
+                + " created_at, updated_at, ordering_key, priority) values (?,?,?,'pending',?,?,?,?,?,?)")) {
             for (NewDelivery d : rows) {
                 ps.setString(1, d.id());
                 ps.setString(2, d.eventId());
                 ps.setString(3, d.endpointId());
                 ps.setTimestamp(4, ts(now));
-                ps.setString(5, nodeId);
+                ps.setString(5, d.claimed() ? nodeId : null);
                 ps.setTimestamp(6, ts(now));
                 ps.setTimestamp(7, ts(now));
+                ps.setString(8, d.orderingKey());
+                ps.setShort(9, (short) d.priority());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -60,14 +65,18 @@ public final class DeliveryRepository {
 
     /**
      * Claims up to {@code limit} due, unclaimed deliveries of active endpoints for {@code nodeId}, oldest due first,
-     * skipping rows another transaction holds and endpoints in {@code skipEndpoints}.
+     * skipping rows another transaction holds and endpoints in {@code skipEndpoints}. For a FIFO endpoint only a key's
+     * oldest pending delivery is claimable, so a key never overtakes itself.
      */
     public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints) throws SQLException {
         String sql = "with due as (select d.id from deliveries d join endpoints e on e.id = d.endpoint_id"
                 + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
-                + " and not (d.endpoint_id = any (?)) order by d.next_attempt_at limit ? for update of d skip locked),"
+                + " and not (d.endpoint_id = any (?))"
+                + " and (e.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
+                + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
+                + " order by d.next_attempt_at limit ? for update of d skip locked),"
                 + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id"
-                + " returning d.id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts)"
+                + " returning d.id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key)"
                 + " select cl.*, ev.type, ev.payload, ev.trace_id, ev.priority from claimed cl join events ev on ev.id = cl.event_id";
         return Jdbc.query(c, sql, ps -> {
             ps.setTimestamp(1, ts(now));
@@ -75,7 +84,19 @@ public final class DeliveryRepository {
             ps.setInt(3, limit);
             ps.setString(4, nodeId);
         }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
-                rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts")));
+                rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
+                rs.getString("ordering_key")));
+    }
+
+    /** The (endpoint, ordering key) pairs among {@code pairs} that have a pending delivery nobody holds in memory. */
+    public java.util.Set<java.util.List<String>> waitingKeys(Connection c, List<String> endpointIds, List<String> keys) throws SQLException {
+        java.util.Set<java.util.List<String>> out = new java.util.HashSet<>();
+        Jdbc.query(c, "select distinct d.endpoint_id, d.ordering_key from deliveries d join unnest(?::text[], ?::text[]) as p(endpoint_id, ordering_key)"
+                + " on d.endpoint_id = p.endpoint_id and d.ordering_key = p.ordering_key where d.status = 'pending' and d.claimed_by is null", ps -> {
+            ps.setArray(1, Jdbc.textArray(c, endpointIds));
+            ps.setArray(2, Jdbc.textArray(c, keys));
+        }, rs -> out.add(List.of(rs.getString(1), rs.getString(2))));
+        return out;
     }
 
     /** Hands claimed deliveries back (e.g. their endpoint was paused) so any node may pick them up when due. */

@@ -10,4 +10,5 @@ public record DeliveryTask(
         String traceId,
         int priority,
         int attempts,
-        int roundAttempts) {}
+        int roundAttempts,
+        String orderingKey) {}

@@ -4,42 +4,50 @@ import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
+import dev.herald.ingest.EventWriter;
 import dev.herald.store.Jdbc;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends claimed deliveries through per-endpoint lanes. Each lane runs at most {@code maxInFlightPerEndpoint} tries at
- * once (one virtual thread per try) and holds a bounded window of waiting tasks, highest priority first; what does not
- * fit is handed back to the database. A scanner claims due retries and released work from the database.
+ * Sends claimed deliveries through per-endpoint {@link Lane}s, one virtual thread per try. Fresh deliveries arrive from
+ * ingest already claimed; a scanner claims due retries and released work from the database, skipping saturated lanes
+ * so a slow endpoint's backlog never crowds out the others.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-    /** Engine limits. */
-    public record Config(int maxInFlightPerEndpoint, int laneWindow, Duration scanInterval, int scanBatch, int autoDisableAfter) {
+    /**
+     * Engine limits. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
+     * {@code breakerCooldown}, doubling up to ten times that.
+     */
+    public record Config(int maxInFlightPerEndpoint, int laneWindow, Duration scanInterval, int scanBatch, int autoDisableAfter,
+                         int breakerThreshold, Duration breakerCooldown) {
         public Config {
-            if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || scanBatch < 1 || autoDisableAfter < 1) {
+            if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
                 throw new IllegalArgumentException("dispatcher limits must be positive");
             }
         }
 
         public static Config defaults() {
-            return new Config(16, 1000, Duration.ofMillis(500), 500, 10);
+            return new Config(16, 1000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30));
         }
     }
+
+    /** What the API shows of an endpoint's breaker on this node. */
+    public record Circuit(String state, int consecutiveFailures, Instant retryAt) {}
 
     private final Jdbc jdbc;
     private final DeliveryRepository deliveries;
@@ -52,13 +60,12 @@ public final class Dispatcher implements AutoCloseable {
     private final String nodeId;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private final AtomicLong arrival = new AtomicLong();
     private volatile boolean running;
     private Thread scanner;
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
-                      dev.herald.ingest.EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      java.util.random.RandomGenerator random, Config config, String nodeId) {
+                      EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
+                      RandomGenerator random, Config config, String nodeId) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -82,11 +89,35 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Queues freshly committed deliveries (already claimed by this node) on their lanes. */
     public void submit(List<DeliveryTask> tasks) {
-        List<String> overflow = new ArrayList<>();
+        offer(tasks, false);
+    }
+
+    private void offer(List<DeliveryTask> tasks, boolean fromScan) {
+        Instant now = clock.instant();
+        List<DeliveryTask> start = new ArrayList<>();
+        List<String> release = new ArrayList<>();
         for (DeliveryTask t : tasks) {
-            lanes.computeIfAbsent(t.endpointId(), Lane::new).offer(t, overflow);
+            lane(t.endpointId()).offer(t, fifo(t.endpointId()), fromScan, now, start, release);
+            startAll(start);
         }
-        release(overflow);
+        release(release);
+    }
+
+    private Lane lane(String endpointId) {
+        return lanes.computeIfAbsent(endpointId, id -> new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
+                new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10))));
+    }
+
+    private boolean fifo(String endpointId) {
+        return endpoints.get(endpointId).map(s -> s.endpoint().fifo()).orElse(false);
+    }
+
+    private void startAll(List<DeliveryTask> start) {
+        for (DeliveryTask t : start) {
+            Lane lane = lane(t.endpointId());
+            workers.execute(() -> run(lane, t));
+        }
+        start.clear();
     }
 
     /** Wakes the scanner now, e.g. after a resend or an endpoint was re-enabled. */
@@ -107,6 +138,12 @@ public final class Dispatcher implements AutoCloseable {
         if (live) {
             wake();
         }
+    }
+
+    /** The endpoint's breaker on this node, or empty if it has sent nothing here yet. */
+    public Optional<Circuit> circuit(String endpointId) {
+        return Optional.ofNullable(lanes.get(endpointId)).map(Lane::breaker)
+                .map(b -> new Circuit(b.state().name().toLowerCase(java.util.Locale.ROOT), b.consecutiveFailures(), b.retryAt()));
     }
 
     /** Performs one try right now on the caller's thread (endpoint test); a failure is final, the streak untouched. */
@@ -138,20 +175,25 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Claims due deliveries once; returns how many. Visible for tests that drive the clock. */
+    /** Restarts lanes whose breaker cooled down, then claims due deliveries once; returns how many. Tests call it directly. */
     public int scanOnce() {
-        List<String> full = new ArrayList<>();
+        Instant now = clock.instant();
+        List<String> saturated = new ArrayList<>();
+        List<DeliveryTask> start = new ArrayList<>();
         lanes.forEach((id, lane) -> {
-            if (lane.waiting() >= config.laneWindow()) {
-                full.add(id);
+            lane.pump(now, start);
+            if (lane.saturated(now)) {
+                saturated.add(id);
             }
         });
-        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, clock.instant(), config.scanBatch(), full));
-        submit(due);
+        startAll(start);
+        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, config.scanBatch(), saturated));
+        offer(due, true);
         return due.size();
     }
 
     private void run(Lane lane, DeliveryTask task) {
+        Lane.Finish how = Lane.Finish.NOT_SENT;
         try {
             var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active());
             if (stored.isEmpty()) {
@@ -160,6 +202,11 @@ public final class Dispatcher implements AutoCloseable {
             }
             AttemptResult result = http.send(requests.build(task, stored.get(), clock.instant()));
             DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
+            how = switch (outcome.status()) {
+                case DELIVERED -> Lane.Finish.DELIVERED;
+                case PENDING -> Lane.Finish.RETRY_LATER;
+                default -> Lane.Finish.FAILED;
+            };
             if (outcome.endpointDisabled()) {
                 endpoints.reload();
                 endpointChanged(task.endpointId());
@@ -170,7 +217,20 @@ public final class Dispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("delivery {} crashed its try; it stays claimed until restart", task.deliveryId(), e);
         } finally {
-            lane.done();
+            List<DeliveryTask> start = new ArrayList<>();
+            List<String> release = new ArrayList<>();
+            lane.finished(task, fifo(task.endpointId()), how, clock.instant(), start, release);
+            if (running) {
+                startAll(start);
+            } else {
+                start.forEach(t -> release.add(t.deliveryId()));
+            }
+            release(release);
+            if (how == Lane.Finish.DELIVERED || how == Lane.Finish.FAILED) {
+                if (fifo(task.endpointId()) && task.orderingKey() != null) {
+                    wake(); // the key's next delivery may be waiting in the database
+                }
+            }
         }
     }
 
@@ -210,60 +270,4 @@ public final class Dispatcher implements AutoCloseable {
         recorder.close();
         release(waiting);
     }
-
-    /** One endpoint's queue and in-flight count; all state guarded by the lane's monitor. */
-    private final class Lane {
-        private final PriorityQueue<Queued> queue = new PriorityQueue<>(
-                Comparator.comparingInt((Queued q) -> -q.task().priority()).thenComparingLong(Queued::order));
-        private int inFlight;
-
-        Lane(String endpointId) {}
-
-        void offer(DeliveryTask task, List<String> overflow) {
-            boolean start;
-            synchronized (this) {
-                start = inFlight < config.maxInFlightPerEndpoint();
-                if (start) {
-                    inFlight++;
-                } else if (queue.size() < config.laneWindow()) {
-                    queue.add(new Queued(task, arrival.incrementAndGet()));
-                } else {
-                    overflow.add(task.deliveryId());
-                }
-            }
-            if (start) {
-                workers.execute(() -> run(this, task));
-            }
-        }
-
-        void done() {
-            DeliveryTask next;
-            synchronized (this) {
-                Queued q = running ? queue.poll() : null;
-                if (q == null) {
-                    inFlight--;
-                    return;
-                }
-                next = q.task();
-            }
-            workers.execute(() -> run(this, next));
-        }
-
-        synchronized List<String> drain() {
-            List<String> ids = new ArrayList<>(queue.size());
-            queue.forEach(q -> ids.add(q.task().deliveryId()));
-            queue.clear();
-            return ids;
-        }
-
-        synchronized int waiting() {
-            return queue.size();
-        }
-
-        synchronized int size() {
-            return queue.size() + inFlight;
-        }
-    }
-
-    private record Queued(DeliveryTask task, long order) {}
 }

@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Objects;
 import dev.herald.event.EventTypes;
 
-/** A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints. */
+/**
+ * A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints; {@code fifo}
+ * endpoints get the deliveries of one ordering key strictly in ingest order.
+ */
 public record Endpoint(
         String id,
         String merchantId,
@@ -23,7 +26,8 @@ public record Endpoint(
         int timeoutSeconds,
         int consecutiveFailures,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        boolean fifo) {
 
     /**
      * True when this endpoint subscribes to {@code type} and may receive an event aimed at {@code targetMerchant}

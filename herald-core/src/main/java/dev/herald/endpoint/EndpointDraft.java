@@ -20,4 +20,12 @@ public record EndpointDraft(
         Integer retryAttempts,
         String retryPreset,
         List<Duration> retrySteps,
-        Integer timeoutSeconds) {}
+        Integer timeoutSeconds,
+        String ordering) {
+
+    /** A draft that leaves the ordering unchanged (or {@code none} on create). */
+    public EndpointDraft(String merchantId, String name, String description, String url, List<String> events, Map<String, String> headers,
+                         String secret, Boolean active, Integer retryAttempts, String retryPreset, List<Duration> retrySteps, Integer timeoutSeconds) {
+        this(merchantId, name, description, url, events, headers, secret, active, retryAttempts, retryPreset, retrySteps, timeoutSeconds, null);
+    }
+}

@@ -22,13 +22,13 @@ import java.util.Optional;
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
-            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at";
+            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering";
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
 
     public void insert(Connection c, Endpoint e) throws SQLException {
-        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?)", ps -> {
+        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?)", ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -46,6 +46,7 @@ public final class EndpointRepository {
             ps.setInt(15, e.consecutiveFailures());
             ps.setTimestamp(16, ts(e.createdAt()));
             ps.setTimestamp(17, ts(e.updatedAt()));
+            ps.setString(18, e.fifo() ? "fifo" : "none");
         });
     }
 
@@ -55,7 +56,7 @@ public final class EndpointRepository {
         Jdbc.update(c, "update endpoints set merchant_id=?, name=?, description=?, url=?, events=?, headers=?::jsonb, secret=?,"
                 + (rotated ? " previous_secret=?, previous_secret_until=?," : "")
                 + " is_active=?, disabled_reason=?, retry_attempts=?, retry_schedule=?, retry_preset=?, timeout_seconds=?,"
-                + " consecutive_failures=?, updated_at=? where id=? and deleted_at is null", ps -> {
+                + " consecutive_failures=?, updated_at=?, ordering=? where id=? and deleted_at is null", ps -> {
             int i = 1;
             ps.setString(i++, e.merchantId());
             ps.setString(i++, e.name());
@@ -76,6 +77,7 @@ public final class EndpointRepository {
             ps.setInt(i++, e.timeoutSeconds());
             ps.setInt(i++, e.consecutiveFailures());
             ps.setTimestamp(i++, ts(e.updatedAt()));
+            ps.setString(i++, e.fifo() ? "fifo" : "none");
             ps.setString(i, e.id());
         });
     }
@@ -154,7 +156,8 @@ public final class EndpointRepository {
                 rs.getInt("timeout_seconds"),
                 rs.getInt("consecutive_failures"),
                 instant(rs, "created_at"),
-                instant(rs, "updated_at"));
+                instant(rs, "updated_at"),
+                "fifo".equals(rs.getString("ordering")));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

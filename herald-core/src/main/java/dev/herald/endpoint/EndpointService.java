@@ -64,7 +64,8 @@ public final class EndpointService {
                 text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
                 headers(d.headers() == null ? Map.of() : d.headers()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                 d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
-                retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now);
+                retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
+                d.ordering() != null && fifo(d.ordering()));
         jdbc.inTransaction(c -> {
             repository.insert(c, e);
             return null;
@@ -93,7 +94,8 @@ public final class EndpointService {
                     retryPolicy(d, o.retryPolicy()),
                     d.timeoutSeconds() != null ? timeout(d.timeoutSeconds()) : o.timeoutSeconds(),
                     active && !o.active() ? 0 : o.consecutiveFailures(),
-                    o.createdAt(), now);
+                    o.createdAt(), now,
+                    d.ordering() != null ? fifo(d.ordering()) : o.fifo());
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             return n;
         });
@@ -140,7 +142,7 @@ public final class EndpointService {
     }
 
     private static EndpointDraft activeOnly(boolean active) {
-        return new EndpointDraft(null, null, null, null, null, null, null, active, null, null, null, null);
+        return new EndpointDraft(null, null, null, null, null, null, null, active, null, null, null, null, null);
     }
 
     private static NotFoundException notFound(String id) {
@@ -225,6 +227,14 @@ public final class EndpointService {
             throw new ValidationException("secret", "secret must look like whsec_<base64 of 24-64 random bytes>");
         }
         return s;
+    }
+
+    private static boolean fifo(String ordering) {
+        return switch (ordering) {
+            case "fifo" -> true;
+            case "none" -> false;
+            default -> throw new ValidationException("ordering", "ordering must be 'none' or 'fifo'");
+        };
     }
 
     private static int timeout(int t) {

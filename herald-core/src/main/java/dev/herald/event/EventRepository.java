@@ -18,7 +18,7 @@ import java.util.Optional;
 /** SQL for the {@code events} table, including the commit-safe pull cursor. */
 public final class EventRepository {
     private static final String COLUMNS = "seq, xid::text as xid, id, type, account_uuid, occurred_at, received_at, payload,"
-            + " idempotency_key, priority, trace_id, target_merchant";
+            + " idempotency_key, priority, trace_id, target_merchant, ordering_key";
 
     /**
      * Inserts the events in order, skipping any whose id or idempotency key exists (in the table or earlier in the
@@ -26,7 +26,8 @@ public final class EventRepository {
      */
     public Set<String> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
-        String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n], targets = new String[n];
+        String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n],
+                targets = new String[n], orderingKeys = new String[n];
         Timestamp[] occurred = new Timestamp[n], received = new Timestamp[n];
         byte[][] payloads = new byte[n][];
         Short[] priorities = new Short[n];
@@ -42,13 +43,15 @@ public final class EventRepository {
             priorities[i] = (short) e.priority();
             traces[i] = e.traceId();
             targets[i] = e.targetMerchant();
+            orderingKeys[i] = e.orderingKey();
         }
         Set<String> inserted = new HashSet<>();
         Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
-                + " target_merchant) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant"
+                + " target_merchant, ordering_key) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority,"
+                + " trace_id, target_merchant, ordering_key"
                 + " from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
-                + " ?::text[], ?::int2[], ?::text[], ?::text[]) with ordinality as v(id, type, account_uuid, occurred_at, received_at, payload,"
-                + " idempotency_key, priority, trace_id, target_merchant, ord) order by ord on conflict do nothing returning id", ps -> {
+                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[]) with ordinality as v(id, type, account_uuid, occurred_at, received_at,"
+                + " payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, ord) order by ord on conflict do nothing returning id", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
             ps.setArray(3, c.createArrayOf("text", accounts));
@@ -59,6 +62,7 @@ public final class EventRepository {
             ps.setArray(8, c.createArrayOf("int2", priorities));
             ps.setArray(9, c.createArrayOf("text", traces));
             ps.setArray(10, c.createArrayOf("text", targets));
+            ps.setArray(11, c.createArrayOf("text", orderingKeys));
         }, rs -> inserted.add(rs.getString(1)));
         return inserted;
     }
@@ -118,7 +122,8 @@ public final class EventRepository {
         long seq = rs.getLong("seq");
         return new StoredEvent(seq, rs.getString("xid") + "-" + seq, rs.getString("id"), rs.getString("type"),
                 rs.getString("account_uuid"), instant(rs, "occurred_at"), instant(rs, "received_at"), rs.getBytes("payload"),
-                rs.getString("idempotency_key"), rs.getShort("priority"), rs.getString("trace_id"), rs.getString("target_merchant"));
+                rs.getString("idempotency_key"), rs.getShort("priority"), rs.getString("trace_id"), rs.getString("target_merchant"),
+                rs.getString("ordering_key"));
     }
 
 }

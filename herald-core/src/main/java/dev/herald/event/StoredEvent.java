@@ -15,4 +15,5 @@ public record StoredEvent(
         String idempotencyKey,
         int priority,
         String traceId,
-        String targetMerchant) {}
+        String targetMerchant,
+        String orderingKey) {}

@@ -62,26 +62,46 @@ public final class EventWriter {
             String id = in.id() != null ? in.id() : Ids.next("evt");
             Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
             candidates.add(new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
-                    in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant()));
+                    in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant(),
+                    in.orderingKey() != null ? in.orderingKey() : in.accountUuid()));
         }
         Set<String> inserted = events.insertAllIfAbsent(c, candidates);
         Written[] out = new Written[candidates.size()];
         List<NewDelivery> rows = new ArrayList<>();
+        List<List<Endpoint>> targetsOf = new ArrayList<>(candidates.size());
+        List<String> fifoEndpoints = new ArrayList<>();
+        List<String> fifoKeys = new ArrayList<>();
+        for (StoredEvent e : candidates) {
+            List<Endpoint> targets = !inserted.remove(e.id()) ? null
+                    : onlyEndpoint != null ? List.of(onlyEndpoint) : endpoints.matching(e.type(), e.targetMerchant());
+            targetsOf.add(targets); // null: a duplicate, answered below once the batch's deliveries exist
+            for (Endpoint t : targets == null ? List.<Endpoint>of() : targets) {
+                if (t.fifo() && e.orderingKey() != null) {
+                    fifoEndpoints.add(t.id());
+                    fifoKeys.add(e.orderingKey());
+                }
+            }
+        }
+        // A FIFO key with an older delivery waiting in the database must not overtake it: leave the new one to the scanner.
+        Set<List<String>> waiting = fifoKeys.isEmpty() ? Set.of() : deliveries.waitingKeys(c, fifoEndpoints, fifoKeys);
         for (int i = 0; i < candidates.size(); i++) {
             StoredEvent e = candidates.get(i);
-            if (!inserted.remove(e.id())) {
-                continue; // a duplicate, answered below once the batch's deliveries exist
+            List<Endpoint> targets = targetsOf.get(i);
+            if (targets == null) {
+                continue;
             }
-            List<Endpoint> targets = onlyEndpoint != null ? List.of(onlyEndpoint) : endpoints.matching(e.type(), e.targetMerchant());
             List<DeliveryTask> tasks = new ArrayList<>(targets.size());
             for (Endpoint target : targets) {
-                NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id());
+                boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
+                NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id(), e.orderingKey(), e.priority(), !held);
                 rows.add(d);
-                tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0));
+                if (!held) {
+                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey()));
+                }
             }
             out[i] = new Written(e, false, targets.size(), tasks);
         }
-        deliveries.insertClaimed(c, rows, nodeId, now);
+        deliveries.insert(c, rows, nodeId, now);
         for (int i = 0; i < out.length; i++) {
             if (out[i] == null) {
                 StoredEvent e = candidates.get(i);

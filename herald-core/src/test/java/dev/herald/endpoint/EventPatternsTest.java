@@ -42,6 +42,6 @@ class EventPatternsTest {
 
     private static Endpoint endpoint(String merchant, List<String> events) {
         return new Endpoint("ep_1", merchant, "n", "", java.net.URI.create("https://example.com/h"), events, java.util.Map.of(), "whsec_x",
-                true, null, RetryPolicy.defaults(), 30, 0, java.time.Instant.EPOCH, java.time.Instant.EPOCH);
+                true, null, RetryPolicy.defaults(), 30, 0, java.time.Instant.EPOCH, java.time.Instant.EPOCH, false);
     }
 }

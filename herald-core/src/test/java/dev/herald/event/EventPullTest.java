@@ -59,7 +59,7 @@ class EventPullTest {
 
     private static StoredEvent event(String id) {
         Instant now = Instant.parse("2025-01-14T10:30:00Z");
-        return new StoredEvent(0, null, id, "account.created", "acc", now, now, "{}".getBytes(StandardCharsets.UTF_8), null, 0, null, null);
+        return new StoredEvent(0, null, id, "account.created", "acc", now, now, "{}".getBytes(StandardCharsets.UTF_8), null, 0, null, null, null);
     }
 
 }

@@ -8,6 +8,7 @@ import dev.herald.server.auth.ApiKeys;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
+import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -51,7 +52,8 @@ public final class HeraldServer implements AutoCloseable {
             db = Database.open(dbc.withMaxPoolSize(20));
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get());
-            Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), 1000, Duration.ofMillis(500), 500, cfg.autoDisableAfter());
+            Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), 1000, Duration.ofMillis(500), 500,
+                    cfg.autoDisableAfter(), 5, Duration.ofSeconds(30));
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey());
@@ -61,6 +63,11 @@ public final class HeraldServer implements AutoCloseable {
                     .port(cfg.port())
                     .shutdownHook(false)
                     .maxPayloadSize(cfg.maxBodyBytes() * 4)
+                    .directHandlers(d -> {
+                        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
+                            d.addHandler(t, api.directHandler());
+                        }
+                    })
                     .routing(api::routing)
                     .build()
                     .start();

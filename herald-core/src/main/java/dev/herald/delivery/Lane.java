@@ -1,0 +1,159 @@
+package dev.herald.delivery;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * One endpoint's share of the dispatcher, as a state machine: at most {@code maxInFlight} tries at once (one while the
+ * breaker is half-open, none while it is open), a bounded window of waiting tasks taken highest priority first, and for
+ * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
+ * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
+ * Methods report what the caller must do through {@code start} (tasks to send now) and {@code release} (delivery ids to
+ * hand back to the database). Thread-safe.
+ */
+final class Lane {
+    /** How a task left the lane. */
+    enum Finish { DELIVERED, RETRY_LATER, FAILED, NOT_SENT }
+
+    private record Queued(DeliveryTask task, long order) {}
+
+    private final int maxInFlight;
+    private final int window;
+    private final CircuitBreaker breaker;
+    private final PriorityQueue<Queued> ready = new PriorityQueue<>(
+            Comparator.comparingInt((Queued q) -> -q.task().priority()).thenComparingLong(Queued::order));
+    private final Map<String, ArrayDeque<DeliveryTask>> behindKey = new HashMap<>();
+    private final Set<String> activeKeys = new HashSet<>();
+    private final Set<String> blockedKeys = new HashSet<>();
+    private long arrivals;
+    private int waitingBehind;
+    private int inFlight;
+
+    Lane(int maxInFlight, int window, CircuitBreaker breaker) {
+        this.maxInFlight = maxInFlight;
+        this.window = window;
+        this.breaker = breaker;
+    }
+
+    /**
+     * Takes a claimed task. {@code fromScan} marks a task the database's claim query chose, which for a FIFO endpoint
+     * is always its key's oldest pending delivery, so it may unblock that key.
+     */
+    synchronized void offer(DeliveryTask t, boolean fifo, boolean fromScan, Instant now, List<DeliveryTask> start, List<String> release) {
+        String key = fifo ? t.orderingKey() : null;
+        if (key != null) {
+            if (fromScan) {
+                blockedKeys.remove(key);
+            } else if (blockedKeys.contains(key)) {
+                release.add(t.deliveryId());
+                return;
+            }
+            if (activeKeys.contains(key)) {
+                if (waitingBehind >= window) {
+                    release.add(t.deliveryId());
+                } else {
+                    behindKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(t);
+                    waitingBehind++;
+                }
+                return;
+            }
+        }
+        if (!enqueue(t, now, start, release) || key == null) {
+            return;
+        }
+        activeKeys.add(key);
+    }
+
+    /** Records how a started task ended and starts what may go next. */
+    synchronized void finished(DeliveryTask t, boolean fifo, Finish how, Instant now, List<DeliveryTask> start, List<String> release) {
+        inFlight--;
+        if (how != Finish.NOT_SENT) {
+            breaker.onResult(how == Finish.DELIVERED, now);
+        }
+        String key = fifo ? t.orderingKey() : null;
+        if (key != null && activeKeys.contains(key)) {
+            ArrayDeque<DeliveryTask> behind = behindKey.remove(key);
+            if (how == Finish.RETRY_LATER || how == Finish.NOT_SENT) {
+                if (how == Finish.RETRY_LATER) {
+                    blockedKeys.add(key);
+                }
+                activeKeys.remove(key);
+                if (behind != null) {
+                    waitingBehind -= behind.size();
+                    behind.forEach(b -> release.add(b.deliveryId()));
+                }
+            } else {
+                blockedKeys.remove(key);
+                DeliveryTask next = behind == null ? null : behind.poll();
+                if (next == null) {
+                    activeKeys.remove(key);
+                } else {
+                    waitingBehind--;
+                    if (!behind.isEmpty()) {
+                        behindKey.put(key, behind);
+                    }
+                    if (!enqueue(next, now, start, release)) {
+                        activeKeys.remove(key);
+                        if (!behind.isEmpty()) {
+                            behindKey.remove(key);
+                            waitingBehind -= behind.size();
+                            behind.forEach(b -> release.add(b.deliveryId()));
+                        }
+                    }
+                }
+            }
+        }
+        pump(now, start);
+    }
+
+    /** Starts waiting tasks if the limits allow (e.g. after the breaker's cool-down ended). */
+    synchronized void pump(Instant now, List<DeliveryTask> start) {
+        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight)) {
+            inFlight++;
+            start.add(ready.poll().task());
+        }
+    }
+
+    /** True when the lane cannot take more work from the database now (window full or breaker open). */
+    synchronized boolean saturated(Instant now) {
+        return ready.size() + waitingBehind >= window || breaker.isOpen(now);
+    }
+
+    /** Empties the lane's waiting tasks (not those in flight) and returns their delivery ids. */
+    synchronized List<String> drain() {
+        List<String> ids = new java.util.ArrayList<>();
+        ready.forEach(q -> ids.add(q.task().deliveryId()));
+        behindKey.values().forEach(d -> d.forEach(t -> ids.add(t.deliveryId())));
+        ready.clear();
+        behindKey.clear();
+        activeKeys.clear();
+        waitingBehind = 0;
+        return ids;
+    }
+
+    synchronized int size() {
+        return ready.size() + waitingBehind + inFlight;
+    }
+
+    synchronized CircuitBreaker.Snapshot breaker() {
+        return breaker.snapshot();
+    }
+
+    /** Queues {@code t} and starts what the limits allow; false when it did not fit and was released. */
+    private boolean enqueue(DeliveryTask t, Instant now, List<DeliveryTask> start, List<String> release) {
+        if (ready.size() >= window) {
+            release.add(t.deliveryId());
+            return false;
+        }
+        ready.add(new Queued(t, arrivals++));
+        pump(now, start);
+        return true;
+    }
+}

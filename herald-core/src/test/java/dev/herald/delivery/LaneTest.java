@@ -1,0 +1,131 @@
+package dev.herald.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LaneTest {
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final List<DeliveryTask> start = new ArrayList<>();
+    private final List<String> release = new ArrayList<>();
+
+    private static DeliveryTask task(String id, String key, int priority) {
+        return new DeliveryTask(id, "evt_" + id, "ep", "t.x", new byte[0], "0".repeat(32), priority, 0, 0, key);
+    }
+
+    private Lane lane(int maxInFlight, int window) {
+        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+    }
+
+    private List<String> started() {
+        List<String> ids = start.stream().map(DeliveryTask::deliveryId).toList();
+        start.clear();
+        return ids;
+    }
+
+    @Test
+    void capsTriesInFlightAndStartsTheHighestPriorityNext() {
+        Lane lane = lane(1, 10);
+        lane.offer(task("a", null, 0), false, false, t0, start, release);
+        lane.offer(task("low", null, 1), false, false, t0, start, release);
+        lane.offer(task("high", null, 9), false, false, t0, start, release);
+        assertThat(started()).containsExactly("a");
+        lane.finished(task("a", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("high");
+        lane.finished(task("high", null, 9), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("low");
+    }
+
+    @Test
+    void overflowBeyondTheWindowGoesBackToTheDatabase() {
+        Lane lane = lane(1, 2);
+        for (String id : List.of("a", "b", "c", "d")) {
+            lane.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        assertThat(started()).containsExactly("a");
+        assertThat(release).containsExactly("d");
+        assertThat(lane.saturated(t0)).isTrue();
+    }
+
+    @Test
+    void fifoSendsOneTaskPerKeyInOrderWhileOtherKeysFlow() {
+        Lane lane = lane(8, 100);
+        lane.offer(task("a1", "A", 0), true, false, t0, start, release);
+        lane.offer(task("a2", "A", 9), true, false, t0, start, release);
+        lane.offer(task("b1", "B", 0), true, false, t0, start, release);
+        assertThat(started()).containsExactly("a1", "b1");
+        lane.finished(task("a1", "A", 0), true, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("a2");
+    }
+
+    @Test
+    void failingHeadBlocksItsKeyOnlyAndItsFollowersGoBackToTheDatabase() {
+        Lane lane = lane(8, 100);
+        lane.offer(task("a1", "A", 0), true, false, t0, start, release);
+        lane.offer(task("a2", "A", 0), true, false, t0, start, release);
+        lane.offer(task("b1", "B", 0), true, false, t0, start, release);
+        started();
+        lane.finished(task("a1", "A", 0), true, Lane.Finish.RETRY_LATER, t0, start, release);
+        assertThat(release).containsExactly("a2");
+        assertThat(started()).isEmpty();
+
+        lane.offer(task("a3", "A", 0), true, false, t0, start, release);
+        assertThat(release).as("fresh work of a blocked key waits in the database").containsExactly("a2", "a3");
+        lane.offer(task("b2", "B", 0), true, false, t0, start, release);
+        lane.finished(task("b1", "B", 0), true, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("b2");
+
+        lane.offer(task("a1", "A", 0), true, true, t0, start, release);
+        assertThat(started()).as("the database hands the head back; it unblocks its key").containsExactly("a1");
+        lane.finished(task("a1", "A", 0), true, Lane.Finish.DELIVERED, t0, start, release);
+        lane.offer(task("a2", "A", 0), true, false, t0, start, release);
+        assertThat(started()).containsExactly("a2");
+    }
+
+    @Test
+    void breakerOpensAfterConsecutiveFailuresProbesOnceAfterCooldownAndClosesOnSuccess() {
+        Lane lane = lane(4, 100);
+        for (int i = 0; i < 3; i++) {
+            lane.offer(task("f" + i, null, 0), false, false, t0, start, release);
+        }
+        started();
+        for (int i = 0; i < 3; i++) {
+            lane.finished(task("f" + i, null, 0), false, Lane.Finish.RETRY_LATER, t0, start, release);
+        }
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(lane.breaker().retryAt()).isEqualTo(t0.plusSeconds(30));
+        lane.offer(task("w1", null, 0), false, false, t0, start, release);
+        lane.offer(task("w2", null, 0), false, false, t0, start, release);
+        assertThat(started()).as("open: nothing is sent").isEmpty();
+        assertThat(lane.saturated(t0)).isTrue();
+
+        Instant later = t0.plusSeconds(31);
+        lane.pump(later, start);
+        assertThat(started()).as("half-open: one probe").containsExactly("w1");
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        lane.finished(task("w1", null, 0), false, Lane.Finish.RETRY_LATER, later, start, release);
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(lane.breaker().retryAt()).as("cool-down doubles").isEqualTo(later.plusSeconds(60));
+
+        Instant evenLater = later.plusSeconds(61);
+        lane.pump(evenLater, start);
+        assertThat(started()).containsExactly("w2");
+        lane.finished(task("w2", null, 0), false, Lane.Finish.DELIVERED, evenLater, start, release);
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(lane.breaker().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void drainReturnsWaitingWorkButNotWhatIsInFlight() {
+        Lane lane = lane(1, 10);
+        lane.offer(task("a", null, 0), false, false, t0, start, release);
+        lane.offer(task("b", null, 0), false, false, t0, start, release);
+        lane.offer(task("k1", "K", 0), true, false, t0, start, release);
+        assertThat(lane.drain()).containsExactlyInAnyOrder("b", "k1");
+        assertThat(lane.size()).isEqualTo(1);
+    }
+}

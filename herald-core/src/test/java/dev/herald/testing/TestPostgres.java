@@ -22,7 +22,7 @@ public final class TestPostgres {
 
     private static final String REAL_HOST = "127.0.0.1:5432";
     private static final List<String> REAL_USERS = List.of("postgres", "root");
-    private static final List<String> realDatabases = new CopyOnWriteArrayList<>();
+    private static final List<String> realSchemas = new CopyOnWriteArrayList<>();
     private static volatile Optional<String> realUser; // null until probed; empty when the server did not answer
     private static volatile String realFailure;
 
@@ -37,7 +37,7 @@ public final class TestPostgres {
     }
 
     /**
-     * A fresh database on the real server at 127.0.0.1:5432 (dropped at JVM exit), or empty if it does not answer;
+     * A fresh schema in database {@code test} on the real server at 127.0.0.1:5432 (dropped at JVM exit), or empty if it does not answer;
      * with {@code CI=true} an unreachable server is an {@link AssertionError} instead.
      */
     public static Optional<DatabaseConfig> realServer() {
@@ -48,14 +48,15 @@ public final class TestPostgres {
             }
             return Optional.empty();
         }
+        // A schema, not a database: DROP DATABASE checkpoints the real server each time, DROP SCHEMA is cheap.
         String name = "herald_t_" + randomSuffix();
         try (Connection c = connect("test", user.get()); Statement s = c.createStatement()) {
-            s.execute("create database " + name);
+            s.execute("create schema " + name);
         } catch (SQLException e) {
-            throw new IllegalStateException("could not create database " + name + " on " + REAL_HOST + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not create schema " + name + " on " + REAL_HOST + ": " + e.getMessage(), e);
         }
-        realDatabases.add(name);
-        return Optional.of(DatabaseConfig.fromUrl("jdbc:postgresql://" + REAL_HOST + "/" + name + "?user=" + user.get()));
+        realSchemas.add(name);
+        return Optional.of(DatabaseConfig.fromUrl("jdbc:postgresql://" + REAL_HOST + "/test?user=" + user.get() + "&currentSchema=" + name));
     }
 
     /** Each available target as a named {@link DatabaseConfig} for {@code @ParameterizedTest @MethodSource}: embedded, plus real if present. */
@@ -85,15 +86,15 @@ public final class TestPostgres {
     }
 
     private static void dropRealDatabases(String user) {
-        if (realDatabases.isEmpty()) {
+        if (realSchemas.isEmpty()) {
             return;
         }
         try (Connection c = connect("test", user); Statement s = c.createStatement()) {
-            for (String name : realDatabases) {
-                s.execute("drop database if exists " + name + " with (force)");
+            for (String name : realSchemas) {
+                s.execute("drop schema if exists " + name + " cascade");
             }
         } catch (SQLException ignored) {
-            // best effort: a leftover herald_t_* database is harmless
+            // best effort: a leftover herald_t_* schema is harmless
         }
     }
 

@@ -16,13 +16,15 @@ import org.junit.jupiter.api.Test;
 class TestPostgresTest {
 
     @Test
-    void realServerHandsOutAFreshDatabaseThatAcceptsConnections() throws Exception {
+    void realServerHandsOutAFreshEmptySchemaThatAcceptsConnections() throws Exception {
         Optional<DatabaseConfig> real = TestPostgres.realServer(); // throws instead of skipping when CI=true
         assumeTrue(real.isPresent(), "no PostgreSQL at 127.0.0.1:5432");
         DatabaseConfig cfg = real.get();
-        assertThat(cfg.jdbcUrl()).startsWith("jdbc:postgresql://127.0.0.1:5432/herald_t_");
-        assertThat(query(cfg, "select current_database()")).startsWith("herald_t_");
-        assertThat(query(cfg, "select count(*) from pg_tables where schemaname = 'public'")).isEqualTo("0");
+        assertThat(cfg.jdbcUrl()).startsWith("jdbc:postgresql://127.0.0.1:5432/test?currentSchema=herald_t_");
+        String schema = query(cfg, "select current_schema()");
+        assertThat(schema).startsWith("herald_t_");
+        assertThat(query(cfg, "select count(*) from pg_tables where schemaname = '" + schema + "'")).isEqualTo("0");
+        assertThat(query(cfg, "select inet_server_port()")).as("the real server, not the embedded one").isEqualTo("5432");
     }
 
     @Test

@@ -13,6 +13,8 @@ import dev.herald.http.OutboundConfig;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.ingest.EventWriter;
 import dev.herald.ingest.IngestService;
+import dev.herald.merchant.MerchantService;
+import dev.herald.notification.NotificationService;
 import dev.herald.store.Jdbc;
 import dev.herald.support.Ids;
 import java.time.Clock;
@@ -43,6 +45,8 @@ public final class Herald implements AutoCloseable {
     private final EndpointService endpoints;
     private final DeliveryService deliveries;
     private final IngestService ingest;
+    private final MerchantService merchants;
+    private final NotificationService notifications;
     private final EventRepository events = new EventRepository();
     private final ScheduledExecutorService refresher;
 
@@ -60,6 +64,8 @@ public final class Herald implements AutoCloseable {
                 config.outbound().httpsOnly(), clock, dispatcher::endpointChanged);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
+        this.merchants = new MerchantService(jdbc, endpointRepository, registry, clock);
+        this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, clock);
         this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-registry").daemon().factory());
     }
 
@@ -86,6 +92,8 @@ public final class Herald implements AutoCloseable {
     public EndpointService endpoints() { return endpoints; }
     public DeliveryService deliveries() { return deliveries; }
     public IngestService ingest() { return ingest; }
+    public MerchantService merchants() { return merchants; }
+    public NotificationService notifications() { return notifications; }
     public EventRepository events() { return events; }
     public Dispatcher dispatcher() { return dispatcher; }
 

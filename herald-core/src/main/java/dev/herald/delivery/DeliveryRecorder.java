@@ -137,8 +137,9 @@ final class DeliveryRecorder implements AutoCloseable {
         Map<String, Streak> streaks = new LinkedHashMap<>();
         for (Item it : batch) {
             AttemptResult r = it.result();
-            boolean success = r.gotResponse() && r.statusCode() >= 200 && r.statusCode() < 300;
-            String errorClass = success ? null : r.gotResponse() ? "http_status" : r.transportError().wireName();
+            boolean is2xx = r.gotResponse() && r.statusCode() >= 200 && r.statusCode() < 300;
+            boolean success = is2xx && it.endpoint().ack().accepts(r.responseExcerpt());
+            String errorClass = success ? null : is2xx ? "ack_mismatch" : r.gotResponse() ? "http_status" : r.transportError().wireName();
             Integer code = r.gotResponse() ? r.statusCode() : null;
             attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
@@ -146,7 +147,8 @@ final class DeliveryRecorder implements AutoCloseable {
             Instant next = success || !it.retry() ? null
                     : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
             Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
-            String error = success ? null : errorClass + ": " + (r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
+            String error = success ? null : errorClass + ": " + (is2xx ? "HTTP " + r.statusCode() + " without the expected body '"
+                    + it.endpoint().ack().body() + "'" : r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
             tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000)));
             outcomes.add(new Outcome(success, status, next, errorClass, false, List.of()));
             if (it.retry()) {

@@ -153,6 +153,16 @@ public final class Dispatcher implements AutoCloseable {
         return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
     }
 
+    /**
+     * Makes the first try of a fresh delivery on the caller's thread (sync notifications); unlike a test send, a failure
+     * counts and continues on the retry schedule.
+     */
+    public TestResult sendSync(DeliveryTask task, EndpointRepository.Stored endpoint) {
+        AttemptResult result = http.send(requests.build(task, endpoint, clock.instant()));
+        DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, true);
+        return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+    }
+
     /** The answer of a synchronous try. */
     public record TestResult(String deliveryId, boolean success, AttemptResult result, String errorClass) {}
 

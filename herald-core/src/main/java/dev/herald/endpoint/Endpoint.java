@@ -9,7 +9,8 @@ import dev.herald.event.EventTypes;
 
 /**
  * A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints; {@code fifo}
- * endpoints get the deliveries of one ordering key strictly in ingest order.
+ * endpoints get the deliveries of one ordering key strictly in ingest order; {@code notification} endpoints are the hidden
+ * targets of {@code notify_url} callbacks and match no event type.
  */
 public record Endpoint(
         String id,
@@ -27,7 +28,17 @@ public record Endpoint(
         int consecutiveFailures,
         Instant createdAt,
         Instant updatedAt,
-        boolean fifo) {
+        boolean fifo,
+        AckRule ack,
+        boolean notification) {
+
+    /** A webhook endpoint that acknowledges with any 2xx. */
+    public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,
+                    String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
+                    int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo) {
+        this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
+                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false);
+    }
 
     /**
      * True when this endpoint subscribes to {@code type} and may receive an event aimed at {@code targetMerchant}

@@ -22,13 +22,13 @@ import java.util.Optional;
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
-            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering";
+            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind";
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
 
     public void insert(Connection c, Endpoint e) throws SQLException {
-        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?)", ps -> {
+        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?,?,?)", ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -47,6 +47,8 @@ public final class EndpointRepository {
             ps.setTimestamp(16, ts(e.createdAt()));
             ps.setTimestamp(17, ts(e.updatedAt()));
             ps.setString(18, e.fifo() ? "fifo" : "none");
+            ps.setString(19, e.ack().toString());
+            ps.setString(20, e.notification() ? "notification" : "webhook");
         });
     }
 
@@ -56,7 +58,7 @@ public final class EndpointRepository {
         Jdbc.update(c, "update endpoints set merchant_id=?, name=?, description=?, url=?, events=?, headers=?::jsonb, secret=?,"
                 + (rotated ? " previous_secret=?, previous_secret_until=?," : "")
                 + " is_active=?, disabled_reason=?, retry_attempts=?, retry_schedule=?, retry_preset=?, timeout_seconds=?,"
-                + " consecutive_failures=?, updated_at=?, ordering=? where id=? and deleted_at is null", ps -> {
+                + " consecutive_failures=?, updated_at=?, ordering=?, ack=? where id=? and deleted_at is null", ps -> {
             int i = 1;
             ps.setString(i++, e.merchantId());
             ps.setString(i++, e.name());
@@ -78,6 +80,7 @@ public final class EndpointRepository {
             ps.setInt(i++, e.consecutiveFailures());
             ps.setTimestamp(i++, ts(e.updatedAt()));
             ps.setString(i++, e.fifo() ? "fifo" : "none");
+            ps.setString(i++, e.ack().toString());
             ps.setString(i, e.id());
         });
     }
@@ -89,13 +92,32 @@ public final class EndpointRepository {
 
     /** Live endpoints after {@code afterId} in id order, optionally of one merchant. */
     public List<Stored> list(Connection c, String merchantId, String afterId, int limit) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where deleted_at is null and (?::text is null or merchant_id=?)"
+        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook' and (?::text is null or merchant_id=?)"
                 + " and id > ? order by id limit ?", ps -> {
             ps.setString(1, merchantId);
             ps.setString(2, merchantId);
             ps.setString(3, afterId == null ? "" : afterId);
             ps.setInt(4, limit);
         }, EndpointRepository::map);
+    }
+
+    /** The live notification endpoint of {@code merchantId} for {@code url}, if one was made before. */
+    public Optional<Stored> findNotificationTarget(Connection c, String merchantId, String url) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where kind = 'notification' and deleted_at is null and merchant_id = ? and url = ?",
+                ps -> {
+                    ps.setString(1, merchantId);
+                    ps.setString(2, url);
+                }, EndpointRepository::map).stream().findFirst();
+    }
+
+    /** Gives every notification endpoint of a merchant its current secret and ack rule. */
+    public void syncNotificationTargets(Connection c, String merchantId, String secret, AckRule ack, Instant now) throws SQLException {
+        Jdbc.update(c, "update endpoints set secret = ?, ack = ?, updated_at = ? where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
+            ps.setString(1, secret);
+            ps.setString(2, ack.toString());
+            ps.setTimestamp(3, ts(now));
+            ps.setString(4, merchantId);
+        });
     }
 
     public List<Stored> all(Connection c) throws SQLException {
@@ -157,7 +179,9 @@ public final class EndpointRepository {
                 rs.getInt("consecutive_failures"),
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
-                "fifo".equals(rs.getString("ordering")));
+                "fifo".equals(rs.getString("ordering")),
+                AckRule.parse(rs.getString("ack"), "ack"),
+                "notification".equals(rs.getString("kind")));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import dev.herald.store.StoreException;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -95,12 +97,47 @@ public final class EndpointService {
                     d.timeoutSeconds() != null ? timeout(d.timeoutSeconds()) : o.timeoutSeconds(),
                     active && !o.active() ? 0 : o.consecutiveFailures(),
                     o.createdAt(), now,
-                    d.ordering() != null ? fifo(d.ordering()) : o.fifo());
+                    d.ordering() != null ? fifo(d.ordering()) : o.fifo(),
+                    o.ack(), o.notification());
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             return n;
         });
         changed(id);
         return e;
+    }
+
+    /**
+     * The hidden endpoint that carries {@code merchantId}'s notifications to {@code rawUrl}, made on first use with the
+     * merchant's secret and ack rule. URL problems are reported against {@code urlField}.
+     */
+    public EndpointRepository.Stored notificationTarget(String merchantId, String secret, AckRule ack, String rawUrl, String urlField) {
+        URI url;
+        try {
+            url = url(rawUrl);
+        } catch (ValidationException e) {
+            throw new ValidationException(urlField, e.getMessage());
+        }
+        String key = url.toString();
+        Optional<EndpointRepository.Stored> found = jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key));
+        if (found.isPresent()) {
+            return found.get();
+        }
+        Instant now = clock.instant();
+        Endpoint e = new Endpoint(Ids.next("ep"), merchantId, "notify " + url.getHost(), "notify_url target", url, List.of(), Map.of(), secret,
+                true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true);
+        try {
+            jdbc.inTransaction(c -> {
+                repository.insert(c, e);
+                return null;
+            });
+        } catch (StoreException ex) {
+            if (!"23505".equals(ex.sqlState())) {
+                throw ex;
+            }
+            // made concurrently by another request: use that one
+        }
+        registry.reload();
+        return jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key)).orElseThrow();
     }
 
     /** Re-enables an endpoint and clears its failure streak; its waiting deliveries resume. */

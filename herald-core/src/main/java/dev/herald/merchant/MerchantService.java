@@ -1,0 +1,96 @@
+package dev.herald.merchant;
+
+import static dev.herald.store.Jdbc.instant;
+import static dev.herald.store.Jdbc.ts;
+
+import dev.herald.endpoint.AckRule;
+import dev.herald.endpoint.EndpointRegistry;
+import dev.herald.endpoint.EndpointRepository;
+import dev.herald.sdk.WebhookSigner;
+import dev.herald.store.Jdbc;
+import dev.herald.support.NotFoundException;
+import dev.herald.support.ValidationException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets. */
+public final class MerchantService {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
+
+    private final Jdbc jdbc;
+    private final EndpointRepository endpoints;
+    private final EndpointRegistry registry;
+    private final Clock clock;
+
+    public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, Clock clock) {
+        this.jdbc = jdbc;
+        this.endpoints = endpoints;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    /** The result of a put: the merchant and whether it was created (its secret is shown only then). */
+    public record Put(Merchant merchant, boolean created) {}
+
+    /** Creates the merchant (with a generated secret) or changes its name and ack rule; null fields stay as they are. */
+    public Put put(String id, String name, String ack, boolean rotateSecret) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new ValidationException("id", "merchant id must be 1-128 characters of letters, digits and _-:.");
+        }
+        if (name != null && name.length() > 200) {
+            throw new ValidationException("name", "name must be at most 200 characters");
+        }
+        AckRule rule = ack == null ? null : AckRule.parse(ack, "ack");
+        Instant now = clock.instant();
+        Put result = jdbc.inTransaction(c -> {
+            Optional<Merchant> existing = find(c, id, true);
+            if (existing.isEmpty()) {
+                Merchant m = new Merchant(id, name == null ? "" : name, WebhookSigner.generateSecret(), rule == null ? AckRule.ANY_2XX : rule, now, now);
+                Jdbc.update(c, "insert into merchants (id, name, secret, ack, created_at, updated_at) values (?,?,?,?,?,?)", ps -> {
+                    ps.setString(1, m.id());
+                    ps.setString(2, m.name());
+                    ps.setString(3, m.secret());
+                    ps.setString(4, m.ack().toString());
+                    ps.setTimestamp(5, ts(now));
+                    ps.setTimestamp(6, ts(now));
+                });
+                return new Put(m, true);
+            }
+            Merchant o = existing.get();
+            Merchant m = new Merchant(id, name == null ? o.name() : name, rotateSecret ? WebhookSigner.generateSecret() : o.secret(),
+                    rule == null ? o.ack() : rule, o.createdAt(), now);
+            Jdbc.update(c, "update merchants set name = ?, secret = ?, ack = ?, updated_at = ? where id = ?", ps -> {
+                ps.setString(1, m.name());
+                ps.setString(2, m.secret());
+                ps.setString(3, m.ack().toString());
+                ps.setTimestamp(4, ts(now));
+                ps.setString(5, id);
+            });
+            endpoints.syncNotificationTargets(c, id, m.secret(), m.ack(), now);
+            return new Put(m, false);
+        });
+        if (!result.created()) {
+            registry.reload();
+        }
+        return result;
+    }
+
+    public Merchant get(String id) {
+        return jdbc.read(c -> find(c, id, false)).orElseThrow(() -> new NotFoundException("no merchant " + id));
+    }
+
+    private static Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
+        return Jdbc.query(c, "select * from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
+                MerchantService::map).stream().findFirst();
+    }
+
+    private static Merchant map(ResultSet rs) throws SQLException {
+        return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), AckRule.parse(rs.getString("ack"), "ack"),
+                instant(rs, "created_at"), instant(rs, "updated_at"));
+    }
+}

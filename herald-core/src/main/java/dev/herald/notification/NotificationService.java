@@ -1,0 +1,83 @@
+package dev.herald.notification;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.delivery.DeliveryTask;
+import dev.herald.delivery.Dispatcher;
+import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EndpointService;
+import dev.herald.event.EventInput;
+import dev.herald.ingest.EventWriter;
+import dev.herald.merchant.Merchant;
+import dev.herald.merchant.MerchantService;
+import dev.herald.store.Jdbc;
+import dev.herald.support.ValidationException;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Ad-hoc callbacks to a URL given per request (the {@code notify_url} of a payment API). The notification is durable
+ * before anything is sent. {@code async} returns at once; {@code sync} makes the first try on the caller's thread and
+ * returns the receiver's answer — a failure is already recorded and continues on the retry schedule.
+ */
+public final class NotificationService {
+    /** How the caller waits. */
+    public enum Mode { SYNC, ASYNC }
+
+    /** A notification as requested. {@code type} defaults to {@code notification.sent}. */
+    public record Request(String merchantId, String notifyUrl, String type, ObjectNode payload, Mode mode, int priority,
+                          String idempotencyKey, String accountUuid) {}
+
+    /** What the caller learns: ids, and for sync mode the first try's outcome. */
+    public record Result(String eventId, String deliveryId, boolean duplicate, Dispatcher.TestResult firstTry) {}
+
+    private final Jdbc jdbc;
+    private final MerchantService merchants;
+    private final EndpointService endpoints;
+    private final EventWriter writer;
+    private final Dispatcher dispatcher;
+    private final Clock clock;
+
+    public NotificationService(Jdbc jdbc, MerchantService merchants, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+        this.jdbc = jdbc;
+        this.merchants = merchants;
+        this.endpoints = endpoints;
+        this.writer = writer;
+        this.dispatcher = dispatcher;
+        this.clock = clock;
+    }
+
+    public Result notify(Request r) {
+        if (r.merchantId() == null) {
+            throw new ValidationException("merchant_id", "merchant_id is required");
+        }
+        if (r.notifyUrl() == null) {
+            throw new ValidationException("notify_url", "notify_url is required");
+        }
+        if (r.priority() < 0 || r.priority() > 9) {
+            throw new ValidationException("priority", "priority must be between 0 and 9");
+        }
+        String type = r.type() == null ? "notification.sent" : r.type();
+        if (!dev.herald.endpoint.EventPatterns.EVENT_TYPE.matcher(type).matches()) {
+            throw new ValidationException("event", "event must be a dotted lower-case type such as payment.succeeded");
+        }
+        Merchant m;
+        try {
+            m = merchants.get(r.merchantId());
+        } catch (dev.herald.support.NotFoundException e) {
+            throw new ValidationException("merchant_id", "no merchant " + r.merchantId() + "; create it with PUT /v1/merchants/{id}");
+        }
+        EndpointRepository.Stored target = endpoints.notificationTarget(m.id(), m.secret(), m.ack(), r.notifyUrl(), "notify_url");
+        Instant now = clock.instant();
+        EventInput in = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(), r.priority(), null, m.id());
+        EventWriter.Written w = jdbc.inTransaction(c -> writer.write(c, in, now, target.endpoint()));
+        if (w.duplicate()) {
+            return new Result(w.event().id(), null, true, null);
+        }
+        DeliveryTask task = w.tasks().getFirst();
+        if (r.mode() == Mode.SYNC && target.endpoint().active()) {
+            return new Result(w.event().id(), task.deliveryId(), false, dispatcher.sendSync(task, target));
+        }
+        dispatcher.submit(w.tasks());
+        return new Result(w.event().id(), task.deliveryId(), false, null);
+    }
+}

@@ -4,6 +4,7 @@ import dev.herald.Herald;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.http.OutboundConfig;
 import dev.herald.server.api.HeraldApi;
+import dev.herald.server.api.NotificationApi;
 import dev.herald.server.auth.ApiKeys;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
@@ -58,6 +59,7 @@ public final class HeraldServer implements AutoCloseable {
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey());
             HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), db::ready);
+            NotificationApi notifications = new NotificationApi(herald, cfg.maxBodyBytes());
             WebServer web = WebServer.builder()
                     .host(cfg.host())
                     .port(cfg.port())
@@ -68,7 +70,10 @@ public final class HeraldServer implements AutoCloseable {
                             d.addHandler(t, api.directHandler());
                         }
                     })
-                    .routing(api::routing)
+                    .routing(r -> {
+                        notifications.routing(r);
+                        api.routing(r);
+                    })
                     .build()
                     .start();
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);

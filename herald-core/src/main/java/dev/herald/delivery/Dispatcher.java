@@ -30,19 +30,19 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /**
-     * Engine limits. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
+     * Engine limits. {@code memoryBudget} caps the tasks waiting in memory across all lanes. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
-    public record Config(int maxInFlightPerEndpoint, int laneWindow, Duration scanInterval, int scanBatch, int autoDisableAfter,
-                         int breakerThreshold, Duration breakerCooldown) {
+    public record Config(int maxInFlightPerEndpoint, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
+                         int autoDisableAfter, int breakerThreshold, Duration breakerCooldown) {
         public Config {
-            if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
+            if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || memoryBudget < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
                 throw new IllegalArgumentException("dispatcher limits must be positive");
             }
         }
 
         public static Config defaults() {
-            return new Config(16, 1000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30));
+            return new Config(16, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30));
         }
     }
 
@@ -59,6 +59,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Config config;
     private final String nodeId;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running;
     private Thread scanner;
@@ -105,7 +106,8 @@ public final class Dispatcher implements AutoCloseable {
 
     private Lane lane(String endpointId) {
         return lanes.computeIfAbsent(endpointId, id -> new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
-                new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10))));
+                new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
+                waiting, config.memoryBudget()));
     }
 
     private boolean fifo(String endpointId) {
@@ -197,7 +199,11 @@ public final class Dispatcher implements AutoCloseable {
             }
         });
         startAll(start);
-        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, config.scanBatch(), saturated));
+        int room = Math.min(config.scanBatch(), config.memoryBudget() - waiting.get());
+        if (room <= 0) {
+            return 0;
+        }
+        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated));
         offer(due, true);
         return due.size();
     }

@@ -15,8 +15,9 @@ import java.util.Set;
  * breaker is half-open, none while it is open), a bounded window of waiting tasks taken highest priority first, and for
  * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
  * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
- * Methods report what the caller must do through {@code start} (tasks to send now) and {@code release} (delivery ids to
- * hand back to the database). Thread-safe.
+ * Waiting tasks also count against a budget shared by all lanes, so memory stays bounded however many endpoints have a
+ * backlog. Methods report what the caller must do through {@code start} (tasks to send now) and {@code release}
+ * (delivery ids to hand back to the database). Thread-safe.
  */
 final class Lane {
     /** How a task left the lane. */
@@ -27,6 +28,8 @@ final class Lane {
     private final int maxInFlight;
     private final int window;
     private final CircuitBreaker breaker;
+    private final java.util.concurrent.atomic.AtomicInteger budget;
+    private final int budgetLimit;
     private final PriorityQueue<Queued> ready = new PriorityQueue<>(
             Comparator.comparingInt((Queued q) -> -q.task().priority()).thenComparingLong(Queued::order));
     private final Map<String, ArrayDeque<DeliveryTask>> behindKey = new HashMap<>();
@@ -36,10 +39,21 @@ final class Lane {
     private int waitingBehind;
     private int inFlight;
 
-    Lane(int maxInFlight, int window, CircuitBreaker breaker) {
+    /** {@code budget} counts the waiting tasks of every lane; a lane queues nothing more once it reaches {@code budgetLimit}. */
+    Lane(int maxInFlight, int window, CircuitBreaker breaker, java.util.concurrent.atomic.AtomicInteger budget, int budgetLimit) {
         this.maxInFlight = maxInFlight;
         this.window = window;
         this.breaker = breaker;
+        this.budget = budget;
+        this.budgetLimit = budgetLimit;
+    }
+
+    private boolean reserve() {
+        if (budget.incrementAndGet() > budgetLimit) {
+            budget.decrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -56,7 +70,7 @@ final class Lane {
                 return;
             }
             if (activeKeys.contains(key)) {
-                if (waitingBehind >= window) {
+                if (waitingBehind >= window || !reserve()) {
                     release.add(t.deliveryId());
                 } else {
                     behindKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(t);
@@ -87,6 +101,7 @@ final class Lane {
                 activeKeys.remove(key);
                 if (behind != null) {
                     waitingBehind -= behind.size();
+                    budget.addAndGet(-behind.size());
                     behind.forEach(b -> release.add(b.deliveryId()));
                 }
             } else {
@@ -96,6 +111,7 @@ final class Lane {
                     activeKeys.remove(key);
                 } else {
                     waitingBehind--;
+                    budget.decrementAndGet();
                     if (!behind.isEmpty()) {
                         behindKey.put(key, behind);
                     }
@@ -104,6 +120,7 @@ final class Lane {
                         if (!behind.isEmpty()) {
                             behindKey.remove(key);
                             waitingBehind -= behind.size();
+                            budget.addAndGet(-behind.size());
                             behind.forEach(b -> release.add(b.deliveryId()));
                         }
                     }
@@ -117,6 +134,7 @@ final class Lane {
     synchronized void pump(Instant now, List<DeliveryTask> start) {
         while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight)) {
             inFlight++;
+            budget.decrementAndGet();
             start.add(ready.poll().task());
         }
     }
@@ -131,6 +149,7 @@ final class Lane {
         List<String> ids = new java.util.ArrayList<>();
         ready.forEach(q -> ids.add(q.task().deliveryId()));
         behindKey.values().forEach(d -> d.forEach(t -> ids.add(t.deliveryId())));
+        budget.addAndGet(-ids.size());
         ready.clear();
         behindKey.clear();
         activeKeys.clear();
@@ -148,7 +167,7 @@ final class Lane {
 
     /** Queues {@code t} and starts what the limits allow; false when it did not fit and was released. */
     private boolean enqueue(DeliveryTask t, Instant now, List<DeliveryTask> start, List<String> release) {
-        if (ready.size() >= window) {
+        if (ready.size() >= window || !reserve()) {
             release.add(t.deliveryId());
             return false;
         }

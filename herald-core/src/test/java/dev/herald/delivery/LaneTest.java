@@ -12,13 +12,14 @@ class LaneTest {
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     private final List<DeliveryTask> start = new ArrayList<>();
     private final List<String> release = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger budget = new java.util.concurrent.atomic.AtomicInteger();
 
     private static DeliveryTask task(String id, String key, int priority) {
         return new DeliveryTask(id, "evt_" + id, "ep", "t.x", new byte[0], "0".repeat(32), priority, 0, 0, key);
     }
 
     private Lane lane(int maxInFlight, int window) {
-        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)));
+        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, 1000);
     }
 
     private List<String> started() {
@@ -127,5 +128,26 @@ class LaneTest {
         lane.offer(task("k1", "K", 0), true, false, t0, start, release);
         assertThat(lane.drain()).containsExactlyInAnyOrder("b", "k1");
         assertThat(lane.size()).isEqualTo(1);
+    }
+
+    @Test
+    void sharedMemoryBudgetCapsWaitingTasksAcrossLanesAndIsReturned() {
+        java.util.concurrent.atomic.AtomicInteger shared = new java.util.concurrent.atomic.AtomicInteger();
+        CircuitBreaker b = new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5));
+        Lane one = new Lane(1, 100, b, shared, 3);
+        Lane two = new Lane(1, 100, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), shared, 3);
+        for (String id : List.of("a", "b", "c")) {
+            one.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        for (String id : List.of("x", "y", "z")) {
+            two.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        assertThat(started()).containsExactly("a", "x");
+        assertThat(shared.get()).isEqualTo(3);
+        assertThat(release).containsExactly("z");
+        one.finished(task("a", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("b");
+        assertThat(one.drain()).containsExactly("c");
+        assertThat(shared.get()).as("started and drained tasks give their budget back").isEqualTo(1);
     }
 }

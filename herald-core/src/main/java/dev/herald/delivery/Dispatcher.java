@@ -60,6 +60,9 @@ public final class Dispatcher implements AutoCloseable {
     private final String nodeId;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Set<String> pacing = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ScheduledExecutorService pacer =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-pacer").daemon().factory());
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running;
     private Thread scanner;
@@ -98,16 +101,39 @@ public final class Dispatcher implements AutoCloseable {
         List<DeliveryTask> start = new ArrayList<>();
         List<String> release = new ArrayList<>();
         for (DeliveryTask t : tasks) {
-            lane(t.endpointId()).offer(t, fifo(t.endpointId()), fromScan, now, start, release);
+            Lane lane = lane(t.endpointId());
+            lane.offer(t, fifo(t.endpointId()), fromScan, now, start, release);
             startAll(start);
+            pace(t.endpointId(), lane);
         }
         release(release);
     }
 
     private Lane lane(String endpointId) {
-        return lanes.computeIfAbsent(endpointId, id -> new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
-                new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
-                waiting, config.memoryBudget()));
+        return lanes.computeIfAbsent(endpointId, id -> {
+            Lane lane = new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
+                    new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
+                    waiting, config.memoryBudget());
+            lane.rateLimit(endpoints.get(id).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
+            return lane;
+        });
+    }
+
+    /** Schedules a pump for a lane whose waiting work is held back by its rate limit. */
+    private void pace(String endpointId, Lane lane) {
+        Instant now = clock.instant();
+        Instant at = lane.nextPaceAt(now);
+        if (at == null || !running || !pacing.add(endpointId)) {
+            return;
+        }
+        long delayNanos = Math.max(100_000, Duration.between(now, at).toNanos());
+        pacer.schedule(() -> {
+            pacing.remove(endpointId);
+            List<DeliveryTask> start = new ArrayList<>();
+            lane.pump(clock.instant(), start);
+            startAll(start);
+            pace(endpointId, lane);
+        }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private boolean fifo(String endpointId) {
@@ -134,6 +160,9 @@ public final class Dispatcher implements AutoCloseable {
     public void endpointChanged(String endpointId) {
         Lane lane = lanes.get(endpointId);
         boolean live = endpoints.get(endpointId).map(s -> s.endpoint().active()).orElse(false);
+        if (lane != null) {
+            lane.rateLimit(endpoints.get(endpointId).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
+        }
         if (lane != null && !live) {
             release(lane.drain());
         }
@@ -238,6 +267,7 @@ public final class Dispatcher implements AutoCloseable {
             lane.finished(task, fifo(task.endpointId()), how, clock.instant(), start, release);
             if (running) {
                 startAll(start);
+                pace(task.endpointId(), lane);
             } else {
                 start.forEach(t -> release.add(t.deliveryId()));
             }
@@ -267,6 +297,7 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        pacer.shutdownNow();
         if (scanner != null) {
             LockSupport.unpark(scanner);
             try {

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * One endpoint's share of the dispatcher, as a state machine: at most {@code maxInFlight} tries at once (one while the
- * breaker is half-open, none while it is open), a bounded window of waiting tasks taken highest priority first, and for
+ * breaker is half-open, none while it is open), no faster than its optional rate limit, a bounded window of waiting tasks taken highest priority first, and for
  * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
  * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
  * Waiting tasks also count against a budget shared by all lanes, so memory stays bounded however many endpoints have a
@@ -35,6 +35,7 @@ final class Lane {
     private final Map<String, ArrayDeque<DeliveryTask>> behindKey = new HashMap<>();
     private final Set<String> activeKeys = new HashSet<>();
     private final Set<String> blockedKeys = new HashSet<>();
+    private TokenBucket limiter;
     private long arrivals;
     private int waitingBehind;
     private int inFlight;
@@ -46,6 +47,23 @@ final class Lane {
         this.breaker = breaker;
         this.budget = budget;
         this.budgetLimit = budgetLimit;
+    }
+
+    /** Sets or removes ({@code null}) the lane's rate limit in requests a second. */
+    synchronized void rateLimit(Integer perSecond, Instant now) {
+        if (perSecond == null) {
+            limiter = null;
+        } else if (limiter == null || limiter.perSecond() != perSecond) {
+            limiter = new TokenBucket(perSecond, now);
+        }
+    }
+
+    /** When waiting work held back only by the rate limit may start, or null if nothing waits on it. */
+    synchronized Instant nextPaceAt(Instant now) {
+        if (limiter == null || ready.isEmpty() || inFlight >= maxInFlight || !breaker.allows(now, inFlight)) {
+            return null;
+        }
+        return limiter.nextTokenAt(now);
     }
 
     private boolean reserve() {
@@ -132,7 +150,7 @@ final class Lane {
 
     /** Starts waiting tasks if the limits allow (e.g. after the breaker's cool-down ended). */
     synchronized void pump(Instant now, List<DeliveryTask> start) {
-        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight)) {
+        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight) && (limiter == null || limiter.tryAcquire(now))) {
             inFlight++;
             budget.decrementAndGet();
             start.add(ready.poll().task());

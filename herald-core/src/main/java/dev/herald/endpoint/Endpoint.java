@@ -10,7 +10,7 @@ import dev.herald.event.EventTypes;
 /**
  * A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints; {@code fifo}
  * endpoints get the deliveries of one ordering key strictly in ingest order; {@code notification} endpoints are the hidden
- * targets of {@code notify_url} callbacks and match no event type.
+ * targets of {@code notify_url} callbacks and match no event type; {@code rateLimit} (requests a second) is null when unlimited.
  */
 public record Endpoint(
         String id,
@@ -30,14 +30,15 @@ public record Endpoint(
         Instant updatedAt,
         boolean fifo,
         AckRule ack,
-        boolean notification) {
+        boolean notification,
+        Integer rateLimit) {
 
     /** A webhook endpoint that acknowledges with any 2xx. */
     public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,
                     String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false);
+                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null);
     }
 
     /**

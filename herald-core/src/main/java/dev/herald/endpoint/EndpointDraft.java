@@ -21,7 +21,15 @@ public record EndpointDraft(
         String retryPreset,
         List<Duration> retrySteps,
         Integer timeoutSeconds,
-        String ordering) {
+        String ordering,
+        Integer rateLimit) {
+
+    /** A draft that leaves the rate limit unchanged (or unlimited on create). */
+    public EndpointDraft(String merchantId, String name, String description, String url, List<String> events, Map<String, String> headers,
+                         String secret, Boolean active, Integer retryAttempts, String retryPreset, List<Duration> retrySteps, Integer timeoutSeconds,
+                         String ordering) {
+        this(merchantId, name, description, url, events, headers, secret, active, retryAttempts, retryPreset, retrySteps, timeoutSeconds, ordering, null);
+    }
 
     /** A draft that leaves the ordering unchanged (or {@code none} on create). */
     public EndpointDraft(String merchantId, String name, String description, String url, List<String> events, Map<String, String> headers,

@@ -22,13 +22,13 @@ import java.util.Optional;
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
-            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind";
+            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit";
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
 
     public void insert(Connection c, Endpoint e) throws SQLException {
-        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?,?,?)", ps -> {
+        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?,?,?,?)", ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -49,6 +49,7 @@ public final class EndpointRepository {
             ps.setString(18, e.fifo() ? "fifo" : "none");
             ps.setString(19, e.ack().toString());
             ps.setString(20, e.notification() ? "notification" : "webhook");
+            ps.setObject(21, e.rateLimit());
         });
     }
 
@@ -58,7 +59,7 @@ public final class EndpointRepository {
         Jdbc.update(c, "update endpoints set merchant_id=?, name=?, description=?, url=?, events=?, headers=?::jsonb, secret=?,"
                 + (rotated ? " previous_secret=?, previous_secret_until=?," : "")
                 + " is_active=?, disabled_reason=?, retry_attempts=?, retry_schedule=?, retry_preset=?, timeout_seconds=?,"
-                + " consecutive_failures=?, updated_at=?, ordering=?, ack=? where id=? and deleted_at is null", ps -> {
+                + " consecutive_failures=?, updated_at=?, ordering=?, ack=?, rate_limit=? where id=? and deleted_at is null", ps -> {
             int i = 1;
             ps.setString(i++, e.merchantId());
             ps.setString(i++, e.name());
@@ -81,6 +82,7 @@ public final class EndpointRepository {
             ps.setTimestamp(i++, ts(e.updatedAt()));
             ps.setString(i++, e.fifo() ? "fifo" : "none");
             ps.setString(i++, e.ack().toString());
+            ps.setObject(i++, e.rateLimit());
             ps.setString(i, e.id());
         });
     }
@@ -181,7 +183,8 @@ public final class EndpointRepository {
                 instant(rs, "updated_at"),
                 "fifo".equals(rs.getString("ordering")),
                 AckRule.parse(rs.getString("ack"), "ack"),
-                "notification".equals(rs.getString("kind")));
+                "notification".equals(rs.getString("kind")),
+                Jdbc.intOrNull(rs, "rate_limit"));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

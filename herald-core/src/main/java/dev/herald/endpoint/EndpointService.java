@@ -67,7 +67,7 @@ public final class EndpointService {
                 headers(d.headers() == null ? Map.of() : d.headers()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                 d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
                 retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
-                d.ordering() != null && fifo(d.ordering()));
+                d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
         jdbc.inTransaction(c -> {
             repository.insert(c, e);
             return null;
@@ -98,7 +98,8 @@ public final class EndpointService {
                     active && !o.active() ? 0 : o.consecutiveFailures(),
                     o.createdAt(), now,
                     d.ordering() != null ? fifo(d.ordering()) : o.fifo(),
-                    o.ack(), o.notification());
+                    o.ack(), o.notification(),
+                    d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()));
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             return n;
         });
@@ -124,7 +125,7 @@ public final class EndpointService {
         }
         Instant now = clock.instant();
         Endpoint e = new Endpoint(Ids.next("ep"), merchantId, "notify " + url.getHost(), "notify_url target", url, List.of(), Map.of(), secret,
-                true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true);
+                true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true, null);
         try {
             jdbc.inTransaction(c -> {
                 repository.insert(c, e);
@@ -179,7 +180,7 @@ public final class EndpointService {
     }
 
     private static EndpointDraft activeOnly(boolean active) {
-        return new EndpointDraft(null, null, null, null, null, null, null, active, null, null, null, null, null);
+        return new EndpointDraft(null, null, null, null, null, null, null, active, null, null, null, null, null, null);
     }
 
     private static NotFoundException notFound(String id) {
@@ -264,6 +265,17 @@ public final class EndpointService {
             throw new ValidationException("secret", "secret must look like whsec_<base64 of 24-64 random bytes>");
         }
         return s;
+    }
+
+    /** A rate limit of 1-100,000 requests a second; 0 in a patch removes the limit. */
+    private static Integer rateLimit(Integer r) {
+        if (r == null || r == 0) {
+            return null;
+        }
+        if (r < 0 || r > 100_000) {
+            throw new ValidationException("rate_limit", "rate_limit must be between 1 and 100000 requests a second (0 removes it)");
+        }
+        return r;
     }
 
     private static boolean fifo(String ordering) {

@@ -150,4 +150,23 @@ class LaneTest {
         assertThat(one.drain()).containsExactly("c");
         assertThat(shared.get()).as("started and drained tasks give their budget back").isEqualTo(1);
     }
+
+    @Test
+    void rateLimitSpacesTriesAndSaysWhenTheNextMayStart() {
+        Lane lane = lane(10, 100);
+        lane.rateLimit(2, t0);
+        for (String id : List.of("a", "b", "c", "d")) {
+            lane.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        assertThat(started()).as("a burst of one second's worth").containsExactly("a", "b");
+        assertThat(lane.nextPaceAt(t0)).isEqualTo(t0.plusMillis(500));
+        lane.pump(t0.plusMillis(499), start);
+        assertThat(started()).isEmpty();
+        lane.pump(t0.plusMillis(500), start);
+        assertThat(started()).containsExactly("c");
+        lane.rateLimit(null, t0.plusMillis(500));
+        lane.pump(t0.plusMillis(500), start);
+        assertThat(started()).as("limit removed").containsExactly("d");
+        assertThat(lane.nextPaceAt(t0.plusMillis(500))).isNull();
+    }
 }

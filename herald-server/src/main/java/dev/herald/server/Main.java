@@ -2,10 +2,12 @@ package dev.herald.server;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,12 +15,15 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class},
+        subcommands = {Main.Serve.class, Receive.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.")
 public final class Main {
 
@@ -28,22 +33,50 @@ public final class Main {
         System.exit(run(args, System.getenv()));
     }
 
-    static int run(String[] args, java.util.Map<String, String> env) {
+    /** The environment HERALD_* defaults and HERALD_ADMIN_KEY come from. */
+    private final Map<String, String> env;
+
+    Main(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static int run(String[] args, Map<String, String> env) {
+        return run(args, env, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    }
+
+    /** Runs the command line with {@code env} as the environment, writing to {@code out} and {@code err}; returns the exit code. */
+    static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
         Properties file;
         try {
             file = configFile(args, env);
         } catch (IOException e) {
-            System.err.println("herald: invalid configuration: cannot read config file: " + e.getMessage());
+            err.println("herald: invalid configuration: cannot read config file: " + e.getMessage());
+            err.flush();
             return 2;
         }
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(env, file);
+        cl.setOut(out);
+        cl.setErr(err);
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** The {@code herald} command with its defaults from {@code env}, then {@code file}. */
+    static CommandLine commandLine(Map<String, String> env, Properties file) {
+        CommandLine cl = new CommandLine(new Main(env));
         cl.setDefaultValueProvider(new EnvAndFileDefaults(env, file));
-        return cl.execute(args);
+        return cl;
     }
 
     /** {@code herald serve}: runs a node until interrupted. Precedence: flags, then HERALD_* environment, then the config file. */
     @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run Herald (embedded PostgreSQL unless --database-url is given).")
     static final class Serve implements Callable<Integer> {
+        @ParentCommand
+        Main parent; // null when Serve is parsed on its own (tests)
+        @Spec
+        CommandSpec spec;
         @Option(names = "--config", description = "Properties file with defaults (keys as the long flags without dashes, e.g. port=8080). Env: HERALD_CONFIG")
         Path config;
         @Option(names = "--host", description = "Address to listen on (default ${DEFAULT-VALUE}). Env: HERALD_HOST", defaultValue = "0.0.0.0")
@@ -67,29 +100,33 @@ public final class Main {
 
         @Override
         public Integer call() throws InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             ServerConfig cfg;
             try {
-                cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
-                        parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(System.getenv("HERALD_ADMIN_KEY")));
+                cfg = config(parent != null ? parent.env : System.getenv());
             } catch (IllegalArgumentException e) {
-                System.err.println("herald: invalid configuration: " + e.getMessage());
+                err.println("herald: invalid configuration: " + e.getMessage());
+                err.flush();
                 return 2;
             }
             HeraldServer server;
             try {
                 server = HeraldServer.start(cfg, Clock.systemUTC());
             } catch (RuntimeException e) {
-                System.err.println("herald: could not start: " + e.getMessage());
+                err.println("herald: could not start: " + e.getMessage());
+                err.flush();
                 return 1;
             }
             server.generatedAdminKey().ifPresent(key -> {
-                System.out.println();
-                System.out.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
-                System.out.println();
-                System.out.println("      " + key);
-                System.out.println();
+                out.println();
+                out.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
+                out.println();
+                out.println("      " + key);
+                out.println();
             });
-            System.out.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
+            out.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
+            out.flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
@@ -97,6 +134,12 @@ public final class Main {
             }, "herald-shutdown"));
             stopped.await();
             return 0;
+        }
+
+        /** Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag. */
+        ServerConfig config(Map<String, String> env) {
+            return new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
+                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(env.get("HERALD_ADMIN_KEY")));
         }
     }
 
@@ -123,7 +166,7 @@ public final class Main {
     }
 
     /** Supplies option defaults from HERALD_* environment variables, then the config file's properties. */
-    record EnvAndFileDefaults(java.util.Map<String, String> env, Properties file) implements CommandLine.IDefaultValueProvider {
+    record EnvAndFileDefaults(Map<String, String> env, Properties file) implements CommandLine.IDefaultValueProvider {
         @Override
         public String defaultValue(ArgSpec arg) {
             if (!(arg instanceof OptionSpec opt) || opt.longestName().equals("--config")) {
@@ -140,7 +183,7 @@ public final class Main {
     }
 
     /** The config file named by {@code --config} (or HERALD_CONFIG), loaded before the flags are parsed. */
-    static Properties configFile(String[] args, java.util.Map<String, String> env) throws IOException {
+    static Properties configFile(String[] args, Map<String, String> env) throws IOException {
         String path = env.get("HERALD_CONFIG");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config") && i + 1 < args.length) {

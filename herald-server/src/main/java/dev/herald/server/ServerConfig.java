@@ -1,5 +1,7 @@
 package dev.herald.server;
 
+import dev.herald.server.auth.ApiKeys;
+import dev.herald.store.DatabaseConfig;
 import java.nio.file.Path;
 
 /**
@@ -30,6 +32,12 @@ public record ServerConfig(
         }
         if (maxInFlightPerEndpoint < 1 || maxInFlightPerEndpoint > 1000) {
             throw new IllegalArgumentException("max-in-flight-per-endpoint must be between 1 and 1000, got " + maxInFlightPerEndpoint);
+        }
+        if (databaseUrl != null) {
+            DatabaseConfig.fromUrl(databaseUrl); // a malformed URL is a configuration error, found before anything starts
+        }
+        if (adminKey != null && !ApiKeys.acceptable(adminKey)) {
+            throw new IllegalArgumentException(ApiKeys.RULE);
         }
     }
 

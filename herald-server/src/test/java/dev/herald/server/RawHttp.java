@@ -62,26 +62,68 @@ public final class RawHttp {
         return out.toByteArray();
     }
 
+    /** Reads one answer, stopping at its end (servers may keep the connection open despite Connection: close). */
     private static Answer read(InputStream in) throws IOException {
-        byte[] all = in.readAllBytes();
-        int headEnd = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
-        if (headEnd < 0) {
-            throw new IOException("no complete HTTP head in: " + new String(all, StandardCharsets.ISO_8859_1));
-        }
-        String[] lines = new String(all, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        int headEnd = -1;
         Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+        int status = 0;
+        while (true) {
+            int n = in.read(chunk);
+            if (n > 0) {
+                buf.write(chunk, 0, n);
+            }
+            byte[] all = buf.toByteArray();
+            if (headEnd < 0) {
+                headEnd = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
+                if (headEnd >= 0) {
+                    String[] lines = new String(all, 0, headEnd, StandardCharsets.ISO_8859_1).split("\r\n");
+                    status = Integer.parseInt(lines[0].split(" ")[1]);
+                    for (int i = 1; i < lines.length; i++) {
+                        int colon = lines[i].indexOf(':');
+                        headers.merge(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim(),
+                                (a, b) -> a + ", " + b);
+                    }
+                }
+            }
+            if (headEnd >= 0) {
+                byte[] rest = java.util.Arrays.copyOfRange(all, headEnd + 4, all.length);
+                if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                    if (n < 0 || indexOf(rest, "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0) >= 0 && complete(rest)) {
+                        return new Answer(status, headers, dechunk(rest));
+                    }
+                } else if (headers.containsKey("content-length")) {
+                    int length = Integer.parseInt(headers.get("content-length"));
+                    if (rest.length >= length || n < 0) {
+                        return new Answer(status, headers, java.util.Arrays.copyOf(rest, Math.min(rest.length, length)));
+                    }
+                } else if (n < 0) {
+                    return new Answer(status, headers, rest);
+                }
+            } else if (n < 0) {
+                throw new IOException("no complete HTTP head in: " + buf.toString(StandardCharsets.ISO_8859_1));
+            }
         }
-        byte[] rest = java.util.Arrays.copyOfRange(all, headEnd + 4, all.length);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            rest = dechunk(rest);
-        } else if (headers.containsKey("content-length")) {
-            rest = java.util.Arrays.copyOf(rest, Math.min(rest.length, Integer.parseInt(headers.get("content-length"))));
+    }
+
+    /** True when {@code b} holds a complete chunked body. */
+    private static boolean complete(byte[] b) {
+        int i = 0;
+        while (i < b.length) {
+            int eol = indexOf(b, "\r\n".getBytes(StandardCharsets.US_ASCII), i);
+            if (eol < 0) {
+                return false;
+            }
+            String sizeText = new String(b, i, eol - i, StandardCharsets.US_ASCII);
+            int semi = sizeText.indexOf(';');
+            int size = Integer.parseInt((semi >= 0 ? sizeText.substring(0, semi) : sizeText).trim(), 16);
+            if (size == 0) {
+                return indexOf(b, "\r\n".getBytes(StandardCharsets.US_ASCII), eol + 2) >= 0;
+            }
+            i = eol + 2 + size + 2;
         }
-        return new Answer(status, headers, rest);
+        return false;
     }
 
     private static byte[] dechunk(byte[] b) {

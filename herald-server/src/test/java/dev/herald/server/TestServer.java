@@ -114,6 +114,10 @@ public final class TestServer implements AutoCloseable {
         return send(method("POST", path, body, headers));
     }
 
+    public Response put(String path, String body, String... headers) {
+        return send(method("PUT", path, body, headers));
+    }
+
     public Response patch(String path, String body, String... headers) {
         return send(method("PATCH", path, body, headers));
     }
@@ -178,6 +182,13 @@ public final class TestServer implements AutoCloseable {
 
         public String header(String name) {
             return headers.firstValue(name).orElse(null);
+        }
+
+        /** The same assertions for an answer read off a raw socket. */
+        public static Response of(RawHttp.Answer a) {
+            Map<String, java.util.List<String>> h = new java.util.LinkedHashMap<>();
+            a.headers().forEach((k, v) -> h.put(k, java.util.List.of(v)));
+            return new Response(a.status(), HttpHeaders.of(h, (k, v) -> true), a.body());
         }
 
         public String contentType() {

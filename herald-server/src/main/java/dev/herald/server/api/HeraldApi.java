@@ -12,6 +12,7 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointDraft;
 import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EventPatterns;
 import dev.herald.event.EventInput;
 import dev.herald.event.EventTypes;
 import dev.herald.event.StoredEvent;
@@ -21,6 +22,7 @@ import dev.herald.store.StoreException;
 import dev.herald.support.ConflictException;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -29,7 +31,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -46,7 +47,8 @@ public final class HeraldApi {
             "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id");
     private static final Set<String> EVENT_FIELDS = Set.of("id", "event", "timestamp", "account_uuid", "data", "priority", "trace_id",
             "merchant_id", "idempotency_key");
-    private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
+    /** W3C trace context, version 00; an all-zero trace id or parent id makes the header invalid (it is then ignored). */
+    private static final Pattern TRACEPARENT = Pattern.compile("00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
     private static final int MAX_PAGE = 500;
 
     private final Herald herald;
@@ -145,7 +147,7 @@ public final class HeraldApi {
         r.get("/v1/deliveries", (req, res) -> {
             int limit = limit(req);
             String event = query(req, "event");
-            boolean byId = event != null && event.startsWith("evt_");
+            boolean byId = event != null && isEventId(event);
             DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(query(req, "status")), query(req, "endpoint_id"),
                     byId ? event : null, byId ? null : event, since(req), cursor(query(req, "cursor")), limit + 1);
             List<Delivery> page = herald.deliveries().list(f);
@@ -171,6 +173,11 @@ public final class HeraldApi {
         r.error(NotFoundException.class, (req, res, e) -> Responses.problem(res, new Problem(404, "Not found", e.getMessage(), null)));
         r.error(ConflictException.class, (req, res, e) -> Responses.problem(res, new Problem(409, "Conflict", e.getMessage(), null)));
         r.error(StoreException.class, (req, res, e) -> {
+            if (e.sqlState() != null && e.sqlState().startsWith("22")) { // data exception: this input can never be stored, retrying won't help
+                log.warn("database refused a value on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
+                Responses.problem(res, Problem.invalid("a value in the request cannot be stored", null));
+                return;
+            }
             log.warn("database error on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
             res.header(HeaderNames.RETRY_AFTER, "1");
             Responses.problem(res, new Problem(503, "Service unavailable", "the database is not answering; nothing was changed, retry", null));
@@ -179,6 +186,30 @@ public final class HeraldApi {
             log.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
             Responses.problem(res, new Problem(500, "Internal error", "an unexpected error occurred; it was logged", null));
         });
+    }
+
+    /**
+     * Problem+json for the errors the web server answers itself, before routing: a body beyond the transport limit,
+     * an unparseable request. The detail is fixed text, so nothing about the failure leaks.
+     */
+    public DirectHandler directHandler() {
+        return (req, type, status, headers, message) -> {
+            boolean tooLarge = status.code() == 413; // Helidon reports its payload limit as BAD_REQUEST with status 413
+            String detail = tooLarge ? "request body exceeds the limit of " + maxBodyBytes + " bytes" : switch (type) {
+                case BAD_REQUEST -> "the HTTP request is malformed";
+                case HTTP_VERSION_NOT_SUPPORTED -> "only HTTP/1.1 is supported";
+                case INTERNAL_ERROR -> "an unexpected error occurred; it was logged";
+                default -> status.reasonPhrase();
+            };
+            String title = tooLarge ? "Content too large" : status.reasonPhrase();
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, "application/problem+json")
+                    .entity(Responses.problemBytes(new Problem(status.code(), title, detail, null)))
+                    .keepAlive(type.keepAlive())
+                    .build();
+        };
     }
 
     private void postEvents(ServerRequest req, ServerResponse res) {
@@ -251,12 +282,31 @@ public final class HeraldApi {
         return new Problem(413, "Content too large", "request body exceeds the limit of " + maxBodyBytes + " bytes", null);
     }
 
+    /** A path parameter; a NUL (which no id holds and PostgreSQL cannot compare) is a 400, not a database error. */
     private static String param(ServerRequest req, String name) {
-        return req.path().pathParameters().get(name);
+        String v = req.path().pathParameters().get(name);
+        if (v.indexOf('\0') >= 0) {
+            throw Problem.badRequest("the path must not contain the NUL character (%00)", null);
+        }
+        return v;
     }
 
+    /** A query parameter; a NUL is refused as for {@link #param}. */
     private static String query(ServerRequest req, String name) {
-        return req.query().first(name).orElse(null);
+        String v = req.query().first(name).orElse(null);
+        if (v != null && v.indexOf('\0') >= 0) {
+            throw Problem.invalid(name + " must not contain the NUL character (%00)", name);
+        }
+        return v;
+    }
+
+    /**
+     * Whether {@code ?event=} names an event rather than an event type: generated ids ({@code evt_…}), anything that
+     * cannot be a type (client ids such as {@code order-123:paid}), or a type-shaped string that is an existing event's id.
+     */
+    private boolean isEventId(String event) {
+        return event.startsWith("evt_") || !EventPatterns.EVENT_TYPE.matcher(event).matches()
+                || herald.jdbc().read(c -> herald.events().find(c, event)).isPresent();
     }
 
     private static int limit(ServerRequest req) {
@@ -303,11 +353,7 @@ public final class HeraldApi {
     }
 
     private static Instant instant(String s, String field) {
-        try {
-            return java.time.OffsetDateTime.parse(s).toInstant();
-        } catch (DateTimeParseException e) {
-            throw Problem.invalid(field + " must be an RFC 3339 timestamp such as 2025-01-14T10:30:00Z", field);
-        }
+        return JsonInput.timestamp(s, field, field);
     }
 
 }

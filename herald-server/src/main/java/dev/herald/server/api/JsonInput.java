@@ -52,7 +52,8 @@ final class JsonInput {
     /** A JSON object whose fields are all in {@code allowed}. */
     static Obj object(JsonNode n, String path, Set<String> allowed) {
         if (n == null || !n.isObject()) {
-            throw Problem.badRequest((path.isEmpty() ? "body" : path) + " must be a JSON object", path.isEmpty() ? null : path);
+            String at = path.endsWith(".") ? path.substring(0, path.length() - 1) : path; // "[3]." names element "[3]"
+            throw Problem.badRequest((at.isEmpty() ? "body" : at) + " must be a JSON object", at.isEmpty() ? null : at);
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -78,7 +79,7 @@ final class JsonInput {
             if (!v.isTextual()) {
                 throw Problem.invalid(f + " must be a string", path + f);
             }
-            return v.textValue();
+            return storable(v.textValue(), f, path + f);
         }
 
         Boolean bool(String f) {
@@ -116,7 +117,7 @@ final class JsonInput {
                 if (!v.get(i).isTextual()) {
                     throw Problem.invalid(f + "[" + i + "] must be a string", path + f + "[" + i + "]");
                 }
-                out.add(v.get(i).textValue());
+                out.add(storable(v.get(i).textValue(), f + "[" + i + "]", path + f + "[" + i + "]"));
             }
             return out;
         }
@@ -135,7 +136,8 @@ final class JsonInput {
                 if (!e.getValue().isTextual()) {
                     throw Problem.invalid(f + "." + e.getKey() + " must be a string", path + f + "." + e.getKey());
                 }
-                out.put(e.getKey(), e.getValue().textValue());
+                String name = storable(e.getKey(), f + " keys", path + f + "." + e.getKey());
+                out.put(name, storable(e.getValue().textValue(), f + "." + e.getKey(), path + f + "." + e.getKey()));
             }
             return out;
         }
@@ -156,11 +158,7 @@ final class JsonInput {
             if (s == null) {
                 return null;
             }
-            try {
-                return OffsetDateTime.parse(s).toInstant();
-            } catch (DateTimeParseException e) {
-                throw Problem.invalid(f + " must be an RFC 3339 timestamp such as 2025-01-14T10:30:00Z", path + f);
-            }
+            return timestamp(s, f, path + f);
         }
 
         /** A preset name (string) or a list of waits: seconds as integers or strings like "15s", "5m", "2h", "1d". */
@@ -181,6 +179,41 @@ final class JsonInput {
             }
             return steps;
         }
+    }
+
+    /**
+     * {@code s} unless it holds text PostgreSQL cannot store in a text column (U+0000) or that is not Unicode (an unpaired
+     * surrogate escape such as {@code "\\ud800"}, which would be stored as '?'): those are 422s naming the field.
+     */
+    static String storable(String s, String name, String field) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                throw Problem.invalid(name + " must not contain the NUL character (\\u0000)", field);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw Problem.invalid(name + " must be valid Unicode text (it holds an unpaired surrogate)", field);
+            }
+        }
+        return s;
+    }
+
+    /**
+     * An RFC 3339 timestamp. Its year must have four digits, as RFC 3339 says: java.time also reads years such as
+     * +999999999, which no timestamp column (nor java.sql.Timestamp) can hold.
+     */
+    static Instant timestamp(String s, String name, String field) {
+        try {
+            OffsetDateTime t = OffsetDateTime.parse(s);
+            if (t.getYear() >= 1 && t.getYear() <= 9999) {
+                return t.toInstant();
+            }
+        } catch (DateTimeParseException e) {
+            // answered below
+        }
+        throw Problem.invalid(name + " must be an RFC 3339 timestamp such as 2025-01-14T10:30:00Z", field);
     }
 
     static Duration duration(JsonNode v, String field) {

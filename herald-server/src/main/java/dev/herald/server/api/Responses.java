@@ -27,6 +27,13 @@ final class Responses {
     }
 
     static void problem(ServerResponse res, Problem p) {
+        res.status(p.status());
+        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+        res.send(problemBytes(p));
+    }
+
+    /** The RFC 9457 body of {@code p}. */
+    static byte[] problemBytes(Problem p) {
         ObjectNode body = obj()
                 .put("type", "about:blank")
                 .put("title", p.title())
@@ -35,9 +42,7 @@ final class Responses {
         if (p.field() != null) {
             body.put("field", p.field());
         }
-        res.status(p.status());
-        res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
-        res.send(bytes(body));
+        return bytes(body);
     }
 
     private static byte[] bytes(JsonNode n) {

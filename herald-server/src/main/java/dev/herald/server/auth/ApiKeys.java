@@ -19,6 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ApiKeys {
     private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private static final int MIN_LENGTH = 16;
+    /** Longer presented keys are refused unread, so a longer configured key could never be used. */
+    private static final int MAX_LENGTH = 200;
+    /** What a configured admin key (HERALD_ADMIN_KEY) must look like. */
+    public static final String RULE = "HERALD_ADMIN_KEY must be " + MIN_LENGTH + "-" + MAX_LENGTH + " printable ASCII characters without spaces";
 
     private final Jdbc jdbc;
     private final Clock clock;
@@ -35,8 +39,8 @@ public final class ApiKeys {
      */
     public Optional<String> bootstrap(String configured) {
         if (configured != null) {
-            if (configured.length() < MIN_LENGTH || configured.chars().anyMatch(c -> c <= ' ' || c > '~')) {
-                throw new IllegalArgumentException("HERALD_ADMIN_KEY must be at least " + MIN_LENGTH + " printable ASCII characters without spaces");
+            if (!acceptable(configured)) {
+                throw new IllegalArgumentException(RULE);
             }
             insertIfAbsent("configured", configured);
             return Optional.empty();
@@ -50,9 +54,14 @@ public final class ApiKeys {
         return Optional.of(key);
     }
 
+    /** True when {@code key} may be configured as an admin key (see {@link #RULE}). */
+    public static boolean acceptable(String key) {
+        return key.length() >= MIN_LENGTH && key.length() <= MAX_LENGTH && key.chars().allMatch(c -> c > ' ' && c <= '~');
+    }
+
     /** True when {@code presented} is a live key. */
     public boolean verify(String presented) {
-        if (presented == null || presented.isEmpty() || presented.length() > 200) {
+        if (presented == null || presented.isEmpty() || presented.length() > MAX_LENGTH) {
             return false;
         }
         String hash = hashHex(presented);

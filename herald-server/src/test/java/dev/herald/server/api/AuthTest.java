@@ -28,6 +28,7 @@ class AuthTest {
     private static String endpointId;
     private static String eventId;
     private static String deliveryId;
+    private static final String MERCHANT = "m-auth-test";
 
     /** Every /v1 route (plus one that does not exist); {ep}, {evt} and {dlv} are filled with real or made-up ids. */
     static final List<String[]> ROUTES = List.of(
@@ -47,6 +48,9 @@ class AuthTest {
             new String[] {"GET", "/v1/deliveries"},
             new String[] {"GET", "/v1/deliveries/{dlv}"},
             new String[] {"POST", "/v1/deliveries/{dlv}/resend"},
+            new String[] {"PUT", "/v1/merchants/{m}"},
+            new String[] {"GET", "/v1/merchants/{m}"},
+            new String[] {"POST", "/v1/notifications"},
             new String[] {"GET", "/v1/nope"},
             new String[] {"GET", "/v1"});
 
@@ -73,6 +77,8 @@ class AuthTest {
         JsonNode deliveries = server.get("/v1/deliveries?event=" + eventId).json().get("data");
         assertThat(deliveries).hasSize(1);
         deliveryId = deliveries.get(0).get("id").asText();
+        Response merchant = server.put("/v1/merchants/" + MERCHANT, "{\"name\": \"Auth Co\"}");
+        assertThat(merchant.status()).as(merchant.body()).isEqualTo(201);
     }
 
     @AfterAll
@@ -104,7 +110,7 @@ class AuthTest {
             assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer");
         }
         assertThat(missing.body()).as("an unauthenticated caller learns nothing about which ids exist").isEqualTo(existing.body());
-        assertThat(existing.body()).doesNotContain(endpointId, eventId, deliveryId, "ep_", "evt_", "dlv_");
+        assertThat(existing.body()).doesNotContain(endpointId, eventId, deliveryId, MERCHANT, "ep_", "evt_", "dlv_", "whsec_");
     }
 
     @Test
@@ -118,6 +124,8 @@ class AuthTest {
         assertThat(server.get("/v1/deliveries/" + deliveryId).json().get("status").asText()).isEqualTo("pending");
         assertThat(server.get("/v1/deliveries/" + deliveryId).json().get("attempts").asInt()).isZero();
         assertThat(server.get("/v1/endpoints").json().get("data")).hasSize(1);
+        assertThat(server.get("/v1/merchants/" + MERCHANT).json().get("name").asText()).isEqualTo("Auth Co");
+        assertThat(server.get("/v1/merchants/m-does-not-exist").status()).isEqualTo(404);
     }
 
     @Test
@@ -164,13 +172,15 @@ class AuthTest {
     void pathTricksDoNotBypassTheKey(String path) {
         RawHttp.Answer a = RawHttp.exchange(server.port(), "GET " + path + " HTTP/1.1", null);
         assertThat(a.status()).as("GET %s -> %s %s", path, a.status(), a.bodyText()).isIn(400, 401, 404);
+        ProblemAssertions.assertWellFormedProblem(Response.of(a));
         assertThat(a.bodyText()).doesNotContain(endpointId, "whsec_", "\"data\"");
     }
 
     private static String fill(String route, boolean existing) {
         return route.replace("{ep}", existing ? endpointId : "ep_doesnotexist0000000000")
                 .replace("{evt}", existing ? eventId : "evt_doesnotexist000000000")
-                .replace("{dlv}", existing ? deliveryId : "dlv_doesnotexist000000000");
+                .replace("{dlv}", existing ? deliveryId : "dlv_doesnotexist000000000")
+                .replace("{m}", existing ? MERCHANT : "m-does-not-exist");
     }
 
     private static Response send(String method, String path, String credential) {
@@ -178,10 +188,11 @@ class AuthTest {
         if (!credential.equals("(none)")) {
             b.header("Authorization", credential);
         }
-        HttpRequest.BodyPublisher body = method.equals("POST") || method.equals("PATCH")
+        boolean hasBody = method.equals("POST") || method.equals("PATCH") || method.equals("PUT");
+        HttpRequest.BodyPublisher body = hasBody
                 ? HttpRequest.BodyPublishers.ofString("{\"url\":\"http://127.0.0.1:9/x\",\"events\":[\"*\"],\"event\":\"account.created\"}")
                 : HttpRequest.BodyPublishers.noBody();
-        if (method.equals("POST") || method.equals("PATCH")) {
+        if (hasBody) {
             b.header("Content-Type", "application/json");
         }
         return server.send(b.method(method, body).build());

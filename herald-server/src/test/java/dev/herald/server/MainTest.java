@@ -1,0 +1,316 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * The command line: where each setting comes from (flags, then HERALD_* environment, then the --config file, then the
+ * built-in default), how bad settings are reported (exit 2, one line on stderr), and sizes. Nothing here starts a server.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS) // a case that wrongly passed validation would start a server and block
+class MainTest {
+    private static final String ADMIN_KEY = "cli-test-admin-key-0123456789";
+
+    @TempDir
+    Path dir;
+
+    // ---------------------------------------------------------------- precedence
+
+    @Test
+    void builtInDefaults() {
+        Main.Serve s = serve(Map.of(), new Properties());
+        assertThat(s.host).isEqualTo("0.0.0.0");
+        assertThat(s.port).isEqualTo(8080);
+        assertThat(s.dataDir).isEqualTo(Path.of("herald-data"));
+        assertThat(s.databaseUrl).isNull();
+        assertThat(s.allowPrivate).isFalse();
+        assertThat(s.httpsOnly).isFalse();
+        assertThat(s.maxBodySize).isEqualTo("256KiB");
+        assertThat(s.autoDisableAfter).isEqualTo(10);
+        assertThat(s.maxInFlight).isEqualTo(16);
+
+        ServerConfig cfg = s.config(Map.of());
+        assertThat(cfg.maxBodyBytes()).isEqualTo(262_144);
+        assertThat(cfg.dataDir().isAbsolute()).isTrue();
+        assertThat(cfg.dataDir().getFileName()).isEqualTo(Path.of("herald-data"));
+        assertThat(cfg.adminKey()).isNull();
+    }
+
+    @Test
+    void theConfigFileSetsEverySetting() {
+        Properties file = props("host=127.0.0.1", "port=9001", "data-dir=/var/lib/herald", "database-url=postgresql://herald@db:5432/herald",
+                "allow-private-addresses=true", "https-only=true", "max-body-size=1MiB", "auto-disable-after=3", "max-in-flight-per-endpoint=4");
+        Main.Serve s = serve(Map.of(), file);
+        assertThat(s.host).isEqualTo("127.0.0.1");
+        assertThat(s.port).isEqualTo(9001);
+        assertThat(s.dataDir).isEqualTo(Path.of("/var/lib/herald"));
+        assertThat(s.databaseUrl).isEqualTo("postgresql://herald@db:5432/herald");
+        assertThat(s.allowPrivate).isTrue();
+        assertThat(s.httpsOnly).isTrue();
+        assertThat(s.maxBodySize).isEqualTo("1MiB");
+        assertThat(s.autoDisableAfter).isEqualTo(3);
+        assertThat(s.maxInFlight).isEqualTo(4);
+        assertThat(s.config(Map.of()).maxBodyBytes()).isEqualTo(1_048_576);
+    }
+
+    @Test
+    void theEnvironmentBeatsTheFile() {
+        Properties file = props("port=9001", "host=127.0.0.1", "max-body-size=1MiB", "allow-private-addresses=false", "max-in-flight-per-endpoint=4");
+        Map<String, String> env = Map.of("HERALD_PORT", "9002", "HERALD_MAX_BODY_SIZE", "2MiB", "HERALD_ALLOW_PRIVATE_ADDRESSES", "true",
+                "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", "7");
+        Main.Serve s = serve(env, file);
+        assertThat(s.port).isEqualTo(9002);
+        assertThat(s.maxBodySize).isEqualTo("2MiB");
+        assertThat(s.allowPrivate).isTrue();
+        assertThat(s.maxInFlight).isEqualTo(7);
+        assertThat(s.host).as("not in the environment: from the file").isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void flagsBeatTheEnvironmentAndTheFile() {
+        Properties file = props("port=9001", "host=127.0.0.1", "auto-disable-after=3");
+        Map<String, String> env = Map.of("HERALD_PORT", "9002", "HERALD_HOST", "10.0.0.1", "HERALD_AUTO_DISABLE_AFTER", "4");
+        Main.Serve s = serve(env, file, "--port", "9003", "--auto-disable-after=5");
+        assertThat(s.port).isEqualTo(9003);
+        assertThat(s.autoDisableAfter).isEqualTo(5);
+        assertThat(s.host).as("no flag: from the environment").isEqualTo("10.0.0.1");
+    }
+
+    @Test
+    void blankEnvironmentValuesAreIgnoredAndFileValuesTrimmed() {
+        Main.Serve s = serve(Map.of("HERALD_PORT", "  ", "HERALD_HOST", ""), props("port = 9001   ", "host=127.0.0.1 "));
+        assertThat(s.port).isEqualTo(9001);
+        assertThat(s.host).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void theSubcommandOfTheFullCommandLineGetsTheSameDefaults() {
+        CommandLine cl = Main.commandLine(Map.of("HERALD_PORT", "9002"), props("port=9001", "host=127.0.0.1"));
+        CommandLine.ParseResult pr = cl.parseArgs("serve", "--max-body-size", "64KiB");
+        Main.Serve s = (Main.Serve) pr.subcommand().commandSpec().userObject();
+        assertThat(s.port).isEqualTo(9002);
+        assertThat(s.host).isEqualTo("127.0.0.1");
+        assertThat(s.maxBodySize).isEqualTo("64KiB");
+    }
+
+    @Test
+    void theAdminKeyComesFromTheEnvironmentOnly() {
+        Main.Serve s = serve(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), props("admin-key=from-the-file-0123456789"));
+        assertThat(s.config(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY)).adminKey()).isEqualTo(ADMIN_KEY);
+        assertThat(s.config(Map.of()).adminKey()).as("a file key is not a setting").isNull();
+        assertThat(s.config(Map.of("HERALD_ADMIN_KEY", " ")).adminKey()).isNull();
+
+        Result r = run(Map.of(), "serve", "--admin-key", ADMIN_KEY, "--data-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown option", "'--admin-key'");
+    }
+
+    @Test
+    void theConfigFileIsNamedByFlagOrEnvironmentAndTheFlagWins() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.properties"), "port=1111\n");
+        Path b = Files.writeString(dir.resolve("b.properties"), "port=2222\n");
+        assertThat(Main.configFile(new String[] {"serve"}, Map.of("HERALD_CONFIG", a.toString())).getProperty("port")).isEqualTo("1111");
+        assertThat(Main.configFile(new String[] {"serve", "--config", b.toString()}, Map.of("HERALD_CONFIG", a.toString())).getProperty("port"))
+                .isEqualTo("2222");
+        assertThat(Main.configFile(new String[] {"serve", "--config=" + b}, Map.of()).getProperty("port")).isEqualTo("2222");
+        assertThat(Main.configFile(new String[] {"serve"}, Map.of())).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- invalid configuration: exit 2, one line on stderr
+
+    static Stream<Arguments> invalidSettings() {
+        return Stream.of(
+                Arguments.of(List.of("--port", "70000"), Map.of(), "port must be between 0 and 65535, got 70000"),
+                Arguments.of(List.of("--port", "-1"), Map.of(), "port must be between 0 and 65535, got -1"),
+                Arguments.of(List.of(), Map.of("HERALD_PORT", "70000"), "port must be between 0 and 65535, got 70000"),
+                Arguments.of(List.of("--max-body-size", "huge"), Map.of(), "max-body-size must be a size such as 262144, 256KiB or 1MiB, got 'huge'"),
+                Arguments.of(List.of(), Map.of("HERALD_MAX_BODY_SIZE", "1.5MiB"), "max-body-size must be a size such as 262144, 256KiB or 1MiB, got '1.5MiB'"),
+                Arguments.of(List.of("--max-body-size", "100"), Map.of(), "max-body-size must be between 1KiB and 64MiB, got 100 bytes"),
+                Arguments.of(List.of("--max-body-size", "65MiB"), Map.of(), "max-body-size must be between 1KiB and 64MiB, got 68157440 bytes"),
+                Arguments.of(List.of("--auto-disable-after", "0"), Map.of(), "auto-disable-after must be at least 1, got 0"),
+                Arguments.of(List.of("--max-in-flight-per-endpoint", "1001"), Map.of(), "max-in-flight-per-endpoint must be between 1 and 1000, got 1001"),
+                Arguments.of(List.of("--database-url", "mysql://herald@db/herald"), Map.of(),
+                        "database URL must look like postgresql://user@host:5432/db: the scheme must be postgresql or postgres, not mysql"),
+                Arguments.of(List.of("--database-url", "postgresql://db:5432/herald"), Map.of(),
+                        "database URL must look like postgresql://user@host:5432/db: the user is missing"),
+                Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "short"),
+                        "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"),
+                Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "has spaces in the admin key"),
+                        "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"),
+                Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "k".repeat(201)),
+                        "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("invalidSettings")
+    void anInvalidSettingExitsWith2AndOneLineOnStderr(List<String> flags, Map<String, String> env, String message) {
+        String[] args = Stream.concat(Stream.of("serve", "--data-dir", dir.resolve("never").toString()), flags.stream()).toArray(String[]::new);
+        Result r = run(env, args);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: " + message + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("never")).as("nothing was started").doesNotExist();
+    }
+
+    @Test
+    void anInvalidSettingInTheConfigFileIsReportedTheSameWay() throws IOException {
+        Path file = Files.writeString(dir.resolve("herald.properties"), "port=70000\n");
+        Result r = run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70000" + System.lineSeparator());
+    }
+
+    @Test
+    void aMissingConfigFileExitsWith2() {
+        Path missing = dir.resolve("missing.properties");
+        Result r = run(Map.of(), "serve", "--config", missing.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("herald: invalid configuration: cannot read config file: ").contains("missing.properties");
+        Result viaEnv = run(Map.of("HERALD_CONFIG", missing.toString()), "serve");
+        assertThat(viaEnv.code()).isEqualTo(2);
+        assertThat(viaEnv.err()).startsWith("herald: invalid configuration: cannot read config file: ");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--port abc|Invalid value for option '--port': 'abc' is not an int",
+            "--auto-disable-after 1.5|Invalid value for option '--auto-disable-after': '1.5' is not an int",
+            "--no-such-flag|Unknown option: '--no-such-flag'",
+            "--port|Missing required parameter for option '--port'"})
+    void unparseableFlagsExitWith2(String flags, String message) {
+        String[] args = Stream.concat(Stream.of("serve", "--data-dir", dir.resolve("never").toString()), Stream.of(flags.split(" "))).toArray(String[]::new);
+        Result r = run(Map.of(), args);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(message).contains("Usage: herald serve");
+        assertThat(dir.resolve("never")).doesNotExist();
+    }
+
+    @Test
+    void anUnparseableEnvironmentValueExitsWith2() {
+        Result r = run(Map.of("HERALD_PORT", "eighty"), "serve", "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("'eighty' is not an int");
+        Result bool = run(Map.of("HERALD_HTTPS_ONLY", "yes"), "serve", "--data-dir", dir.resolve("never").toString());
+        assertThat(bool.code()).isEqualTo(2);
+        assertThat(bool.err()).contains("'yes' is not a boolean");
+    }
+
+    @Test
+    void environmentVariablesNamedAfterHelpOptionsDoNotTurnThemOn() {
+        Map<String, String> env = new HashMap<>(Map.of("HERALD_HELP", "true", "HERALD_VERSION", "true"));
+        Result r = run(env, "serve", "--port", "70000", "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70000" + System.lineSeparator());
+    }
+
+    // ---------------------------------------------------------------- help, version, no command
+
+    @Test
+    void helpExitsWith0() {
+        Result top = run(Map.of(), "--help");
+        assertThat(top.code()).isZero();
+        assertThat(top.out()).contains("Usage: herald", "serve");
+        assertThat(top.err()).isEmpty();
+
+        Result serve = run(Map.of(), "serve", "--help");
+        assertThat(serve.code()).isZero();
+        assertThat(serve.out()).contains("Usage: herald serve", "--port", "HERALD_PORT", "--max-body-size", "--config");
+
+        Result shortHelp = run(Map.of(), "serve", "-h");
+        assertThat(shortHelp.code()).isZero();
+    }
+
+    @Test
+    void helpShowsTheEffectiveDefaults() {
+        Result r = run(Map.of("HERALD_PORT", "9002"), "serve", "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("9002");
+    }
+
+    @Test
+    void versionExitsWith0() {
+        Result r = run(Map.of(), "--version");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("herald ");
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExitsWith2() {
+        Result r = run(Map.of());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Usage: herald").doesNotContain("Exception");
+    }
+
+    @Test
+    void anUnknownCommandExitsWith2() {
+        Result r = run(Map.of(), "serv");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("serv").doesNotContain("Exception");
+    }
+
+    // ---------------------------------------------------------------- sizes
+
+    @ParameterizedTest
+    @CsvSource({"262144,262144", "256KiB,262144", "256kib,262144", "256k,262144", "256K,262144", "1MiB,1048576", "1m,1048576",
+            "1mb,1000000", "1MB,1000000", "1kb,1000", "100b,100", "' 64 MiB ',67108864", "1 KiB,1024", "0,0", "1024B,1024"})
+    void parsesSizes(String text, long bytes) {
+        assertThat(Main.parseSize(text)).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"huge", "", " ", "1.5MiB", "MiB", "k", "1GiB", "1g", "1 000", "0x100", "9223372036854775807k", "99999999999999999999",
+            "1KiBk", "KiB1"})
+    void refusesSizesItCannotRead(String text) {
+        assertThatThrownBy(() -> Main.parseSize(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("max-body-size must be a size such as 262144, 256KiB or 1MiB, got '" + text + "'");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    record Result(int code, String out, String err) {}
+
+    private static Result run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, env, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** Parses {@code serve} with {@code args}, as the brief of Main's precedence describes, without running it. */
+    private static Main.Serve serve(Map<String, String> env, Properties file, String... args) {
+        Main.Serve s = new Main.Serve();
+        new CommandLine(s).setDefaultValueProvider(new Main.EnvAndFileDefaults(env, file)).parseArgs(args);
+        return s;
+    }
+
+    private static Properties props(String... lines) {
+        Properties p = new Properties();
+        try {
+            p.load(new java.io.StringReader(String.join("\n", lines)));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return p;
+    }
+}

@@ -120,8 +120,9 @@ final class DeliveryRecorder implements AutoCloseable {
                 Instant now = clock.instant();
                 return jdbc.inTransaction(c -> write(c, batch, now));
             } catch (StoreException e) {
-                if (!running) {
-                    throw e;
+                String state = e.sqlState() == null ? "" : e.sqlState();
+                if (!running || state.startsWith("22") || state.startsWith("23")) {
+                    throw e; // not transient: retrying the same rows cannot succeed
                 }
                 log.warn("recording {} results failed, retrying in {} ms: {}", batch.size(), backoffMs, e.getMessage());
                 Thread.sleep(backoffMs);
@@ -143,7 +144,7 @@ final class DeliveryRecorder implements AutoCloseable {
             Integer code = r.gotResponse() ? r.statusCode() : null;
             attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
-                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), r.responseHeaders()));
+                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders())));
             Instant next = success || !it.retry() ? null
                     : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
             Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
@@ -244,8 +245,19 @@ final class DeliveryRecorder implements AutoCloseable {
         }
     }
 
+    /** At most {@code max} characters of {@code s}, without NUL (which a receiver may send but PostgreSQL text cannot hold). */
     private static String truncate(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max);
+        if (s == null) {
+            return null;
+        }
+        String clean = s.indexOf('\0') < 0 ? s : s.replace("\0", "");
+        return clean.length() <= max ? clean : clean.substring(0, max);
+    }
+
+    private static Map<String, String> clean(Map<String, String> headers) {
+        Map<String, String> out = new LinkedHashMap<>();
+        headers.forEach((k, v) -> out.put(truncate(k, 200), truncate(v, 1024)));
+        return out;
     }
 
     /** Finishes what is queued, then stops the writer. */

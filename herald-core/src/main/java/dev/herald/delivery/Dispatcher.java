@@ -260,7 +260,8 @@ public final class Dispatcher implements AutoCloseable {
                 submit(outcome.followUps());
             }
         } catch (RuntimeException e) {
-            log.error("delivery {} crashed its try; it stays claimed until restart", task.deliveryId(), e);
+            log.error("delivery {} could not be tried or recorded; it goes back to the database", task.deliveryId(), e);
+            release(List.of(task.deliveryId()));
         } finally {
             List<DeliveryTask> start = new ArrayList<>();
             List<String> release = new ArrayList<>();

@@ -200,6 +200,9 @@ public final class EndpointService {
         addressPolicy.rejectUrl(uri, httpsOnly).ifPresent(reason -> {
             throw new ValidationException("url", reason);
         });
+        if (uri.getHost() != null && uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+            throw new ValidationException("url", "url port must be between 1 and 65535");
+        }
         if (uri.getFragment() != null) {
             throw new ValidationException("url", "url must not have a #fragment");
         }

@@ -31,7 +31,6 @@ import org.assertj.core.api.ThrowableAssert;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -525,8 +524,6 @@ class DeliveryFlowTest {
     }
 
     /** On a server of its own: if recording stalled, it would stall every other test's deliveries too. */
-    @Disabled("herald-core bug: a NUL in a response excerpt makes PostgreSQL refuse the attempts batch (SQLSTATE 22021) and "
-            + "DeliveryRecorder.writeDurably retries it forever, so no result is recorded on the node any more; enable when fixed")
     @Test
     void aReceiverAnsweringWithANulByteDoesNotStallRecording() {
         receiver.reply("/nul", new Reply(200, "ok\u0000ok", Map.of(), false));

@@ -27,8 +27,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,9 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class HeraldApi {
     private static final Logger log = LoggerFactory.getLogger(HeraldApi.class);
     private static final Set<String> ENDPOINT_FIELDS = Set.of("name", "description", "url", "events", "headers", "secret", "is_active",
-            "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id");
+            "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id", "ordering", "rate_limit");
     private static final Set<String> EVENT_FIELDS = Set.of("id", "event", "timestamp", "account_uuid", "data", "priority", "trace_id",
-            "merchant_id", "idempotency_key");
+            "merchant_id", "idempotency_key", "ordering_key");
     /** W3C trace context, version 00; an all-zero trace id or parent id makes the header invalid (it is then ignored). */
     private static final Pattern TRACEPARENT = Pattern.compile("00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
     private static final int MAX_PAGE = 500;
@@ -54,12 +52,14 @@ public final class HeraldApi {
     private final Herald herald;
     private final ApiKeys keys;
     private final long maxBodyBytes;
+    private final BodyReader bodies;
     private final BooleanSupplier ready;
 
     public HeraldApi(Herald herald, ApiKeys keys, long maxBodyBytes, BooleanSupplier ready) {
         this.herald = herald;
         this.keys = keys;
         this.maxBodyBytes = maxBodyBytes;
+        this.bodies = new BodyReader(maxBodyBytes);
         this.ready = ready;
     }
 
@@ -96,7 +96,16 @@ public final class HeraldApi {
             String next = page.size() > limit ? page.get(limit - 1).endpoint().id() : null;
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
-        r.get("/v1/endpoints/{id}", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().get(param(req, "id")).endpoint())));
+        r.get("/v1/endpoints/{id}", (req, res) -> {
+            Endpoint e = herald.endpoints().get(param(req, "id")).endpoint();
+            ObjectNode view = Views.endpoint(e);
+            ObjectNode circuit = view.putObject("circuit");
+            herald.dispatcher().circuit(e.id()).ifPresentOrElse(
+                    c -> circuit.put("state", c.state()).put("consecutive_failures", c.consecutiveFailures())
+                            .put("retry_at", c.retryAt() == null ? null : c.retryAt().toString()),
+                    () -> circuit.put("state", "closed").put("consecutive_failures", 0).putNull("retry_at"));
+            Responses.json(res, 200, view);
+        });
         r.patch("/v1/endpoints/{id}", (req, res) -> {
             EndpointDraft d = endpointDraft(body(req));
             Responses.json(res, 200, Views.endpoint(herald.endpoints().update(param(req, "id"), d)));
@@ -248,7 +257,8 @@ public final class HeraldApi {
         Integer priority = o.integer("priority");
         String traceId = o.string("trace_id");
         return new EventInput(o.string("id"), o.string("event"), o.instant("timestamp"), o.string("account_uuid"), o.object("data"),
-                bodyKey != null ? bodyKey : headerKey, priority == null ? 0 : priority, traceId != null ? traceId : trace, o.string("merchant_id"));
+                bodyKey != null ? bodyKey : headerKey, priority == null ? 0 : priority, traceId != null ? traceId : trace, o.string("merchant_id"),
+                o.string("ordering_key"));
     }
 
     private static EndpointDraft endpointDraft(JsonNode n) {
@@ -258,29 +268,13 @@ public final class HeraldApi {
         List<Duration> steps = schedule instanceof List<?> l ? (List<Duration>) l : null;
         return new EndpointDraft(o.string("merchant_id"), o.string("name"), o.string("description"), o.string("url"), o.strings("events"),
                 o.stringMap("headers"), o.string("secret"), o.bool("is_active"), o.integer("retry_attempts"),
-                schedule instanceof String s ? s : null, steps, o.integer("timeout_seconds"));
+                schedule instanceof String s ? s : null, steps, o.integer("timeout_seconds"), o.string("ordering"), o.integer("rate_limit"));
     }
 
-    /** Reads the body, refusing more than the configured limit with 413. */
     private JsonNode body(ServerRequest req) {
-        long declared = req.headers().contentLength().orElse(-1);
-        if (declared > maxBodyBytes) {
-            throw tooLarge();
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-            if (bytes.length > maxBodyBytes) {
-                throw tooLarge();
-            }
-            return JsonInput.parse(bytes);
-        } catch (IOException e) {
-            throw Problem.badRequest("could not read the request body: " + e.getMessage(), null);
-        }
+        return bodies.read(req);
     }
 
-    private Problem tooLarge() {
-        return new Problem(413, "Content too large", "request body exceeds the limit of " + maxBodyBytes + " bytes", null);
-    }
 
     /** A path parameter; a NUL (which no id holds and PostgreSQL cannot compare) is a 400, not a database error. */
     private static String param(ServerRequest req, String name) {

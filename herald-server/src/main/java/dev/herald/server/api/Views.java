@@ -29,7 +29,9 @@ final class Views {
                 .put("disabled_reason", e.disabledReason())
                 .put("retry_attempts", e.retryPolicy().attempts());
         Arrays.stream(e.retryPolicy().scheduleSeconds()).forEach(n.putArray("retry_schedule")::add);
-        n.put("retry_preset", e.retryPolicy().preset())
+        n.put("ordering", e.fifo() ? "fifo" : "none")
+                .put("rate_limit", e.rateLimit())
+                .put("retry_preset", e.retryPolicy().preset())
                 .put("timeout_seconds", e.timeoutSeconds())
                 .put("consecutive_failures", e.consecutiveFailures())
                 .put("created_at", ts(e.createdAt()))
@@ -47,6 +49,7 @@ final class Views {
         n.put("received_at", ts(e.receivedAt()))
                 .put("priority", e.priority())
                 .put("trace_id", e.traceId())
+                .put("ordering_key", e.orderingKey())
                 .put("merchant_id", e.targetMerchant())
                 .put("idempotency_key", e.idempotencyKey())
                 .put("cursor", e.cursor());

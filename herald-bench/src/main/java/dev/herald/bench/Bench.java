@@ -1,0 +1,360 @@
+package dev.herald.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * One benchmark run: a fleet on loopback, a PostgreSQL server, and phases run one after another against them. A Herald
+ * phase starts Herald in this JVM on a fresh database, creates the endpoints through its API, drives load, waits for the
+ * deliveries to drain, stops Herald and collects the numbers; a raw phase drives the same generator straight at the fleet.
+ */
+final class Bench implements AutoCloseable {
+    /** The outcome of one phase: flat metrics (for tables, JSON and CSV), acknowledgements per second, and the audit. */
+    record Phase(String name, Map<String, Object> metrics, long[] timeline, Receipts.Audit audit) {
+        double num(String key) {
+            Object v = metrics.get(key);
+            return v instanceof Number n ? n.doubleValue() : Double.NaN;
+        }
+    }
+
+    final Settings settings;
+    final PgServer pg;
+    final Fleet fleet;
+    final String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
+    private final PrintStream out;
+
+    private Bench(Settings settings, PgServer pg, Fleet fleet, PrintStream out) {
+        this.settings = settings;
+        this.pg = pg;
+        this.fleet = fleet;
+        this.out = out;
+    }
+
+    static Bench open(Settings s, PgServer pg, PrintStream out) throws IOException {
+        Fleet fleet = Fleet.start(s.endpoints(), s.fleetPorts(), s.fleetThreads().equals("platform"));
+        out.printf("fleet: %,d endpoints on %,d loopback port(s), %s threads; %s%n", fleet.size(), fleet.portCount(), s.fleetThreads(), pg.describe());
+        return new Bench(s, pg, fleet, out);
+    }
+
+    /**
+     * Waits (at most {@code --quiet-wait} seconds) until processes other than this JVM use less than a quarter core, so a
+     * phase does not start while someone's build shares the machine; each phase still reports what others used.
+     */
+    void awaitQuietMachine(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.quietWait());
+        boolean told = false;
+        while (true) {
+            long[] m0 = Meter.machineTicks();
+            long cpu0 = Meter.processCpuNanos();
+            long pg0 = pg.cpuNanos().orElse(0);
+            Thread.sleep(1000);
+            long[] m1 = Meter.machineTicks();
+            if (m0 == null || m1 == null) {
+                return;
+            }
+            double others = (m1[0] - m0[0]) / 100.0 - (Meter.processCpuNanos() - cpu0) / 1e9 - (pg.cpuNanos().orElse(0) - pg0) / 1e9;
+            if (others < 0.25) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                out.printf("[%s] machine still busy (other processes use %.2f cores); starting anyway%n", name, others);
+                return;
+            }
+            if (!told) {
+                out.printf("[%s] waiting up to %d s for a quiet machine (other processes use %.2f cores)%n", name, settings.quietWait(), others);
+                told = true;
+            }
+        }
+    }
+
+    /** The raw limit: the generator posting every delivery straight to a fleet behaving as {@code behaviours}. */
+    Phase raw(String name, Behaviour[] behaviours) throws Exception {
+        Settings s = settings;
+        awaitQuietMachine(name);
+        fleet.behaviours(behaviours);
+        Workload w = s.workload(name + "-");
+        boolean[] tracked = trackedMask(behaviours);
+        Receipts receipts = new Receipts(w, s.events(), tracked, tracked);
+        fleet.sink(receipts);
+        LoadGenerator.Plan plan = new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(s.rawDuration()), s.events(), s.rawConcurrency(), 1, 0, 0);
+        Meter meter = new Meter(null);
+        long fleetRequests0 = fleet.requests();
+        long fleetBytes0 = fleet.bodyBytes();
+        long fleetConnections0 = fleet.connectionsAccepted();
+        LoadGenerator gen;
+        long loadStart = System.nanoTime();
+        receipts.begin(loadStart);
+        long warmup = TimeUnit.SECONDS.toNanos(s.rawWarmup());
+        try (Targets.Raw target = new Targets.Raw(fleet, w, receipts, s.rawConcurrency())) {
+            gen = new LoadGenerator(plan, target, receipts);
+            receipts.openWindow(loadStart + warmup);
+            try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+                gen.run();
+                receipts.closeWindow(System.nanoTime());
+            }
+        } finally {
+            fleet.sink(null);
+        }
+        Map<String, Object> m = header(name, "raw", s.rawConcurrency(), 1, 0);
+        load(m, gen, receipts, loadStart);
+        fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
+        m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
+        m.putAll(meter.stop());
+        warnFds(name, m);
+        Receipts.Audit audit = receipts.audit(gen.issued());
+        audit(m, audit, receipts.pendingTracked(), true, 0);
+        return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
+    }
+
+    /** Herald on a fresh database with the fleet behaving as {@code behaviours}; {@code measured} marks the endpoints reported apart. */
+    Phase herald(String name, Behaviour[] behaviours, boolean[] measured, LoadGenerator.Plan plan) throws Exception {
+        Settings s = settings;
+        String db = ("herald_bench_" + runId + "_" + name).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        fleet.behaviours(behaviours);
+        Workload w = s.workload(name + "-");
+        boolean[] tracked = trackedMask(behaviours);
+        Receipts receipts = new Receipts(w, plan.maxEvents(), tracked, measured);
+        pg.createDatabase(db);
+        Map<String, Object> m = header(name, "herald", plan.concurrency(), plan.batch(), plan.rate());
+        m.put("database", db);
+        try {
+            long setupStart = System.nanoTime();
+            LoadGenerator gen;
+            Meter meter;
+            long walStart;
+            long loadStart;
+            boolean drained;
+            double drainSeconds;
+            long fleetRequests0;
+            long fleetBytes0;
+            long fleetConnections0;
+            try (BenchHerald herald = BenchHerald.start(pg.url(db), s.maxInFlight(), s.maxBodyBytes())) {
+                herald.createEndpoints(fleet, w, s.timeoutSeconds());
+                m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
+                out.printf("[%s] Herald up on 127.0.0.1:%d, %,d endpoints created in %.1f s; database %s%n",
+                        name, herald.port(), w.endpoints(), (System.nanoTime() - setupStart) / 1e9, db);
+                awaitQuietMachine(name);
+                fleet.sink(receipts);
+                fleetRequests0 = fleet.requests();
+                fleetBytes0 = fleet.bodyBytes();
+                fleetConnections0 = fleet.connectionsAccepted();
+                walStart = pg.walBytes();
+                meter = new Meter(pg);
+                try (Targets.Herald target = new Targets.Herald(herald.port(), herald.apiKey(), w, receipts, plan.concurrency())) {
+                    gen = new LoadGenerator(plan, target, receipts);
+                    loadStart = System.nanoTime();
+                    receipts.begin(loadStart);
+                    receipts.openWindow(loadStart + TimeUnit.SECONDS.toNanos(s.warmup()));
+                    try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+                        gen.run();
+                        receipts.closeWindow(System.nanoTime());
+                        long drainStart = System.nanoTime();
+                        long drainEnd = drainStart + TimeUnit.SECONDS.toNanos(s.drainTimeout());
+                        p.phase("drain");
+                        while (receipts.pendingTracked() > 0 && System.nanoTime() < drainEnd) {
+                            Thread.sleep(20);
+                        }
+                        drained = receipts.pendingTracked() <= 0;
+                        drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+                    }
+                }
+                m.putAll(meter.stop());
+                warnFds(name, m);
+                fleet.releaseHangs();
+            } finally {
+                fleet.sink(null);
+            }
+            load(m, gen, receipts, loadStart);
+            fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
+            m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
+            m.put("wal_bytes", pg.walBytes() - walStart);
+            Receipts.Audit audit = receipts.audit(gen.issued());
+            audit(m, audit, receipts.pendingTracked(), drained, drainSeconds);
+            m.putAll(pg.stats(db));
+            long deliveries = receipts.uniqueAcks();
+            if (deliveries > 0) {
+                m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));
+                m.put("commits_per_delivery", Meter.round(((Number) m.get("pg_xact_commit")).doubleValue() / deliveries));
+            }
+            return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
+        } finally {
+            if (!s.keep()) {
+                pg.dropDatabase(db);
+            }
+        }
+    }
+
+    private Map<String, Object> header(String name, String kind, int concurrency, int batch, double rate) {
+        Settings s = settings;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("phase", name);
+        m.put("kind", kind);
+        m.put("endpoints", s.endpoints());
+        m.put("fanout", s.fanout());
+        m.put("event_bytes", s.eventBytes());
+        m.put("batch", batch);
+        m.put("concurrency", concurrency);
+        m.put("rate_target", rate);
+        m.put("max_in_flight_per_endpoint", s.maxInFlight());
+        return m;
+    }
+
+    private static void load(Map<String, Object> m, LoadGenerator gen, Receipts r, long loadStart) {
+        double window = r.windowSeconds();
+        m.put("window_s", Meter.round(window));
+        m.put("events_sent", gen.sent());
+        m.put("events_accepted", r.acceptedEvents());
+        m.put("requests", gen.requests());
+        m.put("requests_failed", gen.failedRequests());
+        m.put("request_errors", gen.errors());
+        m.put("late_batches", gen.late());
+        m.put("producer_pending_wait_s", Meter.round(gen.pendingWaitSeconds()));
+        m.put("deliveries", r.uniqueAcks());
+        m.put("deliveries_per_s", Math.round(window > 0 ? r.windowAcks() / window : 0));
+        m.put("measured_deliveries_per_s", Math.round(window > 0 ? r.windowAcksMeasured() / window : 0));
+        m.put("events_accepted_per_s", Math.round(r.acceptedEvents() / Math.max(1e-9, (System.nanoTime() - loadStart) / 1e9)));
+        latency(m, "latency", r.latency);
+        latency(m, "measured_latency", r.latencyMeasured);
+        m.put("request_p50_ms", ms(gen.requestLatency.percentile(0.50)));
+        m.put("request_p99_ms", ms(gen.requestLatency.percentile(0.99)));
+        m.put("request_max_ms", ms(gen.requestLatency.max()));
+        m.put("receiver_answers_not_2xx", r.failures());
+        m.put("missing_sent_ns", r.missingSentNs());
+    }
+
+    /** Herald, fleet and generator share this process's descriptors: say so when the run came close to the limit. */
+    private void warnFds(String name, Map<String, Object> m) {
+        long max = ((Number) m.get("fd_max")).longValue();
+        long limit = ((Number) m.get("fd_limit")).longValue();
+        if (limit > 0 && max > limit * 0.8) {
+            out.printf("[%s] WARNING: %,d open file descriptors of a limit of %,d (both ends of every loopback connection are in this "
+                    + "process); raise ulimit -n or lower --max-in-flight / --producers%n", name, max, limit);
+        }
+    }
+
+    private static void fleetCounters(Map<String, Object> m, long requests, long bytes) {
+        m.put("fleet_requests", requests);
+        m.put("fleet_avg_body_bytes", requests == 0 ? 0 : bytes / requests);
+    }
+
+    private static void latency(Map<String, Object> m, String prefix, Histogram h) {
+        m.put(prefix + "_samples", h.count());
+        m.put(prefix + "_p50_ms", ms(h.percentile(0.50)));
+        m.put(prefix + "_p90_ms", ms(h.percentile(0.90)));
+        m.put(prefix + "_p99_ms", ms(h.percentile(0.99)));
+        m.put(prefix + "_p999_ms", ms(h.percentile(0.999)));
+        m.put(prefix + "_max_ms", ms(h.max()));
+        m.put(prefix + "_mean_ms", ms((long) h.mean()));
+    }
+
+    private static void audit(Map<String, Object> m, Receipts.Audit a, long pending, boolean drained, double drainSeconds) {
+        m.put("expected_deliveries", a.expected());
+        m.put("undelivered", a.lost());
+        m.put("duplicates", a.duplicates());
+        m.put("wrong_endpoint", a.wrongEndpoint());
+        m.put("unknown_ids", a.unknownIds());
+        m.put("delivered_but_not_accepted", a.unaccepted());
+        m.put("pending_at_end", Math.max(0, pending));
+        m.put("drained", drained);
+        m.put("drain_s", Meter.round(drainSeconds));
+    }
+
+    static double ms(long nanos) {
+        return Math.round(nanos / 10_000.0) / 100.0;
+    }
+
+    private static int secondsSince(long originNanos) {
+        return (int) ((System.nanoTime() - originNanos) / 1_000_000_000L) + 1;
+    }
+
+    /** Endpoints that always end up acknowledging: their deliveries count for loss and pending. */
+    static boolean[] trackedMask(Behaviour[] behaviours) {
+        boolean[] t = new boolean[behaviours.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = behaviours[i].eventuallyAcks();
+        }
+        return t;
+    }
+
+    static boolean[] mask(Behaviour[] behaviours, Class<? extends Behaviour> kind) {
+        boolean[] t = new boolean[behaviours.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = kind.isInstance(behaviours[i]);
+        }
+        return t;
+    }
+
+    static Behaviour[] uniform(int n, Behaviour b) {
+        Behaviour[] all = new Behaviour[n];
+        Arrays.fill(all, b);
+        return all;
+    }
+
+    @Override
+    public void close() {
+        fleet.close();
+    }
+
+    /** Prints one progress line per second while a phase runs. */
+    private final class Progress implements AutoCloseable {
+        private final String name;
+        private final LoadGenerator gen;
+        private final Receipts receipts;
+        private final Meter meter;
+        private final long start;
+        private final Thread thread;
+        private volatile String phase = "load";
+        private volatile boolean running = true;
+
+        Progress(String name, LoadGenerator gen, Receipts receipts, Meter meter, long start) {
+            this.name = name;
+            this.gen = gen;
+            this.receipts = receipts;
+            this.meter = meter;
+            this.start = start;
+            this.thread = Thread.ofPlatform().daemon().name("bench-progress").start(this::loop);
+        }
+
+        void phase(String p) {
+            phase = p;
+        }
+
+        private void loop() {
+            long last = receipts.uniqueAcks();
+            long next = start + 1_000_000_000L;
+            while (running) {
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (!running) {
+                    return;
+                }
+                long now = receipts.uniqueAcks();
+                LongSupplier pending = receipts::pendingTracked;
+                out.printf("[%s %s %3ds] sent %,d  accepted %,d  delivered/s %,d  pending %,d  failed-req %,d  cpu %.2f  heap %,d MiB  fds %,d%n",
+                        name, phase, (System.nanoTime() - start) / 1_000_000_000L, gen.sent(), receipts.acceptedEvents(), now - last,
+                        Math.max(0, pending.getAsLong()), gen.failedRequests(), meter.coresSoFar(), meter.heapMaxSoFar() >> 20, Meter.openFds());
+                last = now;
+                next += 1_000_000_000L;
+            }
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
+}

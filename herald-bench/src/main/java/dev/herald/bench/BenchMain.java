@@ -1,0 +1,226 @@
+package dev.herald.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The {@code herald-bench} command line ({@code ./herald bench <scenario>}): one subcommand per scenario. */
+@Command(name = "herald-bench", mixinStandardHelpOptions = true,
+        subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class},
+        description = {"Benchmarks Herald in this JVM against a loopback merchant fleet and PostgreSQL on this machine.",
+                "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table",
+                "and writes bench-results/<scenario>-<timestamp>.json, .csv and -timeline.csv."})
+public final class BenchMain {
+
+    public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) { // herald-server's logback.xml is on the classpath too
+            System.setProperty("logback.configurationFile", "herald-bench-logback.xml");
+        }
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    /** The settings {@code scenario args…} resolve to (scenario defaults, then flags); for tests. */
+    static Settings settings(String scenario, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = scenario;
+        System.arraycopy(args, 0, all, 1, args.length);
+        CommandLine.ParseResult pr = new CommandLine(new BenchMain()).parseArgs(all);
+        return ((Scenario) pr.subcommand().commandSpec().userObject()).common.settings();
+    }
+
+    /** Options every scenario takes; scenario-specific defaults come from its {@link Defaults}. */
+    static final class Common {
+        @Option(names = "--duration", defaultValue = "20", description = "Seconds of load (default ${DEFAULT-VALUE}).")
+        int duration;
+        @Option(names = "--warmup", defaultValue = "5", description = "Seconds at the start excluded from rates and latencies (default ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--events", defaultValue = "2000000", description = "Most events per phase (default ${DEFAULT-VALUE}).")
+        long events;
+        @Option(names = "--endpoints", defaultValue = "1000", description = "Fleet endpoints = Herald endpoints (default ${DEFAULT-VALUE}).")
+        int endpoints;
+        @Option(names = "--fanout", defaultValue = "1", description = "Endpoints per event (default ${DEFAULT-VALUE}): deliveries = events x fanout.")
+        int fanout;
+        @Option(names = "--event-size", defaultValue = "1024", description = "Bytes of each delivered body (default ${DEFAULT-VALUE}).")
+        int eventSize;
+        @Option(names = "--batch", defaultValue = "100", description = "Events per POST /v1/events (default ${DEFAULT-VALUE}; 1 posts single objects).")
+        int batch;
+        @Option(names = "--producers", defaultValue = "8", description = "Concurrent producers; with --rate, most outstanding POSTs (default ${DEFAULT-VALUE}).")
+        int producers;
+        @Option(names = "--rate", defaultValue = "0", description = "Events/s on a fixed schedule; 0 = as fast as Herald takes them (default ${DEFAULT-VALUE}).")
+        double rate;
+        @Option(names = "--max-pending", defaultValue = "10000", description = "Closed loop: producers wait while this many accepted deliveries are unacknowledged; 0 = no limit (default ${DEFAULT-VALUE}).")
+        long maxPending;
+        @Option(names = "--max-in-flight", defaultValue = "16", description = "Herald's --max-in-flight-per-endpoint (default ${DEFAULT-VALUE}).")
+        int maxInFlight;
+        @Option(names = "--timeout-seconds", defaultValue = "0", description = "Endpoints' timeout_seconds; 0 = Herald's default (default ${DEFAULT-VALUE}).")
+        int timeoutSeconds;
+        @Option(names = "--fleet", defaultValue = "100%fast", description = "Fleet mix, e.g. 90%%fast,10%%slow:5-50 (fast, slow:MS[-MAX], hang, error:STATUS[:RETRY_AFTER], flaky:P, reset, trickle:MS) (default ${DEFAULT-VALUE}).")
+        String fleet;
+        @Option(names = "--fleet-ports", defaultValue = "0", description = "Listening ports of the fleet; 0 = one per endpoint, like distinct merchants (default ${DEFAULT-VALUE}).")
+        int fleetPorts;
+        @Option(names = "--raw-duration", defaultValue = "30", description = "Seconds of the raw-limit phase (generator straight to the fleet); 0 skips it (default ${DEFAULT-VALUE}).")
+        int rawDuration;
+        @Option(names = "--raw-warmup", defaultValue = "20", description = "Seconds at the start of the raw phase excluded (JIT warm-up of client and fleet; default ${DEFAULT-VALUE}).")
+        int rawWarmup;
+        @Option(names = "--raw-concurrency", defaultValue = "64", description = "Concurrent requests in the raw-limit phase (default ${DEFAULT-VALUE}).")
+        int rawConcurrency;
+        @Option(names = "--drain-timeout", defaultValue = "60", description = "Most seconds to wait after the load for accepted deliveries to arrive (default ${DEFAULT-VALUE}).")
+        int drainTimeout;
+        @Option(names = "--database-url", defaultValue = "postgresql://postgres@127.0.0.1:5432/postgres",
+                description = "PostgreSQL server to create a fresh herald_bench_* database on per phase; its database is used to create and drop (default ${DEFAULT-VALUE}).")
+        String databaseUrl;
+        @Option(names = "--embedded", description = "Use Herald's embedded PostgreSQL (in a temp dir) instead of --database-url.")
+        boolean embedded;
+        @Option(names = "--fleet-threads", defaultValue = "virtual", description = "Thread per fleet connection: virtual or platform (platform keeps the fleet off Herald's virtual-thread scheduler; default ${DEFAULT-VALUE}).")
+        String fleetThreads;
+        @Option(names = "--quiet-wait", defaultValue = "60", description = "Before each phase, wait up to this many seconds until other processes use < 0.25 cores (default ${DEFAULT-VALUE}; 0 = don't wait).")
+        int quietWait;
+        @Option(names = "--keep", description = "Keep the phase databases (and the embedded data dir) after the run.")
+        boolean keep;
+        @Option(names = "--out", defaultValue = "bench-results", description = "Directory for the JSON and CSV results (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        Settings settings() {
+            return new Settings(endpoints, fanout, eventSize, batch, producers, rate, maxPending, events, duration, warmup, drainTimeout,
+                    rawDuration, rawWarmup, rawConcurrency, maxInFlight, timeoutSeconds, fleet, fleetPorts, fleetThreads, quietWait, keep, out);
+        }
+
+        PgServer pg() throws Exception {
+            return embedded ? PgServer.embedded(keep) : PgServer.of(databaseUrl);
+        }
+    }
+
+    /** Per-scenario option defaults (picocli falls back to the annotation's value for options not listed). */
+    abstract static class Defaults implements CommandLine.IDefaultValueProvider {
+        private final Map<String, String> values;
+
+        Defaults(Map<String, String> values) {
+            this.values = values;
+        }
+
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            return arg instanceof OptionSpec o ? values.get(o.longestName()) : null;
+        }
+    }
+
+    abstract static class Scenario implements Callable<Integer> {
+        @Mixin
+        Common common;
+        @Spec
+        CommandSpec spec;
+
+        abstract List<String> run(Bench bench, Report report, PrintStream out) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            Settings s;
+            try {
+                s = common.settings();
+                Behaviour.Mix.of(s.fleet());
+            } catch (IllegalArgumentException e) {
+                System.err.println("herald-bench: " + e.getMessage());
+                return 2;
+            }
+            try (PgServer pg = common.pg()) {
+                String version = pg.version();
+                if (version.startsWith("unknown")) {
+                    System.err.println("herald-bench: cannot reach " + pg.describe() + ": " + version + " (use --database-url, or --embedded)");
+                    return 2;
+                }
+                try (Bench bench = Bench.open(s, pg, out)) {
+                    Report report = new Report(spec.name(), bench);
+                    List<String> failures = run(bench, report, out);
+                    Path json = report.write(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+                    out.println("results: " + json + " (+ .csv, -timeline.csv)");
+                    if (!failures.isEmpty()) {
+                        out.println("CORRECTNESS FAILURES:");
+                        failures.forEach(f -> out.println("  - " + f));
+                        return 1;
+                    }
+                    out.println("correctness: every accepted delivery to an always-acknowledging endpoint arrived exactly once, at its endpoint");
+                    return 0;
+                }
+            }
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true, defaultValueProvider = Throughput.D.class,
+            description = "Steady-state deliveries/s to --endpoints fast receivers, and the raw limit of the same generator and fleet without Herald.")
+    static final class Throughput extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of());
+            }
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.throughput(bench, report, out);
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true, defaultValueProvider = Latency.D.class,
+            description = "Publish -> receive latency at a fixed rate (default 1,000 events/s, one event per POST, 100 endpoints).")
+    static final class Latency extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--endpoints", "100", "--rate", "1000", "--batch", "1", "--producers", "256", "--max-pending", "0"));
+            }
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.latency(bench, report, out);
+        }
+    }
+
+    @Command(name = "isolation", mixinStandardHelpOptions = true, defaultValueProvider = Isolation.D.class,
+            description = "The same load twice: all endpoints healthy, then --mixed (default 10% hang, 10% 503 with Retry-After); "
+                    + "compares the healthy endpoints' throughput and p99.")
+    static final class Isolation extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of());
+            }
+        }
+
+        @Option(names = "--mixed", defaultValue = "10%hang,10%error:503:1,80%fast", description = "Fleet of the second run (default ${DEFAULT-VALUE}).")
+        String mixed;
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.isolation(bench, report, out, mixed);
+        }
+    }
+
+    @Command(name = "smoke", mixinStandardHelpOptions = true, defaultValueProvider = Smoke.D.class,
+            description = "5 s, 10 endpoints, 500 events; exits 1 if any event is lost, duplicated or delivered to the wrong endpoint (for CI).")
+    static final class Smoke extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--endpoints", "10", "--events", "500", "--duration", "5", "--warmup", "0", "--batch", "50",
+                        "--producers", "2", "--max-pending", "0", "--raw-duration", "0", "--drain-timeout", "30", "--quiet-wait", "0"));
+            }
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.smoke(bench, report, out);
+        }
+    }
+}

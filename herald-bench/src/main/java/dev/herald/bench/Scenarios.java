@@ -1,0 +1,183 @@
+package dev.herald.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The scenarios: each runs its phases on a {@link Bench}, adds them to the {@link Report}, prints the table and returns
+ * the correctness failures found (empty = every accepted delivery arrived once, at the right endpoint).
+ */
+final class Scenarios {
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private Scenarios() {}
+
+    static LoadGenerator.Plan heraldPlan(Settings s) {
+        return new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(s.duration()), s.events(), s.producers(), s.batch(), s.rate(), s.maxPending());
+    }
+
+    /** Deliveries/s at steady state against 1,000 fast endpoints, next to the raw limit of the same generator and fleet. */
+    static List<String> throughput(Bench b, Report r, PrintStream out) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        Bench.Phase raw = s.rawDuration() > 0 ? b.raw("raw", fleet) : null;
+        if (raw != null) {
+            r.add(raw);
+        }
+        Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
+        r.add(h);
+        double ratio = raw == null ? Double.NaN : h.num("deliveries_per_s") / raw.num("deliveries_per_s");
+        r.summary("herald_deliveries_per_s", h.metrics().get("deliveries_per_s"));
+        r.summary("raw_deliveries_per_s", raw == null ? null : raw.metrics().get("deliveries_per_s"));
+        r.summary("ratio_to_raw", Double.isNaN(ratio) ? null : Meter.round(ratio));
+        r.summary("target_deliveries_per_s", 20_000);
+        r.summary("target_ratio_to_raw", 0.5);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ">= 20,000"),
+                new Report.Row("  ratio to raw limit", p -> p == raw ? 1.0 : Meter.round(ratio), ">= 0.50"),
+                Report.Row.of("events accepted/s", "events_accepted_per_s", "")));
+        rows.addAll(common());
+        r.print(out, "throughput: " + s.endpoints() + " endpoints (" + s.fleet() + "), fanout " + s.fanout() + ", "
+                + s.eventBytes() + " B events, batch " + s.batch() + ", " + s.producers() + " producers, max pending " + s.maxPending(), rows);
+        return failures(r, List.of(h));
+    }
+
+    /** Accepted → received latency at a fixed event rate. */
+    static List<String> latency(Bench b, Report r, PrintStream out) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        if (s.rawDuration() > 0) {
+            r.add(b.raw("raw", fleet));
+        }
+        Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
+        r.add(h);
+        for (String k : new String[] {"latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms", "latency_max_ms", "deliveries_per_s"}) {
+            r.summary("herald_" + k, h.metrics().get(k));
+        }
+        r.summary("target_p50_ms", 3);
+        r.summary("target_p99_ms", 20);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
+                Report.Row.of("late batches (open loop)", "late_batches", "0"),
+                Report.Row.of("publish->receive p50 ms", "latency_p50_ms", "<= 3"),
+                Report.Row.of("publish->receive p90 ms", "latency_p90_ms", ""),
+                Report.Row.of("publish->receive p99 ms", "latency_p99_ms", "<= 20"),
+                Report.Row.of("publish->receive p99.9 ms", "latency_p999_ms", ""),
+                Report.Row.of("publish->receive max ms", "latency_max_ms", "")));
+        rows.addAll(common().subList(2, common().size()));
+        r.print(out, "latency: " + (s.rate() > 0 ? String.format("%,.0f events/s", s.rate()) : "max rate") + " to " + s.endpoints()
+                + " endpoints (" + s.fleet() + "), batch " + s.batch() + ", " + s.eventBytes() + " B events", rows);
+        return failures(r, List.of(h));
+    }
+
+    /** Healthy endpoints' throughput and p99 with all endpoints healthy, then with a hanging and a failing share. */
+    static List<String> isolation(Bench b, Report r, PrintStream out, String mixed) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] healthy = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        Behaviour[] bad = Behaviour.Mix.of(mixed).assign(s.endpoints());
+        boolean[] measured = Bench.mask(bad, Behaviour.Fast.class);
+        if (s.rawDuration() > 0) {
+            r.add(b.raw("raw", healthy));
+        }
+        Bench.Phase base = b.herald("baseline", healthy, measured, heraldPlan(s));
+        r.add(base);
+        Bench.Phase mix = b.herald("mixed", bad, measured, heraldPlan(s));
+        r.add(mix);
+        double tput = mix.num("measured_deliveries_per_s") / base.num("measured_deliveries_per_s");
+        double p99 = mix.num("measured_latency_p99_ms") / base.num("measured_latency_p99_ms");
+        r.summary("healthy_throughput_ratio", Double.isNaN(tput) ? null : Meter.round(tput));
+        r.summary("healthy_p99_ratio", Double.isNaN(p99) ? null : Meter.round(p99));
+        r.summary("target_throughput_ratio", 0.9);
+        r.summary("target_p99_ratio", 2.0);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("healthy deliveries/s", "measured_deliveries_per_s", ""),
+                new Report.Row("  mixed / baseline", p -> p == mix ? Meter.round(tput) : null, ">= 0.90"),
+                Report.Row.of("healthy p50 ms", "measured_latency_p50_ms", ""),
+                Report.Row.of("healthy p99 ms", "measured_latency_p99_ms", ""),
+                new Report.Row("  mixed / baseline", p -> p == mix ? Meter.round(p99) : null, "<= 2.00"),
+                Report.Row.of("all deliveries/s", "deliveries_per_s", ""),
+                Report.Row.of("receiver answers not 2xx", "receiver_answers_not_2xx", ""),
+                Report.Row.of("fleet requests", "fleet_requests", "")));
+        rows.addAll(common().subList(2, common().size()));
+        r.print(out, "isolation: " + s.endpoints() + " endpoints; baseline " + s.fleet() + ", mixed " + mixed + "; healthy = fast in the mixed fleet", rows);
+        return failures(r, List.of(base, mix));
+    }
+
+    /** A tiny run that must deliver every event exactly once to its own endpoint (for CI). */
+    static List<String> smoke(Bench b, Report r, PrintStream out) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        if (s.rawDuration() > 0) {
+            r.add(b.raw("raw", fleet));
+        }
+        Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
+        r.add(h);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("events sent", "events_sent", ""),
+                Report.Row.of("events accepted", "events_accepted", "= sent"),
+                Report.Row.of("deliveries expected", "expected_deliveries", ""),
+                Report.Row.of("deliveries in database", "db_deliveries", "")));
+        rows.addAll(common());
+        r.print(out, "smoke: " + s.events() + " events to " + s.endpoints() + " endpoints", rows);
+        List<String> failures = failures(r, List.of(h));
+        if (h.num("events_accepted") != h.num("events_sent") || h.num("events_sent") != s.events()) {
+            failures.add("herald: accepted " + h.metrics().get("events_accepted") + " of " + h.metrics().get("events_sent")
+                    + " sent events (" + s.events() + " planned) " + h.metrics().get("request_errors"));
+        }
+        if (h.num("db_deliveries") != h.num("events_accepted") * s.fanout()) {
+            failures.add("herald: " + h.metrics().get("db_deliveries") + " deliveries in the database for "
+                    + h.metrics().get("events_accepted") + " accepted events x fanout " + s.fanout());
+        }
+        return failures;
+    }
+
+    /** Rows every scenario shows. */
+    private static List<Report.Row> common() {
+        return List.of(
+                Report.Row.of("publish->receive p50 ms", "latency_p50_ms", ""),
+                Report.Row.of("publish->receive p99 ms", "latency_p99_ms", ""),
+                Report.Row.of("POST p50 ms (per request)", "request_p50_ms", ""),
+                Report.Row.of("POST p99 ms (per request)", "request_p99_ms", ""),
+                Report.Row.of("CPU, bench JVM (cores)", "cpu_bench_cores", "of 2"),
+                Report.Row.of("CPU, PostgreSQL (cores)", "cpu_pg_cores", ""),
+                Report.Row.of("CPU, other processes (cores)", "cpu_other_cores", "~0"),
+                Report.Row.of("CPU, softirq (cores)", "cpu_softirq_cores", ""),
+                Report.Row.of("heap high-water MiB", "heap_max_mib", ""),
+                Report.Row.of("GC pauses ms", "gc_ms", ""),
+                Report.Row.of("open fds max", "fd_max", ""),
+                Report.Row.of("PG rows written", "pg_rows_written", ""),
+                Report.Row.of("  per delivery", "rows_written_per_delivery", ""),
+                Report.Row.of("PG commits per delivery", "commits_per_delivery", ""),
+                new Report.Row("PG WAL MiB (whole server)", p -> p.metrics().containsKey("wal_bytes") ? Meter.round(p.num("wal_bytes") / MIB) : null, ""),
+                Report.Row.of("deliveries received", "deliveries", ""),
+                Report.Row.of("undelivered at end", "undelivered", "0"),
+                Report.Row.of("duplicates", "duplicates", "0"),
+                Report.Row.of("wrong endpoint", "wrong_endpoint", "0"),
+                Report.Row.of("drained", "drained", "true"));
+    }
+
+    /** Correctness failures of Herald phases: undelivered after the drain, duplicates, misrouted or unknown deliveries. */
+    private static List<String> failures(Report r, List<Bench.Phase> phases) {
+        List<String> out = new ArrayList<>();
+        for (Bench.Phase p : phases) {
+            Receipts.Audit a = p.audit();
+            if (a.lost() > 0) {
+                out.add(p.name() + ": " + a.lost() + " of " + a.expected() + " accepted deliveries never arrived"
+                        + (Boolean.TRUE.equals(p.metrics().get("drained")) ? "" : " (not drained within --drain-timeout)"));
+            }
+            if (a.duplicates() > 0) {
+                out.add(p.name() + ": " + a.duplicates() + " duplicate deliveries (same webhook-id acknowledged twice by one endpoint)");
+            }
+            if (a.wrongEndpoint() > 0) {
+                out.add(p.name() + ": " + a.wrongEndpoint() + " deliveries to an endpoint not subscribed to the event");
+            }
+            if (a.unknownIds() > 0) {
+                out.add(p.name() + ": " + a.unknownIds() + " deliveries with a webhook-id this phase never sent");
+            }
+        }
+        r.summary("correctness_failures", out);
+        return out;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.herald.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** The two things the load generator drives: Herald's ingest API, and the fleet directly (the raw limit). Same HTTP client. */
+final class Targets {
+    private static final long REQUEST_TIMEOUT_SECONDS = 30;
+
+    private Targets() {}
+
+    static HttpClient client(String name, int maxConnectionsPerDestination) {
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName(name);
+        pool.setDaemon(true);
+        HttpClient http = new HttpClient();
+        http.setExecutor(pool);
+        http.setMaxConnectionsPerDestination(maxConnectionsPerDestination);
+        http.setMaxRequestsQueuedPerDestination(Math.max(1024, maxConnectionsPerDestination * 4));
+        http.setConnectTimeout(5000);
+        http.setIdleTimeout(30_000);
+        http.setFollowRedirects(false);
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start HTTP client " + name, e);
+        }
+        return http;
+    }
+
+    static void stop(HttpClient http) {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // stopping anyway
+        }
+    }
+
+    /** Posts events to {@code POST /v1/events}: a JSON array per batch (a single object when the batch is 1). */
+    static final class Herald implements LoadGenerator.Target {
+        private final HttpClient http;
+        private final java.net.URI url;
+        private final String auth;
+        private final Workload workload;
+        private final Receipts receipts;
+
+        Herald(int port, String apiKey, Workload workload, Receipts receipts, int concurrency) {
+            this.http = client("bench-producer", concurrency);
+            this.url = java.net.URI.create("http://127.0.0.1:" + port + "/v1/events");
+            this.auth = "Bearer " + apiKey;
+            this.workload = workload;
+            this.receipts = receipts;
+        }
+
+        @Override
+        public String send(long first, int n) throws Exception {
+            StringBuilder sb = new StringBuilder(n * (workload.eventBytes() + 8));
+            long sentNs = System.nanoTime();
+            if (n > 1) {
+                sb.append('[');
+            }
+            for (int i = 0; i < n; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                workload.appendEvent(sb, first + i, sentNs);
+            }
+            if (n > 1) {
+                sb.append(']');
+            }
+            ContentResponse r = http.newRequest(url)
+                    .method(HttpMethod.POST)
+                    .headers(h -> h.put(HttpHeader.AUTHORIZATION, auth))
+                    .body(new BytesRequestContent("application/json", sb.toString().getBytes(StandardCharsets.UTF_8)))
+                    .timeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .send();
+            if (r.getStatus() == 202) {
+                receipts.accepted(first, n);
+                return null;
+            }
+            return "http " + r.getStatus();
+        }
+
+        @Override
+        public void close() {
+            stop(http);
+        }
+    }
+
+    /**
+     * Posts each delivery of each event straight to its fleet endpoint with the body and {@code webhook-id} Herald would
+     * send: the same fleet, bodies and client with no Herald in between.
+     */
+    static final class Raw implements LoadGenerator.Target {
+        private final HttpClient http;
+        private final Fleet fleet;
+        private final Workload workload;
+        private final Receipts receipts;
+        private final String timestamp = Workload.timestampNow();
+
+        Raw(Fleet fleet, Workload workload, Receipts receipts, int concurrency) {
+            this.http = client("bench-raw", concurrency);
+            this.fleet = fleet;
+            this.workload = workload;
+            this.receipts = receipts;
+        }
+
+        @Override
+        public String send(long first, int n) throws Exception {
+            receipts.accepted(first, n);
+            String error = null;
+            for (long seq = first; seq < first + n; seq++) {
+                int ep0 = workload.group(seq) * workload.fanout();
+                for (int j = 0; j < workload.fanout(); j++) {
+                    String id = workload.eventId(seq);
+                    byte[] body = workload.wireBody(seq, System.nanoTime(), timestamp);
+                    ContentResponse r = http.newRequest(fleet.uri(ep0 + j))
+                            .method(HttpMethod.POST)
+                            .headers(h -> h.put("webhook-id", id))
+                            .body(new BytesRequestContent("application/json", body))
+                            .timeout(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                            .send();
+                    if (r.getStatus() / 100 != 2) {
+                        error = "http " + r.getStatus();
+                    }
+                }
+            }
+            return error;
+        }
+
+        @Override
+        public void close() {
+            stop(http);
+        }
+    }
+}

@@ -3,18 +3,24 @@ package dev.herald.endpoint;
 import dev.herald.store.Jdbc;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The live (not deleted) endpoints held in memory for fan-out and dispatch. Reloaded after every local change
- * and periodically, so a read never waits on the database.
+ * The live (not deleted) endpoints held in memory for fan-out and dispatch, indexed by subscription so matching an
+ * event looks at its exact type, its prefixes and {@code *} only. Reloaded after every local change and periodically,
+ * so a read never waits on the database.
  */
 public final class EndpointRegistry {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
-    private volatile Map<String, EndpointRepository.Stored> byId = Map.of();
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of());
+
+    private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
+                            Map<String, List<Endpoint>> prefix, List<Endpoint> all) {}
 
     public EndpointRegistry(Jdbc jdbc, EndpointRepository repository) {
         this.jdbc = jdbc;
@@ -23,25 +29,51 @@ public final class EndpointRegistry {
 
     /** Replaces the snapshot with the database's current rows. */
     public synchronized void reload() {
-        Map<String, EndpointRepository.Stored> next = new HashMap<>();
+        Map<String, EndpointRepository.Stored> byId = new HashMap<>();
+        Map<String, List<Endpoint>> exact = new HashMap<>();
+        Map<String, List<Endpoint>> prefix = new HashMap<>();
+        List<Endpoint> all = new ArrayList<>();
         for (EndpointRepository.Stored s : jdbc.read(repository::all)) {
-            next.put(s.endpoint().id(), s);
+            Endpoint e = s.endpoint();
+            byId.put(e.id(), s);
+            for (String p : e.events()) {
+                if (p.equals("*")) {
+                    all.add(e);
+                } else if (p.endsWith(".*")) {
+                    prefix.computeIfAbsent(p.substring(0, p.length() - 1), k -> new ArrayList<>()).add(e);
+                } else {
+                    exact.computeIfAbsent(p, k -> new ArrayList<>()).add(e);
+                }
+            }
         }
-        byId = Map.copyOf(next);
+        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all));
     }
 
     public Optional<EndpointRepository.Stored> get(String id) {
-        return Optional.ofNullable(byId.get(id));
+        return Optional.ofNullable(snapshot.byId().get(id));
     }
 
-    /** Live endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait). */
+    /** Live endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait), each once. */
     public List<Endpoint> matching(String type, String targetMerchant) {
+        Snapshot s = snapshot;
+        Set<Endpoint> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         List<Endpoint> out = new ArrayList<>();
-        for (EndpointRepository.Stored s : byId.values()) {
-            if (s.endpoint().wants(type, targetMerchant)) {
-                out.add(s.endpoint());
+        collect(s.exact().get(type), type, targetMerchant, seen, out);
+        for (int dot = type.indexOf('.'); dot > 0; dot = type.indexOf('.', dot + 1)) {
+            collect(s.prefix().get(type.substring(0, dot + 1)), type, targetMerchant, seen, out);
+        }
+        collect(s.all(), type, targetMerchant, seen, out);
+        return out;
+    }
+
+    private static void collect(List<Endpoint> candidates, String type, String targetMerchant, Set<Endpoint> seen, List<Endpoint> out) {
+        if (candidates == null) {
+            return;
+        }
+        for (Endpoint e : candidates) {
+            if (e.wants(type, targetMerchant) && seen.add(e)) {
+                out.add(e);
             }
         }
-        return out;
     }
 }

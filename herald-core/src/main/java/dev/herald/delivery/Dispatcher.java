@@ -253,7 +253,7 @@ public final class Dispatcher implements AutoCloseable {
                 default -> Lane.Finish.FAILED;
             };
             if (outcome.endpointDisabled()) {
-                endpoints.reload();
+                endpoints.refresh(task.endpointId());
                 endpointChanged(task.endpointId());
             }
             if (!outcome.followUps().isEmpty()) {

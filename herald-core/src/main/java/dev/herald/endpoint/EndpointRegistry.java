@@ -29,11 +29,22 @@ public final class EndpointRegistry {
 
     /** Replaces the snapshot with the database's current rows. */
     public synchronized void reload() {
+        index(jdbc.read(repository::all));
+    }
+
+    /** Re-reads one endpoint (after a local change) without reading the others again. */
+    public synchronized void refresh(String id) {
+        Map<String, EndpointRepository.Stored> rows = new HashMap<>(snapshot.byId());
+        jdbc.read(c -> repository.find(c, id, false)).ifPresentOrElse(s -> rows.put(id, s), () -> rows.remove(id));
+        index(rows.values());
+    }
+
+    private void index(java.util.Collection<EndpointRepository.Stored> rows) {
         Map<String, EndpointRepository.Stored> byId = new HashMap<>();
         Map<String, List<Endpoint>> exact = new HashMap<>();
         Map<String, List<Endpoint>> prefix = new HashMap<>();
         List<Endpoint> all = new ArrayList<>();
-        for (EndpointRepository.Stored s : jdbc.read(repository::all)) {
+        for (EndpointRepository.Stored s : rows) {
             Endpoint e = s.endpoint();
             byId.put(e.id(), s);
             for (String p : e.events()) {

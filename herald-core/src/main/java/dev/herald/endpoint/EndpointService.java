@@ -137,8 +137,9 @@ public final class EndpointService {
             }
             // made concurrently by another request: use that one
         }
-        registry.reload();
-        return jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key)).orElseThrow();
+        EndpointRepository.Stored made = jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key)).orElseThrow();
+        registry.refresh(made.endpoint().id());
+        return made;
     }
 
     /** Re-enables an endpoint and clears its failure streak; its waiting deliveries resume. */
@@ -175,7 +176,7 @@ public final class EndpointService {
     }
 
     private void changed(String id) {
-        registry.reload();
+        registry.refresh(id);
         onChange.accept(id);
     }
 

@@ -60,7 +60,8 @@ public final class Herald implements AutoCloseable {
         EventWriter writer = new EventWriter(events, deliveryRepository, registry, nodeId);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
                 new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId);
-        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
+        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, deliveryRepository,
+                AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher::endpointChanged);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);

@@ -81,9 +81,4 @@ public final class DeliveryService {
         EventWriter.Written w = jdbc.inTransaction(c -> writer.write(c, in, now, ep.endpoint()));
         return dispatcher.sendNow(w.tasks().getFirst(), ep);
     }
-
-    /** Cancels the endpoint's pending deliveries inside the caller's transaction (endpoint deletion). */
-    public Jdbc.TxWork<Integer> cancelPending(String endpointId) {
-        return c -> deliveries.cancelPending(c, endpointId, clock.instant());
-    }
 }

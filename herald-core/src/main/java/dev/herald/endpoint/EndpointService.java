@@ -36,16 +36,18 @@ public final class EndpointService {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
     private final EndpointRegistry registry;
+    private final dev.herald.delivery.DeliveryRepository deliveries;
     private final AddressPolicy addressPolicy;
     private final boolean httpsOnly;
     private final Clock clock;
     private final Consumer<String> onChange;
 
-    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, AddressPolicy addressPolicy,
-                           boolean httpsOnly, Clock clock, Consumer<String> onChange) {
+    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, dev.herald.delivery.DeliveryRepository deliveries,
+                           AddressPolicy addressPolicy, boolean httpsOnly, Clock clock, Consumer<String> onChange) {
         this.jdbc = jdbc;
         this.repository = repository;
         this.registry = registry;
+        this.deliveries = deliveries;
         this.addressPolicy = addressPolicy;
         this.httpsOnly = httpsOnly;
         this.clock = clock;
@@ -101,6 +103,9 @@ public final class EndpointService {
                     o.ack(), o.notification(),
                     d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()));
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
+            if (n.active() && !o.active()) {
+                deliveries.resumeEndpoint(c, id, now); // waiting retries go out now, not at their old schedule
+            }
             return n;
         });
         changed(id);
@@ -160,13 +165,14 @@ public final class EndpointService {
         return jdbc.read(c -> repository.list(c, merchantId, afterId, limit));
     }
 
-    /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled by {@code cancelPending}. */
-    public void delete(String id, Jdbc.TxWork<Integer> cancelPending) {
+    /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled. */
+    public void delete(String id) {
         boolean deleted = jdbc.inTransaction(c -> {
-            if (!repository.softDelete(c, id, clock.instant())) {
+            Instant now = clock.instant();
+            if (!repository.softDelete(c, id, now)) {
                 return false;
             }
-            cancelPending.run(c);
+            deliveries.cancelPending(c, id, now);
             return true;
         });
         if (!deleted) {

@@ -261,12 +261,28 @@ class DeliveryEngineTest {
 
     @ParameterizedTest
     @MethodSource(TARGETS)
+    void reenablingAnEndpointSendsItsWaitingRetriesNow(DatabaseConfig db) {
+        h = EngineHarness.open(db);
+        receiver.reply("/later", Reply.status(500));
+        Endpoint ep = h.endpoint(receiver.url("/later").toString(), List.of("*"));
+        String id = h.publish("transfer.created").id();
+        awaitStatus(id, Status.PENDING, 1);
+        h.herald.endpoints().disable(ep.id());
+        receiver.reply("/later", Reply.status(200));
+
+        h.herald.endpoints().enable(ep.id());
+        h.scan(); // the clock has not moved: only a resumed delivery can be due
+        awaitStatus(id, Status.DELIVERED, 2);
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
     void deletingAnEndpointCancelsItsPendingDeliveries(DatabaseConfig db) {
         h = EngineHarness.open(db);
         Endpoint ep = h.endpoint(receiver.url("/x").toString(), List.of("*"));
         h.herald.endpoints().disable(ep.id());
         String id = h.publish("account.unfrozen").id();
-        h.herald.endpoints().delete(ep.id(), h.herald.deliveries().cancelPending(ep.id()));
+        h.herald.endpoints().delete(ep.id());
         assertThat(h.onlyDeliveryOf(id).status()).isEqualTo(Status.CANCELLED);
         assertThat(h.publish("account.unfrozen").deliveries()).as("deleted endpoints get nothing new").isZero();
     }

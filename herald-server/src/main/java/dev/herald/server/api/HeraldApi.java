@@ -112,7 +112,7 @@ public final class HeraldApi {
         });
         r.delete("/v1/endpoints/{id}", (req, res) -> {
             String id = param(req, "id");
-            herald.endpoints().delete(id, herald.deliveries().cancelPending(id));
+            herald.endpoints().delete(id);
             res.status(204).send();
         });
         r.post("/v1/endpoints/{id}/enable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().enable(param(req, "id")))));

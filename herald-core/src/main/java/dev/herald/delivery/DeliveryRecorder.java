@@ -8,6 +8,7 @@ import dev.herald.endpoint.EndpointRepository;
 import dev.herald.event.EventInput;
 import dev.herald.event.EventTypes;
 import dev.herald.http.AttemptResult;
+import dev.herald.http.ErrorClass;
 import dev.herald.ingest.EventWriter;
 import dev.herald.store.Jdbc;
 import dev.herald.store.StoreException;
@@ -140,7 +141,7 @@ final class DeliveryRecorder implements AutoCloseable {
             AttemptResult r = it.result();
             boolean is2xx = r.gotResponse() && r.statusCode() >= 200 && r.statusCode() < 300;
             boolean success = is2xx && it.endpoint().ack().accepts(r.responseExcerpt());
-            String errorClass = success ? null : is2xx ? "ack_mismatch" : r.gotResponse() ? "http_status" : r.transportError().wireName();
+            String errorClass = success ? null : (is2xx ? ErrorClass.ACK_MISMATCH : r.gotResponse() ? ErrorClass.HTTP_STATUS : r.transportError()).wireName();
             Integer code = r.gotResponse() ? r.statusCode() : null;
             attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,

@@ -273,10 +273,8 @@ public final class Dispatcher implements AutoCloseable {
                 start.forEach(t -> release.add(t.deliveryId()));
             }
             release(release);
-            if (how == Lane.Finish.DELIVERED || how == Lane.Finish.FAILED) {
-                if (fifo(task.endpointId()) && task.orderingKey() != null) {
-                    wake(); // the key's next delivery may be waiting in the database
-                }
+            if ((how == Lane.Finish.DELIVERED || how == Lane.Finish.FAILED) && task.orderingKey() != null && fifo(task.endpointId())) {
+                wake(); // the key's next delivery may be waiting in the database
             }
         }
     }

@@ -99,16 +99,12 @@ public final class DeliveryRepository {
         return out;
     }
 
-    /** Hands claimed deliveries back (e.g. their endpoint was paused) so any node may pick them up when due. */
-    public void release(Connection c, Collection<String> ids) throws SQLException {
-        Jdbc.update(c, "update deliveries set claimed_by = null where id = any (?) and status = 'pending'",
-                ps -> ps.setArray(1, Jdbc.textArray(c, List.copyOf(ids))));
-    }
-
-    /** Releases every claim not held by {@code nodeId}: on a single node, claims left by a crashed process. */
-    public int releaseForeignClaims(Connection c, String nodeId) throws SQLException {
-        return Jdbc.update(c, "update deliveries set claimed_by = null where claimed_by is not null and claimed_by <> ? and status = 'pending'",
-                ps -> ps.setString(1, nodeId));
+    /** Hands deliveries that {@code nodeId} claimed back (e.g. their endpoint was paused) so any node may pick them up when due. */
+    public void release(Connection c, Collection<String> ids, String nodeId) throws SQLException {
+        Jdbc.update(c, "update deliveries set claimed_by = null where id = any (?) and status = 'pending' and claimed_by = ?", ps -> {
+            ps.setArray(1, Jdbc.textArray(c, List.copyOf(ids)));
+            ps.setString(2, nodeId);
+        });
     }
 
     /** Inserts many attempt rows in one round trip. */

@@ -30,11 +30,12 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /**
-     * Engine limits. {@code memoryBudget} caps the tasks waiting in memory across all lanes. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
+     * Engine limits. {@code memoryBudget} caps the tasks waiting in memory across all lanes. A node heartbeats every
+     * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
     public record Config(int maxInFlightPerEndpoint, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
-                         int autoDisableAfter, int breakerThreshold, Duration breakerCooldown) {
+                         int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter) {
         public Config {
             if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || memoryBudget < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
                 throw new IllegalArgumentException("dispatcher limits must be positive");
@@ -42,7 +43,8 @@ public final class Dispatcher implements AutoCloseable {
         }
 
         public static Config defaults() {
-            return new Config(16, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30));
+            return new Config(16, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                    Duration.ofSeconds(10));
         }
     }
 
@@ -55,6 +57,7 @@ public final class Dispatcher implements AutoCloseable {
     private final WebhookHttpClient http;
     private final WebhookRequests requests;
     private final DeliveryRecorder recorder;
+    private final NodeLiveness liveness;
     private final Clock clock;
     private final Config config;
     private final String nodeId;
@@ -78,15 +81,13 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.nodeId = nodeId;
+        this.liveness = new NodeLiveness(jdbc, nodeId, clock, config.heartbeat(), config.deadAfter());
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
     }
 
-    /** Takes over claims left by earlier processes and starts the due-scanner. */
+    /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */
     public void start() {
-        int released = jdbc.inTransaction(c -> deliveries.releaseForeignClaims(c, nodeId));
-        if (released > 0) {
-            log.info("recovered {} deliveries that a previous process had in flight", released);
-        }
+        liveness.register();
         running = true;
         scanner = Thread.ofPlatform().name("herald-due-scanner").daemon().start(this::scanLoop);
     }
@@ -218,6 +219,11 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Restarts lanes whose breaker cooled down, then claims due deliveries once; returns how many. Tests call it directly. */
     public int scanOnce() {
+        if (!liveness.tick()) {
+            // Declared dead while alive (a long pause): our claims were handed to others, so forget what we hold.
+            lanes.values().forEach(Lane::drain);
+            liveness.register();
+        }
         Instant now = clock.instant();
         List<String> saturated = new ArrayList<>();
         List<DeliveryTask> start = new ArrayList<>();
@@ -285,7 +291,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         try {
             jdbc.inTransaction(c -> {
-                deliveries.release(c, ids);
+                deliveries.release(c, ids, nodeId);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -315,5 +321,10 @@ public final class Dispatcher implements AutoCloseable {
         }
         recorder.close();
         release(waiting);
+        try {
+            liveness.deregister();
+        } catch (RuntimeException e) {
+            log.warn("could not deregister node {}: {}", nodeId, e.toString());
+        }
     }
 }

@@ -27,7 +27,8 @@ public final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
         this.database = Database.open(db);
-        Dispatcher.Config dc = new Dispatcher.Config(4, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30));
+        Dispatcher.Config dc = new Dispatcher.Config(4, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
+                Duration.ofSeconds(2), Duration.ofSeconds(10));
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
         this.herald = Herald.create(database.dataSource(), new Herald.Config(out, dc), clock, new SplittableRandom(42)).start();
     }

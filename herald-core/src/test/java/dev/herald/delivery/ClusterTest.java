@@ -1,0 +1,67 @@
+package dev.herald.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.herald.endpoint.EndpointDraft;
+import dev.herald.store.DatabaseConfig;
+import dev.herald.testing.EngineHarness;
+import dev.herald.testing.TestReceiver;
+import dev.herald.testing.TestReceiver.Reply;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Several Herald nodes on one database: claims are exclusive, and a node that stops heartbeating loses its work to the others. */
+class ClusterTest {
+    private static final String TARGETS = "dev.herald.testing.TestPostgres#allTargets";
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void twoNodesScanningTogetherNeverSendTheSameDelivery(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start(); EngineHarness a = EngineHarness.open(db)) {
+            String endpoint = a.endpoint(receiver.url("/ok").toString(), List.of("*")).id();
+            a.herald.endpoints().disable(endpoint); // deliveries wait in the database, claimed by nobody
+            try (EngineHarness b = a.restart(db)) {
+                for (int i = 0; i < 200; i++) {
+                    (i % 2 == 0 ? a : b).publish("transfer.completed");
+                }
+                a.herald.endpoints().enable(endpoint);
+                b.herald.endpoints().enable(endpoint);
+                for (int round = 0; round < 5; round++) {
+                    Thread.ofVirtual().start(a::scan);
+                    b.scan();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received("/ok").size() >= 200);
+                Set<String> sent = new HashSet<>();
+                receiver.received("/ok").forEach(r -> assertThat(sent.add(r.header("x-webhook-delivery"))).as("sent twice").isTrue());
+                assertThat(sent).hasSize(200);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void aSilentNodesDeliveriesAreTakenOverOnlyAfterItIsPresumedDead(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start()) {
+            receiver.reply("/slow", Reply.hang());
+            EngineHarness silent = EngineHarness.open(db);
+            silent.endpoint(new EndpointDraft(null, "slow", null, receiver.url("/slow").toString(), List.of("*"), null, null, null, null, null, null, 1));
+            String id = silent.publish("transfer.created").id();
+            await().until(() -> receiver.received("/slow").size() == 1);
+            receiver.reply("/slow", Reply.status(200));
+
+            try (EngineHarness survivor = silent.restart(db)) {
+                assertThat(survivor.advanceAndScan(Duration.ofSeconds(5))).as("5 s of silence: still presumed alive").isZero();
+                survivor.advanceAndScan(Duration.ofSeconds(6));
+                await().atMost(Duration.ofSeconds(10)).until(() -> survivor.onlyDeliveryOf(id).status() == Delivery.Status.DELIVERED);
+                silent.close(); // its late timeout result must not undo the survivor's success
+                assertThat(survivor.onlyDeliveryOf(id).status()).isEqualTo(Delivery.Status.DELIVERED);
+                assertThat(receiver.received("/slow")).extracting(r -> r.header("webhook-id")).containsOnly(id);
+            }
+        }
+    }
+}

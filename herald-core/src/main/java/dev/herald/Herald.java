@@ -3,6 +3,7 @@ package dev.herald;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
+import dev.herald.delivery.NodeLiveness;
 import dev.herald.delivery.WebhookRequests;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
@@ -57,9 +58,10 @@ public final class Herald implements AutoCloseable {
         DeliveryRepository deliveryRepository = new DeliveryRepository();
         this.registry = new EndpointRegistry(jdbc, endpointRepository);
         this.http = WebhookHttpClient.create(config.outbound(), clock);
-        EventWriter writer = new EventWriter(events, deliveryRepository, registry, nodeId);
+        NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
+        EventWriter writer = new EventWriter(events, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, deliveryRepository,
                 AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher::endpointChanged);

@@ -66,12 +66,14 @@ public final class DeliveryRepository {
     /**
      * Claims up to {@code limit} due, unclaimed deliveries of active endpoints for {@code nodeId}, oldest due first,
      * skipping rows another transaction holds and endpoints in {@code skipEndpoints}. For a FIFO endpoint only a key's
-     * oldest pending delivery is claimable, so a key never overtakes itself.
+     * oldest pending delivery is claimable, so a key never overtakes itself. Only endpoints of {@code partitions} (those
+     * this node leases) are considered.
      */
-    public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints) throws SQLException {
+    public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints,
+                                       Collection<Integer> partitions) throws SQLException {
         String sql = "with due as (select d.id from deliveries d join endpoints e on e.id = d.endpoint_id"
                 + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
-                + " and not (d.endpoint_id = any (?))"
+                + " and not (d.endpoint_id = any (?)) and e.partition = any (?)"
                 + " and (e.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
                 + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
                 + " order by d.next_attempt_at limit ? for update of d skip locked),"
@@ -81,8 +83,9 @@ public final class DeliveryRepository {
         return Jdbc.query(c, sql, ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
-            ps.setInt(3, limit);
-            ps.setString(4, nodeId);
+            ps.setArray(3, c.createArrayOf("int4", partitions.toArray()));
+            ps.setInt(4, limit);
+            ps.setString(5, nodeId);
         }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
                 rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
                 rs.getString("ordering_key")));

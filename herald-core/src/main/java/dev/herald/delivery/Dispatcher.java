@@ -72,7 +72,7 @@ public final class Dispatcher implements AutoCloseable {
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
                       EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      RandomGenerator random, Config config, String nodeId) {
+                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -81,13 +81,13 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.nodeId = nodeId;
-        this.liveness = new NodeLiveness(jdbc, nodeId, clock, config.heartbeat(), config.deadAfter());
+        this.liveness = liveness;
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
     }
 
     /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */
     public void start() {
-        liveness.register();
+        liveness.register(this::idle);
         running = true;
         scanner = Thread.ofPlatform().name("herald-due-scanner").daemon().start(this::scanLoop);
     }
@@ -135,6 +135,20 @@ public final class Dispatcher implements AutoCloseable {
             startAll(start);
             pace(endpointId, lane);
         }, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private int partition(String endpointId) {
+        return endpoints.get(endpointId).map(s -> s.endpoint().partition()).orElse(-1);
+    }
+
+    /** True when nothing of {@code partition} is waiting or in flight on this node (it may be given up). */
+    private boolean idle(int partition) {
+        for (var e : lanes.entrySet()) {
+            if (e.getValue().size() > 0 && partition(e.getKey()) == partition) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean fifo(String endpointId) {
@@ -219,11 +233,17 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Restarts lanes whose breaker cooled down, then claims due deliveries once; returns how many. Tests call it directly. */
     public int scanOnce() {
-        if (!liveness.tick()) {
+        if (!liveness.tick(this::idle)) {
             // Declared dead while alive (a long pause): our claims were handed to others, so forget what we hold.
             lanes.values().forEach(Lane::drain);
-            liveness.register();
+            liveness.register(this::idle);
         }
+        java.util.Set<Integer> owned = liveness.owned();
+        lanes.forEach((id, lane) -> {
+            if (!owned.contains(partition(id))) {
+                release(lane.drain()); // another node leases this endpoint's partition now
+            }
+        });
         Instant now = clock.instant();
         List<String> saturated = new ArrayList<>();
         List<DeliveryTask> start = new ArrayList<>();
@@ -238,7 +258,10 @@ public final class Dispatcher implements AutoCloseable {
         if (room <= 0) {
             return 0;
         }
-        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated));
+        if (owned.isEmpty()) {
+            return 0;
+        }
+        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated, owned));
         offer(due, true);
         return due.size();
     }
@@ -246,7 +269,7 @@ public final class Dispatcher implements AutoCloseable {
     private void run(Lane lane, DeliveryTask task) {
         Lane.Finish how = Lane.Finish.NOT_SENT;
         try {
-            var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active());
+            var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active() && liveness.owns(s.endpoint().partition()));
             if (stored.isEmpty()) {
                 release(List.of(task.deliveryId()));
                 return;

@@ -10,7 +10,8 @@ import dev.herald.event.EventTypes;
 /**
  * A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints; {@code fifo}
  * endpoints get the deliveries of one ordering key strictly in ingest order; {@code notification} endpoints are the hidden
- * targets of {@code notify_url} callbacks and match no event type; {@code rateLimit} (requests a second) is null when unlimited.
+ * targets of {@code notify_url} callbacks and match no event type; {@code rateLimit} (requests a second) is null when unlimited; {@code partition} (0-63, -1 before it is stored)
+ * decides which node's lane sends to it.
  */
 public record Endpoint(
         String id,
@@ -31,14 +32,24 @@ public record Endpoint(
         boolean fifo,
         AckRule ack,
         boolean notification,
-        Integer rateLimit) {
+        Integer rateLimit,
+        int partition) {
+
+    /** An endpoint not yet stored: its partition is assigned by the database. */
+    public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,
+                    String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
+                    int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo, AckRule ack, boolean notification,
+                    Integer rateLimit) {
+        this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, -1);
+    }
 
     /** A webhook endpoint that acknowledges with any 2xx. */
     public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,
                     String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null);
+                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null, -1);
     }
 
     /**

@@ -23,6 +23,7 @@ public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
             + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit";
+    private static final String READ_COLUMNS = COLUMNS + ", partition";
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
@@ -88,13 +89,13 @@ public final class EndpointRepository {
     }
 
     public Optional<Stored> find(Connection c, String id, boolean forUpdate) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where id=? and deleted_at is null" + (forUpdate ? " for update" : ""),
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where id=? and deleted_at is null" + (forUpdate ? " for update" : ""),
                 ps -> ps.setString(1, id), EndpointRepository::map).stream().findFirst();
     }
 
     /** Live endpoints after {@code afterId} in id order, optionally of one merchant. */
     public List<Stored> list(Connection c, String merchantId, String afterId, int limit) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook' and (?::text is null or merchant_id=?)"
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook' and (?::text is null or merchant_id=?)"
                 + " and id > ? order by id limit ?", ps -> {
             ps.setString(1, merchantId);
             ps.setString(2, merchantId);
@@ -105,7 +106,7 @@ public final class EndpointRepository {
 
     /** The live notification endpoint of {@code merchantId} for {@code url}, if one was made before. */
     public Optional<Stored> findNotificationTarget(Connection c, String merchantId, String url) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where kind = 'notification' and deleted_at is null and merchant_id = ? and url = ?",
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where kind = 'notification' and deleted_at is null and merchant_id = ? and url = ?",
                 ps -> {
                     ps.setString(1, merchantId);
                     ps.setString(2, url);
@@ -123,7 +124,7 @@ public final class EndpointRepository {
     }
 
     public List<Stored> all(Connection c) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
     }
 
     public boolean softDelete(Connection c, String id, Instant now) throws SQLException {
@@ -184,7 +185,8 @@ public final class EndpointRepository {
                 "fifo".equals(rs.getString("ordering")),
                 AckRule.parse(rs.getString("ack"), "ack"),
                 "notification".equals(rs.getString("kind")),
-                Jdbc.intOrNull(rs, "rate_limit"));
+                Jdbc.intOrNull(rs, "rate_limit"),
+                rs.getInt("partition"));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

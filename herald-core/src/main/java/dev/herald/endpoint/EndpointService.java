@@ -101,7 +101,7 @@ public final class EndpointService {
                     o.createdAt(), now,
                     d.ordering() != null ? fifo(d.ordering()) : o.fifo(),
                     o.ack(), o.notification(),
-                    d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()));
+                    d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition());
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             if (n.active() && !o.active()) {
                 deliveries.resumeEndpoint(c, id, now); // waiting retries go out now, not at their old schedule

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryRepository.NewDelivery;
 import dev.herald.delivery.DeliveryTask;
+import dev.herald.delivery.NodeLiveness;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.event.EventInput;
@@ -36,12 +37,15 @@ public final class EventWriter {
     private final DeliveryRepository deliveries;
     private final EndpointRegistry endpoints;
     private final String nodeId;
+    private final NodeLiveness liveness;
 
-    public EventWriter(EventRepository events, DeliveryRepository deliveries, EndpointRegistry endpoints, String nodeId) {
+    /** Fresh deliveries are claimed for this node's hot path only when it leases their endpoint's partition. */
+    public EventWriter(EventRepository events, DeliveryRepository deliveries, EndpointRegistry endpoints, String nodeId, NodeLiveness liveness) {
         this.events = events;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.nodeId = nodeId;
+        this.liveness = liveness;
     }
 
     /** What happened to one submitted event. {@code tasks} are the fresh deliveries to hand to the dispatcher after commit. */
@@ -93,9 +97,10 @@ public final class EventWriter {
             List<DeliveryTask> tasks = new ArrayList<>(targets.size());
             for (Endpoint target : targets) {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
-                NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id(), e.orderingKey(), e.priority(), !held);
+                boolean local = !held && (onlyEndpoint != null || liveness.owns(target.partition()));
+                NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id(), e.orderingKey(), e.priority(), local);
                 rows.add(d);
-                if (!held) {
+                if (local) {
                     tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey()));
                 }
             }

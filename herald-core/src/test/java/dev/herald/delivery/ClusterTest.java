@@ -64,4 +64,30 @@ class ClusterTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void nodesShareThePartitionsEvenlyAndTheSurvivorTakesAllBack(DatabaseConfig db) {
+        try (EngineHarness a = EngineHarness.open(db)) {
+            assertThat(owners(a)).containsExactly(java.util.Map.entry(nodeOf(a), 64L));
+            try (EngineHarness b = a.restart(db)) {
+                a.advanceAndScan(Duration.ofSeconds(3)); // a sees two nodes and gives up half
+                b.advanceAndScan(Duration.ofSeconds(3)); // b takes the free half
+                assertThat(owners(a).values()).containsExactlyInAnyOrder(32L, 32L);
+            }
+            a.advanceAndScan(Duration.ofSeconds(3)); // b left gracefully: its partitions are free at once
+            assertThat(owners(a)).containsExactly(java.util.Map.entry(nodeOf(a), 64L));
+        }
+    }
+
+    private static java.util.Map<String, Long> owners(EngineHarness h) {
+        return h.herald.jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select owner, count(*) from partitions where owner is not null group by owner",
+                ps -> {}, rs -> java.util.Map.entry(rs.getString(1), rs.getLong(2)))).stream()
+                .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
+    }
+
+    private static String nodeOf(EngineHarness h) {
+        return h.herald.jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select id from nodes order by started_at desc limit 1",
+                ps -> {}, rs -> rs.getString(1))).getFirst();
+    }
 }

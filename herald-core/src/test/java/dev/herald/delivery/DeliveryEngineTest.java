@@ -207,6 +207,8 @@ class DeliveryEngineTest {
         assertThat(receiver.received("/other")).extracting(r -> r.header("x-webhook-event")).doesNotContain("endpoint.disabled");
 
         String e4 = h.publish("transfer.created").id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.deliveriesOf(e4).stream()
+                .filter(d -> d.endpointId().equals(otherMerchant.id())).allMatch(d -> d.status() == Status.DELIVERED));
         assertThat(h.advanceAndScan(Duration.ofHours(2))).isZero();
         for (String e : List.of(e1, e2, e3, e4)) {
             assertThat(h.deliveriesOf(e)).filteredOn(d -> d.endpointId().equals(bad.id())).singleElement()

@@ -18,8 +18,11 @@ final class Scenarios {
         return new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(s.duration()), s.events(), s.producers(), s.batch(), s.rate(), s.maxPending());
     }
 
-    /** Deliveries/s at steady state against 1,000 fast endpoints, next to the raw limit of the same generator and fleet. */
-    static List<String> throughput(Bench b, Report r, PrintStream out) throws Exception {
+    /**
+     * The raw phase (unless {@code --raw-duration 0}), then Herald on the same fleet, both added to the report;
+     * returns {raw or null, herald}. Fast endpoints are the ones whose every delivery must arrive.
+     */
+    private static Bench.Phase[] rawThenHerald(Bench b, Report r) throws Exception {
         Settings s = b.settings;
         Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
         Bench.Phase raw = s.rawDuration() > 0 ? b.raw("raw", fleet) : null;
@@ -28,6 +31,15 @@ final class Scenarios {
         }
         Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
         r.add(h);
+        return new Bench.Phase[] {raw, h};
+    }
+
+    /** Deliveries/s at steady state against 1,000 fast endpoints, next to the raw limit of the same generator and fleet. */
+    static List<String> throughput(Bench b, Report r, PrintStream out) throws Exception {
+        Settings s = b.settings;
+        Bench.Phase[] phases = rawThenHerald(b, r);
+        Bench.Phase raw = phases[0];
+        Bench.Phase h = phases[1];
         double ratio = raw == null ? Double.NaN : h.num("deliveries_per_s") / raw.num("deliveries_per_s");
         r.summary("herald_deliveries_per_s", h.metrics().get("deliveries_per_s"));
         r.summary("raw_deliveries_per_s", raw == null ? null : raw.metrics().get("deliveries_per_s"));
@@ -47,12 +59,7 @@ final class Scenarios {
     /** Accepted → received latency at a fixed event rate. */
     static List<String> latency(Bench b, Report r, PrintStream out) throws Exception {
         Settings s = b.settings;
-        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        if (s.rawDuration() > 0) {
-            r.add(b.raw("raw", fleet));
-        }
-        Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
-        r.add(h);
+        Bench.Phase h = rawThenHerald(b, r)[1];
         for (String k : new String[] {"latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_p999_ms", "latency_max_ms", "deliveries_per_s"}) {
             r.summary("herald_" + k, h.metrics().get(k));
         }
@@ -108,12 +115,7 @@ final class Scenarios {
     /** A tiny run that must deliver every event exactly once to its own endpoint (for CI). */
     static List<String> smoke(Bench b, Report r, PrintStream out) throws Exception {
         Settings s = b.settings;
-        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        if (s.rawDuration() > 0) {
-            r.add(b.raw("raw", fleet));
-        }
-        Bench.Phase h = b.herald("herald", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s));
-        r.add(h);
+        Bench.Phase h = rawThenHerald(b, r)[1];
         List<Report.Row> rows = new ArrayList<>(List.of(
                 Report.Row.of("events sent", "events_sent", ""),
                 Report.Row.of("events accepted", "events_accepted", "= sent"),

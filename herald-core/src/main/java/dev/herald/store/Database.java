@@ -30,8 +30,8 @@ public final class Database implements AutoCloseable {
         return open(config, MIGRATIONS);
     }
 
-    /** Like {@link #open(DatabaseConfig)} but with other migration locations (tests). */
-    static Database open(DatabaseConfig config, String... migrationLocations) {
+    /** Like {@link #open(DatabaseConfig)} but migrating from other locations (another service's schema, tests). */
+    public static Database open(DatabaseConfig config, String... migrationLocations) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("herald");
         hc.setJdbcUrl(config.jdbcUrl());

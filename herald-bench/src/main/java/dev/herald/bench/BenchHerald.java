@@ -30,7 +30,7 @@ final class BenchHerald implements AutoCloseable {
     static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes) {
         String key = "bench-" + UUID.randomUUID();
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, Path.of(System.getProperty("java.io.tmpdir"), "herald-bench-unused"),
-                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, key);
+                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key);
         return new BenchHerald(HeraldServer.start(cfg, Clock.systemUTC()), key);
     }
 

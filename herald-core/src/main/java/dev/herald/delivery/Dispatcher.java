@@ -30,20 +30,21 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /**
-     * Engine limits. {@code memoryBudget} caps the tasks waiting in memory across all lanes. A node heartbeats every
+     * Engine limits. {@code maxInFlightPerMerchant} caps the tries in flight across all endpoints of one merchant.
+     * {@code memoryBudget} caps the tasks waiting in memory across all lanes. A node heartbeats every
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
-    public record Config(int maxInFlightPerEndpoint, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
+    public record Config(int maxInFlightPerEndpoint, int maxInFlightPerMerchant, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
                          int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter) {
         public Config {
-            if (maxInFlightPerEndpoint < 1 || laneWindow < 1 || memoryBudget < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
+            if (maxInFlightPerEndpoint < 1 || maxInFlightPerMerchant < 1 || laneWindow < 1 || memoryBudget < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
                 throw new IllegalArgumentException("dispatcher limits must be positive");
             }
         }
 
         public static Config defaults() {
-            return new Config(16, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), Duration.ofSeconds(2),
+            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), Duration.ofSeconds(2),
                     Duration.ofSeconds(10));
         }
     }
@@ -62,6 +63,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Config config;
     private final String nodeId;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, MerchantGate> gates = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.Set<String> pacing = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.ScheduledExecutorService pacer =
@@ -112,9 +114,11 @@ public final class Dispatcher implements AutoCloseable {
 
     private Lane lane(String endpointId) {
         return lanes.computeIfAbsent(endpointId, id -> {
+            String merchant = endpoints.get(id).map(s -> s.endpoint().merchantId()).orElse(null);
+            MerchantGate gate = merchant == null ? null : gates.computeIfAbsent(merchant, m -> new MerchantGate(config.maxInFlightPerMerchant()));
             Lane lane = new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
                     new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
-                    waiting, config.memoryBudget());
+                    waiting, config.memoryBudget(), gate);
             lane.rateLimit(endpoints.get(id).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
             return lane;
         });
@@ -297,6 +301,7 @@ public final class Dispatcher implements AutoCloseable {
             lane.finished(task, fifo(task.endpointId()), how, clock.instant(), start, release);
             if (running) {
                 startAll(start);
+                pumpWaiting(lane.gate());
                 pace(task.endpointId(), lane);
             } else {
                 start.forEach(t -> release.add(t.deliveryId()));
@@ -306,6 +311,24 @@ public final class Dispatcher implements AutoCloseable {
                 wake(); // the key's next delivery may be waiting in the database
             }
         }
+    }
+
+    /** Pumps the lanes that the merchant cap held back, now that one of the merchant's tries ended. */
+    private void pumpWaiting(MerchantGate gate) {
+        if (gate == null) {
+            return;
+        }
+        List<DeliveryTask> start = new ArrayList<>();
+        for (Lane other : gate.takeWaiting()) {
+            other.pump(clock.instant(), start);
+            startAll(start);
+        }
+    }
+
+    /** Tries in flight on this node for {@code merchantId}'s endpoints (for tests and metrics). */
+    public int inFlightOfMerchant(String merchantId) {
+        MerchantGate g = gates.get(merchantId);
+        return g == null ? 0 : g.inFlight();
     }
 
     private void release(List<String> ids) {

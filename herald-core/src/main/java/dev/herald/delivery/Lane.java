@@ -16,7 +16,7 @@ import java.util.Set;
  * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
  * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
  * Waiting tasks also count against a budget shared by all lanes, so memory stays bounded however many endpoints have a
- * backlog. Methods report what the caller must do through {@code start} (tasks to send now) and {@code release}
+ * backlog, and every try takes a slot of the endpoint's merchant's {@link MerchantGate} when it has one. Methods report what the caller must do through {@code start} (tasks to send now) and {@code release}
  * (delivery ids to hand back to the database). Thread-safe.
  */
 final class Lane {
@@ -30,6 +30,7 @@ final class Lane {
     private final CircuitBreaker breaker;
     private final java.util.concurrent.atomic.AtomicInteger budget;
     private final int budgetLimit;
+    private final MerchantGate gate;
     private final PriorityQueue<Queued> ready = new PriorityQueue<>(
             Comparator.comparingInt((Queued q) -> -q.task().priority()).thenComparingLong(Queued::order));
     private final Map<String, ArrayDeque<DeliveryTask>> behindKey = new HashMap<>();
@@ -40,8 +41,13 @@ final class Lane {
     private int waitingBehind;
     private int inFlight;
 
-    /** {@code budget} counts the waiting tasks of every lane; a lane queues nothing more once it reaches {@code budgetLimit}. */
-    Lane(int maxInFlight, int window, CircuitBreaker breaker, java.util.concurrent.atomic.AtomicInteger budget, int budgetLimit) {
+    /**
+     * {@code budget} counts the waiting tasks of every lane; a lane queues nothing more once it reaches {@code budgetLimit}.
+     * {@code gate} is the merchant's cap, or null for an endpoint without a merchant.
+     */
+    Lane(int maxInFlight, int window, CircuitBreaker breaker, java.util.concurrent.atomic.AtomicInteger budget, int budgetLimit,
+         MerchantGate gate) {
+        this.gate = gate;
         this.maxInFlight = maxInFlight;
         this.window = window;
         this.breaker = breaker;
@@ -106,6 +112,9 @@ final class Lane {
     /** Records how a started task ended and starts what may go next. */
     synchronized void finished(DeliveryTask t, boolean fifo, Finish how, Instant now, List<DeliveryTask> start, List<String> release) {
         inFlight--;
+        if (gate != null) {
+            gate.release();
+        }
         if (how != Finish.NOT_SENT) {
             breaker.onResult(how == Finish.DELIVERED, now);
         }
@@ -150,7 +159,16 @@ final class Lane {
 
     /** Starts waiting tasks if the limits allow (e.g. after the breaker's cool-down ended). */
     synchronized void pump(Instant now, List<DeliveryTask> start) {
-        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight) && (limiter == null || limiter.tryAcquire(now))) {
+        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight)) {
+            if (gate != null && !gate.tryAcquire(this)) {
+                return;
+            }
+            if (limiter != null && !limiter.tryAcquire(now)) {
+                if (gate != null) {
+                    gate.release();
+                }
+                return;
+            }
             inFlight++;
             budget.decrementAndGet();
             start.add(ready.poll().task());
@@ -177,6 +195,10 @@ final class Lane {
 
     synchronized int size() {
         return ready.size() + waitingBehind + inFlight;
+    }
+
+    MerchantGate gate() {
+        return gate;
     }
 
     synchronized CircuitBreaker.Snapshot breaker() {

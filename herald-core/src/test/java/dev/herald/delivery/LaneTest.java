@@ -19,7 +19,49 @@ class LaneTest {
     }
 
     private Lane lane(int maxInFlight, int window) {
-        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, 1000);
+        return lane(maxInFlight, window, null);
+    }
+
+    private Lane lane(int maxInFlight, int window, MerchantGate gate) {
+        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, 1000, gate);
+    }
+
+    @Test
+    void aMerchantsLanesShareItsCapAndARefusedLaneIsHandedBackWhenASlotFrees() {
+        MerchantGate gate = new MerchantGate(3);
+        Lane a = lane(2, 10, gate);
+        Lane b = lane(2, 10, gate);
+        for (String id : List.of("a1", "a2", "a3")) {
+            a.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        assertThat(started()).containsExactly("a1", "a2");
+        b.offer(task("b1", null, 0), false, false, t0, start, release);
+        b.offer(task("b2", null, 0), false, false, t0, start, release);
+        assertThat(started()).as("the merchant's third slot").containsExactly("b1");
+        assertThat(gate.inFlight()).isEqualTo(3);
+        assertThat(gate.takeWaiting()).as("nothing frees while all slots are taken").isEmpty();
+
+        a.finished(task("a1", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).as("a's own next task takes the freed slot").containsExactly("a3");
+        b.finished(task("b1", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("b2");
+        assertThat(gate.inFlight()).isEqualTo(3);
+    }
+
+    @Test
+    void aLaneHeldBackByItsMerchantIsPumpedOnceAnotherLaneFinishes() {
+        MerchantGate gate = new MerchantGate(1);
+        Lane a = lane(4, 10, gate);
+        Lane b = lane(4, 10, gate);
+        a.offer(task("a1", null, 0), false, false, t0, start, release);
+        b.offer(task("b1", null, 0), false, false, t0, start, release);
+        assertThat(started()).containsExactly("a1");
+        a.finished(task("a1", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).isEmpty();
+        List<Lane> waiting = gate.takeWaiting();
+        assertThat(waiting).containsExactly(b);
+        waiting.forEach(l -> l.pump(t0, start));
+        assertThat(started()).containsExactly("b1");
     }
 
     private List<String> started() {
@@ -134,8 +176,8 @@ class LaneTest {
     void sharedMemoryBudgetCapsWaitingTasksAcrossLanesAndIsReturned() {
         java.util.concurrent.atomic.AtomicInteger shared = new java.util.concurrent.atomic.AtomicInteger();
         CircuitBreaker b = new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5));
-        Lane one = new Lane(1, 100, b, shared, 3);
-        Lane two = new Lane(1, 100, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), shared, 3);
+        Lane one = new Lane(1, 100, b, shared, 3, null);
+        Lane two = new Lane(1, 100, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), shared, 3, null);
         for (String id : List.of("a", "b", "c")) {
             one.offer(task(id, null, 0), false, false, t0, start, release);
         }

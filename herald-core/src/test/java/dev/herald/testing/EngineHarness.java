@@ -21,13 +21,15 @@ import java.util.SplittableRandom;
  * {@link #scan()}, so retries happen exactly when the test moves the clock.
  */
 public final class EngineHarness implements AutoCloseable {
+    /** Tries in flight across one merchant's endpoints (each endpoint allows 4). */
+    public static final int MERCHANT_CAP = 6;
     public final MutableClock clock = MutableClock.startingNow();
     public final Database database;
     public final Herald herald;
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
         this.database = Database.open(db);
-        Dispatcher.Config dc = new Dispatcher.Config(4, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
+        Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10));
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
         this.herald = Herald.create(database.dataSource(), new Herald.Config(out, dc), clock, new SplittableRandom(42)).start();

@@ -53,7 +53,7 @@ public final class HeraldServer implements AutoCloseable {
             db = Database.open(dbc.withMaxPoolSize(20));
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get());
-            Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), 1000, 20_000, Duration.ofMillis(500), 500,
+            Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(10));
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);

@@ -97,6 +97,8 @@ public final class Main {
         int autoDisableAfter;
         @Option(names = "--max-in-flight-per-endpoint", description = "Concurrent requests per endpoint (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", defaultValue = "16")
         int maxInFlight;
+        @Option(names = "--max-in-flight-per-merchant", description = "Concurrent requests across all endpoints of one merchant (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_MERCHANT", defaultValue = "64")
+        int maxInFlightPerMerchant;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -139,7 +141,7 @@ public final class Main {
         /** Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag. */
         ServerConfig config(Map<String, String> env) {
             return new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
-                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(env.get("HERALD_ADMIN_KEY")));
+                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")));
         }
     }
 

@@ -18,6 +18,7 @@ public record ServerConfig(
         long maxBodyBytes,
         int autoDisableAfter,
         int maxInFlightPerEndpoint,
+        int maxInFlightPerMerchant,
         String adminKey) {
 
     public ServerConfig {
@@ -32,6 +33,9 @@ public record ServerConfig(
         }
         if (maxInFlightPerEndpoint < 1 || maxInFlightPerEndpoint > 1000) {
             throw new IllegalArgumentException("max-in-flight-per-endpoint must be between 1 and 1000, got " + maxInFlightPerEndpoint);
+        }
+        if (maxInFlightPerMerchant < 1 || maxInFlightPerMerchant > 100_000) {
+            throw new IllegalArgumentException("max-in-flight-per-merchant must be between 1 and 100000, got " + maxInFlightPerMerchant);
         }
         if (databaseUrl != null) {
             DatabaseConfig.fromUrl(databaseUrl); // a malformed URL is a configuration error, found before anything starts

@@ -51,7 +51,7 @@ public final class TestServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, ADMIN_KEY);
+        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, ADMIN_KEY);
         return new TestServer(HeraldServer.start(cfg, clock), dir);
     }
 

@@ -276,6 +276,9 @@ public final class Dispatcher implements AutoCloseable {
             var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active() && liveness.owns(s.endpoint().partition()));
             if (stored.isEmpty()) {
                 release(List.of(task.deliveryId()));
+                if (endpoints.get(task.endpointId()).map(s -> s.endpoint().active()).orElse(false)) {
+                    wake(); // re-enabled while this try was starting: a scan that ran meanwhile saw the delivery still claimed
+                }
                 return;
             }
             AttemptResult result = http.send(requests.build(task, stored.get(), clock.instant()));

@@ -97,7 +97,7 @@ public final class EventWriter {
             List<DeliveryTask> tasks = new ArrayList<>(targets.size());
             for (Endpoint target : targets) {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
-                boolean local = !held && (onlyEndpoint != null || liveness.owns(target.partition()));
+                boolean local = !held && (onlyEndpoint != null || (target.active() && liveness.owns(target.partition())));
                 NewDelivery d = new NewDelivery(Ids.next("dlv"), e.id(), target.id(), e.orderingKey(), e.priority(), local);
                 rows.add(d);
                 if (local) {

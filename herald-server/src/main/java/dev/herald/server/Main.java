@@ -100,6 +100,11 @@ public final class Main {
         @Option(names = "--max-in-flight-per-merchant", description = "Concurrent requests across all endpoints of one merchant (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_MERCHANT", defaultValue = "64")
         int maxInFlightPerMerchant;
 
+        @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). Env: HERALD_AMQP_URL")
+        String amqpUrl;
+        @Option(names = "--amqp-bindings", description = "Comma-separated routing patterns of the events Herald takes from the bus (default ${DEFAULT-VALUE}). Env: HERALD_AMQP_BINDINGS", defaultValue = "#")
+        String amqpBindings;
+
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
@@ -141,7 +146,9 @@ public final class Main {
         /** Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag. */
         ServerConfig config(Map<String, String> env) {
             return new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
-                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")));
+                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
+                    blankToNull(amqpUrl),
+                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList());
         }
     }
 

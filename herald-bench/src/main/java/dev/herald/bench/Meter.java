@@ -34,6 +34,7 @@ final class Meter implements AutoCloseable {
     private final Thread sampler;
     private volatile boolean running = true;
     private volatile long heapMax;
+    private volatile long heapAfterGcMax;
     private volatile int fdMax;
     private Map<String, Object> result;
 
@@ -62,6 +63,7 @@ final class Meter implements AutoCloseable {
         int tick = 0;
         while (running) {
             heapMax = Math.max(heapMax, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            heapAfterGcMax = Math.max(heapAfterGcMax, heapAfterLastGc());
             if (tick++ % 10 == 0) {
                 fdMax = Math.max(fdMax, openFds());
             }
@@ -127,6 +129,8 @@ final class Meter implements AutoCloseable {
         }
         otherProcesses(m, wall);
         m.put("heap_max_mib", round(Math.max(heapMax, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()) / 1048576.0));
+        m.put("heap_after_gc_max_mib", round(heapAfterGcMax / 1048576.0));
+        m.put("heap_xmx_mib", Runtime.getRuntime().maxMemory() >> 20);
         m.put("heap_pool_peaks_mib", round(poolPeaks / 1048576.0));
         m.put("gc_count", gc[0] - gcCountStart);
         m.put("gc_ms", gc[1] - gcMillisStart);
@@ -220,6 +224,17 @@ final class Meter implements AutoCloseable {
             return Map.of();
         }
         return out;
+    }
+
+    /** Heap in use right after the last collection of each heap pool, summed: the live set as the collector last saw it. */
+    private static long heapAfterLastGc() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                sum += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return sum;
     }
 
     private static long[] gc() {

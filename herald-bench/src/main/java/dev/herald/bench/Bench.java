@@ -265,6 +265,7 @@ final class Bench implements AutoCloseable {
                 fleet.releaseHangs();
             } finally {
                 fleet.sink(null);
+                fleet.arrivals(null);
             }
             load(m, gen, receipts, loadStart);
             fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);

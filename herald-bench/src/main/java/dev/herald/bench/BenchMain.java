@@ -315,7 +315,8 @@ public final class BenchMain {
     @Command(name = "cluster", mixinStandardHelpOptions = true, defaultValueProvider = Cluster.D.class,
             description = {"--nodes child Herald nodes on one database, producers round-robin over them; the last node gets SIGKILL at --kill-at",
                     "and stays dead. Reports take-over time, duplicates against the killed node's in-flight bound, the peak in flight at one",
-                    "endpoint against --max-in-flight, and CPU per 1,000 deliveries of every node and of PostgreSQL."})
+                    "endpoint against --max-in-flight, FIFO order of --fifo-share of the endpoints, and CPU per 1,000 deliveries of every",
+                    "node and of PostgreSQL."})
     static final class Cluster extends Scenario {
         static final class D extends Defaults {
             D() {
@@ -328,6 +329,9 @@ public final class BenchMain {
         Children children;
         @Option(names = "--nodes", defaultValue = "3", description = "Herald nodes, 2..3 (default ${DEFAULT-VALUE}).")
         int nodes;
+        @Option(names = "--fifo-share", defaultValue = "10", description = "Percent of endpoints created with ordering fifo (key: the events' account_uuid); "
+                + "their arrival order per key is checked against the stored order (default ${DEFAULT-VALUE}; 0 = none).")
+        int fifoShare;
 
         @Override
         String passed() {
@@ -339,7 +343,10 @@ public final class BenchMain {
             if (nodes < 2 || nodes > 3) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 2 or 3");
             }
-            return Scenarios.cluster(bench, report, out, nodes, children.killAt(spec, common.duration), children.javaOpts);
+            if (fifoShare < 0 || fifoShare > 100) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--fifo-share must be 0..100");
+            }
+            return Scenarios.cluster(bench, report, out, nodes, children.killAt(spec, common.duration), children.javaOpts, fifoShare);
         }
     }
 }

@@ -36,6 +36,11 @@ final class Fleet implements AutoCloseable {
         void received(int endpoint, String webhookId, long sentNs, int status, long receivedNanos);
     }
 
+    /** Told of each request to a known endpoint as it arrives, before it is answered (arrival order, not answer order). */
+    interface Arrivals {
+        void arrived(int endpoint, String webhookId);
+    }
+
     static final long NO_SENT_NS = Long.MIN_VALUE;
     private static final byte[] OK = ascii("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     private static final byte[] FAIL = ascii("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
@@ -56,6 +61,7 @@ final class Fleet implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicIntegerArray peakConcurrent;
     private volatile Behaviour[] behaviours;
     private volatile Sink sink;
+    private volatile Arrivals arrivals;
     private volatile CountDownLatch hangs = new CountDownLatch(1);
     private volatile boolean closed;
 
@@ -135,6 +141,10 @@ final class Fleet implements AutoCloseable {
         sink = next;
     }
 
+    void arrivals(Arrivals next) {
+        arrivals = next;
+    }
+
     /** Ends every hanging request with a reset (and makes later HANG requests reset at once) until {@link #behaviours} is called. */
     void releaseHangs() {
         hangs.countDown();
@@ -206,6 +216,10 @@ final class Fleet implements AutoCloseable {
                 if (ep < 0 || ep >= bs.length) {
                     out.write(NOT_FOUND);
                     continue;
+                }
+                Arrivals a = arrivals;
+                if (a != null) {
+                    a.arrived(ep, reader.webhookId);
                 }
                 int now = concurrent.incrementAndGet(ep);
                 peakConcurrent.accumulateAndGet(ep, now, Math::max);

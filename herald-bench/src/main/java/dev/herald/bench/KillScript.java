@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * measured: downtime (kill → the restarted node is ready), recovery (kill → first request the fleet gets from a node
  * alive after the kill), take-over (kill → every endpoint the killed node leased has received again), detection (kill →
  * its node row removed by the others) and the duplicate bound: the killed node's endpoints x max-in-flight plus the
- * results that were acknowledged by the fleet but not recorded as delivered when it died.
+ * results that were acknowledged by the fleet but not recorded as delivered when it died. With {@code fifoPercent} > 0
+ * that share of endpoints is FIFO and a {@link FifoCheck} compares their arrival order with the stored order.
  */
 final class KillScript implements Bench.Script {
     private static final long NONE = Long.MIN_VALUE;
@@ -28,7 +29,9 @@ final class KillScript implements Bench.Script {
     private final boolean restart;
     private final int killAtSeconds;
     private final List<String> javaOpts;
+    private final int fifoPercent;
     private ChildCluster cluster;
+    private FifoCheck fifo;
     private final Map<String, Integer> nodeIndexById = new HashMap<>();
     private String victimId;
     private List<Integer> victimEndpoints = List.of();
@@ -37,11 +40,17 @@ final class KillScript implements Bench.Script {
     private long detectedNanos = NONE;
     private long unrecorded;
 
-    KillScript(int nodes, boolean restart, int killAtSeconds, List<String> javaOpts) {
+    KillScript(int nodes, boolean restart, int killAtSeconds, List<String> javaOpts, int fifoPercent) {
         this.nodes = nodes;
         this.restart = restart;
         this.killAtSeconds = killAtSeconds;
         this.javaOpts = javaOpts;
+        this.fifoPercent = fifoPercent;
+    }
+
+    @Override
+    public AdminApi.EndpointOptions endpoints(Settings s) {
+        return new AdminApi.EndpointOptions(s.timeoutSeconds(), true, fifoPercent > 0 ? FifoCheck.share(s.endpoints(), fifoPercent) : null);
     }
 
     @Override
@@ -57,6 +66,10 @@ final class KillScript implements Bench.Script {
     /** Maps node rows to children (started one after another, so by start time) and waits until the partitions are spread. */
     @Override
     public void ready(Bench.Run run) throws Exception {
+        if (fifoPercent > 0) {
+            fifo = new FifoCheck(run.receipts.workload, FifoCheck.share(run.endpointIds.length, fifoPercent));
+            run.bench().fleet.arrivals(fifo);
+        }
         try (Connection c = run.bench().pg.connect(run.database)) {
             List<String> ids = strings(c, "select id from nodes order by started_at, id");
             for (int i = 0; i < ids.size() && i < nodes; i++) {
@@ -120,8 +133,21 @@ final class KillScript implements Bench.Script {
     }
 
     @Override
-    public void after(Bench.Run run, Map<String, Object> m) {
+    public void after(Bench.Run run, Map<String, Object> m) throws SQLException {
         Settings s = run.bench().settings;
+        if (fifo != null) {
+            run.bench().fleet.arrivals(null);
+            try (Connection c = run.bench().pg.connect(run.database)) {
+                FifoCheck.Result r = fifo.verify(c, run.endpointIds);
+                m.put("fifo_endpoints", r.endpoints());
+                m.put("fifo_keys_checked", r.keys());
+                m.put("fifo_keys_with_several", r.keysWithSeveral());
+                m.put("fifo_order_violations", r.violations());
+                if (r.example() != null) {
+                    m.put("fifo_first_violation", r.example());
+                }
+            }
+        }
         m.put("nodes", nodes);
         m.put("kill_at_s", killAtSeconds);
         m.put("killed", killNanos != NONE);

@@ -242,7 +242,7 @@ final class Scenarios {
     static List<String> crash(Bench b, Report r, PrintStream out, int killAt, List<String> javaOpts) throws Exception {
         Settings s = b.settings;
         Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        Bench.Phase h = b.herald("crash", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(1, true, killAt, javaOpts));
+        Bench.Phase h = b.herald("crash", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(1, true, killAt, javaOpts, 0));
         r.add(h);
         List<Report.Row> rows = new ArrayList<>(List.of(
                 Report.Row.of("events sent", "events_sent", ""),
@@ -274,10 +274,10 @@ final class Scenarios {
     }
 
     /** {@code nodes} child Herald nodes on one database; producers round-robin over them; the last one killed for good at {@code killAt} s. */
-    static List<String> cluster(Bench b, Report r, PrintStream out, int nodes, int killAt, List<String> javaOpts) throws Exception {
+    static List<String> cluster(Bench b, Report r, PrintStream out, int nodes, int killAt, List<String> javaOpts, int fifoPercent) throws Exception {
         Settings s = b.settings;
         Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        Bench.Phase h = b.herald("cluster", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(nodes, false, killAt, javaOpts));
+        Bench.Phase h = b.herald("cluster", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(nodes, false, killAt, javaOpts, fifoPercent));
         r.add(h);
         List<Report.Row> rows = new ArrayList<>(List.of(
                 Report.Row.of("nodes", "nodes", ""),
@@ -292,6 +292,10 @@ final class Scenarios {
                 Report.Row.of("  after presumed dead s", "takeover_after_detection_s", "<= 10"),
                 Report.Row.of("  its endpoints never served again", "victim_endpoints_never_received_again", "0"),
                 Report.Row.of("peak in flight at one endpoint", "fleet_peak_concurrency_per_endpoint", "<= " + s.maxInFlight()),
+                Report.Row.of("FIFO endpoints", "fifo_endpoints", ""),
+                Report.Row.of("  keys checked", "fifo_keys_checked", ""),
+                Report.Row.of("  of them with 2+ deliveries", "fifo_keys_with_several", ""),
+                Report.Row.of("  keys out of stored order", "fifo_order_violations", "0"),
                 Report.Row.of("deliveries received", "deliveries", ""),
                 Report.Row.of("undelivered at end", "undelivered", "0"),
                 Report.Row.of("duplicates", "duplicates", "<= bound"),
@@ -314,6 +318,10 @@ final class Scenarios {
         r.print(out, "cluster: " + nodes + " child nodes on one database, " + s.endpoints() + " endpoints (" + s.fleet() + "), "
                 + String.format("%,.0f", s.rate()) + " events/s for " + s.duration() + " s, node" + (nodes - 1) + " killed at " + killAt + " s, not restarted", rows);
         List<String> failures = killFailures(r, h, true);
+        if (h.num("fifo_order_violations") > 0) {
+            failures.add("cluster: " + h.metrics().get("fifo_order_violations") + " FIFO key(s) arrived out of the stored order, e.g. "
+                    + h.metrics().get("fifo_first_violation"));
+        }
         if (h.num("fleet_peak_concurrency_per_endpoint") > s.maxInFlight()) {
             failures.add("cluster: an endpoint held " + h.metrics().get("fleet_peak_concurrency_per_endpoint") + " requests at once, above --max-in-flight "
                     + s.maxInFlight());

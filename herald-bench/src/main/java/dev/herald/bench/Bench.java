@@ -258,6 +258,12 @@ final class Bench implements AutoCloseable {
                         drainSeconds = (System.nanoTime() - drainStart) / 1e9;
                         drainAcks = receipts.uniqueAcks() - acks0;
                     }
+                    if (!drained) {
+                        List<String> stuck = pendingInDatabase(db);
+                        m.put("db_pending_at_end", stuck);
+                        out.printf("[%s] not drained: %,d accepted deliveries not received; the database's pending deliveries "
+                                + "(claimed_by, ordering, partition owner, attempts: count): %s%n", name, receipts.pendingTracked(), stuck);
+                    }
                     m.putAll(meter.stop());
                     script.after(run, m);
                 }
@@ -295,6 +301,22 @@ final class Bench implements AutoCloseable {
                 pg.dropDatabase(db);
             }
         }
+    }
+
+    /** What the database says of the deliveries still pending (for a phase that did not drain), grouped, most first. */
+    private List<String> pendingInDatabase(String db) {
+        List<String> out = new java.util.ArrayList<>();
+        try (java.sql.Connection c = pg.connect(db); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                "select coalesce(d.claimed_by, '-'), e.ordering, coalesce(p.owner, '-'), d.attempts, count(*) from deliveries d"
+                        + " join endpoints e on e.id = d.endpoint_id left join partitions p on p.id = e.partition where d.status = 'pending'"
+                        + " group by 1, 2, 3, 4 order by 5 desc limit 10")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/" + rs.getInt(4) + ": " + rs.getLong(5));
+            }
+        } catch (java.sql.SQLException e) {
+            out.add("cannot read: " + e.getMessage());
+        }
+        return out;
     }
 
     /** {@code <key>_per_1k}: CPU seconds of {@code key} per 1,000 deliveries received. */

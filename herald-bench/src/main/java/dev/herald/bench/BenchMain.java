@@ -196,7 +196,7 @@ public final class BenchMain {
     }
 
     @Command(name = "isolation", mixinStandardHelpOptions = true, defaultValueProvider = Isolation.D.class,
-            description = "The same load twice: all endpoints healthy, then --mixed (default 10% hang, 10% 503 with Retry-After); "
+            description = "The same load twice: all endpoints healthy, then --mixed (default 10%% hang, 10%% 503 with Retry-After); "
                     + "compares the healthy endpoints' throughput and p99.")
     static final class Isolation extends Scenario {
         static final class D extends Defaults {
@@ -247,7 +247,7 @@ public final class BenchMain {
 
     @Command(name = "backlog", mixinStandardHelpOptions = true, defaultValueProvider = Backlog.D.class,
             description = {"A --baseline-duration full-throughput phase, then --events deliveries (default 1,000,000) ingested for paused endpoints,",
-                    "which are then all enabled: drain deliveries/s against the baseline (target >= 80%) and heap high-water (target <= 512 MiB;",
+                    "which are then all enabled: drain deliveries/s against the baseline (target >= 80%%) and heap high-water (target <= 512 MiB;",
                     "Herald runs in this JVM, so run with HERALD_JAVA_OPTS=-Xmx512m to hold it to that). --duration caps the ingest."})
     static final class Backlog extends Scenario {
         static final class D extends Defaults {

@@ -6,6 +6,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -113,8 +114,84 @@ final class Bench implements AutoCloseable {
         return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
     }
 
-    /** Herald on a fresh database with the fleet behaving as {@code behaviours}; {@code measured} marks the endpoints reported apart. */
+    /**
+     * What a scenario does around the shared Herald phase skeleton (fresh database, start, endpoints, load, drain, audit).
+     * Every hook is optional; the default is Herald in this JVM with active endpoints and nothing else.
+     */
+    interface Script {
+        Script IN_PROCESS = new Script() {};
+
+        /** Starts the Herald under test on {@code databaseUrl}. */
+        default HeraldUnderTest start(Bench bench, String phase, String databaseUrl) throws Exception {
+            return BenchHerald.start(databaseUrl, bench.settings.maxInFlight(), bench.settings.maxBodyBytes());
+        }
+
+        default AdminApi.EndpointOptions endpoints(Settings s) {
+            return AdminApi.EndpointOptions.of(s);
+        }
+
+        /** After the endpoints exist, before the load. */
+        default void ready(Run run) throws Exception {}
+
+        /** On its own thread while the generator runs (an exception fails the phase). */
+        default void duringLoad(Run run) throws Exception {}
+
+        /** After the load, at the start of the drain (the drain is timed from here). */
+        default void beforeDrain(Run run) throws Exception {}
+
+        /** After the drain, Herald still up: adds the scenario's own metrics to {@code m}. */
+        default void after(Run run, Map<String, Object> m) throws Exception {}
+    }
+
+    /** A Herald phase in progress, as a {@link Script} sees it. */
+    final class Run {
+        final String name;
+        final String database;
+        final HeraldUnderTest herald;
+        final String[] endpointIds;
+        final Receipts receipts;
+        final LoadGenerator gen;
+        volatile long loadStart;
+        private volatile Progress progress;
+
+        private Run(String name, String database, HeraldUnderTest herald, String[] endpointIds, Receipts receipts, LoadGenerator gen) {
+            this.name = name;
+            this.database = database;
+            this.herald = herald;
+            this.endpointIds = endpointIds;
+            this.receipts = receipts;
+            this.gen = gen;
+        }
+
+        Bench bench() {
+            return Bench.this;
+        }
+
+        /** Names what the progress lines show (load, outage, drain, …). */
+        void label(String what) {
+            Progress p = progress;
+            if (p != null) {
+                p.phase(what);
+            }
+        }
+
+        void log(String format, Object... args) {
+            out.printf("[" + name + "] " + format + "%n", args);
+        }
+
+        /** Seconds since the load started. */
+        double sinceLoadStart(long nanos) {
+            return Meter.round((nanos - loadStart) / 1e9);
+        }
+    }
+
+    /** Herald in this JVM on a fresh database with the fleet behaving as {@code behaviours}; {@code measured} marks the endpoints reported apart. */
     Phase herald(String name, Behaviour[] behaviours, boolean[] measured, LoadGenerator.Plan plan) throws Exception {
+        return herald(name, behaviours, measured, plan, Script.IN_PROCESS);
+    }
+
+    /** The Herald phase skeleton: {@code script} decides which Herald runs and what happens to it around load and drain. */
+    Phase herald(String name, Behaviour[] behaviours, boolean[] measured, LoadGenerator.Plan plan, Script script) throws Exception {
         Settings s = settings;
         String db = ("herald_bench_" + runId + "_" + name).toLowerCase().replaceAll("[^a-z0-9_]", "_");
         fleet.behaviours(behaviours);
@@ -132,62 +209,120 @@ final class Bench implements AutoCloseable {
             long loadStart;
             boolean drained;
             double drainSeconds;
+            long drainAcks;
             long fleetRequests0;
             long fleetBytes0;
             long fleetConnections0;
-            try (BenchHerald herald = BenchHerald.start(pg.url(db), s.maxInFlight(), s.maxBodyBytes())) {
-                herald.createEndpoints(fleet, w, s.timeoutSeconds());
+            try (HeraldUnderTest herald = script.start(this, name, pg.url(db))) {
+                String[] ids = AdminApi.createEndpoints(herald, fleet, w, script.endpoints(s));
                 m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
-                out.printf("[%s] Herald up on 127.0.0.1:%d, %,d endpoints created in %.1f s; database %s%n",
-                        name, herald.port(), w.endpoints(), (System.nanoTime() - setupStart) / 1e9, db);
-                awaitQuietMachine(name);
-                fleet.sink(receipts);
-                fleetRequests0 = fleet.requests();
-                fleetBytes0 = fleet.bodyBytes();
-                fleetConnections0 = fleet.connectionsAccepted();
-                walStart = pg.walBytes();
-                meter = new Meter(pg);
-                try (Targets.Herald target = new Targets.Herald(herald.port(), herald.apiKey(), w, receipts, plan.concurrency())) {
+                out.printf("[%s] Herald up on 127.0.0.1:%s, %,d endpoints created in %.1f s; database %s%n",
+                        name, Arrays.toString(herald.ports()), w.endpoints(), (System.nanoTime() - setupStart) / 1e9, db);
+                try (Targets.Herald target = new Targets.Herald(herald, w, receipts, plan.concurrency())) {
                     gen = new LoadGenerator(plan, target, receipts);
+                    Run run = new Run(name, db, herald, ids, receipts, gen);
+                    script.ready(run);
+                    awaitQuietMachine(name);
+                    fleet.sink(receipts);
+                    fleet.resetPeaks();
+                    fleetRequests0 = fleet.requests();
+                    fleetBytes0 = fleet.bodyBytes();
+                    fleetConnections0 = fleet.connectionsAccepted();
+                    walStart = pg.walBytes();
+                    meter = new Meter(pg, herald);
                     loadStart = System.nanoTime();
+                    run.loadStart = loadStart;
                     receipts.begin(loadStart);
                     receipts.openWindow(loadStart + TimeUnit.SECONDS.toNanos(s.warmup()));
                     try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+                        run.progress = p;
+                        java.util.concurrent.CompletableFuture<Void> during = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                            try {
+                                script.duringLoad(run);
+                            } catch (Exception e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        }, r -> Thread.ofPlatform().daemon().name("bench-script").start(r));
                         gen.run();
                         receipts.closeWindow(System.nanoTime());
+                        during.join();
                         long drainStart = System.nanoTime();
-                        long drainEnd = drainStart + TimeUnit.SECONDS.toNanos(s.drainTimeout());
+                        long acks0 = receipts.uniqueAcks();
                         p.phase("drain");
+                        script.beforeDrain(run);
+                        long drainEnd = drainStart + TimeUnit.SECONDS.toNanos(s.drainTimeout());
                         while (receipts.pendingTracked() > 0 && System.nanoTime() < drainEnd) {
                             Thread.sleep(20);
                         }
                         drained = receipts.pendingTracked() <= 0;
                         drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+                        drainAcks = receipts.uniqueAcks() - acks0;
                     }
+                    if (!drained) {
+                        List<String> stuck = pendingInDatabase(db);
+                        m.put("db_pending_at_end", stuck);
+                        out.printf("[%s] not drained: %,d accepted deliveries not received; the database's pending deliveries "
+                                + "(claimed_by, ordering, partition owner, attempts: count): %s%n", name, receipts.pendingTracked(), stuck);
+                    }
+                    m.putAll(meter.stop());
+                    script.after(run, m);
                 }
-                m.putAll(meter.stop());
                 warnFds(name, m);
                 fleet.releaseHangs();
             } finally {
                 fleet.sink(null);
+                fleet.arrivals(null);
             }
             load(m, gen, receipts, loadStart);
             fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
             m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
+            m.put("fleet_peak_concurrency_per_endpoint", fleet.peakConcurrency());
             m.put("wal_bytes", pg.walBytes() - walStart);
             Receipts.Audit audit = receipts.audit(gen.issued());
             audit(m, audit, receipts.pendingTracked(), drained, drainSeconds);
+            m.put("drain_deliveries", drainAcks);
+            m.put("drain_deliveries_per_s", Math.round(drainSeconds > 0 ? drainAcks / drainSeconds : 0));
             m.putAll(pg.stats(db));
             long deliveries = receipts.uniqueAcks();
             if (deliveries > 0) {
                 m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));
                 m.put("commits_per_delivery", Meter.round(((Number) m.get("pg_xact_commit")).doubleValue() / deliveries));
+                perThousand(m, "cpu_pg_s", deliveries);
+                perThousand(m, "cpu_herald_s", deliveries);
+                for (String k : List.copyOf(m.keySet())) {
+                    if (k.matches("cpu_node\\d+_s")) {
+                        perThousand(m, k, deliveries);
+                    }
+                }
             }
             return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
         } finally {
             if (!s.keep()) {
                 pg.dropDatabase(db);
             }
+        }
+    }
+
+    /** What the database says of the deliveries still pending (for a phase that did not drain), grouped, most first. */
+    private List<String> pendingInDatabase(String db) {
+        List<String> out = new java.util.ArrayList<>();
+        try (java.sql.Connection c = pg.connect(db); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                "select coalesce(d.claimed_by, '-'), e.ordering, coalesce(p.owner, '-'), d.attempts, count(*) from deliveries d"
+                        + " join endpoints e on e.id = d.endpoint_id left join partitions p on p.id = e.partition where d.status = 'pending'"
+                        + " group by 1, 2, 3, 4 order by 5 desc limit 10")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3) + "/" + rs.getInt(4) + ": " + rs.getLong(5));
+            }
+        } catch (java.sql.SQLException e) {
+            out.add("cannot read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** {@code <key>_per_1k}: CPU seconds of {@code key} per 1,000 deliveries received. */
+    private static void perThousand(Map<String, Object> m, String key, long deliveries) {
+        if (m.get(key) instanceof Number n) {
+            m.put(key.substring(0, key.length() - 2) + "_s_per_1k", Math.round(n.doubleValue() * 1000 / deliveries * 1000) / 1000.0);
         }
     }
 

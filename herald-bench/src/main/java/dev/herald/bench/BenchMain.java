@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald-bench} command line ({@code ./herald bench <scenario>}): one subcommand per scenario. */
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
-        subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class},
-        description = {"Benchmarks Herald in this JVM against a loopback merchant fleet and PostgreSQL on this machine.",
+        subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
+                BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class},
+        description = {"Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine.",
                 "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table",
                 "and writes bench-results/<scenario>-<timestamp>.json, .csv and -timeline.csv."})
 public final class BenchMain {
@@ -125,6 +126,11 @@ public final class BenchMain {
 
         abstract List<String> run(Bench bench, Report report, PrintStream out) throws Exception;
 
+        /** The closing line of a run without correctness failures. */
+        String passed() {
+            return "correctness: every accepted delivery to an always-acknowledging endpoint arrived exactly once, at its endpoint";
+        }
+
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
@@ -152,7 +158,7 @@ public final class BenchMain {
                         failures.forEach(f -> out.println("  - " + f));
                         return 1;
                     }
-                    out.println("correctness: every accepted delivery to an always-acknowledging endpoint arrived exactly once, at its endpoint");
+                    out.println(passed());
                     return 0;
                 }
             }
@@ -190,7 +196,7 @@ public final class BenchMain {
     }
 
     @Command(name = "isolation", mixinStandardHelpOptions = true, defaultValueProvider = Isolation.D.class,
-            description = "The same load twice: all endpoints healthy, then --mixed (default 10% hang, 10% 503 with Retry-After); "
+            description = "The same load twice: all endpoints healthy, then --mixed (default 10%% hang, 10%% 503 with Retry-After); "
                     + "compares the healthy endpoints' throughput and p99.")
     static final class Isolation extends Scenario {
         static final class D extends Defaults {
@@ -221,6 +227,126 @@ public final class BenchMain {
         @Override
         List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
             return Scenarios.smoke(bench, report, out);
+        }
+    }
+
+    @Command(name = "fanout", mixinStandardHelpOptions = true, defaultValueProvider = Fanout.D.class,
+            description = "Like throughput, but each event goes to --fanout endpoints (default 100 of 1,000): deliveries/s, events/s and the raw limit.")
+    static final class Fanout extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--fanout", "100", "--events", "200000", "--batch", "10", "--max-pending", "20000"));
+            }
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.fanout(bench, report, out);
+        }
+    }
+
+    @Command(name = "backlog", mixinStandardHelpOptions = true, defaultValueProvider = Backlog.D.class,
+            description = {"A --baseline-duration full-throughput phase, then --events deliveries (default 1,000,000) ingested for paused endpoints,",
+                    "which are then all enabled: drain deliveries/s against the baseline (target >= 80%%) and heap high-water (target <= 512 MiB;",
+                    "Herald runs in this JVM, so run with HERALD_JAVA_OPTS=-Xmx512m to hold it to that). --duration caps the ingest."})
+    static final class Backlog extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--events", "1000000", "--duration", "900", "--drain-timeout", "900", "--raw-duration", "0"));
+            }
+        }
+
+        @Option(names = "--baseline-duration", defaultValue = "20", description = "Seconds of the full-throughput baseline phase; 0 skips it (default ${DEFAULT-VALUE}).")
+        int baselineDuration;
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            if (baselineDuration < 0 || (baselineDuration > 0 && baselineDuration <= common.warmup)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--baseline-duration must be 0 or longer than --warmup");
+            }
+            return Scenarios.backlog(bench, report, out, baselineDuration);
+        }
+    }
+
+    private static final String KILL_PASSED = "correctness: every accepted delivery to an always-acknowledging endpoint arrived, at its endpoint;"
+            + " duplicates (if any) repeat an already-received webhook-id and stay within the in-flight bound";
+
+    /** Options of the scenarios that run Herald in child JVMs. */
+    static final class Children {
+        @Option(names = "--kill-at", defaultValue = "-1", description = "Seconds into the load when a node gets SIGKILL; -1 = half of --duration (default ${DEFAULT-VALUE}).")
+        int killAt;
+        @Option(names = "--child-java-opts", defaultValue = "-Xmx512m", split = " ", description = "JVM options of each Herald child process (default ${DEFAULT-VALUE}).")
+        List<String> javaOpts;
+
+        int killAt(CommandSpec spec, int duration) {
+            int at = killAt < 0 ? duration / 2 : killAt;
+            if (at < 1 || at >= duration) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--kill-at must be inside the load: 1.." + (duration - 1) + " s");
+            }
+            return at;
+        }
+    }
+
+    @Command(name = "crash", mixinStandardHelpOptions = true, defaultValueProvider = Crash.D.class,
+            description = {"Herald in a child JVM at a fixed --rate; SIGKILL at --kill-at and restart at once on the same port and database.",
+                    "Exits 1 on any loss or on more duplicates than were in flight (endpoints x --max-in-flight + acknowledged results not yet recorded)."})
+    static final class Crash extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--endpoints", "100", "--rate", "500", "--duration", "40", "--warmup", "2", "--batch", "10", "--producers", "32",
+                        "--max-pending", "0", "--raw-duration", "0", "--drain-timeout", "120", "--quiet-wait", "0"));
+            }
+        }
+
+        @Mixin
+        Children children;
+
+        @Override
+        String passed() {
+            return KILL_PASSED;
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.crash(bench, report, out, children.killAt(spec, common.duration), children.javaOpts);
+        }
+    }
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true, defaultValueProvider = Cluster.D.class,
+            description = {"--nodes child Herald nodes on one database, producers round-robin over them; the last node gets SIGKILL at --kill-at",
+                    "and stays dead. Reports take-over time, duplicates against the killed node's in-flight bound, the peak in flight at one",
+                    "endpoint against --max-in-flight, FIFO order of --fifo-share of the endpoints, and CPU per 1,000 deliveries of every",
+                    "node and of PostgreSQL."})
+    static final class Cluster extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--endpoints", "300", "--rate", "600", "--duration", "60", "--warmup", "5", "--batch", "10", "--producers", "32",
+                        "--max-pending", "0", "--raw-duration", "0", "--drain-timeout", "120", "--quiet-wait", "0"));
+            }
+        }
+
+        @Mixin
+        Children children;
+        @Option(names = "--nodes", defaultValue = "3", description = "Herald nodes, 2..3 (default ${DEFAULT-VALUE}).")
+        int nodes;
+        @Option(names = "--fifo-share", defaultValue = "10", description = "Percent of endpoints created with ordering fifo (key: the events' account_uuid); "
+                + "their arrival order per key is checked against the stored order (default ${DEFAULT-VALUE}; 0 = none).")
+        int fifoShare;
+
+        @Override
+        String passed() {
+            return KILL_PASSED;
+        }
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            if (nodes < 2 || nodes > 3) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be 2 or 3");
+            }
+            if (fifoShare < 0 || fifoShare > 100) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--fifo-share must be 0..100");
+            }
+            return Scenarios.cluster(bench, report, out, nodes, children.killAt(spec, common.duration), children.javaOpts, fifoShare);
         }
     }
 }

@@ -26,12 +26,19 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Behaviour}. A minimal HTTP/1.1 server (keep-alive, Content-Length and chunked bodies) on blocking sockets, one
  * virtual thread per connection, so every behaviour — including a TCP reset or a response written byte by byte — is
  * exact. Each request is reported to the current {@link Sink} with its webhook-id and the {@code sent_ns} found in its body.
- * By default every endpoint listens on its own port, like distinct merchants (distinct HTTP destinations).
+ * By default every endpoint listens on its own port, like distinct merchants (distinct HTTP destinations). The fleet also
+ * tracks how many requests each endpoint holds at once (from the request's arrival until its answer starts), so a
+ * per-endpoint in-flight cap can be checked from the receiving side.
  */
 final class Fleet implements AutoCloseable {
     /** Receives one record per request, after it was answered; {@code status} 0 means no answer (reset, hang). */
     interface Sink {
         void received(int endpoint, String webhookId, long sentNs, int status, long receivedNanos);
+    }
+
+    /** Told of each request to a known endpoint as it arrives, before it is answered (arrival order, not answer order). */
+    interface Arrivals {
+        void arrived(int endpoint, String webhookId);
     }
 
     static final long NO_SENT_NS = Long.MIN_VALUE;
@@ -50,8 +57,11 @@ final class Fleet implements AutoCloseable {
     private final LongAdder requests = new LongAdder();
     private final LongAdder connections = new LongAdder();
     private final LongAdder bodyBytes = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicIntegerArray concurrent;
+    private final java.util.concurrent.atomic.AtomicIntegerArray peakConcurrent;
     private volatile Behaviour[] behaviours;
     private volatile Sink sink;
+    private volatile Arrivals arrivals;
     private volatile CountDownLatch hangs = new CountDownLatch(1);
     private volatile boolean closed;
 
@@ -63,6 +73,8 @@ final class Fleet implements AutoCloseable {
         this.ports = servers.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         this.behaviours = behaviours;
         this.uris = new java.net.URI[behaviours.length];
+        this.concurrent = new java.util.concurrent.atomic.AtomicIntegerArray(behaviours.length);
+        this.peakConcurrent = new java.util.concurrent.atomic.AtomicIntegerArray(behaviours.length);
         for (int i = 0; i < uris.length; i++) {
             uris[i] = java.net.URI.create(url(i));
         }
@@ -129,6 +141,10 @@ final class Fleet implements AutoCloseable {
         sink = next;
     }
 
+    void arrivals(Arrivals next) {
+        arrivals = next;
+    }
+
     /** Ends every hanging request with a reset (and makes later HANG requests reset at once) until {@link #behaviours} is called. */
     void releaseHangs() {
         hangs.countDown();
@@ -145,6 +161,21 @@ final class Fleet implements AutoCloseable {
 
     long connectionsAccepted() {
         return connections.sum();
+    }
+
+    /** The most requests any one endpoint held at once since the last {@link #resetPeaks()}. */
+    int peakConcurrency() {
+        int max = 0;
+        for (int i = 0; i < peakConcurrent.length(); i++) {
+            max = Math.max(max, peakConcurrent.get(i));
+        }
+        return max;
+    }
+
+    void resetPeaks() {
+        for (int i = 0; i < peakConcurrent.length(); i++) {
+            peakConcurrent.set(i, 0);
+        }
     }
 
     int openConnections() {
@@ -175,7 +206,7 @@ final class Fleet implements AutoCloseable {
         try (s) {
             s.setTcpNoDelay(true);
             RequestReader reader = new RequestReader(s.getInputStream());
-            OutputStream out = s.getOutputStream();
+            Answer out = new Answer(s.getOutputStream());
             while (!closed && reader.next()) {
                 long receivedNanos = System.nanoTime();
                 requests.increment();
@@ -186,7 +217,19 @@ final class Fleet implements AutoCloseable {
                     out.write(NOT_FOUND);
                     continue;
                 }
-                int status = answer(bs[ep], s, out);
+                Arrivals a = arrivals;
+                if (a != null) {
+                    a.arrived(ep, reader.webhookId);
+                }
+                int now = concurrent.incrementAndGet(ep);
+                peakConcurrent.accumulateAndGet(ep, now, Math::max);
+                out.endpoint = ep;
+                int status;
+                try {
+                    status = answer(bs[ep], s, out);
+                } finally {
+                    out.leave();
+                }
                 Sink current = sink;
                 if (current != null) {
                     current.received(ep, reader.webhookId, reader.sentNs, status, receivedNanos);
@@ -242,6 +285,34 @@ final class Fleet implements AutoCloseable {
                 }
                 return 200;
             }
+        }
+    }
+
+    /** The connection's output: the first byte of an answer ends the request's count in {@link #concurrent}. */
+    private final class Answer extends java.io.FilterOutputStream {
+        int endpoint = -1;
+
+        Answer(OutputStream out) {
+            super(out);
+        }
+
+        void leave() {
+            if (endpoint >= 0) {
+                concurrent.decrementAndGet(endpoint);
+                endpoint = -1;
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            leave();
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            leave();
+            out.write(b, off, len);
         }
     }
 

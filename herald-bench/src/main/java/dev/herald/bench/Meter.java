@@ -17,10 +17,13 @@ import java.util.stream.Stream;
  * Resource use over one phase: this process's CPU (Herald, fleet and load generator share it), PostgreSQL's CPU, heap
  * high-water (sampled every 100 ms, and the sum of the heap pools' peaks, an upper bound), GC and open file descriptors.
  * The whole machine's CPU is measured too, and the processes that are neither this JVM nor PostgreSQL
- * ({@code cpu_other_cores}, {@code cpu_other_top}): a result taken on a busy machine says so.
+ * ({@code cpu_other_cores}, {@code cpu_other_top}): a result taken on a busy machine says so. When Herald runs in child
+ * processes their CPU is reported apart ({@code cpu_herald_s}, and {@code cpu_<node>_s} per node).
  */
 final class Meter implements AutoCloseable {
     private final PgServer pg;
+    private final HeraldUnderTest herald;
+    private final Map<String, Long> heraldCpuStart;
     private final long wallStart = System.nanoTime();
     private final long cpuStart = processCpuNanos();
     private final OptionalLong pgCpuStart;
@@ -31,11 +34,19 @@ final class Meter implements AutoCloseable {
     private final Thread sampler;
     private volatile boolean running = true;
     private volatile long heapMax;
+    private volatile long heapAfterGcMax;
     private volatile int fdMax;
     private Map<String, Object> result;
 
     Meter(PgServer pg) {
+        this(pg, null);
+    }
+
+    /** Meters this JVM, PostgreSQL ({@code pg} may be null) and Herald's child processes when {@code herald} has any. */
+    Meter(PgServer pg, HeraldUnderTest herald) {
         this.pg = pg;
+        this.herald = herald;
+        this.heraldCpuStart = herald == null ? Map.of() : herald.cpuNanos();
         this.pgCpuStart = pg == null ? OptionalLong.empty() : pg.cpuNanos();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
@@ -52,6 +63,7 @@ final class Meter implements AutoCloseable {
         int tick = 0;
         while (running) {
             heapMax = Math.max(heapMax, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            heapAfterGcMax = Math.max(heapAfterGcMax, heapAfterLastGc());
             if (tick++ % 10 == 0) {
                 fdMax = Math.max(fdMax, openFds());
             }
@@ -99,6 +111,16 @@ final class Meter implements AutoCloseable {
             m.put("cpu_pg_s", round(pgCpu));
             m.put("cpu_pg_cores", round(pgCpu / wall));
         }
+        if (herald != null && !herald.cpuNanos().isEmpty()) {
+            double total = 0;
+            for (Map.Entry<String, Long> e : herald.cpuNanos().entrySet()) {
+                double node = (e.getValue() - heraldCpuStart.getOrDefault(e.getKey(), 0L)) / 1e9;
+                m.put("cpu_" + e.getKey() + "_s", round(node));
+                total += node;
+            }
+            m.put("cpu_herald_s", round(total));
+            m.put("cpu_herald_cores", round(total / wall));
+        }
         long[] machineEnd = machineTicks();
         if (machineStart != null && machineEnd != null) {
             m.put("cpu_machine_cores", round((machineEnd[0] - machineStart[0]) / 100.0 / wall));
@@ -107,6 +129,8 @@ final class Meter implements AutoCloseable {
         }
         otherProcesses(m, wall);
         m.put("heap_max_mib", round(Math.max(heapMax, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()) / 1048576.0));
+        m.put("heap_after_gc_max_mib", round(heapAfterGcMax / 1048576.0));
+        m.put("heap_xmx_mib", Runtime.getRuntime().maxMemory() >> 20);
         m.put("heap_pool_peaks_mib", round(poolPeaks / 1048576.0));
         m.put("gc_count", gc[0] - gcCountStart);
         m.put("gc_ms", gc[1] - gcMillisStart);
@@ -126,6 +150,12 @@ final class Meter implements AutoCloseable {
             return os.getProcessCpuTime();
         }
         return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    /** CPU nanoseconds (user + system) of process {@code pid} from /proc/&lt;pid&gt;/stat, or -1 when it is gone. */
+    static long processCpuNanos(long pid) {
+        long[] st = PgServer.procStat(pid);
+        return st == null ? -1 : (st[1] + st[2]) * 10_000_000L; // USER_HZ is 100 on Linux
     }
 
     /** {user+nice+system, irq+softirq, steal} clock ticks of the whole machine from /proc/stat, or null. */
@@ -150,10 +180,11 @@ final class Meter implements AutoCloseable {
         }
         long self = ProcessHandle.current().pid();
         long pm = pg == null ? -1 : pg.postmasterPid();
+        java.util.Set<Long> children = herald == null ? java.util.Set.of() : herald.pids();
         Map<String, Long> byName = new java.util.HashMap<>();
         long total = 0;
         for (Proc p : end.values()) {
-            if (p.pid() == self || p.pid() == pm || (pm > 0 && p.ppid() == pm)) {
+            if (p.pid() == self || p.pid() == pm || (pm > 0 && p.ppid() == pm) || children.contains(p.pid())) {
                 continue;
             }
             Proc before = procStart.get(p.pid());
@@ -193,6 +224,17 @@ final class Meter implements AutoCloseable {
             return Map.of();
         }
         return out;
+    }
+
+    /** Heap in use right after the last collection of each heap pool, summed: the live set as the collector last saw it. */
+    private static long heapAfterLastGc() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                sum += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return sum;
     }
 
     private static long[] gc() {

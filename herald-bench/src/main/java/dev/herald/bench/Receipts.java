@@ -27,6 +27,8 @@ final class Receipts implements Fleet.Sink {
     private final AtomicIntegerArray acks;
     private final AtomicLongArray acceptedBits;
     private final AtomicLongArray endpointAcks;
+    private final AtomicLongArray firstAfterMark;
+    private volatile long mark = Long.MAX_VALUE;
     private final AtomicLongArray timeline = new AtomicLongArray(TIMELINE_SECONDS);
     private final AtomicLong acceptedEvents = new AtomicLong();
     private final AtomicLong acceptedTracked = new AtomicLong();
@@ -67,6 +69,7 @@ final class Receipts implements Fleet.Sink {
         this.acks = new AtomicIntegerArray((int) slots);
         this.acceptedBits = new AtomicLongArray((int) ((capacityEvents + 63) / 64));
         this.endpointAcks = new AtomicLongArray(workload.endpoints());
+        this.firstAfterMark = new AtomicLongArray(workload.endpoints());
     }
 
     /** Marks events {@code [first, first + n)} as accepted by the system under test. */
@@ -88,6 +91,9 @@ final class Receipts implements Fleet.Sink {
     @Override
     public void received(int endpoint, String webhookId, long sentNs, int status, long receivedNanos) {
         requests.increment();
+        if (receivedNanos >= mark && firstAfterMark.get(endpoint) == Long.MIN_VALUE) {
+            firstAfterMark.compareAndSet(endpoint, Long.MIN_VALUE, receivedNanos);
+        }
         if (status < 200 || status > 299) {
             failures.increment();
             return;
@@ -129,6 +135,19 @@ final class Receipts implements Fleet.Sink {
                 }
             }
         }
+    }
+
+    /** From now on, remembers per endpoint the arrival of its first request received at or after {@code nanos}. */
+    void mark(long nanos) {
+        for (int i = 0; i < firstAfterMark.length(); i++) {
+            firstAfterMark.set(i, Long.MIN_VALUE);
+        }
+        mark = nanos;
+    }
+
+    /** When endpoint {@code ep}'s first request since the {@link #mark} arrived, or {@link Long#MIN_VALUE} if none has. */
+    long firstSinceMark(int ep) {
+        return firstAfterMark.get(ep);
     }
 
     /** Second 0 of the timeline: the start of the load. */

@@ -3,6 +3,7 @@ package dev.herald.bench;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -135,6 +136,221 @@ final class Scenarios {
         return failures;
     }
 
+    /** Throughput when every event goes to {@code --fanout} endpoints: deliveries/s and events/s, next to the raw limit. */
+    static List<String> fanout(Bench b, Report r, PrintStream out) throws Exception {
+        Settings s = b.settings;
+        Bench.Phase[] phases = rawThenHerald(b, r);
+        Bench.Phase raw = phases[0];
+        Bench.Phase h = phases[1];
+        double ratio = raw == null ? Double.NaN : h.num("deliveries_per_s") / raw.num("deliveries_per_s");
+        r.summary("herald_deliveries_per_s", h.metrics().get("deliveries_per_s"));
+        r.summary("herald_events_per_s", Math.round(h.num("deliveries_per_s") / s.fanout()));
+        r.summary("raw_deliveries_per_s", raw == null ? null : raw.metrics().get("deliveries_per_s"));
+        r.summary("ratio_to_raw", Double.isNaN(ratio) ? null : Meter.round(ratio));
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
+                new Report.Row("events/s fanned out (deliveries/s / fanout)", p -> Math.round(p.num("deliveries_per_s") / s.fanout()), ""),
+                new Report.Row("  ratio to raw limit", p -> p == raw ? 1.0 : Meter.round(ratio), ""),
+                Report.Row.of("events accepted/s (whole load)", "events_accepted_per_s", "")));
+        rows.addAll(common());
+        r.print(out, "fanout: " + s.endpoints() + " endpoints (" + s.fleet() + "), each event to " + s.fanout() + " of them, "
+                + s.eventBytes() + " B events, batch " + s.batch() + ", " + s.producers() + " producers, max pending " + s.maxPending(), rows);
+        return failures(r, List.of(h));
+    }
+
+    /**
+     * A full-throughput baseline, then a backlog: endpoints paused while {@code --events} deliveries pile up in PostgreSQL,
+     * then all enabled at once and the drain timed. Heap is sampled throughout (Herald runs in this JVM).
+     */
+    static List<String> backlog(Bench b, Report r, PrintStream out, int baselineSeconds) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        boolean[] fast = Bench.mask(fleet, Behaviour.Fast.class);
+        if (s.rawDuration() > 0) {
+            r.add(b.raw("raw", fleet));
+        }
+        Bench.Phase base = null;
+        if (baselineSeconds > 0) {
+            base = b.herald("baseline", fleet, fast, new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(baselineSeconds), s.events(), s.producers(),
+                    s.batch(), 0, s.maxPending()));
+            r.add(base);
+        }
+        Bench.Phase backlog = b.herald("backlog", fleet, fast, new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(s.duration()), s.events(),
+                s.producers(), s.batch(), 0, 0), new Bench.Script() {
+                    private long backlogAtEnable;
+
+                    @Override
+                    public AdminApi.EndpointOptions endpoints(Settings st) {
+                        return new AdminApi.EndpointOptions(st.timeoutSeconds(), false, null);
+                    }
+
+                    @Override
+                    public void beforeDrain(Bench.Run run) throws Exception {
+                        backlogAtEnable = run.receipts.pendingTracked();
+                        long t0 = System.nanoTime();
+                        AdminApi.setActive(run.herald, run.endpointIds, true);
+                        run.log("backlog of %,d deliveries; %,d endpoints enabled in %.1f s, draining", backlogAtEnable, run.endpointIds.length,
+                                (System.nanoTime() - t0) / 1e9);
+                    }
+
+                    @Override
+                    public void after(Bench.Run run, Map<String, Object> m) {
+                        m.put("backlog_at_enable", backlogAtEnable);
+                    }
+                });
+        r.add(backlog);
+        double baseline = base == null ? Double.NaN : base.num("deliveries_per_s");
+        double ratio = backlog.num("drain_deliveries_per_s") / baseline;
+        double xmx = backlog.num("heap_xmx_mib");
+        r.summary("drain_deliveries_per_s", backlog.metrics().get("drain_deliveries_per_s"));
+        r.summary("baseline_deliveries_per_s", base == null ? null : base.metrics().get("deliveries_per_s"));
+        r.summary("drain_ratio_to_baseline", Double.isNaN(ratio) ? null : Meter.round(ratio));
+        r.summary("heap_max_mib", backlog.metrics().get("heap_max_mib"));
+        r.summary("heap_xmx_mib", xmx);
+        r.summary("target_drain_ratio", 0.8);
+        r.summary("target_heap_mib", 512);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
+                Report.Row.of("events accepted/s (ingest)", "events_accepted_per_s", ""),
+                Report.Row.of("backlog when enabled", "backlog_at_enable", ""),
+                Report.Row.of("drain s", "drain_s", ""),
+                Report.Row.of("drain deliveries/s", "drain_deliveries_per_s", ""),
+                new Report.Row("  drain / baseline deliveries/s", p -> p == backlog ? Meter.round(ratio) : null, ">= 0.80"),
+                Report.Row.of("heap high-water MiB (sampled)", "heap_max_mib", "<= 512"),
+                Report.Row.of("heap after GC, max MiB", "heap_after_gc_max_mib", ""),
+                Report.Row.of("max heap (-Xmx) MiB", "heap_xmx_mib", "512"),
+                Report.Row.of("GC pauses ms", "gc_ms", ""),
+                Report.Row.of("CPU, bench JVM (cores)", "cpu_bench_cores", "of 2"),
+                Report.Row.of("CPU, PostgreSQL (cores)", "cpu_pg_cores", ""),
+                Report.Row.of("CPU, other processes (cores)", "cpu_other_cores", "~0"),
+                Report.Row.of("PG rows written per delivery", "rows_written_per_delivery", ""),
+                Report.Row.of("deliveries received", "deliveries", ""),
+                Report.Row.of("undelivered at end", "undelivered", "0"),
+                Report.Row.of("duplicates", "duplicates", "0"),
+                Report.Row.of("wrong endpoint", "wrong_endpoint", "0"),
+                Report.Row.of("drained", "drained", "true")));
+        r.print(out, "backlog: " + String.format("%,d", s.events() * s.fanout()) + " deliveries to " + s.endpoints() + " paused endpoints ("
+                + s.fleet() + "), then enabled; baseline " + baselineSeconds + " s of full throughput", rows);
+        if (xmx > 512) {
+            out.printf("note: this JVM runs Herald, fleet and generator with -Xmx %,.0f MiB; for the heap target run with "
+                    + "HERALD_JAVA_OPTS=-Xmx512m (heap high-water is what G1 let the heap grow to, not the live set)%n%n", xmx);
+        }
+        return failures(r, base == null ? List.of(backlog) : List.of(base, backlog));
+    }
+
+    /** Herald in a child JVM at a fixed rate; SIGKILL at {@code killAt} s, restarted at once on the same port and database. */
+    static List<String> crash(Bench b, Report r, PrintStream out, int killAt, List<String> javaOpts) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        Bench.Phase h = b.herald("crash", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(1, true, killAt, javaOpts, 0));
+        r.add(h);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("events sent", "events_sent", ""),
+                Report.Row.of("events accepted", "events_accepted", ""),
+                Report.Row.of("requests failed (outage)", "requests_failed", ""),
+                Report.Row.of("kill at s", "kill_at_s", ""),
+                Report.Row.of("downtime s (kill -> ready)", "downtime_s", ""),
+                Report.Row.of("recovery s (kill -> 1st delivery)", "recovery_s", ""),
+                Report.Row.of("old node presumed dead after s", "detected_dead_s", ""),
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
+                Report.Row.of("deliveries received", "deliveries", ""),
+                Report.Row.of("undelivered at end", "undelivered", "0"),
+                Report.Row.of("duplicates", "duplicates", "<= bound"),
+                Report.Row.of("  bound: endpoints x in-flight", "in_flight_window", ""),
+                Report.Row.of("  + acked, unrecorded at kill", "unrecorded_at_kill", ""),
+                Report.Row.of("  = duplicate bound", "duplicate_bound", ""),
+                Report.Row.of("re-sends with a new webhook-id", "unknown_ids", "0"),
+                Report.Row.of("wrong endpoint", "wrong_endpoint", "0"),
+                Report.Row.of("drained", "drained", "true"),
+                Report.Row.of("CPU Herald s (both processes)", "cpu_herald_s", ""),
+                Report.Row.of("  per 1,000 deliveries", "cpu_herald_s_per_1k", ""),
+                Report.Row.of("CPU PostgreSQL s", "cpu_pg_s", ""),
+                Report.Row.of("  per 1,000 deliveries", "cpu_pg_s_per_1k", ""),
+                Report.Row.of("CPU, bench JVM (cores; fleet+generator)", "cpu_bench_cores", ""),
+                Report.Row.of("CPU, other processes (cores)", "cpu_other_cores", "~0")));
+        r.print(out, "crash: Herald in a child JVM, " + s.endpoints() + " endpoints (" + s.fleet() + "), "
+                + String.format("%,.0f", s.rate()) + " events/s for " + s.duration() + " s, kill -9 at " + killAt + " s and restart", rows);
+        return killFailures(r, h, false);
+    }
+
+    /** {@code nodes} child Herald nodes on one database; producers round-robin over them; the last one killed for good at {@code killAt} s. */
+    static List<String> cluster(Bench b, Report r, PrintStream out, int nodes, int killAt, List<String> javaOpts, int fifoPercent) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        Bench.Phase h = b.herald("cluster", fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), new KillScript(nodes, false, killAt, javaOpts, fifoPercent));
+        r.add(h);
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("nodes", "nodes", ""),
+                Report.Row.of("events sent", "events_sent", ""),
+                Report.Row.of("events accepted", "events_accepted", ""),
+                Report.Row.of("requests failed", "requests_failed", ""),
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
+                Report.Row.of("kill at s", "kill_at_s", ""),
+                Report.Row.of("killed node's endpoints", "victim_endpoints", ""),
+                Report.Row.of("killed node presumed dead after s", "detected_dead_s", ""),
+                Report.Row.of("take-over s (kill -> all its endpoints)", "takeover_s", ""),
+                Report.Row.of("  after presumed dead s", "takeover_after_detection_s", "<= 10"),
+                Report.Row.of("  its endpoints never served again", "victim_endpoints_never_received_again", "0"),
+                Report.Row.of("peak in flight at one endpoint", "fleet_peak_concurrency_per_endpoint", "<= " + s.maxInFlight()),
+                Report.Row.of("FIFO endpoints", "fifo_endpoints", ""),
+                Report.Row.of("  keys checked", "fifo_keys_checked", ""),
+                Report.Row.of("  of them with 2+ deliveries", "fifo_keys_with_several", ""),
+                Report.Row.of("  keys out of stored order", "fifo_order_violations", "0"),
+                Report.Row.of("deliveries received", "deliveries", ""),
+                Report.Row.of("undelivered at end", "undelivered", "0"),
+                Report.Row.of("duplicates", "duplicates", "<= bound"),
+                Report.Row.of("  bound: its endpoints x in-flight", "in_flight_window", ""),
+                Report.Row.of("  + acked, unrecorded at kill", "unrecorded_at_kill", ""),
+                Report.Row.of("  = duplicate bound", "duplicate_bound", ""),
+                Report.Row.of("re-sends with a new webhook-id", "unknown_ids", "0"),
+                Report.Row.of("wrong endpoint", "wrong_endpoint", "0"),
+                Report.Row.of("drained", "drained", "true")));
+        for (int i = 0; i < nodes; i++) {
+            rows.add(Report.Row.of("CPU node" + i + " s" + (i == nodes - 1 ? " (killed)" : ""), "cpu_node" + i + "_s", ""));
+            rows.add(Report.Row.of("  per 1,000 deliveries (all nodes')", "cpu_node" + i + "_s_per_1k", ""));
+        }
+        rows.addAll(List.of(
+                Report.Row.of("CPU all nodes s per 1,000 deliveries", "cpu_herald_s_per_1k", ""),
+                Report.Row.of("CPU PostgreSQL s", "cpu_pg_s", ""),
+                Report.Row.of("  per 1,000 deliveries", "cpu_pg_s_per_1k", ""),
+                Report.Row.of("CPU, bench JVM (cores; fleet+generator)", "cpu_bench_cores", ""),
+                Report.Row.of("CPU, other processes (cores)", "cpu_other_cores", "~0")));
+        r.print(out, "cluster: " + nodes + " child nodes on one database, " + s.endpoints() + " endpoints (" + s.fleet() + "), "
+                + String.format("%,.0f", s.rate()) + " events/s for " + s.duration() + " s, node" + (nodes - 1) + " killed at " + killAt + " s, not restarted", rows);
+        List<String> failures = killFailures(r, h, true);
+        if (h.num("fifo_order_violations") > 0) {
+            failures.add("cluster: " + h.metrics().get("fifo_order_violations") + " FIFO key(s) arrived out of the stored order, e.g. "
+                    + h.metrics().get("fifo_first_violation"));
+        }
+        if (h.num("fleet_peak_concurrency_per_endpoint") > s.maxInFlight()) {
+            failures.add("cluster: an endpoint held " + h.metrics().get("fleet_peak_concurrency_per_endpoint") + " requests at once, above --max-in-flight "
+                    + s.maxInFlight());
+        }
+        return failures;
+    }
+
+    /** Loss, misrouting and duplicates above the measured bound; the kill must have happened (and, for a cluster, been taken over). */
+    private static List<String> killFailures(Report r, Bench.Phase h, boolean takeover) {
+        long bound = h.metrics().get("duplicate_bound") instanceof Number n ? n.longValue() : 0;
+        List<String> failures = failures(r, List.of(h), bound);
+        if (!Boolean.TRUE.equals(h.metrics().get("killed"))) {
+            failures.add(h.name() + ": the load ended before the kill (raise --duration or lower --kill-at)");
+        }
+        if (takeover && h.num("victim_endpoints_never_received_again") > 0) {
+            failures.add(h.name() + ": " + h.metrics().get("victim_endpoints_never_received_again")
+                    + " of the killed node's endpoints received nothing after the kill");
+        }
+        for (String k : new String[] {"downtime_s", "recovery_s", "detected_dead_s", "takeover_s", "duplicate_bound"}) {
+            if (h.metrics().containsKey(k)) {
+                r.summary(k, h.metrics().get(k));
+            }
+        }
+        r.summary("duplicates", h.audit().duplicates());
+        r.summary("undelivered", h.audit().lost());
+        r.summary("correctness_failures", failures);
+        return failures;
+    }
+
     /** Rows every scenario shows. */
     private static List<Report.Row> common() {
         return List.of(
@@ -162,6 +378,11 @@ final class Scenarios {
 
     /** Correctness failures of Herald phases: undelivered after the drain, duplicates, misrouted or unknown deliveries. */
     private static List<String> failures(Report r, List<Bench.Phase> phases) {
+        return failures(r, phases, 0);
+    }
+
+    /** As {@link #failures(Report, List)}, duplicates allowed up to {@code allowedDuplicates} (the in-flight bound of a kill). */
+    private static List<String> failures(Report r, List<Bench.Phase> phases, long allowedDuplicates) {
         List<String> out = new ArrayList<>();
         for (Bench.Phase p : phases) {
             Receipts.Audit a = p.audit();
@@ -169,8 +390,9 @@ final class Scenarios {
                 out.add(p.name() + ": " + a.lost() + " of " + a.expected() + " accepted deliveries never arrived"
                         + (Boolean.TRUE.equals(p.metrics().get("drained")) ? "" : " (not drained within --drain-timeout)"));
             }
-            if (a.duplicates() > 0) {
-                out.add(p.name() + ": " + a.duplicates() + " duplicate deliveries (same webhook-id acknowledged twice by one endpoint)");
+            if (a.duplicates() > allowedDuplicates) {
+                out.add(p.name() + ": " + a.duplicates() + " duplicate deliveries (same webhook-id acknowledged twice by one endpoint)"
+                        + (allowedDuplicates > 0 ? ", above the bound of " + allowedDuplicates : ""));
             }
             if (a.wrongEndpoint() > 0) {
                 out.add(p.name() + ": " + a.wrongEndpoint() + " deliveries to an endpoint not subscribed to the event");

@@ -42,18 +42,23 @@ final class Targets {
         }
     }
 
-    /** Posts events to {@code POST /v1/events}: a JSON array per batch (a single object when the batch is 1). */
+    /**
+     * Posts events to {@code POST /v1/events}: a JSON array per batch (a single object when the batch is 1), round-robin
+     * over the nodes {@link HeraldUnderTest#ports()} lists at the time of each request.
+     */
     static final class Herald implements LoadGenerator.Target {
         private final HttpClient http;
-        private final java.net.URI url;
+        private final HeraldUnderTest herald;
+        private final java.util.Map<Integer, java.net.URI> urls = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         private final String auth;
         private final Workload workload;
         private final Receipts receipts;
 
-        Herald(int port, String apiKey, Workload workload, Receipts receipts, int concurrency) {
+        Herald(HeraldUnderTest herald, Workload workload, Receipts receipts, int concurrency) {
             this.http = client("bench-producer", concurrency);
-            this.url = java.net.URI.create("http://127.0.0.1:" + port + "/v1/events");
-            this.auth = "Bearer " + apiKey;
+            this.herald = herald;
+            this.auth = "Bearer " + herald.apiKey();
             this.workload = workload;
             this.receipts = receipts;
         }
@@ -74,6 +79,12 @@ final class Targets {
             if (n > 1) {
                 sb.append(']');
             }
+            int[] ports = herald.ports();
+            if (ports.length == 0) {
+                return "no node up";
+            }
+            int port = ports[Math.floorMod(next.getAndIncrement(), ports.length)];
+            java.net.URI url = urls.computeIfAbsent(port, p -> java.net.URI.create("http://127.0.0.1:" + p + "/v1/events"));
             ContentResponse r = http.newRequest(url)
                     .method(HttpMethod.POST)
                     .headers(h -> h.put(HttpHeader.AUTHORIZATION, auth))

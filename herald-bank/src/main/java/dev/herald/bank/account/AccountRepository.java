@@ -14,7 +14,11 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 
-/** SQL for {@code bank_accounts}. Locking reads ({@code for update}) are the only way money-moving code reads an account. */
+/**
+ * SQL for {@code bank_accounts}. Money-moving code reads accounts only through the locking reads here. They lock
+ * {@code for no key update}, not {@code for update}: inserting a row that references an account (a transfer, an entry)
+ * takes a key-share lock on it, which {@code for update} would conflict with, in an order no one controls.
+ */
 public final class AccountRepository {
     private static final String COLUMNS = "id, uuid, kind, user_uuid, name, currency, status, balance, last_hash, entry_count, created_at, updated_at";
 
@@ -72,7 +76,7 @@ public final class AccountRepository {
         }
         Map<Long, Account> out = new LinkedHashMap<>();
         for (long id : sorted) {
-            out.put(id, Jdbc.query(c, "select " + COLUMNS + " from bank_accounts where id = ? for update", ps -> ps.setLong(1, id),
+            out.put(id, Jdbc.query(c, "select " + COLUMNS + " from bank_accounts where id = ? for no key update", ps -> ps.setLong(1, id),
                     AccountRepository::map).getFirst());
         }
         return out;
@@ -80,7 +84,7 @@ public final class AccountRepository {
 
     /** Locks one customer account by uuid (404 naming {@code field} if there is none). */
     public static Account lock(Connection c, UUID uuid, String field) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from bank_accounts where uuid = ? and kind = 'customer' for update",
+        return Jdbc.query(c, "select " + COLUMNS + " from bank_accounts where uuid = ? and kind = 'customer' for no key update",
                 ps -> ps.setObject(1, uuid), AccountRepository::map).stream().findFirst()
                 .orElseThrow(() -> BankException.notFound("no account " + uuid, field));
     }

@@ -53,7 +53,7 @@ public final class TransactionRepository {
 
     /** Locks the transaction row {@code uuid} (so it is reversed at most once); empty if there is none. */
     static Optional<Long> lock(Connection c, UUID uuid) throws SQLException {
-        return Jdbc.query(c, "select id from bank_transactions where uuid = ? for update", ps -> ps.setObject(1, uuid), rs -> rs.getLong(1))
+        return Jdbc.query(c, "select id from bank_transactions where uuid = ? for no key update", ps -> ps.setObject(1, uuid), rs -> rs.getLong(1))
                 .stream().findFirst();
     }
 

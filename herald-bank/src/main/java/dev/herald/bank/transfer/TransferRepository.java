@@ -54,7 +54,7 @@ final class TransferRepository {
 
     /** Locks the transfer row; empty if there is none. */
     static Optional<Long> lock(Connection c, UUID uuid) throws SQLException {
-        return Jdbc.query(c, "select id from bank_transfers where uuid = ? for update", ps -> ps.setObject(1, uuid), rs -> rs.getLong(1))
+        return Jdbc.query(c, "select id from bank_transfers where uuid = ? for no key update", ps -> ps.setObject(1, uuid), rs -> rs.getLong(1))
                 .stream().findFirst();
     }
 

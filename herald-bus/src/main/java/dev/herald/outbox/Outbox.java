@@ -11,10 +11,9 @@ import java.util.List;
  * same transaction, as the business change that caused them. A rolled-back transaction leaves no event; a committed one
  * is published by an {@link OutboxRelay} at least once.
  *
- * <p>Order: each row records the id of its transaction ({@code pg_current_xact_id()}); the relay publishes rows in
- * transaction-id order and only below the oldest transaction still running, so a row can never appear behind one
- * already published. Per ordering key that is commit order as long as writers lock the key (e.g. the account row)
- * before their first write in the transaction, which is what a bank does anyway.
+ * <p>Order: the relay publishes rows in {@code seq} order, which per ordering key is commit order as long as writers
+ * lock the key (e.g. the account row, {@code select ... for update}) before appending the key's events in the
+ * transaction, which is what a bank does anyway. {@code txid} records the writing transaction (for diagnosis).
  */
 public final class Outbox {
     public static final String TABLE = "herald_outbox";
@@ -33,7 +32,7 @@ public final class Outbox {
                 created_at   timestamptz not null default now(),
                 sent_at      timestamptz
             )""",
-            "create index if not exists herald_outbox_unsent on herald_outbox (txid, seq) where sent_at is null");
+            "create index if not exists herald_outbox_unsent_seq on herald_outbox (seq) where sent_at is null");
 
     private Outbox() {}
 

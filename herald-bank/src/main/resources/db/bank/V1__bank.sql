@@ -114,4 +114,4 @@ create table if not exists herald_outbox (
     created_at   timestamptz not null default now(),
     sent_at      timestamptz
 );
-create index if not exists herald_outbox_unsent on herald_outbox (txid, seq) where sent_at is null;
+create index if not exists herald_outbox_unsent_seq on herald_outbox (seq) where sent_at is null;

@@ -90,6 +90,7 @@ public final class TransferService {
                     .orElseThrow(() -> BankException.invalid("no account " + r.fromAccountUuid(), "from_account_uuid"));
             Account to = AccountRepository.find(c, r.toAccountUuid())
                     .orElseThrow(() -> BankException.invalid("no account " + r.toAccountUuid(), "to_account_uuid"));
+            AccountRepository.lock(c, from.id()); // the event's ordering key: the relay's order is commit order only under this lock
             Instant now = Clocks.now(clock);
             Optional<Long> id = TransferRepository.insertIfAbsent(c, UUID.randomUUID(), clientId, from.id(), to.id(), r.amount(), currency,
                     r.description(), traceId, now);

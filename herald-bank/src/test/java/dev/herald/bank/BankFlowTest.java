@@ -1,0 +1,128 @@
+package dev.herald.bank;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.bank.risk.RiskRules;
+import dev.herald.bus.BusMessage;
+import dev.herald.bus.QueueSpec;
+import dev.herald.store.DatabaseConfig;
+import dev.herald.store.Jdbc;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The whole chain over HTTP and the bus: request, outbox, relay, risk consumer, execution, events, audit, reconciliation. */
+class BankFlowTest {
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void aTransferPostedOverHttpIsExecutedByTheRiskConsumerOnTheBus(DatabaseConfig db) {
+        try (TestBank t = new TestBank(db, RiskRules.DEFAULTS)) {
+            List<BusMessage> seen = new CopyOnWriteArrayList<>();
+            t.bus.consume(new QueueSpec("test.all", List.of("#"), 0, null), 100, in -> {
+                seen.add(in.message());
+                in.ack();
+            });
+            String a = t.account("EUR");
+            String b = t.account("EUR");
+            assertThat(t.post("/bank/v1/accounts/" + a + "/deposits", "{\"amount\":5000,\"currency\":\"EUR\"}").status()).isEqualTo(201);
+
+            String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+            TestBank.Response created = t.send("POST", "/bank/v1/transfers", "{\"client_transfer_id\":\"inv-1\",\"from_account_uuid\":\"" + a
+                    + "\",\"to_account_uuid\":\"" + b + "\",\"amount\":1200,\"currency\":\"EUR\",\"description\":\"invoice 1\"}", TestBank.KEY,
+                    Map.of("traceparent", "00-" + trace + "-00f067aa0ba902b7-01", "User-Agent", "flow-test"));
+            assertThat(created.status()).isEqualTo(201);
+            assertThat(created.json().get("status").asText()).isEqualTo("pending");
+            String transfer = created.json().get("transfer_uuid").asText();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> t.get("/bank/v1/transfers/" + transfer).json().get("status").asText().equals("completed"));
+            assertThat(t.get("/bank/v1/accounts/" + a).json().get("balance").asLong()).isEqualTo(3_800);
+            assertThat(t.get("/bank/v1/accounts/" + b).json().get("balance").asLong()).isEqualTo(1_200);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(m -> m.routingKey().equals("transfer.completed")));
+            BusMessage completed = seen.stream().filter(m -> m.routingKey().equals("transfer.completed")).findFirst().orElseThrow();
+            assertThat(completed.headers()).containsEntry(BusMessage.TRACE_ID, trace);
+
+            JsonNode audit = t.get("/bank/v1/audit?trace_id=" + trace).json().get("data");
+            assertThat(audit).extracting(e -> e.get("operation").asText()).containsExactly("transfer.create", "transfer.execute");
+            assertThat(audit.get(0).get("user_agent").asText()).isEqualTo("flow-test");
+            assertThat(audit.get(0).get("status").asText()).isEqualTo("201");
+            assertThat(audit.get(1).get("balance_after").asLong()).isEqualTo(3_800);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> t.get("/bank/v1/reconciliation").json().get("outbox").get("pending").asLong() == 0);
+            JsonNode rec = t.get("/bank/v1/reconciliation").json();
+            assertThat(rec.get("ok").asBoolean()).as(rec.toString()).isTrue();
+            assertThat(t.get("/bank/v1/audit/verify").json().get("ok").asBoolean()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void reconciliationReportsAnInjectedBalanceDifferenceAndAStaleOutboxEvent(DatabaseConfig db) {
+        try (BankHarness h = BankHarness.open(db)) {
+            var a = h.funded("EUR", 2_000);
+            assertThat(h.bank.reconciler().run().ok()).isTrue(); // nothing published, but nothing is older than 5 minutes yet
+            h.sql("update bank_accounts set balance = balance + 1 where uuid = '" + a.uuid() + "'");
+            h.sql("update herald_outbox set created_at = now() - interval '1 hour' where seq = (select min(seq) from herald_outbox)");
+
+            var rec = h.bank.reconciler().run();
+            assertThat(rec.ok()).isFalse();
+            assertThat(rec.balanceDifferences()).singleElement().satisfies(d -> {
+                assertThat(d.accountUuid()).isEqualTo(a.uuid());
+                assertThat(d.balance()).isEqualTo(2_001);
+                assertThat(d.journalSum()).isEqualTo(2_000);
+            });
+            assertThat(rec.journalTotal()).isZero();
+            assertThat(rec.staleEvents()).hasSize(1);
+            assertThat(rec.view().get("balance_differences").get(0).get("difference").asLong()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void auditTamperingIsDetected(DatabaseConfig db) {
+        try (TestBank t = new TestBank(db, RiskRules.DEFAULTS)) {
+            String a = t.account("EUR");
+            t.post("/bank/v1/accounts/" + a + "/deposits", "{\"amount\":100}");
+            t.post("/bank/v1/accounts/" + a + "/withdrawals", "{\"amount\":40}");
+            assertThat(t.get("/bank/v1/audit/verify").json().get("ok").asBoolean()).isTrue();
+            long target = t.bank.services().jdbc().read(c -> Jdbc.query(c, "select id from bank_audit where operation = 'deposit'", ps -> {},
+                    rs -> rs.getLong(1)).getFirst());
+            t.bank.services().jdbc().inTransaction(c -> Jdbc.update(c, "update bank_audit set amount = 1000 where id = " + target, ps -> {}));
+
+            JsonNode v = t.get("/bank/v1/audit/verify").json();
+            assertThat(v.get("ok").asBoolean()).isFalse();
+            assertThat(v.get("first_bad_id").asLong()).isEqualTo(target);
+            assertThat(t.bank.reconcile().audit().ok()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void aRiskRejectionOverTheBusFailsTheTransferAndRaisesAnAlert(DatabaseConfig db) {
+        try (TestBank t = new TestBank(db, new RiskRules(1_000, 1_000_000, 100, Set.of()))) {
+            List<BusMessage> alerts = new CopyOnWriteArrayList<>();
+            t.bus.consume(new QueueSpec("test.risk", List.of("risk.*"), 0, null), 10, in -> {
+                alerts.add(in.message());
+                in.ack();
+            });
+            String a = t.account("EUR");
+            String b = t.account("EUR");
+            t.post("/bank/v1/accounts/" + a + "/deposits", "{\"amount\":5000}");
+            String transfer = t.post("/bank/v1/transfers", "{\"client_transfer_id\":\"big\",\"from_account_uuid\":\"" + a
+                    + "\",\"to_account_uuid\":\"" + b + "\",\"amount\":1001,\"currency\":\"EUR\"}").json().get("transfer_uuid").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> t.get("/bank/v1/transfers/" + transfer).json().get("status").asText().equals("failed"));
+            JsonNode failed = t.get("/bank/v1/transfers/" + transfer).json();
+            assertThat(failed.get("reason").asText()).isEqualTo("risk_rejected");
+            assertThat(failed.get("rule").asText()).isEqualTo("transfer_limit");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !alerts.isEmpty());
+            assertThat(t.get("/bank/v1/accounts/" + a).json().get("balance").asLong()).isEqualTo(5_000);
+        }
+    }
+}

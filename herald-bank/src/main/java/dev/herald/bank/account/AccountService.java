@@ -59,7 +59,7 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (a.status().equals(Account.CLOSED)) {
-                throw BankException.conflict("account " + uuid + " is closed", null);
+                throw BankException.conflict("account " + uuid + " is closed", "account_uuid");
             }
             if (a.name().equals(n)) {
                 return a;
@@ -89,10 +89,10 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (a.status().equals(Account.CLOSED)) {
-                throw BankException.conflict("account " + uuid + " is already closed", null);
+                throw BankException.conflict("account " + uuid + " is already closed", "account_uuid");
             }
             if (a.balance() != 0) {
-                throw BankException.conflict("only an account with balance 0 can be closed; the balance is " + a.balance(), null);
+                throw BankException.conflict("only an account with balance 0 can be closed; the balance is " + a.balance(), "account_uuid");
             }
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), Account.CLOSED, now);
@@ -107,7 +107,7 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (!a.status().equals(from)) {
-                throw BankException.conflict("account " + uuid + " is " + a.status() + ", not " + from, null);
+                throw BankException.conflict("account " + uuid + " is " + a.status() + ", not " + from, "account_uuid");
             }
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), to, now);

@@ -73,46 +73,65 @@ public final class BankCommand implements Callable<Integer> {
             err.println("--amqp-url is not supported by this build (no RabbitMQ bus factory was registered)");
             return 2;
         }
-        EmbeddedPostgres embedded = null;
-        Bus bus = null;
-        Bank bank = null;
+        if (apiKey != null && !dev.herald.bank.api.ApiKeys.acceptable(apiKey)) {
+            err.println(dev.herald.bank.api.ApiKeys.RULE);
+            return 2;
+        }
+        Resources running = new Resources();
         try {
             DatabaseConfig db;
             if (databaseUrl == null) {
-                embedded = EmbeddedPostgres.start(dataDir.toAbsolutePath().resolve("postgres"));
-                embedded.createDatabase("bank");
-                db = DatabaseConfig.fromUrl(embedded.jdbcUrl("bank"));
+                running.embedded = EmbeddedPostgres.start(dataDir.toAbsolutePath().resolve("postgres"));
+                running.embedded.createDatabase("bank");
+                db = DatabaseConfig.fromUrl(running.embedded.jdbcUrl("bank"));
             } else {
                 db = DatabaseConfig.fromUrl(databaseUrl);
             }
             if (amqpUrl == null) {
                 err.println("WARNING: no --amqp-url: events go to an in-process bus; only consumers in this JVM (the bank's own risk check) see them");
-                bus = InProcessBus.create();
+                running.bus = InProcessBus.create();
             } else {
-                bus = amqpBus.apply(amqpUrl);
+                running.bus = amqpBus.apply(amqpUrl);
             }
-            BankConfig cfg = BankConfig.defaults(db, bus).withHost(host).withPort(port).withApiKey(apiKey)
+            BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
                     .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked));
-            bank = Bank.start(cfg);
-            bank.generatedApiKey().ifPresent(k -> out.println("Generated bank API key (shown once, store it now): " + k));
-            out.println("Bank listening on http://" + host + ":" + bank.port() + "/bank/v1");
-            out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "bank-shutdown"));
-            stop.await();
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 2;
-        } finally {
+            running.bank = Bank.start(cfg);
+        } catch (RuntimeException e) {
+            running.close();
+            err.println("bank failed to start: " + e.getMessage());
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        }
+        running.bank.generatedApiKey().ifPresent(k -> out.println("Generated bank API key (shown once, store it now): " + k));
+        out.println("Bank listening on http://" + host + ":" + running.bank.port() + "/bank/v1");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM waits for shutdown hooks, not for this thread: the hook itself stops the bank.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "bank-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** What a running command holds, closed in reverse order of start. */
+    private static final class Resources {
+        EmbeddedPostgres embedded;
+        Bus bus;
+        Bank bank;
+
+        synchronized void close() {
             if (bank != null) {
                 bank.close();
+                bank = null;
             }
             if (bus != null) {
                 bus.close();
+                bus = null;
             }
             if (embedded != null) {
                 embedded.close();
+                embedded = null;
             }
         }
     }

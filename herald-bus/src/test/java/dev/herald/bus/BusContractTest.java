@@ -59,6 +59,10 @@ abstract class BusContractTest {
                 Map.of(BusMessage.TRACE_ID, "0af7651916cd43dd8448eb211c80319c"));
     }
 
+    protected void subscriptionsAdd(Bus.Subscription s) {
+        subscriptions.add(s);
+    }
+
     protected Recorder consume(QueueSpec q, int prefetch, boolean autoAck) {
         Recorder r = new Recorder(autoAck);
         subscriptions.add(bus.consume(q, prefetch, r));

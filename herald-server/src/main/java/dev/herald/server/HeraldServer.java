@@ -1,11 +1,15 @@
 package dev.herald.server;
 
 import dev.herald.Herald;
+import dev.herald.bus.Bus;
+import dev.herald.bus.InProcessBus;
+import dev.herald.bus.RabbitBus;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.http.OutboundConfig;
 import dev.herald.server.api.HeraldApi;
 import dev.herald.server.api.NotificationApi;
 import dev.herald.server.auth.ApiKeys;
+import dev.herald.server.bus.BusIngest;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
@@ -18,20 +22,28 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running Herald node: database (embedded or external), engine and HTTP API. Closing stops them in reverse order. */
+/**
+ * A running Herald node: database (embedded or external), engine, event bus (RabbitMQ, or in-process) with Herald's
+ * ingest consumer, and HTTP API. Closing stops them in reverse order.
+ */
 public final class HeraldServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HeraldServer.class);
 
     private final EmbeddedPostgres embedded;
     private final Database database;
     private final Herald herald;
+    private final Bus bus;
+    private final BusIngest busIngest;
     private final WebServer web;
     private final Optional<String> generatedKey;
 
-    private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, WebServer web, Optional<String> generatedKey) {
+    private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, WebServer web,
+                         Optional<String> generatedKey) {
         this.embedded = embedded;
         this.database = database;
         this.herald = herald;
+        this.bus = bus;
+        this.busIngest = busIngest;
         this.web = web;
         this.generatedKey = generatedKey;
     }
@@ -41,6 +53,8 @@ public final class HeraldServer implements AutoCloseable {
         EmbeddedPostgres embedded = null;
         Database db = null;
         Herald herald = null;
+        Bus bus = null;
+        BusIngest busIngest = null;
         try {
             DatabaseConfig dbc;
             if (cfg.databaseUrl() == null) {
@@ -59,6 +73,8 @@ public final class HeraldServer implements AutoCloseable {
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey());
             HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), db::ready);
+            bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
+            busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
             NotificationApi notifications = new NotificationApi(herald, cfg.maxBodyBytes());
             WebServer web = WebServer.builder()
                     .host(cfg.host())
@@ -77,8 +93,14 @@ public final class HeraldServer implements AutoCloseable {
                     .build()
                     .start();
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
-            return new HeraldServer(embedded, db, herald, web, generated);
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated);
         } catch (RuntimeException e) {
+            if (busIngest != null) {
+                busIngest.close();
+            }
+            if (bus != null) {
+                bus.close();
+            }
             if (herald != null) {
                 herald.close();
             }
@@ -100,6 +122,14 @@ public final class HeraldServer implements AutoCloseable {
         return herald;
     }
 
+    /**
+     * The event bus this node takes events from ({@code herald.ingest}): RabbitMQ when configured, otherwise an
+     * in-process bus that code in the same JVM (e.g. a bank running beside Herald) publishes to.
+     */
+    public Bus bus() {
+        return bus;
+    }
+
     /** The admin key generated on this start (first start of an empty database without HERALD_ADMIN_KEY). */
     public Optional<String> generatedAdminKey() {
         return generatedKey;
@@ -108,6 +138,8 @@ public final class HeraldServer implements AutoCloseable {
     @Override
     public void close() {
         web.stop();
+        busIngest.close();
+        bus.close();
         herald.close();
         database.close();
         if (embedded != null) {

@@ -98,6 +98,11 @@ public final class Main {
         @Option(names = "--max-in-flight-per-endpoint", description = "Concurrent requests per endpoint (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", defaultValue = "16")
         int maxInFlight;
 
+        @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). Env: HERALD_AMQP_URL")
+        String amqpUrl;
+        @Option(names = "--amqp-bindings", description = "Comma-separated routing patterns of the events Herald takes from the bus (default ${DEFAULT-VALUE}). Env: HERALD_AMQP_BINDINGS", defaultValue = "#")
+        String amqpBindings;
+
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
@@ -139,7 +144,8 @@ public final class Main {
         /** Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag. */
         ServerConfig config(Map<String, String> env) {
             return new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
-                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(env.get("HERALD_ADMIN_KEY")));
+                    parseSize(maxBodySize), autoDisableAfter, maxInFlight, blankToNull(env.get("HERALD_ADMIN_KEY")), blankToNull(amqpUrl),
+                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList());
         }
     }
 

@@ -1,12 +1,18 @@
 package dev.herald.server;
 
+import dev.herald.bus.RabbitBus;
 import dev.herald.server.auth.ApiKeys;
 import dev.herald.store.DatabaseConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * A validated server configuration. {@code databaseUrl} null means "embedded PostgreSQL in {@code dataDir}".
  * {@code adminKey} (from HERALD_ADMIN_KEY only, never a flag) replaces the generated first-start key.
+ * {@code amqpUrl} null means "an in-process bus"; {@code amqpBindings} are the event types Herald takes from the bus.
  */
 public record ServerConfig(
         String host,
@@ -18,7 +24,17 @@ public record ServerConfig(
         long maxBodyBytes,
         int autoDisableAfter,
         int maxInFlightPerEndpoint,
-        String adminKey) {
+        String adminKey,
+        String amqpUrl,
+        List<String> amqpBindings) {
+    private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
+
+    /** A configuration with the in-process bus, Herald taking every event type from it. */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, boolean allowPrivateAddresses, boolean httpsOnly,
+                        long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, String adminKey) {
+        this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
+                adminKey, null, List.of("#"));
+    }
 
     public ServerConfig {
         if (port < 0 || port > 65535) {
@@ -39,12 +55,46 @@ public record ServerConfig(
         if (adminKey != null && !ApiKeys.acceptable(adminKey)) {
             throw new IllegalArgumentException(ApiKeys.RULE);
         }
+        if (amqpUrl != null) {
+            checkAmqpUrl(amqpUrl);
+        }
+        amqpBindings = amqpBindings == null ? List.of("#") : List.copyOf(amqpBindings);
+        if (amqpBindings.isEmpty()) {
+            throw new IllegalArgumentException("amqp-bindings must name at least one routing pattern, e.g. # or account.*,transfer.*");
+        }
+        for (String b : amqpBindings) {
+            if (!BINDING.matcher(b).matches()) {
+                throw new IllegalArgumentException("amqp-bindings must be dot-separated words, * or #, such as transfer.* or #, got '" + b + "'");
+            }
+        }
+    }
+
+    /** A malformed AMQP URL is a configuration error; the message shows the URL with its password masked. */
+    private static void checkAmqpUrl(String url) {
+        String shown = RabbitBus.redact(url);
+        String rule = "amqp-url must look like amqp://user:password@host:5672/vhost";
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(rule + ": cannot read " + shown);
+        }
+        if (u.getScheme() == null || !(u.getScheme().equals("amqp") || u.getScheme().equals("amqps"))) {
+            throw new IllegalArgumentException(rule + ": the scheme must be amqp or amqps, got " + shown);
+        }
+        if (u.getHost() == null || u.getHost().isEmpty()) {
+            throw new IllegalArgumentException(rule + ": the host is missing in " + shown);
+        }
+        if (u.getPort() > 65535) {
+            throw new IllegalArgumentException(rule + ": the port must be 1-65535 in " + shown);
+        }
     }
 
     @Override
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
-                + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + "]";
+                + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
+                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + "]";
     }
 }

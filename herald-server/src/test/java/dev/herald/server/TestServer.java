@@ -44,14 +44,19 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(boolean allowPrivate, Clock clock) {
-        DatabaseConfig db = TestPostgres.embedded();
+        return start(allowPrivate, clock, TestPostgres.embedded(), null, java.util.List.of("#"));
+    }
+
+    /** A server on database {@code db} taking events from RabbitMQ at {@code amqpUrl} (null: an in-process bus). */
+    public static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, ADMIN_KEY);
+        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, ADMIN_KEY,
+                amqpUrl, amqpBindings);
         return new TestServer(HeraldServer.start(cfg, clock), dir);
     }
 

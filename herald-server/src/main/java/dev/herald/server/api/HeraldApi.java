@@ -251,7 +251,7 @@ public final class HeraldApi {
         }
     }
 
-    private static EventInput eventInput(JsonNode n, String path, String headerKey, String trace) {
+    static EventInput eventInput(JsonNode n, String path, String headerKey, String trace) {
         JsonInput.Obj o = JsonInput.object(n, path, EVENT_FIELDS);
         String bodyKey = o.string("idempotency_key");
         Integer priority = o.integer("priority");

@@ -3,6 +3,7 @@ package dev.herald.bank;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bus.Bus;
 import dev.herald.bus.InProcessBus;
+import dev.herald.bus.RabbitBus;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
 import java.io.PrintWriter;
@@ -55,9 +56,9 @@ public final class BankCommand implements Callable<Integer> {
 
     private final Function<String, Bus> amqpBus;
 
-    /** A command without RabbitMQ support: {@code --amqp-url} is refused. */
+    /** A command that connects to RabbitMQ with {@link RabbitBus#connect} when {@code --amqp-url} is given. */
     public BankCommand() {
-        this(null);
+        this(RabbitBus::connect);
     }
 
     /** A command that makes its RabbitMQ bus with {@code amqpBus} when {@code --amqp-url} is given. */
@@ -69,16 +70,18 @@ public final class BankCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (amqpUrl != null && amqpBus == null) {
-            err.println("--amqp-url is not supported by this build (no RabbitMQ bus factory was registered)");
-            return 2;
-        }
         if (apiKey != null && !dev.herald.bank.api.ApiKeys.acceptable(apiKey)) {
             err.println(dev.herald.bank.api.ApiKeys.RULE);
             return 2;
         }
         Resources running = new Resources();
         try {
+            if (amqpUrl == null) {
+                err.println("WARNING: no --amqp-url: events go to an in-process bus; only consumers in this JVM (the bank's own risk check) see them");
+                running.bus = InProcessBus.create();
+            } else {
+                running.bus = amqpBus.apply(amqpUrl);
+            }
             DatabaseConfig db;
             if (databaseUrl == null) {
                 running.embedded = EmbeddedPostgres.start(dataDir.toAbsolutePath().resolve("postgres"));
@@ -86,12 +89,6 @@ public final class BankCommand implements Callable<Integer> {
                 db = DatabaseConfig.fromUrl(running.embedded.jdbcUrl("bank"));
             } else {
                 db = DatabaseConfig.fromUrl(databaseUrl);
-            }
-            if (amqpUrl == null) {
-                err.println("WARNING: no --amqp-url: events go to an in-process bus; only consumers in this JVM (the bank's own risk check) see them");
-                running.bus = InProcessBus.create();
-            } else {
-                running.bus = amqpBus.apply(amqpUrl);
             }
             BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
                     .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked));

@@ -64,6 +64,46 @@ class BankFlowTest {
 
     @ParameterizedTest
     @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void concurrentTransfersExecutedByTheBusConsumerAllFinishAndConserveMoney(DatabaseConfig db) throws Exception {
+        try (TestBank t = new TestBank(db, new RiskRules(Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, Set.of()))) {
+            BankServices s = t.bank.services();
+            List<java.util.UUID> accounts = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                java.util.UUID a = java.util.UUID.fromString(t.account("EUR"));
+                s.ledger().deposit("t", a, 3_000, null, null);
+                accounts.add(a);
+            }
+            int threads = 4;
+            int perThread = 50;
+            try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int n = 0; n < threads; n++) {
+                    int thread = n;
+                    done.add(pool.submit(() -> {
+                        java.util.Random r = new java.util.Random(thread);
+                        for (int i = 0; i < perThread; i++) {
+                            int from = r.nextInt(3);
+                            s.transfers().create("t", new dev.herald.bank.transfer.TransferService.Request("bus-" + thread + "-" + i,
+                                    accounts.get(from), accounts.get((from + 1 + r.nextInt(2)) % 3), 1L + r.nextInt(500), "EUR", null));
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : done) {
+                    f.get();
+                }
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> s.jdbc().read(c -> Jdbc.query(c,
+                    "select count(*) from bank_transfers where status = 'pending'", ps -> {}, rs -> rs.getLong(1)).getFirst()) == 0);
+            long total = accounts.stream().mapToLong(a -> s.accounts().get(a).balance()).sum();
+            assertThat(total).isEqualTo(9_000);
+            await().atMost(Duration.ofSeconds(30)).until(() -> t.bank.reconcile().outboxPending() == 0);
+            assertThat(t.bank.reconcile().ok()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
     void reconciliationReportsAnInjectedBalanceDifferenceAndAStaleOutboxEvent(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             var a = h.funded("EUR", 2_000);

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.bank.support.BankException;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
-import dev.herald.bank.support.Json;
 import dev.herald.outbox.Outbox;
 import dev.herald.store.Jdbc;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Currency;
@@ -145,10 +142,5 @@ public final class AccountService {
             }
         }
         throw BankException.invalid(field + " must be an ISO 4217 currency code such as EUR", field);
-    }
-
-    /** Reads inside a caller's connection (used by the other features). */
-    public static Account getIn(Connection c, UUID uuid, String field) throws SQLException {
-        return AccountRepository.get(c, uuid, field);
     }
 }

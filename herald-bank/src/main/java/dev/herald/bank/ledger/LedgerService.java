@@ -8,8 +8,6 @@ import dev.herald.bank.support.Events;
 import dev.herald.bank.support.Json;
 import dev.herald.outbox.Outbox;
 import dev.herald.store.Jdbc;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -141,10 +139,5 @@ public final class LedgerService {
             throw BankException.invalid(field + " must be at most " + MAX_REFERENCE + " characters", field);
         }
         return s;
-    }
-
-    /** For tests and reconciliation: the account id of {@code uuid}. */
-    static long idOf(Connection c, UUID uuid) throws SQLException {
-        return AccountRepository.get(c, uuid, "account_uuid").id();
     }
 }

@@ -177,6 +177,10 @@ class ApiTest {
         long events = t.bank.services().jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select count(*) from herald_outbox where trace_id = ?",
                 ps -> ps.setString(1, trace), rs -> rs.getLong(1)).getFirst());
         assertThat(events).isEqualTo(1);
+        // the audit entry committed in the transaction of the deposit itself
+        List<Boolean> sameTx = t.bank.services().jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select a.xmin::text = x.xmin::text from bank_audit a "
+                + "join bank_transactions x on x.trace_id = a.trace_id where a.trace_id = ?", ps -> ps.setString(1, trace), rs -> rs.getBoolean(1)));
+        assertThat(sameTx).containsExactly(true);
         // a refused request is audited too, with its status
         t.send("POST", "/bank/v1/accounts/" + payer + "/withdrawals", "{\"amount\":99999999}", TestBank.KEY,
                 Map.of("traceparent", "00-99992222333344445555666677778888-1111222233334444-01"));

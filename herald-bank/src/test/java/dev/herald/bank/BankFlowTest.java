@@ -70,7 +70,7 @@ class BankFlowTest {
             List<java.util.UUID> accounts = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 java.util.UUID a = java.util.UUID.fromString(t.account("EUR"));
-                s.ledger().deposit("t", a, 3_000, null, null);
+                s.ledger().deposit(dev.herald.bank.support.Op.trace("t"), a, 3_000, null, null);
                 accounts.add(a);
             }
             int threads = 4;
@@ -83,7 +83,7 @@ class BankFlowTest {
                         java.util.Random r = new java.util.Random(thread);
                         for (int i = 0; i < perThread; i++) {
                             int from = r.nextInt(3);
-                            s.transfers().create("t", new dev.herald.bank.transfer.TransferService.Request("bus-" + thread + "-" + i,
+                            s.transfers().create(dev.herald.bank.support.Op.trace("t"), new dev.herald.bank.transfer.TransferService.Request("bus-" + thread + "-" + i,
                                     accounts.get(from), accounts.get((from + 1 + r.nextInt(2)) % 3), 1L + r.nextInt(500), "EUR", null));
                         }
                         return null;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.bank.account.Account;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bank.support.Json;
+import dev.herald.bank.support.Op;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.Jdbc;
@@ -16,6 +17,7 @@ import java.util.UUID;
 /** The bank's services on a fresh migrated database with a clock the test moves. */
 public final class BankHarness implements AutoCloseable {
     public static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+    public static final Op OP = Op.trace(TRACE);
 
     public final Database db;
     public final MutableClock clock = new MutableClock(Instant.parse("2025-01-14T10:30:00Z"));
@@ -39,14 +41,14 @@ public final class BankHarness implements AutoCloseable {
     }
 
     public Account open(String currency) {
-        return bank.accounts().open(TRACE, "Alice", UUID.randomUUID(), currency);
+        return bank.accounts().open(OP, "Alice", UUID.randomUUID(), currency);
     }
 
     /** An account holding {@code balance} minor units. */
     public Account funded(String currency, long balance) {
         Account a = open(currency);
         if (balance > 0) {
-            bank.ledger().deposit(TRACE, a.uuid(), balance, null, "initial");
+            bank.ledger().deposit(OP, a.uuid(), balance, null, "initial");
         }
         return bank.accounts().get(a.uuid());
     }

@@ -1,5 +1,6 @@
 package dev.herald.bank;
 
+import static dev.herald.bank.BankHarness.OP;
 import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,19 +53,19 @@ class EventPayloadTest {
         try (BankHarness h = BankHarness.open(db, new RiskRules(5_000, 1_000_000, 100, Set.of()))) {
             Account a = h.open("EUR");
             Account b = h.open("EUR");
-            h.bank.accounts().rename(TRACE, a.uuid(), "Alice Smith");
-            h.bank.accounts().freeze(TRACE, b.uuid(), "kyc");
-            h.bank.accounts().unfreeze(TRACE, b.uuid(), "kyc done");
-            Ledger.Posted d = h.bank.ledger().deposit(TRACE, a.uuid(), 3_000, "EUR", "cash in");
-            h.bank.ledger().deposit(TRACE, a.uuid(), 100, "EUR", null);
-            h.bank.ledger().reverse(TRACE, d.transaction().uuid(), "mistake"); // 3,100 -> 100: balance.low
-            h.bank.ledger().deposit(TRACE, a.uuid(), 10_000, "EUR", null);
-            Transfer ok = h.bank.transfers().create(TRACE, new TransferService.Request("c-1", a.uuid(), b.uuid(), 700L, "EUR", "lunch")).transfer();
+            h.bank.accounts().rename(OP, a.uuid(), "Alice Smith");
+            h.bank.accounts().freeze(OP, b.uuid(), "kyc");
+            h.bank.accounts().unfreeze(OP, b.uuid(), "kyc done");
+            Ledger.Posted d = h.bank.ledger().deposit(OP, a.uuid(), 3_000, "EUR", "cash in");
+            h.bank.ledger().deposit(OP, a.uuid(), 100, "EUR", null);
+            h.bank.ledger().reverse(OP, d.transaction().uuid(), "mistake"); // 3,100 -> 100: balance.low
+            h.bank.ledger().deposit(OP, a.uuid(), 10_000, "EUR", null);
+            Transfer ok = h.bank.transfers().create(OP, new TransferService.Request("c-1", a.uuid(), b.uuid(), 700L, "EUR", "lunch")).transfer();
             h.bank.transfers().execute(ok.uuid(), "m1");
-            Transfer big = h.bank.transfers().create(TRACE, new TransferService.Request("c-2", a.uuid(), b.uuid(), 5_001L, "EUR", null)).transfer();
+            Transfer big = h.bank.transfers().create(OP, new TransferService.Request("c-2", a.uuid(), b.uuid(), 5_001L, "EUR", null)).transfer();
             h.bank.transfers().execute(big.uuid(), "m2");
-            h.bank.ledger().withdraw(TRACE, b.uuid(), 700, "EUR", null);
-            h.bank.accounts().close(TRACE, b.uuid());
+            h.bank.ledger().withdraw(OP, b.uuid(), 700, "EUR", null);
+            h.bank.accounts().close(OP, b.uuid());
 
             List<JsonNode> all = h.outbox(null);
             assertThat(all.stream().map(e -> e.get("event").asText()).distinct()).containsExactlyInAnyOrderElementsOf(DATA.keySet());
@@ -95,7 +96,7 @@ class EventPayloadTest {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 5_000);
             Account b = h.open("EUR");
-            h.bank.transfers().create(TRACE, new TransferService.Request("same-tx", a.uuid(), b.uuid(), 10L, "EUR", null));
+            h.bank.transfers().create(OP, new TransferService.Request("same-tx", a.uuid(), b.uuid(), 10L, "EUR", null));
             // The outbox row's transaction id is the transaction that wrote the business row (xmin), for each kind of change.
             List<Boolean> same = h.jdbc().read(c -> Jdbc.query(c, """
                     select bool_and(o.txid::text::bigint % 4294967296 = x.xmin::text::bigint)

@@ -1,5 +1,6 @@
 package dev.herald.bank;
 
+import static dev.herald.bank.BankHarness.OP;
 import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,8 +22,8 @@ class LedgerTest {
     void depositsAndWithdrawalsPostEntriesThatNetToZeroAgainstCash(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.open("EUR");
-            h.bank.ledger().deposit(TRACE, a.uuid(), 5_000, "EUR", "salary");
-            Ledger.Posted w = h.bank.ledger().withdraw(TRACE, a.uuid(), 1_200, null, "atm");
+            h.bank.ledger().deposit(OP, a.uuid(), 5_000, "EUR", "salary");
+            Ledger.Posted w = h.bank.ledger().withdraw(OP, a.uuid(), 1_200, null, "atm");
 
             assertThat(w.transaction().balanceBefore()).isEqualTo(5_000);
             assertThat(w.transaction().balanceAfter()).isEqualTo(3_800);
@@ -40,7 +41,7 @@ class LedgerTest {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 500);
             long events = h.outboxCount();
-            assertThatThrownBy(() -> h.bank.ledger().withdraw(TRACE, a.uuid(), 501, null, null))
+            assertThatThrownBy(() -> h.bank.ledger().withdraw(OP, a.uuid(), 501, null, null))
                     .isInstanceOfSatisfying(BankException.class, e -> {
                         assertThat(e.status()).isEqualTo(422);
                         assertThat(e.field()).isEqualTo("amount");
@@ -56,15 +57,15 @@ class LedgerTest {
     void aTransactionIsReversedOnceAndAReversalCannotBeReversed(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("USD", 2_000);
-            Ledger.Posted d = h.bank.ledger().deposit(TRACE, a.uuid(), 700, null, null);
-            Ledger.Posted r = h.bank.ledger().reverse(TRACE, d.transaction().uuid(), "duplicate");
+            Ledger.Posted d = h.bank.ledger().deposit(OP, a.uuid(), 700, null, null);
+            Ledger.Posted r = h.bank.ledger().reverse(OP, d.transaction().uuid(), "duplicate");
 
             assertThat(r.transaction().type()).isEqualTo("reversal");
             assertThat(h.balance(a.uuid())).isEqualTo(2_000);
             assertThat(h.bank.ledger().transaction(d.transaction().uuid()).reversed()).isTrue();
-            assertThatThrownBy(() -> h.bank.ledger().reverse(TRACE, d.transaction().uuid(), "again"))
+            assertThatThrownBy(() -> h.bank.ledger().reverse(OP, d.transaction().uuid(), "again"))
                     .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(409));
-            assertThatThrownBy(() -> h.bank.ledger().reverse(TRACE, r.transaction().uuid(), "undo"))
+            assertThatThrownBy(() -> h.bank.ledger().reverse(OP, r.transaction().uuid(), "undo"))
                     .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(422));
             assertThat(h.balance(a.uuid())).isEqualTo(2_000);
             JsonNode reversed = h.outbox("transaction.reversed").getFirst();
@@ -79,9 +80,9 @@ class LedgerTest {
     void reversingADepositAlreadySpentIsRefusedForInsufficientFunds(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.open("EUR");
-            Ledger.Posted d = h.bank.ledger().deposit(TRACE, a.uuid(), 700, null, null);
-            h.bank.ledger().withdraw(TRACE, a.uuid(), 600, null, null);
-            assertThatThrownBy(() -> h.bank.ledger().reverse(TRACE, d.transaction().uuid(), "chargeback"))
+            Ledger.Posted d = h.bank.ledger().deposit(OP, a.uuid(), 700, null, null);
+            h.bank.ledger().withdraw(OP, a.uuid(), 600, null, null);
+            assertThatThrownBy(() -> h.bank.ledger().reverse(OP, d.transaction().uuid(), "chargeback"))
                     .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(422));
             assertThat(h.balance(a.uuid())).isEqualTo(100);
         }
@@ -92,9 +93,9 @@ class LedgerTest {
     void balanceLowIsEmittedOnlyWhenABalanceFallsBelowTheThreshold(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 1_500);
-            h.bank.ledger().withdraw(TRACE, a.uuid(), 400, null, null); // 1,100: still above
-            h.bank.ledger().withdraw(TRACE, a.uuid(), 200, null, null); // 900: crosses
-            h.bank.ledger().withdraw(TRACE, a.uuid(), 100, null, null); // 800: already below
+            h.bank.ledger().withdraw(OP, a.uuid(), 400, null, null); // 1,100: still above
+            h.bank.ledger().withdraw(OP, a.uuid(), 200, null, null); // 900: crosses
+            h.bank.ledger().withdraw(OP, a.uuid(), 100, null, null); // 800: already below
             assertThat(h.outbox("balance.low")).hasSize(1);
             assertThat(h.outbox("balance.low").getFirst().get("data").get("balance").asLong()).isEqualTo(900);
             assertThat(h.outbox("balance.negative")).isEmpty();
@@ -106,8 +107,8 @@ class LedgerTest {
     void chainVerificationReportsTheFirstTamperedEntry(DatabaseConfig db) {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 1_000);
-            h.bank.ledger().deposit(TRACE, a.uuid(), 10, null, null);
-            h.bank.ledger().deposit(TRACE, a.uuid(), 20, null, null);
+            h.bank.ledger().deposit(OP, a.uuid(), 10, null, null);
+            h.bank.ledger().deposit(OP, a.uuid(), 20, null, null);
             assertThat(h.bank.ledger().verify(a.uuid()).ok()).isTrue();
             JsonNode first = h.outbox("transaction.created").getFirst().get("data");
             assertThat(first.get("previous_hash").asText()).isEqualTo("0".repeat(64));

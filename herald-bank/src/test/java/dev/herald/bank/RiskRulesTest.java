@@ -1,5 +1,6 @@
 package dev.herald.bank;
 
+import static dev.herald.bank.BankHarness.OP;
 import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +23,7 @@ class RiskRulesTest {
     private final AtomicInteger ids = new AtomicInteger();
 
     private Transfer transfer(BankHarness h, Account from, Account to, long amount) {
-        Transfer t = h.bank.transfers().create(TRACE, new TransferService.Request("r-" + ids.incrementAndGet(), from.uuid(), to.uuid(), amount,
+        Transfer t = h.bank.transfers().create(OP, new TransferService.Request("r-" + ids.incrementAndGet(), from.uuid(), to.uuid(), amount,
                 from.currency(), null)).transfer();
         return h.bank.transfers().execute(t.uuid(), "m").transfer();
     }
@@ -101,10 +102,10 @@ class RiskRulesTest {
         try (BankHarness h = BankHarness.open(db, RULES)) {
             Account a = h.funded("EUR", 5_000);
             Account b = h.open("EUR");
-            h.bank.accounts().freeze(TRACE, a.uuid(), "kyc");
+            h.bank.accounts().freeze(OP, a.uuid(), "kyc");
             assertRejected(h, transfer(h, a, b, 100), "account_frozen", "account_frozen", 5_000, a);
-            h.bank.accounts().unfreeze(TRACE, a.uuid(), "kyc done");
-            h.bank.accounts().close(TRACE, b.uuid());
+            h.bank.accounts().unfreeze(OP, a.uuid(), "kyc done");
+            h.bank.accounts().close(OP, b.uuid());
             assertRejected(h, transfer(h, a, b, 100), "account_closed", "account_closed", 5_000, a);
         }
     }

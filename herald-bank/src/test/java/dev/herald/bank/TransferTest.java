@@ -1,5 +1,6 @@
 package dev.herald.bank;
 
+import static dev.herald.bank.BankHarness.OP;
 import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,7 +47,7 @@ class TransferTest {
                         for (int i = 0; i < perThread; i++) {
                             int from = r.nextInt(4);
                             int to = (from + 1 + r.nextInt(3)) % 4;
-                            TransferService.Created c = h.bank.transfers().create(TRACE, new TransferService.Request("t-" + thread + "-" + i,
+                            TransferService.Created c = h.bank.transfers().create(OP, new TransferService.Request("t-" + thread + "-" + i,
                                     accounts.get(from).uuid(), accounts.get(to).uuid(), 1L + r.nextInt(3_000), "EUR", null));
                             h.bank.transfers().execute(c.transfer().uuid(), "msg-" + thread + "-" + i);
                         }
@@ -93,7 +94,7 @@ class TransferTest {
                 for (int i = 0; i < n; i++) {
                     results.add(pool.submit(() -> {
                         go.await();
-                        TransferService.Created c = h.bank.transfers().create(TRACE, req);
+                        TransferService.Created c = h.bank.transfers().create(OP, req);
                         h.bank.transfers().execute(c.transfer().uuid(), "redelivery");
                         return c;
                     }));
@@ -106,7 +107,7 @@ class TransferTest {
                 assertThat(created).extracting(c -> c.transfer().uuid()).containsOnly(created.getFirst().transfer().uuid());
                 assertThat(created).filteredOn(TransferService.Created::created).hasSize(1);
             }
-            TransferService.Created again = h.bank.transfers().create(TRACE, req);
+            TransferService.Created again = h.bank.transfers().create(OP, req);
             assertThat(again.created()).isFalse();
             assertThat(again.transfer().status()).isEqualTo(Transfer.COMPLETED);
             assertThat(h.balance(a.uuid())).isEqualTo(7_500);
@@ -122,9 +123,9 @@ class TransferTest {
         try (BankHarness h = BankHarness.open(db, OPEN)) {
             Account a = h.funded("EUR", 10_000);
             Account b = h.open("EUR");
-            h.bank.transfers().create(TRACE, new TransferService.Request("x-1", a.uuid(), b.uuid(), 100L, "EUR", null));
+            h.bank.transfers().create(OP, new TransferService.Request("x-1", a.uuid(), b.uuid(), 100L, "EUR", null));
             long events = h.outboxCount();
-            assertThatThrownBy(() -> h.bank.transfers().create(TRACE, new TransferService.Request("x-1", a.uuid(), b.uuid(), 101L, "EUR", null)))
+            assertThatThrownBy(() -> h.bank.transfers().create(OP, new TransferService.Request("x-1", a.uuid(), b.uuid(), 101L, "EUR", null)))
                     .isInstanceOfSatisfying(BankException.class, e -> {
                         assertThat(e.status()).isEqualTo(409);
                         assertThat(e.field()).isEqualTo("client_transfer_id");
@@ -139,7 +140,7 @@ class TransferTest {
         try (BankHarness h = BankHarness.open(db, OPEN)) {
             Account a = h.funded("EUR", 1_000);
             Account b = h.open("EUR");
-            Transfer t = h.bank.transfers().create(TRACE, new TransferService.Request("big", a.uuid(), b.uuid(), 1_001L, "EUR", null)).transfer();
+            Transfer t = h.bank.transfers().create(OP, new TransferService.Request("big", a.uuid(), b.uuid(), 1_001L, "EUR", null)).transfer();
             Transfer done = h.bank.transfers().execute(t.uuid(), "m").transfer();
             assertThat(done.status()).isEqualTo(Transfer.FAILED);
             assertThat(done.failureReason()).isEqualTo("insufficient_funds");
@@ -155,7 +156,7 @@ class TransferTest {
         try (BankHarness h = BankHarness.open(db, OPEN)) {
             Account a = h.funded("EUR", 1_000);
             Account b = h.open("USD");
-            Transfer t = h.bank.transfers().create(TRACE, new TransferService.Request("fx", a.uuid(), b.uuid(), 10L, "EUR", null)).transfer();
+            Transfer t = h.bank.transfers().create(OP, new TransferService.Request("fx", a.uuid(), b.uuid(), 10L, "EUR", null)).transfer();
             Transfer done = h.bank.transfers().execute(t.uuid(), "m").transfer();
             assertThat(done.failureReason()).isEqualTo("currency_mismatch");
             assertThat(h.balance(a.uuid())).isEqualTo(1_000);

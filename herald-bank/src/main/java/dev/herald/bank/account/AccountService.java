@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.bank.support.BankException;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
+import dev.herald.bank.support.Op;
 import dev.herald.outbox.Outbox;
 import dev.herald.store.Jdbc;
 import java.time.Clock;
@@ -29,7 +30,7 @@ public final class AccountService {
     }
 
     /** Opens an active account with balance 0 and emits {@code account.created}. */
-    public Account open(String traceId, String name, UUID userUuid, String currency) {
+    public Account open(Op op, String name, UUID userUuid, String currency) {
         String n = name(name);
         if (userUuid == null) {
             throw BankException.invalid("user_uuid is required", "user_uuid");
@@ -41,8 +42,8 @@ public final class AccountService {
             UUID uuid = UUID.randomUUID();
             AccountRepository.insert(c, uuid, "customer", userUuid, n, cur, now);
             Account a = AccountRepository.get(c, uuid, "account_uuid");
-            Outbox.append(c, Events.of("account.created", uuid, traceId, now, a.eventData()));
-            return a;
+            Outbox.append(c, Events.of("account.created", uuid, op.traceId(), now, a.eventData()));
+            return op.finish(c, a);
         });
     }
 
@@ -51,7 +52,7 @@ public final class AccountService {
     }
 
     /** Renames the account; emits {@code account.updated} with {@code changes} only when the name changed. */
-    public Account rename(String traceId, UUID uuid, String name) {
+    public Account rename(Op op, UUID uuid, String name) {
         String n = name(name);
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
@@ -59,30 +60,30 @@ public final class AccountService {
                 throw BankException.conflict("account " + uuid + " is closed", "account_uuid");
             }
             if (a.name().equals(n)) {
-                return a;
+                return op.finish(c, a);
             }
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), n, a.status(), now);
             Account updated = AccountRepository.get(c, uuid, "account_uuid");
             ObjectNode data = updated.eventData();
             data.putObject("changes").putObject("name").put("from", a.name()).put("to", n);
-            Outbox.append(c, Events.of("account.updated", uuid, traceId, now, data));
-            return updated;
+            Outbox.append(c, Events.of("account.updated", uuid, op.traceId(), now, data));
+            return op.finish(c, updated);
         });
     }
 
     /** Freezes an active account (409 otherwise): transfers and postings on it are refused until it is unfrozen. */
-    public Account freeze(String traceId, UUID uuid, String reason) {
-        return setStatus(traceId, uuid, Account.ACTIVE, Account.FROZEN, "account.frozen", reason);
+    public Account freeze(Op op, UUID uuid, String reason) {
+        return setStatus(op, uuid, Account.ACTIVE, Account.FROZEN, "account.frozen", reason);
     }
 
     /** Unfreezes a frozen account (409 otherwise). */
-    public Account unfreeze(String traceId, UUID uuid, String reason) {
-        return setStatus(traceId, uuid, Account.FROZEN, Account.ACTIVE, "account.unfrozen", reason);
+    public Account unfreeze(Op op, UUID uuid, String reason) {
+        return setStatus(op, uuid, Account.FROZEN, Account.ACTIVE, "account.unfrozen", reason);
     }
 
     /** Closes an active or frozen account whose balance is exactly 0 (409 otherwise); a closed account never reopens. */
-    public Account close(String traceId, UUID uuid) {
+    public Account close(Op op, UUID uuid) {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (a.status().equals(Account.CLOSED)) {
@@ -94,12 +95,12 @@ public final class AccountService {
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), Account.CLOSED, now);
             Account closed = AccountRepository.get(c, uuid, "account_uuid");
-            Outbox.append(c, Events.of("account.closed", uuid, traceId, now, closed.eventData().put("final_balance", a.balance())));
-            return closed;
+            Outbox.append(c, Events.of("account.closed", uuid, op.traceId(), now, closed.eventData().put("final_balance", a.balance())));
+            return op.finish(c, closed);
         });
     }
 
-    private Account setStatus(String traceId, UUID uuid, String from, String to, String type, String reason) {
+    private Account setStatus(Op op, UUID uuid, String from, String to, String type, String reason) {
         String why = reason == null ? null : text(reason, "reason", 500);
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
@@ -109,8 +110,8 @@ public final class AccountService {
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), to, now);
             Account changed = AccountRepository.get(c, uuid, "account_uuid");
-            Outbox.append(c, Events.of(type, uuid, traceId, now, changed.eventData().put("reason", why)));
-            return changed;
+            Outbox.append(c, Events.of(type, uuid, op.traceId(), now, changed.eventData().put("reason", why)));
+            return op.finish(c, changed);
         });
     }
 

@@ -12,6 +12,7 @@ import dev.herald.bank.ledger.Transaction;
 import dev.herald.bank.reconcile.Reconciliation;
 import dev.herald.bank.support.BankException;
 import dev.herald.bank.support.Json;
+import dev.herald.bank.support.Op;
 import dev.herald.bank.transfer.Transfer;
 import dev.herald.bank.transfer.TransferService;
 import dev.herald.store.StoreException;
@@ -67,8 +68,40 @@ public final class BankApi {
         }
     }
 
-    /** One request: its trace id and raw body. */
-    private record Call(ServerRequest req, String traceId, byte[] body) {
+    /**
+     * One request: its trace id, raw body and, for a state-changing route, how it is audited: {@link #op()} writes the
+     * audit entry inside the operation's own transaction; {@link #audited} records that it did.
+     */
+    private final class Call {
+        final ServerRequest req;
+        final String traceId;
+        final byte[] body;
+        final String operation;
+        final int successStatus;
+        boolean audited;
+
+        Call(ServerRequest req, String traceId, byte[] body, String operation, int successStatus) {
+            this.req = req;
+            this.traceId = traceId;
+            this.body = body;
+            this.operation = operation;
+            this.successStatus = successStatus;
+        }
+
+        /** The operation context for a service call: the trace id, and the audit entry written before commit. */
+        Op op() {
+            return new Op(traceId, (conn, result) -> {
+                Answer a = BankApi.answer(result, successStatus);
+                AuditLog.append(conn, auditRecord(this, a, Json.write(a.body())), clock.instant());
+                audited = true;
+            });
+        }
+
+        /** The answer for a service result, as audited. */
+        Answer answer(Object result) {
+            return BankApi.answer(result, successStatus);
+        }
+
         Input json(Set<String> allowed) {
             return Input.object(body, allowed, false);
         }
@@ -133,42 +166,40 @@ public final class BankApi {
         r.get("/bank/health", (req, res) -> send(res, 200, Json.obj().put("status", "up"), "application/json"));
 
         Set<String> accountFields = Set.of("name", "user_uuid", "currency");
-        route(r, Method.POST, "/accounts", "account.open", c -> {
+        change(r, Method.POST, "/accounts", "account.open", 201, c -> {
             Input in = c.json(accountFields);
-            return Answer.of(201, bank.accounts().open(c.traceId(), in.requiredString("name"), in.uuid("user_uuid"), in.requiredString("currency")));
+            return c.answer(bank.accounts().open(c.op(), in.requiredString("name"), in.uuid("user_uuid"), in.requiredString("currency")));
         });
-        route(r, Method.GET, "/accounts/{id}", null, c -> Answer.of(200, bank.accounts().get(c.id("account_uuid"))));
-        route(r, Method.PATCH, "/accounts/{id}", "account.update", c -> {
+        read(r, "/accounts/{id}", c -> Answer.of(200, bank.accounts().get(c.id("account_uuid"))));
+        change(r, Method.PATCH, "/accounts/{id}", "account.update", 200, c -> {
             UUID id = c.id("account_uuid");
-            return Answer.of(200, bank.accounts().rename(c.traceId(), id, c.json(Set.of("name")).requiredString("name")));
+            return c.answer(bank.accounts().rename(c.op(), id, c.json(Set.of("name")).requiredString("name")));
         });
-        route(r, Method.POST, "/accounts/{id}/freeze", "account.freeze", c -> {
+        change(r, Method.POST, "/accounts/{id}/freeze", "account.freeze", 200, c -> {
             UUID id = c.id("account_uuid");
-            return Answer.of(200, bank.accounts().freeze(c.traceId(), id, c.optionalJson(Set.of("reason")).string("reason")));
+            return c.answer(bank.accounts().freeze(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
         });
-        route(r, Method.POST, "/accounts/{id}/unfreeze", "account.unfreeze", c -> {
+        change(r, Method.POST, "/accounts/{id}/unfreeze", "account.unfreeze", 200, c -> {
             UUID id = c.id("account_uuid");
-            return Answer.of(200, bank.accounts().unfreeze(c.traceId(), id, c.optionalJson(Set.of("reason")).string("reason")));
+            return c.answer(bank.accounts().unfreeze(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
         });
-        route(r, Method.POST, "/accounts/{id}/close", "account.close", c -> {
+        change(r, Method.POST, "/accounts/{id}/close", "account.close", 200, c -> {
             UUID id = c.id("account_uuid");
             c.optionalJson(Set.of());
-            return Answer.of(200, bank.accounts().close(c.traceId(), id));
+            return c.answer(bank.accounts().close(c.op(), id));
         });
         Set<String> postingFields = Set.of("amount", "currency", "reference");
-        route(r, Method.POST, "/accounts/{id}/deposits", "deposit", c -> {
+        change(r, Method.POST, "/accounts/{id}/deposits", "deposit", 201, c -> {
             UUID id = c.id("account_uuid");
             Input in = c.json(postingFields);
-            Ledger.Posted p = bank.ledger().deposit(c.traceId(), id, in.amount("amount"), in.string("currency"), in.string("reference"));
-            return Answer.of(201, p.transaction());
+            return c.answer(bank.ledger().deposit(c.op(), id, in.amount("amount"), in.string("currency"), in.string("reference")));
         });
-        route(r, Method.POST, "/accounts/{id}/withdrawals", "withdrawal", c -> {
+        change(r, Method.POST, "/accounts/{id}/withdrawals", "withdrawal", 201, c -> {
             UUID id = c.id("account_uuid");
             Input in = c.json(postingFields);
-            Ledger.Posted p = bank.ledger().withdraw(c.traceId(), id, in.amount("amount"), in.string("currency"), in.string("reference"));
-            return Answer.of(201, p.transaction());
+            return c.answer(bank.ledger().withdraw(c.op(), id, in.amount("amount"), in.string("currency"), in.string("reference")));
         });
-        route(r, Method.GET, "/accounts/{id}/transactions", null, c -> {
+        read(r, "/accounts/{id}/transactions", c -> {
             UUID id = c.id("account_uuid");
             int limit = c.limit();
             String before = c.query("before");
@@ -186,32 +217,29 @@ public final class BankApi {
             String next = page.size() > limit ? Long.toString(page.get(limit - 1).id()) : null;
             return Answer.of(200, Json.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
-        route(r, Method.GET, "/accounts/{id}/verify", null, c -> Answer.of(200, bank.ledger().verify(c.id("account_uuid")).view()));
-        route(r, Method.GET, "/transactions/{id}", null, c -> Answer.of(200, bank.ledger().transaction(c.id("transaction_uuid"))));
-        route(r, Method.POST, "/transactions/{id}/reversals", "reversal", c -> {
+        read(r, "/accounts/{id}/verify", c -> Answer.of(200, bank.ledger().verify(c.id("account_uuid")).view()));
+        read(r, "/transactions/{id}", c -> Answer.of(200, bank.ledger().transaction(c.id("transaction_uuid"))));
+        change(r, Method.POST, "/transactions/{id}/reversals", "reversal", 201, c -> {
             UUID id = c.id("transaction_uuid");
-            Ledger.Posted p = bank.ledger().reverse(c.traceId(), id, c.optionalJson(Set.of("reason")).string("reason"));
-            return Answer.of(201, p.transaction());
+            return c.answer(bank.ledger().reverse(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
         });
         Set<String> transferFields = Set.of("client_transfer_id", "from_account_uuid", "to_account_uuid", "amount", "currency", "description");
-        route(r, Method.POST, "/transfers", "transfer.create", c -> {
+        change(r, Method.POST, "/transfers", "transfer.create", 201, c -> {
             Input in = c.json(transferFields);
             TransferService.Request req = new TransferService.Request(in.requiredString("client_transfer_id"), in.uuid("from_account_uuid"),
                     in.uuid("to_account_uuid"), in.amount("amount"), in.requiredString("currency"), in.string("description"));
-            TransferService.Created created = bank.transfers().create(c.traceId(), req);
-            Transfer t = created.transfer();
-            return new Answer(created.created() ? 201 : 200, t.view(), t.fromAccountUuid(), t.amount(), null, null);
+            return c.answer(bank.transfers().create(c.op(), req));
         });
-        route(r, Method.GET, "/transfers/{id}", null, c -> Answer.of(200, bank.transfers().get(c.id("transfer_uuid")).view()));
-        route(r, Method.GET, "/audit", null, c -> {
+        read(r, "/transfers/{id}", c -> Answer.of(200, bank.transfers().get(c.id("transfer_uuid")).view()));
+        read(r, "/audit", c -> {
             String trace = c.query("trace_id");
             int limit = c.limit();
             ArrayNode data = Json.arr();
             bank.jdbc().read(conn -> AuditLog.byTrace(conn, trace, limit)).forEach(s -> data.add(s.view()));
             return Answer.of(200, Json.obj().set("data", data));
         });
-        route(r, Method.GET, "/audit/verify", null, c -> Answer.of(200, bank.jdbc().read(AuditLog::verify).view()));
-        route(r, Method.GET, "/reconciliation", null, c -> {
+        read(r, "/audit/verify", c -> Answer.of(200, bank.jdbc().read(AuditLog::verify).view()));
+        read(r, "/reconciliation", c -> {
             Reconciliation rec = bank.reconciler().run();
             return Answer.of(200, rec.view());
         });
@@ -234,21 +262,33 @@ public final class BankApi {
                 .build();
     }
 
-    /**
-     * Registers {@code route}; {@code operation} non-null marks it state-changing: its request and answer are audited.
-     */
-    private void route(HttpRouting.Builder r, Method method, String path, String operation, Route route) {
-        r.route(method, PREFIX + path, (req, res) -> handle(req, res, operation, route));
+    /** Registers a read-only GET route (not audited). */
+    private void read(HttpRouting.Builder r, String path, Route route) {
+        r.route(Method.GET, PREFIX + path, (req, res) -> handle(req, res, null, 200, route));
     }
 
-    private void handle(ServerRequest req, ServerResponse res, String operation, Route route) {
+    /**
+     * Registers a state-changing route: its audit entry (request, answer, status) commits with the operation, or, when
+     * the operation is refused or fails, is written on its own afterwards.
+     */
+    private void change(HttpRouting.Builder r, Method method, String path, String operation, int successStatus, Route route) {
+        r.route(method, PREFIX + path, (req, res) -> handle(req, res, operation, successStatus, route));
+    }
+
+    private void handle(ServerRequest req, ServerResponse res, String operation, int successStatus, Route route) {
         String trace = traceId(req);
         res.header(HeaderNames.create("X-Trace-Id"), trace);
-        byte[] body = new byte[0];
+        Call call;
+        try {
+            call = new Call(req, trace, readBody(req), operation, successStatus);
+        } catch (BankException e) {
+            call = new Call(req, trace, new byte[0], operation, successStatus);
+            finish(res, call, Answer.of(e.status(), problemBody(e)));
+            return;
+        }
         Answer answer;
         try {
-            body = readBody(req);
-            answer = route.handle(new Call(req, trace, body));
+            answer = route.handle(call);
         } catch (BankException e) {
             answer = Answer.of(e.status(), problemBody(e));
         } catch (StoreException e) {
@@ -264,26 +304,47 @@ public final class BankApi {
             log.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
             answer = Answer.of(500, problemBody(new BankException(500, "Internal error", "an unexpected error occurred; it was logged", null)));
         }
-        String text = Json.write(answer.body());
-        if (operation != null) {
-            audit(req, operation, trace, body, answer, text);
+        if (answer.status() >= 400) {
+            call.audited = false; // whatever the operation wrote before failing, its transaction rolled back
+        }
+        finish(res, call, answer);
+    }
+
+    /** Audits a state-changing call whose entry did not commit with it (refused, failed), then sends the answer. */
+    private void finish(ServerResponse res, Call call, Answer answer) {
+        if (call.operation != null && !call.audited) {
+            try {
+                AuditRecord rec = auditRecord(call, answer, Json.write(answer.body()));
+                bank.jdbc().inTransaction(c -> {
+                    AuditLog.append(c, rec, clock.instant());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.error("could not write the audit entry of {} (trace {})", call.operation, call.traceId, e);
+            }
         }
         send(res, answer.status(), answer.body(), answer.status() >= 400 ? "application/problem+json" : "application/json");
     }
 
-    private void audit(ServerRequest req, String operation, String trace, byte[] body, Answer a, String responseText) {
-        try {
-            AuditRecord rec = new AuditRecord(trace, req.headers().first(HeaderNames.create("X-Request-Id")).orElse(null), "api", operation,
-                    a.account(), a.amount(), a.balanceBefore(), a.balanceAfter(), req.remotePeer().host(),
-                    req.headers().first(HeaderNames.USER_AGENT).orElse(null), new String(body, StandardCharsets.UTF_8), responseText,
-                    Integer.toString(a.status()));
-            bank.jdbc().inTransaction(c -> {
-                AuditLog.append(c, rec, clock.instant());
-                return null;
-            });
-        } catch (RuntimeException e) {
-            log.error("could not write the audit entry of {} (trace {})", operation, trace, e);
-        }
+    private static AuditRecord auditRecord(Call call, Answer a, String responseText) {
+        ServerRequest req = call.req;
+        return new AuditRecord(call.traceId, req.headers().first(HeaderNames.create("X-Request-Id")).orElse(null), "api", call.operation,
+                a.account(), a.amount(), a.balanceBefore(), a.balanceAfter(), req.remotePeer().host(),
+                req.headers().first(HeaderNames.USER_AGENT).orElse(null), new String(call.body, StandardCharsets.UTF_8), responseText,
+                Integer.toString(a.status()));
+    }
+
+    /** The answer for what a service returned: {@code successStatus}, or 200 for a replayed transfer. */
+    private static Answer answer(Object result, int successStatus) {
+        return switch (result) {
+            case Account a -> Answer.of(successStatus, a);
+            case Ledger.Posted p -> Answer.of(successStatus, p.transaction());
+            case TransferService.Created created -> {
+                Transfer t = created.transfer();
+                yield new Answer(created.created() ? successStatus : 200, t.view(), t.fromAccountUuid(), t.amount(), null, null);
+            }
+            default -> throw new IllegalStateException("no answer for " + result.getClass());
+        };
     }
 
     private byte[] readBody(ServerRequest req) {

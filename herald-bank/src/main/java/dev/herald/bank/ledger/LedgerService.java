@@ -5,6 +5,7 @@ import dev.herald.bank.account.AccountRepository;
 import dev.herald.bank.support.BankException;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
+import dev.herald.bank.support.Op;
 import dev.herald.bank.support.Json;
 import dev.herald.outbox.Outbox;
 import dev.herald.store.Jdbc;
@@ -33,13 +34,13 @@ public final class LedgerService {
     }
 
     /** Credits {@code amount} (minor units, > 0) to an active account. */
-    public Ledger.Posted deposit(String traceId, UUID account, long amount, String currency, String reference) {
-        return cashPosting(traceId, account, "deposit", amount, currency, reference);
+    public Ledger.Posted deposit(Op op, UUID account, long amount, String currency, String reference) {
+        return cashPosting(op, account, "deposit", amount, currency, reference);
     }
 
     /** Debits {@code amount} from an active account; 422 (field amount) when the balance does not cover it. */
-    public Ledger.Posted withdraw(String traceId, UUID account, long amount, String currency, String reference) {
-        return cashPosting(traceId, account, "withdrawal", amount, currency, reference);
+    public Ledger.Posted withdraw(Op op, UUID account, long amount, String currency, String reference) {
+        return cashPosting(op, account, "withdrawal", amount, currency, reference);
     }
 
     /**
@@ -47,7 +48,7 @@ public final class LedgerService {
      * emits {@code transaction.created} and {@code transaction.reversed}. Reversals and transfer legs cannot be
      * reversed (422); a transaction already reversed is a 409.
      */
-    public Ledger.Posted reverse(String traceId, UUID transaction, String reason) {
+    public Ledger.Posted reverse(Op op, UUID transaction, String reason) {
         String why = text(reason, "reason");
         return jdbc.inTransaction(c -> {
             long id = TransactionRepository.lock(c, transaction)
@@ -70,9 +71,9 @@ public final class LedgerService {
             }
             Instant now = Clocks.now(clock);
             Account cash = locked.values().stream().filter(a -> !a.isCustomer()).findFirst().orElseThrow();
-            Ledger.Posted p = Ledger.post(c, "reversal", customer, cash, signed, why, null, id, traceId, now, lowBalance);
+            Ledger.Posted p = Ledger.post(c, "reversal", customer, cash, signed, why, null, id, op.traceId(), now, lowBalance);
             TransactionRepository.markReversed(c, id);
-            Outbox.append(c, Events.of("transaction.reversed", customer.uuid(), traceId, now, Json.obj()
+            Outbox.append(c, Events.of("transaction.reversed", customer.uuid(), op.traceId(), now, Json.obj()
                     .put("transaction_uuid", original.uuid().toString())
                     .put("reversal_transaction_uuid", p.transaction().uuid().toString())
                     .put("account_uuid", customer.uuid().toString())
@@ -80,7 +81,7 @@ public final class LedgerService {
                     .put("currency", original.currency())
                     .put("balance_after", p.transaction().balanceAfter())
                     .put("reason", why)));
-            return p;
+            return op.finish(c, p);
         });
     }
 
@@ -99,7 +100,7 @@ public final class LedgerService {
         return jdbc.read(c -> ChainVerifier.verify(c, AccountRepository.get(c, account, "account_uuid").id()));
     }
 
-    private Ledger.Posted cashPosting(String traceId, UUID account, String type, long amount, String currency, String reference) {
+    private Ledger.Posted cashPosting(Op op, UUID account, String type, long amount, String currency, String reference) {
         if (amount <= 0) {
             throw BankException.invalid("amount must be a positive integer of minor units", "amount");
         }
@@ -120,7 +121,7 @@ public final class LedgerService {
             if (customer.balance() + signed < 0) {
                 throw insufficient(customer, amount);
             }
-            return Ledger.post(c, type, customer, cash, signed, ref, null, null, traceId, Clocks.now(clock), lowBalance);
+            return op.finish(c, Ledger.post(c, type, customer, cash, signed, ref, null, null, op.traceId(), Clocks.now(clock), lowBalance));
         });
     }
 

@@ -10,6 +10,7 @@ import dev.herald.bank.risk.RiskCheck;
 import dev.herald.bank.support.BankException;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
+import dev.herald.bank.support.Op;
 import dev.herald.bank.support.Json;
 import dev.herald.outbox.Outbox;
 import dev.herald.outbox.OutboxEvent;
@@ -57,7 +58,7 @@ public final class TransferService {
      * Creates the pending transfer and its {@code transfer.created} event, or returns the existing transfer of the same
      * client transfer id if it asks for the same movement (409 if it does not). Money moves later, once.
      */
-    public Created create(String traceId, Request r) {
+    public Created create(Op op, Request r) {
         String clientId = r.clientTransferId();
         if (clientId == null || clientId.isBlank()) {
             throw BankException.invalid("client_transfer_id is required", "client_transfer_id");
@@ -84,7 +85,7 @@ public final class TransferService {
         return jdbc.inTransaction(c -> {
             Optional<Transfer> existing = TransferRepository.byClientId(c, clientId);
             if (existing.isPresent()) {
-                return replay(existing.get(), r, currency);
+                return op.finish(c, replay(existing.get(), r, currency));
             }
             Account from = AccountRepository.find(c, r.fromAccountUuid())
                     .orElseThrow(() -> BankException.invalid("no account " + r.fromAccountUuid(), "from_account_uuid"));
@@ -93,13 +94,13 @@ public final class TransferService {
             AccountRepository.lock(c, from.id()); // the event's ordering key: the relay's order is commit order only under this lock
             Instant now = Clocks.now(clock);
             Optional<Long> id = TransferRepository.insertIfAbsent(c, UUID.randomUUID(), clientId, from.id(), to.id(), r.amount(), currency,
-                    r.description(), traceId, now);
+                    r.description(), op.traceId(), now);
             if (id.isEmpty()) { // a concurrent request with this client id committed first
-                return replay(TransferRepository.byClientId(c, clientId).orElseThrow(), r, currency);
+                return op.finish(c, replay(TransferRepository.byClientId(c, clientId).orElseThrow(), r, currency));
             }
             Transfer t = TransferRepository.byId(c, id.get());
-            Outbox.append(c, Events.of("transfer.created", from.uuid(), traceId, now, t.eventData()));
-            return new Created(t, true);
+            Outbox.append(c, Events.of("transfer.created", from.uuid(), op.traceId(), now, t.eventData()));
+            return op.finish(c, new Created(t, true));
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.herald.bank.transfer;
 
+import static dev.herald.bank.BankHarness.OP;
 import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,7 +49,7 @@ class TransferConsumerTest {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 5_000);
             Account b = h.open("EUR");
-            h.bank.transfers().create(TRACE, new TransferService.Request("redeliver", a.uuid(), b.uuid(), 1_000L, "EUR", null));
+            h.bank.transfers().create(OP, new TransferService.Request("redeliver", a.uuid(), b.uuid(), 1_000L, "EUR", null));
             BusMessage m = created(h);
             TransferConsumer consumer = new TransferConsumer(h.bank.transfers());
 
@@ -71,7 +72,7 @@ class TransferConsumerTest {
         try (BankHarness h = BankHarness.open(db)) {
             Account a = h.funded("EUR", 5_000);
             Account b = h.open("EUR");
-            h.bank.transfers().create(TRACE, new TransferService.Request("down", a.uuid(), b.uuid(), 1_000L, "EUR", null));
+            h.bank.transfers().create(OP, new TransferService.Request("down", a.uuid(), b.uuid(), 1_000L, "EUR", null));
             TransferConsumer consumer = new TransferConsumer(h.bank.transfers());
 
             Delivery other = new Delivery(new BusMessage("evt_x", "transfer.completed", 5, "{}".getBytes(StandardCharsets.UTF_8), Map.of()), false);

@@ -140,6 +140,13 @@ class BankFlowTest {
             assertThat(v.get("ok").asBoolean()).isFalse();
             assertThat(v.get("first_bad_id").asLong()).isEqualTo(target);
             assertThat(t.bank.reconcile().audit().ok()).isFalse();
+
+            t.bank.services().jdbc().inTransaction(c -> Jdbc.update(c, "update bank_audit set amount = 100 where id = " + target, ps -> {}));
+            assertThat(t.get("/bank/v1/audit/verify").json().get("ok").asBoolean()).isTrue();
+            t.bank.services().jdbc().inTransaction(c -> Jdbc.update(c, "delete from bank_audit where id = " + target, ps -> {}));
+            JsonNode removed = t.get("/bank/v1/audit/verify").json();
+            assertThat(removed.get("ok").asBoolean()).isFalse();
+            assertThat(removed.get("first_bad_id").asLong()).isGreaterThan(target);
         }
     }
 

@@ -121,4 +121,19 @@ class LedgerTest {
             assertThat(h.bank.reconciler().run().brokenChains()).extracting(ChainVerifier.Result::accountUuid).contains(a.uuid());
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void chainVerificationNoticesARemovedLastEntry(DatabaseConfig db) {
+        try (BankHarness h = BankHarness.open(db)) {
+            Account a = h.funded("EUR", 1_000);
+            h.bank.ledger().deposit(OP, a.uuid(), 10, null, null);
+            h.sql("delete from bank_entries where seq = 2 and account_id = (select id from bank_accounts where uuid = '" + a.uuid() + "')");
+
+            ChainVerifier.Result r = h.bank.ledger().verify(a.uuid());
+            assertThat(r.ok()).isFalse();
+            assertThat(r.firstBadSeq()).isEqualTo(2);
+            assertThat(h.bank.reconciler().run().balanceDifferences()).isNotEmpty();
+        }
+    }
 }

@@ -10,7 +10,6 @@ import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -62,7 +61,7 @@ public final class RabbitBus implements Bus {
         try {
             f.setUri(amqpUri);
         } catch (URISyntaxException | java.security.GeneralSecurityException | IllegalArgumentException e) {
-            throw new BusException("invalid AMQP URI " + shown + ": " + e.getMessage().replace(amqpUri, shown));
+            throw new BusException("invalid AMQP URI " + shown); // the parser's message may quote the password
         }
         if (f.getVirtualHost().isEmpty()) {
             f.setVirtualHost("/"); // amqp://host:5672/ means the default virtual host, as most clients read it
@@ -102,23 +101,27 @@ public final class RabbitBus implements Bus {
         return bus;
     }
 
-    /** {@code uri} with the password of its user info replaced by {@code ***}, for logs and errors. */
+    /** {@code uri} with the password of its user info replaced by {@code ***}, for logs and errors; works on malformed URIs too. */
     public static String redact(String uri) {
         if (uri == null) {
             return null;
         }
-        try {
-            URI u = new URI(uri);
-            String info = u.getRawUserInfo();
-            if (info == null || !info.contains(":")) {
-                return uri;
-            }
-            String user = info.substring(0, info.indexOf(':'));
-            return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), null)
-                    .toString().replaceFirst("://", "://" + user + ":***@");
-        } catch (URISyntaxException e) {
-            return "<unparseable AMQP URI>";
+        int scheme = uri.indexOf("://");
+        int from = scheme < 0 ? 0 : scheme + 3;
+        int end = from;
+        while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+            end++;
         }
+        String authority = uri.substring(from, end);
+        int at = authority.lastIndexOf('@');
+        if (at < 0) {
+            return uri;
+        }
+        int colon = authority.indexOf(':');
+        if (colon < 0 || colon > at) {
+            return uri;
+        }
+        return uri.substring(0, from) + authority.substring(0, colon) + ":***" + authority.substring(at) + uri.substring(end);
     }
 
     private void declareTopology() {

@@ -33,6 +33,9 @@ class RabbitBusTest extends BusContractTest {
     void theUriPasswordIsNeverShown() {
         assertThat(RabbitBus.redact("amqp://herald:s3cret@mq.example:5672/finance")).isEqualTo("amqp://herald:***@mq.example:5672/finance");
         assertThat(RabbitBus.redact("amqp://mq.example/")).isEqualTo("amqp://mq.example/");
+        assertThat(RabbitBus.redact("amqp://herald:s3cret@/")).isEqualTo("amqp://herald:***@/");
+        assertThat(RabbitBus.redact("amqp://herald:p@ss:w0rd@mq/%2F")).isEqualTo("amqp://herald:***@mq/%2F");
+        assertThat(RabbitBus.redact("amqp://herald@mq/")).isEqualTo("amqp://herald@mq/");
         assertThatThrownBy(() -> RabbitBus.connect("amqp://herald:s3cret@127.0.0.1:1/"))
                 .isInstanceOf(BusException.class)
                 .hasMessageContaining("herald:***@127.0.0.1:1")

@@ -56,6 +56,8 @@ public final class HeraldServer implements AutoCloseable {
         Bus bus = null;
         BusIngest busIngest = null;
         try {
+            // the broker first: an unreachable one fails the start before a database is started for nothing
+            bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
             DatabaseConfig dbc;
             if (cfg.databaseUrl() == null) {
                 embedded = EmbeddedPostgres.start(cfg.dataDir().resolve("postgres"));
@@ -73,7 +75,6 @@ public final class HeraldServer implements AutoCloseable {
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey());
             HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), db::ready);
-            bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
             NotificationApi notifications = new NotificationApi(herald, cfg.maxBodyBytes());
             WebServer web = WebServer.builder()

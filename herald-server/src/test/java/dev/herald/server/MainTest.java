@@ -154,6 +154,14 @@ class MainTest {
                         "database URL must look like postgresql://user@host:5432/db: the scheme must be postgresql or postgres, not mysql"),
                 Arguments.of(List.of("--database-url", "postgresql://db:5432/herald"), Map.of(),
                         "database URL must look like postgresql://user@host:5432/db: the user is missing"),
+                Arguments.of(List.of("--amqp-url", "http://guest:s3cret@mq:5672/"), Map.of(),
+                        "amqp-url must look like amqp://user:password@host:5672/vhost: the scheme must be amqp or amqps, got http://guest:***@mq:5672/"),
+                Arguments.of(List.of(), Map.of("HERALD_AMQP_URL", "amqp://guest:s3cret@/"),
+                        "amqp-url must look like amqp://user:password@host:5672/vhost: the host is missing in amqp://guest:***@/"),
+                Arguments.of(List.of("--amqp-bindings", "transfer.*,bad binding"), Map.of(),
+                        "amqp-bindings must be dot-separated words, * or #, such as transfer.* or #, got 'bad binding'"),
+                Arguments.of(List.of("--amqp-bindings", " , "), Map.of(),
+                        "amqp-bindings must name at least one routing pattern, e.g. # or account.*,transfer.*"),
                 Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "short"),
                         "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"),
                 Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "has spaces in the admin key"),
@@ -171,6 +179,41 @@ class MainTest {
         assertThat(r.err()).isEqualTo("herald: invalid configuration: " + message + System.lineSeparator());
         assertThat(r.out()).isEmpty();
         assertThat(dir.resolve("never")).as("nothing was started").doesNotExist();
+    }
+
+    @Test
+    void theBusSettingsComeFromFlagsEnvironmentOrFileAndDefaultToAnInProcessBusTakingEverything() {
+        ServerConfig defaults = serve(Map.of(), new Properties()).config(Map.of());
+        assertThat(defaults.amqpUrl()).isNull();
+        assertThat(defaults.amqpBindings()).containsExactly("#");
+
+        ServerConfig fromFile = serve(Map.of(), props("amqp-url=amqp://herald:pw@mq:5672/", "amqp-bindings=transfer.*, account.#")).config(Map.of());
+        assertThat(fromFile.amqpUrl()).isEqualTo("amqp://herald:pw@mq:5672/");
+        assertThat(fromFile.amqpBindings()).containsExactly("transfer.*", "account.#");
+
+        ServerConfig fromEnv = serve(Map.of("HERALD_AMQP_URL", "amqp://e:pw@env/"), props("amqp-url=amqp://f:pw@file/")).config(Map.of());
+        assertThat(fromEnv.amqpUrl()).isEqualTo("amqp://e:pw@env/");
+        ServerConfig fromFlag = serve(Map.of("HERALD_AMQP_URL", "amqp://e:pw@env/"), new Properties(), "--amqp-url", "amqp://g:pw@flag/").config(Map.of());
+        assertThat(fromFlag.amqpUrl()).isEqualTo("amqp://g:pw@flag/");
+    }
+
+    @Test
+    void theAmqpPasswordIsNeverPrintedNorLogged() {
+        ServerConfig cfg = serve(Map.of(), new Properties(), "--amqp-url", "amqp://herald:s3cret@mq:5672/finance").config(Map.of());
+        assertThat(cfg.toString()).contains("amqp://herald:***@mq:5672/finance").doesNotContain("s3cret");
+
+        Result help = run(Map.of("HERALD_AMQP_URL", "amqp://herald:s3cret@mq:5672/"), "serve", "--help");
+        assertThat(help.out() + help.err()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void anUnreachableBrokerStopsTheStartWithTheUrlMasked() {
+        Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0",
+                "--amqp-url", "amqp://herald:s3cret@127.0.0.1:1/");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("herald: could not start: cannot connect to RabbitMQ at amqp://herald:***@127.0.0.1:1/")
+                .doesNotContain("s3cret");
+        assertThat(dir.resolve("data")).as("no database was started for nothing").doesNotExist();
     }
 
     @Test

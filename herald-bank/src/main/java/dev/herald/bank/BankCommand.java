@@ -1,0 +1,135 @@
+package dev.herald.bank;
+
+import dev.herald.bank.risk.RiskRules;
+import dev.herald.bus.Bus;
+import dev.herald.bus.InProcessBus;
+import dev.herald.bus.RabbitBus;
+import dev.herald.store.DatabaseConfig;
+import dev.herald.store.EmbeddedPostgres;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code herald bank}: runs the reference bank until the process is stopped. Without {@code --database-url} it runs an
+ * embedded PostgreSQL in {@code --data-dir}; without {@code --amqp-url} it uses an in-process bus, so only consumers
+ * in this JVM (its own risk consumer) see its events.
+ */
+@Command(name = "bank", mixinStandardHelpOptions = true,
+        description = "Run the reference core bank (accounts, journal, transfers with a risk check on the bus, audit, reconciliation).")
+public final class BankCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Option(names = "--host", description = "Address to listen on (default ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+    String host;
+    @Option(names = "--port", description = "HTTP port (default ${DEFAULT-VALUE}).", defaultValue = "8090")
+    int port;
+    @Option(names = "--database-url", description = "The bank's PostgreSQL, e.g. postgresql://user:pass@host:5432/bank. Env: BANK_DATABASE_URL",
+            defaultValue = "${env:BANK_DATABASE_URL}")
+    String databaseUrl;
+    @Option(names = "--data-dir", description = "Directory of the embedded PostgreSQL when no --database-url (default ${DEFAULT-VALUE}).",
+            defaultValue = "bank-data")
+    Path dataDir;
+    @Option(names = "--amqp-url", description = "RabbitMQ, e.g. amqp://guest:guest@localhost:5672/. Env: BANK_AMQP_URL",
+            defaultValue = "${env:BANK_AMQP_URL}")
+    String amqpUrl;
+    @Option(names = "--api-key", description = "API key to accept (16-200 printable characters). Env: BANK_API_KEY. Default: generated once and printed.",
+            defaultValue = "${env:BANK_API_KEY}")
+    String apiKey;
+    @Option(names = "--max-transfer", description = "Largest single transfer in minor units (default ${DEFAULT-VALUE}).", defaultValue = "10000000")
+    long maxTransfer;
+    @Option(names = "--daily-limit", description = "Most a source account may send per UTC day, minor units (default ${DEFAULT-VALUE}).", defaultValue = "50000000")
+    long dailyLimit;
+    @Option(names = "--velocity", description = "Most transfers per source account per minute (default ${DEFAULT-VALUE}).", defaultValue = "10")
+    int velocity;
+    @Option(names = "--blocked-account", description = "Account uuid that may neither send nor receive (repeatable).")
+    Set<UUID> blocked = Set.of();
+
+    private final Function<String, Bus> amqpBus;
+
+    /** A command that connects to RabbitMQ with {@link RabbitBus#connect} when {@code --amqp-url} is given. */
+    public BankCommand() {
+        this(RabbitBus::connect);
+    }
+
+    /** A command that makes its RabbitMQ bus with {@code amqpBus} when {@code --amqp-url} is given. */
+    public BankCommand(Function<String, Bus> amqpBus) {
+        this.amqpBus = amqpBus;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (apiKey != null && !dev.herald.bank.api.ApiKeys.acceptable(apiKey)) {
+            err.println(dev.herald.bank.api.ApiKeys.RULE);
+            return 2;
+        }
+        Resources running = new Resources();
+        try {
+            if (amqpUrl == null) {
+                err.println("WARNING: no --amqp-url: events go to an in-process bus; only consumers in this JVM (the bank's own risk check) see them");
+                running.bus = InProcessBus.create();
+            } else {
+                running.bus = amqpBus.apply(amqpUrl);
+            }
+            DatabaseConfig db;
+            if (databaseUrl == null) {
+                running.embedded = EmbeddedPostgres.start(dataDir.toAbsolutePath().resolve("postgres"));
+                running.embedded.createDatabase("bank");
+                db = DatabaseConfig.fromUrl(running.embedded.jdbcUrl("bank"));
+            } else {
+                db = DatabaseConfig.fromUrl(databaseUrl);
+            }
+            BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
+                    .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked));
+            running.bank = Bank.start(cfg);
+        } catch (RuntimeException e) {
+            running.close();
+            err.println("bank failed to start: " + e.getMessage());
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        }
+        running.bank.generatedApiKey().ifPresent(k -> out.println("Generated bank API key (shown once, store it now): " + k));
+        out.println("Bank listening on http://" + host + ":" + running.bank.port() + "/bank/v1");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        // The JVM waits for shutdown hooks, not for this thread: the hook itself stops the bank.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "bank-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** What a running command holds, closed in reverse order of start. */
+    private static final class Resources {
+        EmbeddedPostgres embedded;
+        Bus bus;
+        Bank bank;
+
+        synchronized void close() {
+            if (bank != null) {
+                bank.close();
+                bank = null;
+            }
+            if (bus != null) {
+                bus.close();
+                bus = null;
+            }
+            if (embedded != null) {
+                embedded.close();
+                embedded = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package dev.herald.bank.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.bank.BankServices;
+import dev.herald.bank.account.Account;
+import dev.herald.bank.audit.AuditLog;
+import dev.herald.bank.audit.AuditRecord;
+import dev.herald.bank.ledger.Ledger;
+import dev.herald.bank.ledger.Transaction;
+import dev.herald.bank.reconcile.Reconciliation;
+import dev.herald.bank.support.BankException;
+import dev.herald.bank.support.Json;
+import dev.herald.bank.support.Op;
+import dev.herald.bank.transfer.Transfer;
+import dev.herald.bank.transfer.TransferService;
+import dev.herald.store.StoreException;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bank's JSON API under {@code /bank/v1}: bearer API keys, strict JSON input, RFC 9457 problem+json for every
+ * error with the field at fault. Every request gets a trace id (from {@code traceparent}, else generated; echoed as
+ * {@code X-Trace-Id}) that its events carry; every state-changing request is written to the audit log with its
+ * bodies and status before the answer is sent.
+ */
+public final class BankApi {
+    private static final Logger log = LoggerFactory.getLogger(BankApi.class);
+    private static final Pattern TRACEPARENT = Pattern.compile("00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
+    private static final String PREFIX = "/bank/v1";
+    private static final int MAX_PAGE = 500;
+
+    private final BankServices bank;
+    private final ApiKeys keys;
+    private final Clock clock;
+    private final long maxBodyBytes;
+
+    /** What a route answers, and what its audit entry records about money. */
+    private record Answer(int status, JsonNode body, UUID account, Long amount, Long balanceBefore, Long balanceAfter) {
+        static Answer of(int status, JsonNode body) {
+            return new Answer(status, body, null, null, null, null);
+        }
+
+        static Answer of(int status, Account a) {
+            return new Answer(status, a.view(), a.uuid(), null, a.balance(), a.balance());
+        }
+
+        static Answer of(int status, Transaction t) {
+            return new Answer(status, t.view(), t.accountUuid(), t.amount(), t.balanceBefore(), t.balanceAfter());
+        }
+    }
+
+    /**
+     * One request: its trace id, raw body and, for a state-changing route, how it is audited: {@link #op()} writes the
+     * audit entry inside the operation's own transaction; {@link #audited} records that it did.
+     */
+    private final class Call {
+        final ServerRequest req;
+        final String traceId;
+        final byte[] body;
+        final String operation;
+        final int successStatus;
+        boolean audited;
+
+        Call(ServerRequest req, String traceId, byte[] body, String operation, int successStatus) {
+            this.req = req;
+            this.traceId = traceId;
+            this.body = body;
+            this.operation = operation;
+            this.successStatus = successStatus;
+        }
+
+        /** The operation context for a service call: the trace id, and the audit entry written before commit. */
+        Op op() {
+            return new Op(traceId, (conn, result) -> {
+                Answer a = BankApi.answer(result, successStatus);
+                AuditLog.append(conn, auditRecord(this, a, Json.write(a.body())), clock.instant());
+                audited = true;
+            });
+        }
+
+        /** The answer for a service result, as audited. */
+        Answer answer(Object result) {
+            return BankApi.answer(result, successStatus);
+        }
+
+        Input json(Set<String> allowed) {
+            return Input.object(body, allowed, false);
+        }
+
+        Input optionalJson(Set<String> allowed) {
+            return Input.object(body, allowed, true);
+        }
+
+        UUID id(String field) {
+            return Input.uuid(req.path().pathParameters().get("id"), field, 400);
+        }
+
+        String query(String name) {
+            String v = req.query().first(name).orElse(null);
+            return v == null ? null : Input.storable(v, name, name);
+        }
+
+        int limit() {
+            String s = query("limit");
+            if (s == null) {
+                return 100;
+            }
+            try {
+                int n = Integer.parseInt(s);
+                if (n >= 1 && n <= MAX_PAGE) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // answered below
+            }
+            throw BankException.invalid("limit must be an integer from 1 to " + MAX_PAGE, "limit");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Route {
+        Answer handle(Call call);
+    }
+
+    public BankApi(BankServices bank, ApiKeys keys, Clock clock, long maxBodyBytes) {
+        this.bank = bank;
+        this.keys = keys;
+        this.clock = clock;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Registers the auth filter and every route. */
+    public void routing(HttpRouting.Builder r) {
+        r.addFilter((chain, req, res) -> {
+            String path = req.path().path();
+            if (path.equals(PREFIX) || path.startsWith(PREFIX + "/")) {
+                String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+                String key = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+                if (!keys.verify(key)) {
+                    res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+                    problem(res, new BankException(401, "Unauthorized", "a valid API key is required: Authorization: Bearer <key>", null));
+                    return;
+                }
+            }
+            chain.proceed();
+        });
+        r.get("/bank/health", (req, res) -> send(res, 200, Json.obj().put("status", "up"), "application/json"));
+
+        Set<String> accountFields = Set.of("name", "user_uuid", "currency");
+        change(r, Method.POST, "/accounts", "account.open", 201, c -> {
+            Input in = c.json(accountFields);
+            return c.answer(bank.accounts().open(c.op(), in.requiredString("name"), in.uuid("user_uuid"), in.requiredString("currency")));
+        });
+        read(r, "/accounts/{id}", c -> Answer.of(200, bank.accounts().get(c.id("account_uuid"))));
+        change(r, Method.PATCH, "/accounts/{id}", "account.update", 200, c -> {
+            UUID id = c.id("account_uuid");
+            return c.answer(bank.accounts().rename(c.op(), id, c.json(Set.of("name")).requiredString("name")));
+        });
+        change(r, Method.POST, "/accounts/{id}/freeze", "account.freeze", 200, c -> {
+            UUID id = c.id("account_uuid");
+            return c.answer(bank.accounts().freeze(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
+        });
+        change(r, Method.POST, "/accounts/{id}/unfreeze", "account.unfreeze", 200, c -> {
+            UUID id = c.id("account_uuid");
+            return c.answer(bank.accounts().unfreeze(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
+        });
+        change(r, Method.POST, "/accounts/{id}/close", "account.close", 200, c -> {
+            UUID id = c.id("account_uuid");
+            c.optionalJson(Set.of());
+            return c.answer(bank.accounts().close(c.op(), id));
+        });
+        Set<String> postingFields = Set.of("amount", "currency", "reference");
+        change(r, Method.POST, "/accounts/{id}/deposits", "deposit", 201, c -> {
+            UUID id = c.id("account_uuid");
+            Input in = c.json(postingFields);
+            return c.answer(bank.ledger().deposit(c.op(), id, in.amount("amount"), in.string("currency"), in.string("reference")));
+        });
+        change(r, Method.POST, "/accounts/{id}/withdrawals", "withdrawal", 201, c -> {
+            UUID id = c.id("account_uuid");
+            Input in = c.json(postingFields);
+            return c.answer(bank.ledger().withdraw(c.op(), id, in.amount("amount"), in.string("currency"), in.string("reference")));
+        });
+        read(r, "/accounts/{id}/transactions", c -> {
+            UUID id = c.id("account_uuid");
+            int limit = c.limit();
+            String before = c.query("before");
+            Long beforeId = null;
+            if (before != null) {
+                try {
+                    beforeId = Long.parseLong(before);
+                } catch (NumberFormatException e) {
+                    throw BankException.invalid("before must be a next_cursor value from a previous page", "before");
+                }
+            }
+            List<Transaction> page = bank.ledger().transactions(id, beforeId, limit + 1);
+            ArrayNode data = Json.arr();
+            page.stream().limit(limit).forEach(t -> data.add(t.view()));
+            String next = page.size() > limit ? Long.toString(page.get(limit - 1).id()) : null;
+            return Answer.of(200, Json.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
+        });
+        read(r, "/accounts/{id}/verify", c -> Answer.of(200, bank.ledger().verify(c.id("account_uuid")).view()));
+        read(r, "/transactions/{id}", c -> Answer.of(200, bank.ledger().transaction(c.id("transaction_uuid"))));
+        change(r, Method.POST, "/transactions/{id}/reversals", "reversal", 201, c -> {
+            UUID id = c.id("transaction_uuid");
+            return c.answer(bank.ledger().reverse(c.op(), id, c.optionalJson(Set.of("reason")).string("reason")));
+        });
+        Set<String> transferFields = Set.of("client_transfer_id", "from_account_uuid", "to_account_uuid", "amount", "currency", "description");
+        change(r, Method.POST, "/transfers", "transfer.create", 201, c -> {
+            Input in = c.json(transferFields);
+            TransferService.Request req = new TransferService.Request(in.requiredString("client_transfer_id"), in.uuid("from_account_uuid"),
+                    in.uuid("to_account_uuid"), in.amount("amount"), in.requiredString("currency"), in.string("description"));
+            return c.answer(bank.transfers().create(c.op(), req));
+        });
+        read(r, "/transfers/{id}", c -> Answer.of(200, bank.transfers().get(c.id("transfer_uuid")).view()));
+        read(r, "/audit", c -> {
+            String trace = c.query("trace_id");
+            int limit = c.limit();
+            ArrayNode data = Json.arr();
+            bank.jdbc().read(conn -> AuditLog.byTrace(conn, trace, limit)).forEach(s -> data.add(s.view()));
+            return Answer.of(200, Json.obj().set("data", data));
+        });
+        read(r, "/audit/verify", c -> Answer.of(200, bank.jdbc().read(AuditLog::verify).view()));
+        read(r, "/reconciliation", c -> {
+            Reconciliation rec = bank.reconciler().run();
+            return Answer.of(200, rec.view());
+        });
+        r.any((req, res) -> problem(res, BankException.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
+    }
+
+    /**
+     * Problem+json for what the web server answers itself before routing (a malformed request, a body beyond the
+     * transport limit); fixed text, so nothing about the failure leaks.
+     */
+    public DirectHandler directHandler() {
+        return (req, type, status, headers, message) -> DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(HeaderNames.CONTENT_TYPE, "application/problem+json")
+                .entity(Json.write(problemBody(new BankException(status.code(), status.reasonPhrase(),
+                        status.code() == 413 ? "request body too large" : "the HTTP request could not be handled", null)))
+                        .getBytes(StandardCharsets.UTF_8))
+                .keepAlive(type.keepAlive())
+                .build();
+    }
+
+    /** Registers a read-only GET route (not audited). */
+    private void read(HttpRouting.Builder r, String path, Route route) {
+        r.route(Method.GET, PREFIX + path, (req, res) -> handle(req, res, null, 200, route));
+    }
+
+    /**
+     * Registers a state-changing route: its audit entry (request, answer, status) commits with the operation, or, when
+     * the operation is refused or fails, is written on its own afterwards.
+     */
+    private void change(HttpRouting.Builder r, Method method, String path, String operation, int successStatus, Route route) {
+        r.route(method, PREFIX + path, (req, res) -> handle(req, res, operation, successStatus, route));
+    }
+
+    private void handle(ServerRequest req, ServerResponse res, String operation, int successStatus, Route route) {
+        String trace = traceId(req);
+        res.header(HeaderNames.create("X-Trace-Id"), trace);
+        Call call;
+        try {
+            call = new Call(req, trace, readBody(req), operation, successStatus);
+        } catch (BankException e) {
+            call = new Call(req, trace, new byte[0], operation, successStatus);
+            finish(res, call, Answer.of(e.status(), problemBody(e)));
+            return;
+        }
+        Answer answer;
+        try {
+            answer = route.handle(call);
+        } catch (BankException e) {
+            answer = Answer.of(e.status(), problemBody(e));
+        } catch (StoreException e) {
+            if (e.sqlState() != null && e.sqlState().startsWith("22")) {
+                log.warn("database refused a value on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
+                answer = Answer.of(422, problemBody(BankException.invalid("a value in the request cannot be stored", null)));
+            } else {
+                log.warn("database error on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
+                res.header(HeaderNames.RETRY_AFTER, "1");
+                answer = Answer.of(503, problemBody(new BankException(503, "Service unavailable", "the database is not answering; retry", null)));
+            }
+        } catch (RuntimeException e) {
+            log.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
+            answer = Answer.of(500, problemBody(new BankException(500, "Internal error", "an unexpected error occurred; it was logged", null)));
+        }
+        if (answer.status() >= 400) {
+            call.audited = false; // whatever the operation wrote before failing, its transaction rolled back
+        }
+        finish(res, call, answer);
+    }
+
+    /** Audits a state-changing call whose entry did not commit with it (refused, failed), then sends the answer. */
+    private void finish(ServerResponse res, Call call, Answer answer) {
+        if (call.operation != null && !call.audited) {
+            try {
+                AuditRecord rec = auditRecord(call, answer, Json.write(answer.body()));
+                bank.jdbc().inTransaction(c -> {
+                    AuditLog.append(c, rec, clock.instant());
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.error("could not write the audit entry of {} (trace {})", call.operation, call.traceId, e);
+            }
+        }
+        send(res, answer.status(), answer.body(), answer.status() >= 400 ? "application/problem+json" : "application/json");
+    }
+
+    private static AuditRecord auditRecord(Call call, Answer a, String responseText) {
+        ServerRequest req = call.req;
+        return new AuditRecord(call.traceId, req.headers().first(HeaderNames.create("X-Request-Id")).orElse(null), "api", call.operation,
+                a.account(), a.amount(), a.balanceBefore(), a.balanceAfter(), req.remotePeer().host(),
+                req.headers().first(HeaderNames.USER_AGENT).orElse(null), new String(call.body, StandardCharsets.UTF_8), responseText,
+                Integer.toString(a.status()));
+    }
+
+    /** The answer for what a service returned: {@code successStatus}, or 200 for a replayed transfer. */
+    private static Answer answer(Object result, int successStatus) {
+        return switch (result) {
+            case Account a -> Answer.of(successStatus, a);
+            case Ledger.Posted p -> Answer.of(successStatus, p.transaction());
+            case TransferService.Created created -> {
+                Transfer t = created.transfer();
+                yield new Answer(created.created() ? successStatus : 200, t.view(), t.fromAccountUuid(), t.amount(), null, null);
+            }
+            default -> throw new IllegalStateException("no answer for " + result.getClass());
+        };
+    }
+
+    private byte[] readBody(ServerRequest req) {
+        if (req.headers().contentLength().orElse(-1) > maxBodyBytes) {
+            throw new BankException(413, "Content too large", "request body exceeds " + maxBodyBytes + " bytes", null);
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+            if (bytes.length > maxBodyBytes) {
+                throw new BankException(413, "Content too large", "request body exceeds " + maxBodyBytes + " bytes", null);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw BankException.badRequest("could not read the request body", null);
+        }
+    }
+
+    private static String traceId(ServerRequest req) {
+        return req.headers().first(HeaderNames.create("traceparent")).map(TRACEPARENT::matcher).filter(Matcher::matches)
+                .map(m -> m.group(1))
+                .orElseGet(() -> {
+                    byte[] b = new byte[16];
+                    ThreadLocalRandom.current().nextBytes(b);
+                    return HexFormat.of().formatHex(b);
+                });
+    }
+
+    private static ObjectNode problemBody(BankException p) {
+        ObjectNode n = Json.obj().put("type", "about:blank").put("title", p.title()).put("status", p.status()).put("detail", p.getMessage());
+        if (p.field() != null) {
+            n.put("field", p.field());
+        }
+        return n;
+    }
+
+    private static void problem(ServerResponse res, BankException p) {
+        send(res, p.status(), problemBody(p), "application/problem+json");
+    }
+
+    private static void send(ServerResponse res, int status, JsonNode body, String contentType) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        res.send(Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.herald.bank.support;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/** The bank's one JSON mapper (strict on input: duplicate keys and trailing tokens are errors) and small helpers. */
+public final class Json {
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
+    private Json() {}
+
+    public static ObjectNode obj() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    public static ArrayNode arr() {
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    /** An instant as RFC 3339 UTC with millisecond precision, e.g. {@code 2025-01-14T10:30:00.123Z}. */
+    public static String time(Instant t) {
+        return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    public static String write(JsonNode n) {
+        try {
+            return MAPPER.writeValueAsString(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static JsonNode read(String s) {
+        try {
+            return MAPPER.readTree(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

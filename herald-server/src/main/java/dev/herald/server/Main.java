@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import dev.herald.bank.BankCommand;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class, Receive.class},
+        subcommands = {Main.Serve.class, Receive.class, BankCommand.class, Demo.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.")
 public final class Main {
 

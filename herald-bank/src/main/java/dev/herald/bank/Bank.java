@@ -10,6 +10,7 @@ import dev.herald.outbox.OutboxRelay;
 import dev.herald.store.Database;
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +53,7 @@ public final class Bank implements AutoCloseable {
             ApiKeys keys = new ApiKeys(services.jdbc(), cfg.clock());
             Optional<String> generated = keys.bootstrap(cfg.apiKey());
             relay = new OutboxRelay(db.dataSource(), new BusPublisher(cfg.bus()), OutboxRelay.Config.defaults(), cfg.clock()).start();
-            consumer = new TransferConsumer(services.transfers());
+            consumer = new TransferConsumer(services.transfers(), Duration.ofSeconds(1));
             subscription = consumer.subscribe(cfg.bus(), cfg.consumerPrefetch());
             BankApi api = new BankApi(services, keys, cfg.clock(), cfg.maxBodyBytes());
             WebServer web = WebServer.builder()

@@ -6,10 +6,12 @@ import dev.herald.bus.Bus;
 import dev.herald.bus.BusMessage;
 import dev.herald.bus.Incoming;
 import dev.herald.bus.Topology;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,16 +19,19 @@ import org.slf4j.LoggerFactory;
  * The risk check as a consumer of {@link Topology#TRANSFER}: each {@code transfer.created} is executed by
  * {@link TransferService#execute} on a virtual thread and acked only after that transaction committed. Other types
  * are acked untouched; a redelivered event of a transfer no longer pending is just acked; an unreadable message or an
- * unknown transfer is dead-lettered; a failure (database down) requeues it.
+ * unknown transfer is dead-lettered; a failure (database down) requeues it after {@code requeueDelay}, so a broken
+ * database is not retried in a tight loop.
  */
 public final class TransferConsumer implements Bus.MessageHandler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransferConsumer.class);
 
     private final TransferService transfers;
+    private final Duration requeueDelay;
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("bank-risk-", 0).factory());
 
-    public TransferConsumer(TransferService transfers) {
+    public TransferConsumer(TransferService transfers, Duration requeueDelay) {
         this.transfers = transfers;
+        this.requeueDelay = requeueDelay;
     }
 
     /** Subscribes to {@link Topology#TRANSFER} with at most {@code prefetch} transfers in progress. */
@@ -65,7 +70,8 @@ public final class TransferConsumer implements Bus.MessageHandler, AutoCloseable
             log.warn("dead-lettering {}: {}", m.messageId(), unknown.getMessage());
             in.deadLetter();
         } catch (RuntimeException e) {
-            log.warn("transfer {} not processed, requeued: {}", transfer, e.toString());
+            log.warn("transfer {} not processed, requeued in {} ms: {}", transfer, requeueDelay.toMillis(), e.toString());
+            LockSupport.parkNanos(requeueDelay.toNanos()); // a virtual thread of this consumer, not the bus's
             in.requeue();
         }
     }

@@ -51,7 +51,7 @@ class TransferConsumerTest {
             Account b = h.open("EUR");
             h.bank.transfers().create(OP, new TransferService.Request("redeliver", a.uuid(), b.uuid(), 1_000L, "EUR", null));
             BusMessage m = created(h);
-            TransferConsumer consumer = new TransferConsumer(h.bank.transfers());
+            TransferConsumer consumer = new TransferConsumer(h.bank.transfers(), java.time.Duration.ZERO);
 
             Delivery first = new Delivery(m, false);
             consumer.process(first);
@@ -73,7 +73,7 @@ class TransferConsumerTest {
             Account a = h.funded("EUR", 5_000);
             Account b = h.open("EUR");
             h.bank.transfers().create(OP, new TransferService.Request("down", a.uuid(), b.uuid(), 1_000L, "EUR", null));
-            TransferConsumer consumer = new TransferConsumer(h.bank.transfers());
+            TransferConsumer consumer = new TransferConsumer(h.bank.transfers(), java.time.Duration.ZERO);
 
             Delivery other = new Delivery(new BusMessage("evt_x", "transfer.completed", 5, "{}".getBytes(StandardCharsets.UTF_8), Map.of()), false);
             consumer.process(other);

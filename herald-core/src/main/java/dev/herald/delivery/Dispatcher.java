@@ -35,6 +35,11 @@ public final class Dispatcher implements AutoCloseable {
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
+    /** Default node heartbeat: a node stops sending two beats before its lease ends (see {@link NodeLiveness#owns}). */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** Default silence after which a node is presumed dead and its partitions are taken over. */
+    public static final Duration DEAD_AFTER = Duration.ofSeconds(7);
+
     public record Config(int maxInFlightPerEndpoint, int maxInFlightPerMerchant, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
                          int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter) {
         public Config {
@@ -44,8 +49,7 @@ public final class Dispatcher implements AutoCloseable {
         }
 
         public static Config defaults() {
-            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), Duration.ofSeconds(2),
-                    Duration.ofSeconds(10));
+            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER);
         }
     }
 

@@ -33,6 +33,8 @@ public final class NodeLiveness {
     private volatile Set<Integer> owned = Set.of();
     private volatile Instant leaseUntil = Instant.MIN;
     private Instant lastBeat;
+    /** Scanner thread only: release claims of vanished nodes on the first beat (later only when a death is seen). */
+    private boolean sweepOrphans = true;
 
     public NodeLiveness(Jdbc jdbc, String nodeId, Clock clock, Duration heartbeat, Duration deadAfter) {
         this.jdbc = jdbc;
@@ -42,9 +44,12 @@ public final class NodeLiveness {
         this.deadAfter = deadAfter;
     }
 
-    /** True while this node holds a valid lease on {@code partition} (with a heartbeat's margin before it expires). */
+    /**
+     * True while this node holds a valid lease on {@code partition}. The node stops two heartbeats before its lease
+     * expires, so nodes whose clocks disagree by less than that never both send for one partition.
+     */
     public boolean owns(int partition) {
-        return owned.contains(partition) && clock.instant().isBefore(leaseUntil.minus(heartbeat));
+        return owned.contains(partition) && clock.instant().isBefore(leaseUntil.minus(heartbeat.multipliedBy(2)));
     }
 
     Set<Integer> owned() {
@@ -98,10 +103,12 @@ public final class NodeLiveness {
             if (!dead.isEmpty()) {
                 log.warn("nodes {} stopped heartbeating for {}; taking over their work", dead, deadAfter);
             }
-            int released = Jdbc.update(c, "update deliveries set claimed_by = null where status = 'pending' and claimed_by is not null"
-                    + " and not exists (select 1 from nodes n where n.id = deliveries.claimed_by)", ps -> {});
-            if (released > 0) {
-                log.info("released {} deliveries claimed by nodes that are gone", released);
+            if (sweepOrphans || !dead.isEmpty()) { // a scan of the pending rows: only at start-up and after a death
+                int released = Jdbc.update(c, "update deliveries set claimed_by = null where status = 'pending' and claimed_by is not null"
+                        + " and not exists (select 1 from nodes n where n.id = deliveries.claimed_by)", ps -> {});
+                if (released > 0) {
+                    log.info("released {} deliveries claimed by nodes that are gone", released);
+                }
             }
             Set<Integer> held = new HashSet<>(Jdbc.query(c, "update partitions set lease_until = ? where owner = ? returning id", ps -> {
                 ps.setTimestamp(1, ts(until));
@@ -139,6 +146,7 @@ public final class NodeLiveness {
         });
         owned = Set.copyOf(mine);
         leaseUntil = until;
+        sweepOrphans = false;
     }
 
     /** Leaves the cluster (after this node handed its claims back): its partitions are free at once. */

@@ -70,7 +70,7 @@ public final class HeraldServer implements AutoCloseable {
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
-                    cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(10));
+                    cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER);
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey());

@@ -1,6 +1,8 @@
 package dev.herald.endpoint;
 
 import dev.herald.store.Jdbc;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -11,13 +13,14 @@ import java.util.Set;
 
 /**
  * The live (not deleted) endpoints held in memory for fan-out and dispatch, indexed by subscription so matching an
- * event looks at its exact type, its prefixes and {@code *} only. Reloaded after every local change and periodically,
- * so a read never waits on the database.
+ * event looks at its exact type, its prefixes and {@code *} only. Refreshed after every local change, reloaded when the
+ * ingest transaction sees a change made elsewhere ({@link #catchUp}) and periodically; a read never waits on the database.
  */
 public final class EndpointRegistry {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of());
+    private volatile long loadedChanges = -1;
 
     private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
                             Map<String, List<Endpoint>> prefix, List<Endpoint> all) {}
@@ -28,8 +31,27 @@ public final class EndpointRegistry {
     }
 
     /** Replaces the snapshot with the database's current rows. */
-    public synchronized void reload() {
-        index(jdbc.read(repository::all));
+    public void reload() {
+        jdbc.read(c -> {
+            reload(c);
+            return null;
+        });
+    }
+
+    /**
+     * Reloads on {@code c} if any endpoint changed since the snapshot was loaded (through this node or another one).
+     * Called inside the transaction that fans events out, so an endpoint committed before it is never missed.
+     */
+    public void catchUp(Connection c) throws SQLException {
+        if (repository.changeCount(c) != loadedChanges) {
+            reload(c);
+        }
+    }
+
+    private synchronized void reload(Connection c) throws SQLException {
+        long changes = repository.changeCount(c); // read first: a change committed meanwhile triggers one more reload
+        index(repository.all(c));
+        loadedChanges = changes;
     }
 
     /** Re-reads one endpoint (after a local change) without reading the others again. */

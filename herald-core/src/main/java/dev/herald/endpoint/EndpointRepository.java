@@ -123,6 +123,11 @@ public final class EndpointRepository {
         });
     }
 
+    /** How many endpoint changes were ever committed (V8's counter); any change of configuration moves it. */
+    public long changeCount(Connection c) throws SQLException {
+        return Jdbc.query(c, "select version from endpoint_changes", ps -> {}, rs -> rs.getLong(1)).getFirst();
+    }
+
     public List<Stored> all(Connection c) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
     }

@@ -70,6 +70,9 @@ public final class EventWriter {
                     in.orderingKey() != null ? in.orderingKey() : in.accountUuid()));
         }
         Set<String> inserted = events.insertAllIfAbsent(c, candidates);
+        if (onlyEndpoint == null) {
+            endpoints.catchUp(c);
+        }
         Written[] out = new Written[candidates.size()];
         List<NewDelivery> rows = new ArrayList<>();
         List<List<Endpoint>> targetsOf = new ArrayList<>(candidates.size());

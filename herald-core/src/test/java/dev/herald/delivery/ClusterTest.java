@@ -45,6 +45,23 @@ class ClusterTest {
 
     @ParameterizedTest
     @MethodSource(TARGETS)
+    void anEndpointChangedThroughOneNodeGovernsTheNextEventAcceptedByAnother(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start(); EngineHarness a = EngineHarness.open(db); EngineHarness b = a.restart(db)) {
+            b.publish("transfer.completed"); // b has loaded its registry before the endpoint exists
+            String endpoint = a.endpoint(receiver.url("/new").toString(), List.of("transfer.*")).id();
+            String afterCreate = b.publish("transfer.completed").id();
+            assertThat(b.deliveriesOf(afterCreate)).as("accepted by b right after a created the endpoint")
+                    .extracting(Delivery::endpointId).containsExactly(endpoint);
+            a.advanceAndScan(Duration.ofSeconds(1)); // a leases every partition (b took none yet); its clock started before b's
+            await().until(() -> receiver.received("/new").size() == 1);
+
+            a.herald.endpoints().delete(endpoint);
+            assertThat(b.deliveriesOf(b.publish("transfer.completed").id())).as("accepted by b right after a deleted it").isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
     void aSilentNodesDeliveriesAreTakenOverOnlyAfterItIsPresumedDead(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start()) {
             receiver.reply("/slow", Reply.hang());

@@ -154,7 +154,9 @@ final class LoadGenerator {
             failedRequests.increment();
             errors.computeIfAbsent(e.getClass().getSimpleName(), k -> new LongAdder()).increment();
         } finally {
-            requestLatency.record(System.nanoTime() - t0);
+            if (receipts.inWindow(t0)) { // like delivery latency: requests started during the warm-up are not counted
+                requestLatency.record(System.nanoTime() - t0);
+            }
         }
     }
 

@@ -137,6 +137,11 @@ final class Receipts implements Fleet.Sink {
         }
     }
 
+    /** True when {@code nanos} lies in the measured window (after the warm-up, before the end of the load). */
+    boolean inWindow(long nanos) {
+        return nanos >= windowStart && nanos < windowEnd;
+    }
+
     /** From now on, remembers per endpoint the arrival of its first request received at or after {@code nanos}. */
     void mark(long nanos) {
         for (int i = 0; i < firstAfterMark.length(); i++) {

@@ -17,6 +17,7 @@ import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.notification.NotificationService;
 import dev.herald.store.Jdbc;
+import dev.herald.store.PlannerStatistics;
 import dev.herald.support.Ids;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,7 +78,10 @@ public final class Herald implements AutoCloseable {
         return new Herald(dataSource, config, Clock.tick(clock, Duration.ofNanos(1000)), random);
     }
 
-    /** Loads endpoints, recovers deliveries left in flight by an earlier process and starts dispatching. */
+    /**
+     * Loads endpoints, recovers deliveries left in flight by an earlier process and starts dispatching; reloads the
+     * endpoints every 5 s and refreshes stale planner statistics every 10 s in the background.
+     */
     public Herald start() {
         registry.reload();
         dispatcher.start();
@@ -88,6 +92,14 @@ public final class Herald implements AutoCloseable {
                 LoggerFactory.getLogger(Herald.class).warn("endpoint reload failed: {}", e.toString());
             }
         }, 5, 5, TimeUnit.SECONDS);
+        PlannerStatistics statistics = new PlannerStatistics(jdbc);
+        refresher.scheduleWithFixedDelay(() -> {
+            try {
+                statistics.refreshStale();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(Herald.class).warn("refreshing planner statistics failed: {}", e.toString());
+            }
+        }, 10, 10, TimeUnit.SECONDS);
         return this;
     }
 

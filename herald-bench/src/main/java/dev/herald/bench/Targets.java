@@ -64,9 +64,9 @@ final class Targets {
         }
 
         @Override
-        public String send(long first, int n) throws Exception {
+        public String send(long first, int n, long dueNanos) throws Exception {
             StringBuilder sb = new StringBuilder(n * (workload.eventBytes() + 8));
-            long sentNs = System.nanoTime();
+            long sentNs = dueNanos;
             if (n > 1) {
                 sb.append('[');
             }
@@ -123,14 +123,15 @@ final class Targets {
         }
 
         @Override
-        public String send(long first, int n) throws Exception {
+        public String send(long first, int n, long dueNanos) throws Exception {
             receipts.accepted(first, n);
             String error = null;
             for (long seq = first; seq < first + n; seq++) {
                 int ep0 = workload.group(seq) * workload.fanout();
                 for (int j = 0; j < workload.fanout(); j++) {
                     String id = workload.eventId(seq);
-                    byte[] body = workload.wireBody(seq, System.nanoTime(), timestamp);
+                    // The batch's first request counts from when it was due; the rest are sent back to back on purpose.
+                    byte[] body = workload.wireBody(seq, seq == first && j == 0 ? dueNanos : System.nanoTime(), timestamp);
                     ContentResponse r = http.newRequest(fleet.uri(ep0 + j))
                             .method(HttpMethod.POST)
                             .headers(h -> h.put("webhook-id", id))

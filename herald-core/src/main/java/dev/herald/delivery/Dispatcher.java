@@ -31,7 +31,8 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Engine limits. {@code maxInFlightPerMerchant} caps the tries in flight across all endpoints of one merchant.
-     * {@code memoryBudget} caps the tasks waiting in memory across all lanes. A node heartbeats every
+     * {@code memoryBudget} caps the tasks waiting in memory across all lanes, split evenly among the lanes with work
+     * (each may always hold {@code maxInFlightPerEndpoint}; see {@link MemoryBudget}). A node heartbeats every
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
@@ -68,7 +69,7 @@ public final class Dispatcher implements AutoCloseable {
     private final String nodeId;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, MerchantGate> gates = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final MemoryBudget budget;
     private final java.util.Set<String> pacing = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.ScheduledExecutorService pacer =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-pacer").daemon().factory());
@@ -86,6 +87,7 @@ public final class Dispatcher implements AutoCloseable {
         this.requests = requests;
         this.clock = clock;
         this.config = config;
+        this.budget = new MemoryBudget(config.memoryBudget(), config.maxInFlightPerEndpoint());
         this.nodeId = nodeId;
         this.liveness = liveness;
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
@@ -122,7 +124,7 @@ public final class Dispatcher implements AutoCloseable {
             MerchantGate gate = merchant == null ? null : gates.computeIfAbsent(merchant, m -> new MerchantGate(config.maxInFlightPerMerchant()));
             Lane lane = new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
                     new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
-                    waiting, config.memoryBudget(), gate);
+                    budget, gate);
             lane.rateLimit(endpoints.get(id).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
             return lane;
         });
@@ -262,7 +264,8 @@ public final class Dispatcher implements AutoCloseable {
             }
         });
         startAll(start);
-        int room = Math.min(config.scanBatch(), config.memoryBudget() - waiting.get());
+        shedOverShare();
+        int room = Math.min(config.scanBatch(), budget.room());
         if (room <= 0) {
             return 0;
         }
@@ -272,6 +275,14 @@ public final class Dispatcher implements AutoCloseable {
         List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated, owned));
         offer(due, true);
         return due.size();
+    }
+
+    /** Splits the memory budget among the lanes with waiting work and hands back what a lane holds beyond its share. */
+    private void shedOverShare() {
+        budget.split((int) lanes.values().stream().filter(l -> l.waiting() > 0).count());
+        List<String> shed = new ArrayList<>();
+        lanes.values().forEach(l -> shed.addAll(l.shed(budget.share())));
+        release(shed);
     }
 
     private void run(Lane lane, DeliveryTask task) {

@@ -28,8 +28,7 @@ final class Lane {
     private final int maxInFlight;
     private final int window;
     private final CircuitBreaker breaker;
-    private final java.util.concurrent.atomic.AtomicInteger budget;
-    private final int budgetLimit;
+    private final MemoryBudget budget;
     private final MerchantGate gate;
     private final PriorityQueue<Queued> ready = new PriorityQueue<>(
             Comparator.comparingInt((Queued q) -> -q.task().priority()).thenComparingLong(Queued::order));
@@ -41,18 +40,13 @@ final class Lane {
     private int waitingBehind;
     private int inFlight;
 
-    /**
-     * {@code budget} counts the waiting tasks of every lane; a lane queues nothing more once it reaches {@code budgetLimit}.
-     * {@code gate} is the merchant's cap, or null for an endpoint without a merchant.
-     */
-    Lane(int maxInFlight, int window, CircuitBreaker breaker, java.util.concurrent.atomic.AtomicInteger budget, int budgetLimit,
-         MerchantGate gate) {
+    /** {@code budget} is shared by every lane of the node; {@code gate} is the merchant's cap, or null without a merchant. */
+    Lane(int maxInFlight, int window, CircuitBreaker breaker, MemoryBudget budget, MerchantGate gate) {
         this.gate = gate;
         this.maxInFlight = maxInFlight;
         this.window = window;
         this.breaker = breaker;
         this.budget = budget;
-        this.budgetLimit = budgetLimit;
     }
 
     /** Sets or removes ({@code null}) the lane's rate limit in requests a second. */
@@ -73,11 +67,7 @@ final class Lane {
     }
 
     private boolean reserve() {
-        if (budget.incrementAndGet() > budgetLimit) {
-            budget.decrementAndGet();
-            return false;
-        }
-        return true;
+        return budget.tryTake(ready.size() + waitingBehind);
     }
 
     /**
@@ -128,7 +118,7 @@ final class Lane {
                 activeKeys.remove(key);
                 if (behind != null) {
                     waitingBehind -= behind.size();
-                    budget.addAndGet(-behind.size());
+                    budget.give(behind.size());
                     behind.forEach(b -> release.add(b.deliveryId()));
                 }
             } else {
@@ -138,7 +128,7 @@ final class Lane {
                     activeKeys.remove(key);
                 } else {
                     waitingBehind--;
-                    budget.decrementAndGet();
+                    budget.give(1);
                     if (!behind.isEmpty()) {
                         behindKey.put(key, behind);
                     }
@@ -147,7 +137,7 @@ final class Lane {
                         if (!behind.isEmpty()) {
                             behindKey.remove(key);
                             waitingBehind -= behind.size();
-                            budget.addAndGet(-behind.size());
+                            budget.give(behind.size());
                             behind.forEach(b -> release.add(b.deliveryId()));
                         }
                     }
@@ -170,14 +160,56 @@ final class Lane {
                 return;
             }
             inFlight++;
-            budget.decrementAndGet();
+            budget.give(1);
             start.add(ready.poll().task());
         }
     }
 
-    /** True when the lane cannot take more work from the database now (window full or breaker open). */
+    /** True when the lane cannot take more work from the database now (window or memory share full, or breaker open). */
     synchronized boolean saturated(Instant now) {
-        return ready.size() + waitingBehind >= window || breaker.isOpen(now);
+        return ready.size() + waitingBehind >= Math.min(window, budget.share()) || breaker.isOpen(now);
+    }
+
+    /** Tasks waiting in memory (not in flight). */
+    synchronized int waiting() {
+        return ready.size() + waitingBehind;
+    }
+
+    /**
+     * Hands back the waiting tasks beyond {@code keep}, lowest priority and newest first, and returns their ids. A FIFO
+     * key goes back whole (its head and the tasks behind it) and stays blocked until the database's claim hands out its
+     * oldest delivery again, so it never overtakes itself. Tasks behind a key whose head is in flight stay.
+     */
+    synchronized List<String> shed(int keep) {
+        if (ready.size() + waitingBehind <= keep) {
+            return List.of();
+        }
+        List<Queued> order = new java.util.ArrayList<>(ready);
+        order.sort(ready.comparator());
+        ready.clear();
+        List<String> out = new java.util.ArrayList<>();
+        int kept = waitingBehind;
+        for (Queued q : order) {
+            String key = q.task().orderingKey();
+            ArrayDeque<DeliveryTask> behind = key != null && activeKeys.contains(key) ? behindKey.get(key) : null;
+            if (kept + 1 <= keep) {
+                ready.add(q);
+                kept++;
+                continue;
+            }
+            out.add(q.task().deliveryId());
+            if (key != null && activeKeys.remove(key)) {
+                blockedKeys.add(key);
+                if (behind != null) {
+                    behindKey.remove(key);
+                    waitingBehind -= behind.size();
+                    kept -= behind.size();
+                    behind.forEach(b -> out.add(b.deliveryId()));
+                }
+            }
+        }
+        budget.give(out.size());
+        return out;
     }
 
     /** Empties the lane's waiting tasks (not those in flight) and returns their delivery ids. */
@@ -185,7 +217,7 @@ final class Lane {
         List<String> ids = new java.util.ArrayList<>();
         ready.forEach(q -> ids.add(q.task().deliveryId()));
         behindKey.values().forEach(d -> d.forEach(t -> ids.add(t.deliveryId())));
-        budget.addAndGet(-ids.size());
+        budget.give(ids.size());
         ready.clear();
         behindKey.clear();
         activeKeys.clear();

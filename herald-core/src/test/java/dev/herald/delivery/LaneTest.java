@@ -12,7 +12,7 @@ class LaneTest {
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     private final List<DeliveryTask> start = new ArrayList<>();
     private final List<String> release = new ArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger budget = new java.util.concurrent.atomic.AtomicInteger();
+    private final MemoryBudget budget = new MemoryBudget(1000, 0);
 
     private static DeliveryTask task(String id, String key, int priority) {
         return new DeliveryTask(id, "evt_" + id, "ep", "t.x", new byte[0], "0".repeat(32), priority, 0, 0, key);
@@ -23,7 +23,7 @@ class LaneTest {
     }
 
     private Lane lane(int maxInFlight, int window, MerchantGate gate) {
-        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, 1000, gate);
+        return new Lane(maxInFlight, window, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, gate);
     }
 
     @Test
@@ -172,12 +172,15 @@ class LaneTest {
         assertThat(lane.size()).isEqualTo(1);
     }
 
+    private static Lane lane(int maxInFlight, MemoryBudget budget) {
+        return new Lane(maxInFlight, 100, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), budget, null);
+    }
+
     @Test
     void sharedMemoryBudgetCapsWaitingTasksAcrossLanesAndIsReturned() {
-        java.util.concurrent.atomic.AtomicInteger shared = new java.util.concurrent.atomic.AtomicInteger();
-        CircuitBreaker b = new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5));
-        Lane one = new Lane(1, 100, b, shared, 3, null);
-        Lane two = new Lane(1, 100, new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofMinutes(5)), shared, 3, null);
+        MemoryBudget shared = new MemoryBudget(3, 0);
+        Lane one = lane(1, shared);
+        Lane two = lane(1, shared);
         for (String id : List.of("a", "b", "c")) {
             one.offer(task(id, null, 0), false, false, t0, start, release);
         }
@@ -185,12 +188,58 @@ class LaneTest {
             two.offer(task(id, null, 0), false, false, t0, start, release);
         }
         assertThat(started()).containsExactly("a", "x");
-        assertThat(shared.get()).isEqualTo(3);
+        assertThat(shared.used()).isEqualTo(3);
         assertThat(release).containsExactly("z");
         one.finished(task("a", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
         assertThat(started()).containsExactly("b");
         assertThat(one.drain()).containsExactly("c");
-        assertThat(shared.get()).as("started and drained tasks give their budget back").isEqualTo(1);
+        assertThat(shared.used()).as("started and drained tasks give their budget back").isEqualTo(1);
+    }
+
+    @Test
+    void aLaneMayAlwaysHoldTheFloorSoAFullNodeDoesNotStarveIt() {
+        MemoryBudget shared = new MemoryBudget(2, 1);
+        Lane hog = lane(1, shared);
+        Lane healthy = lane(1, shared);
+        for (String id : List.of("h0", "h1", "h2", "h3")) {
+            hog.offer(task(id, null, 0), false, false, t0, start, release);
+        }
+        assertThat(release).as("the hog holds the node's whole budget").containsExactly("h3");
+        healthy.offer(task("x0", null, 0), false, false, t0, start, release);
+        healthy.offer(task("x1", null, 0), false, false, t0, start, release);
+        assertThat(started()).containsExactly("h0", "x0");
+        assertThat(healthy.waiting()).as("within the floor though the node is full").isEqualTo(1);
+    }
+
+    @Test
+    void sheddingHandsBackTheLowestPriorityNewestTasksBeyondTheShare() {
+        MemoryBudget shared = new MemoryBudget(100, 0);
+        Lane lane = lane(1, shared);
+        lane.offer(task("busy", null, 0), false, false, t0, start, release); // in flight: never shed
+        lane.offer(task("old-low", null, 0), false, false, t0, start, release);
+        lane.offer(task("high", null, 5), false, false, t0, start, release);
+        lane.offer(task("new-low", null, 0), false, false, t0, start, release);
+        shared.split(50); // fifty lanes with work: a share of 2 each
+        assertThat(lane.saturated(t0)).isTrue();
+        assertThat(lane.shed(shared.share())).containsExactly("new-low");
+        assertThat(lane.waiting()).isEqualTo(2);
+        assertThat(shared.used()).isEqualTo(2);
+        assertThat(lane.shed(shared.share())).as("nothing beyond the share").isEmpty();
+    }
+
+    @Test
+    void aShedFifoKeyGoesBackWholeAndStaysBlockedUntilTheDatabaseHandsOutItsHead() {
+        MemoryBudget shared = new MemoryBudget(100, 0);
+        Lane lane = lane(1, shared);
+        lane.offer(task("busy", null, 0), true, false, t0, start, release);
+        lane.offer(task("k1", "K", 0), true, false, t0, start, release);
+        lane.offer(task("k2", "K", 0), true, false, t0, start, release);
+        assertThat(lane.shed(0)).containsExactly("k1", "k2");
+        lane.offer(task("k3", "K", 0), true, false, t0, start, release);
+        assertThat(release).as("a fresh task may not overtake the shed ones").containsExactly("k3");
+        lane.offer(task("k1", "K", 0), true, true, t0, start, release);
+        assertThat(lane.waiting()).as("the claimed head unblocks its key").isEqualTo(1);
+        assertThat(shared.used()).isEqualTo(1);
     }
 
     @Test

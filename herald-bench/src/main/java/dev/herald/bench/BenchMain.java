@@ -181,11 +181,13 @@ public final class BenchMain {
     }
 
     @Command(name = "latency", mixinStandardHelpOptions = true, defaultValueProvider = Latency.D.class,
-            description = "Publish -> receive latency at a fixed rate (default 1,000 events/s, one event per POST, 100 endpoints).")
+            description = "Publish -> receive latency at a fixed rate (default 1,000 events/s, one event per POST, 100 endpoints, "
+                    + "60 s of which the first 20 s warm the JIT and are not counted).")
     static final class Latency extends Scenario {
         static final class D extends Defaults {
             D() {
-                super(Map.of("--endpoints", "100", "--rate", "1000", "--batch", "1", "--producers", "256", "--max-pending", "0"));
+                super(Map.of("--endpoints", "100", "--rate", "1000", "--batch", "1", "--producers", "256", "--max-pending", "0",
+                        "--duration", "60", "--warmup", "20"));
             }
         }
 
@@ -235,7 +237,8 @@ public final class BenchMain {
     static final class Fanout extends Scenario {
         static final class D extends Defaults {
             D() {
-                super(Map.of("--fanout", "100", "--events", "200000", "--batch", "10", "--max-pending", "20000"));
+                // Ten endpoints per fleet port: every lane busy at once would need 32,000 sockets on one-port-per-endpoint.
+                super(Map.of("--fanout", "100", "--events", "200000", "--batch", "10", "--max-pending", "20000", "--fleet-ports", "100"));
             }
         }
 
@@ -252,7 +255,7 @@ public final class BenchMain {
     static final class Backlog extends Scenario {
         static final class D extends Defaults {
             D() {
-                super(Map.of("--events", "1000000", "--duration", "900", "--drain-timeout", "900", "--raw-duration", "0"));
+                super(Map.of("--events", "1000000", "--duration", "900", "--drain-timeout", "900", "--raw-duration", "0", "--fleet-ports", "100"));
             }
         }
 

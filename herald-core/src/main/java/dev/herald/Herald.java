@@ -70,7 +70,7 @@ public final class Herald implements AutoCloseable {
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, clock);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, clock);
-        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-registry").daemon().factory());
+        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
     }
 
     /** Wires an engine over a migrated database; call {@link #start()} to begin sending. */
@@ -85,22 +85,21 @@ public final class Herald implements AutoCloseable {
     public Herald start() {
         registry.reload();
         dispatcher.start();
-        refresher.scheduleWithFixedDelay(() -> {
-            try {
-                registry.reload();
-            } catch (RuntimeException e) {
-                LoggerFactory.getLogger(Herald.class).warn("endpoint reload failed: {}", e.toString());
-            }
-        }, 5, 5, TimeUnit.SECONDS);
+        every(5, "endpoint reload", registry::reload);
         PlannerStatistics statistics = new PlannerStatistics(jdbc);
+        every(10, "refreshing planner statistics", statistics::refreshStale);
+        return this;
+    }
+
+    /** Runs {@code task} in the background every {@code seconds}; a failure is logged and the next run tries again. */
+    private void every(int seconds, String what, Runnable task) {
         refresher.scheduleWithFixedDelay(() -> {
             try {
-                statistics.refreshStale();
+                task.run();
             } catch (RuntimeException e) {
-                LoggerFactory.getLogger(Herald.class).warn("refreshing planner statistics failed: {}", e.toString());
+                LoggerFactory.getLogger(Herald.class).warn("{} failed: {}", what, e.toString());
             }
-        }, 10, 10, TimeUnit.SECONDS);
-        return this;
+        }, seconds, seconds, TimeUnit.SECONDS);
     }
 
     public Jdbc jdbc() { return jdbc; }

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
+    /** Default node heartbeat: a node stops sending two beats before its lease ends (see {@link NodeLiveness#owns}). */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** Default silence after which a node is presumed dead and its partitions are taken over. */
+    public static final Duration DEAD_AFTER = Duration.ofSeconds(7);
+
     /**
      * Engine limits. {@code maxInFlightPerMerchant} caps the tries in flight across all endpoints of one merchant.
      * {@code memoryBudget} caps the tasks waiting in memory across all lanes, split evenly among the lanes with work
@@ -36,11 +41,6 @@ public final class Dispatcher implements AutoCloseable {
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
      * {@code breakerCooldown}, doubling up to ten times that.
      */
-    /** Default node heartbeat: a node stops sending two beats before its lease ends (see {@link NodeLiveness#owns}). */
-    public static final Duration HEARTBEAT = Duration.ofSeconds(1);
-    /** Default silence after which a node is presumed dead and its partitions are taken over. */
-    public static final Duration DEAD_AFTER = Duration.ofSeconds(7);
-
     public record Config(int maxInFlightPerEndpoint, int maxInFlightPerMerchant, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
                          int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter) {
         public Config {

@@ -35,7 +35,8 @@ public final class Dispatcher implements AutoCloseable {
     public static final Duration DEAD_AFTER = Duration.ofSeconds(7);
 
     /**
-     * Engine limits. {@code maxInFlightPerMerchant} caps the tries in flight across all endpoints of one merchant.
+     * Engine limits. {@code maxInFlightPerMerchant} caps the tries in flight across all endpoints of one merchant that
+     * set no cap of its own.
      * {@code memoryBudget} caps the tasks waiting in memory across all lanes, split evenly among the lanes with work
      * (each may always hold {@code maxInFlightPerEndpoint}; see {@link MemoryBudget}). A node heartbeats every
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
@@ -121,7 +122,8 @@ public final class Dispatcher implements AutoCloseable {
     private Lane lane(String endpointId) {
         return lanes.computeIfAbsent(endpointId, id -> {
             String merchant = endpoints.get(id).map(s -> s.endpoint().merchantId()).orElse(null);
-            MerchantGate gate = merchant == null ? null : gates.computeIfAbsent(merchant, m -> new MerchantGate(config.maxInFlightPerMerchant()));
+            MerchantGate gate = merchant == null ? null : gates.computeIfAbsent(merchant,
+                    m -> new MerchantGate(() -> endpoints.merchantCap(m).orElse(config.maxInFlightPerMerchant())));
             Lane lane = new Lane(config.maxInFlightPerEndpoint(), config.laneWindow(),
                     new CircuitBreaker(config.breakerThreshold(), config.breakerCooldown(), config.breakerCooldown().multipliedBy(10)),
                     budget, gate);

@@ -19,11 +19,11 @@ import java.util.Set;
 public final class EndpointRegistry {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of());
     private volatile long loadedChanges = -1;
 
     private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
-                            Map<String, List<Endpoint>> prefix, List<Endpoint> all) {}
+                            Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, Integer> merchantCaps) {}
 
     public EndpointRegistry(Jdbc jdbc, EndpointRepository repository) {
         this.jdbc = jdbc;
@@ -50,7 +50,7 @@ public final class EndpointRegistry {
 
     private synchronized void reload(Connection c) throws SQLException {
         long changes = repository.changeCount(c); // read first: a change committed meanwhile triggers one more reload
-        index(repository.all(c));
+        index(repository.all(c), repository.merchantCaps(c));
         loadedChanges = changes;
     }
 
@@ -58,10 +58,10 @@ public final class EndpointRegistry {
     public synchronized void refresh(String id) {
         Map<String, EndpointRepository.Stored> rows = new HashMap<>(snapshot.byId());
         jdbc.read(c -> repository.find(c, id, false)).ifPresentOrElse(s -> rows.put(id, s), () -> rows.remove(id));
-        index(rows.values());
+        index(rows.values(), snapshot.merchantCaps());
     }
 
-    private void index(java.util.Collection<EndpointRepository.Stored> rows) {
+    private void index(java.util.Collection<EndpointRepository.Stored> rows, Map<String, Integer> merchantCaps) {
         Map<String, EndpointRepository.Stored> byId = new HashMap<>();
         Map<String, List<Endpoint>> exact = new HashMap<>();
         Map<String, List<Endpoint>> prefix = new HashMap<>();
@@ -79,7 +79,13 @@ public final class EndpointRegistry {
                 }
             }
         }
-        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all));
+        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchantCaps));
+    }
+
+    /** The merchant's own cap on tries in flight, if it set one. */
+    public java.util.OptionalInt merchantCap(String merchantId) {
+        Integer cap = snapshot.merchantCaps().get(merchantId);
+        return cap == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(cap);
     }
 
     public Optional<EndpointRepository.Stored> get(String id) {

@@ -128,6 +128,14 @@ public final class EndpointRepository {
         return Jdbc.query(c, "select version from endpoint_changes", ps -> {}, rs -> rs.getLong(1)).getFirst();
     }
 
+    /** The merchants that set their own in-flight cap, and that cap (V9; merchants are endpoints' owners). */
+    public Map<String, Integer> merchantCaps(Connection c) throws SQLException {
+        Map<String, Integer> caps = new java.util.HashMap<>();
+        Jdbc.query(c, "select id, max_in_flight from merchants where max_in_flight is not null", ps -> {},
+                rs -> caps.put(rs.getString(1), rs.getInt(2)));
+        return caps;
+    }
+
     public List<Stored> all(Connection c) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
     }

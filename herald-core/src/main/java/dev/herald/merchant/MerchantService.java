@@ -18,9 +18,14 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets. */
+/**
+ * Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets, a
+ * change of its in-flight cap all of its endpoints' lanes.
+ */
 public final class MerchantService {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
+    /** Highest per-merchant cap; also the migration's check. */
+    public static final int MAX_IN_FLIGHT = 10_000;
 
     private final Jdbc jdbc;
     private final EndpointRepository endpoints;
@@ -37,8 +42,11 @@ public final class MerchantService {
     /** The result of a put: the merchant and whether it was created (its secret is shown only then). */
     public record Put(Merchant merchant, boolean created) {}
 
-    /** Creates the merchant (with a generated secret) or changes its name and ack rule; null fields stay as they are. */
-    public Put put(String id, String name, String ack, boolean rotateSecret) {
+    /**
+     * Creates the merchant (with a generated secret) or changes its name, ack rule and in-flight cap; null fields stay as
+     * they are, and a {@code maxInFlight} of 0 returns the merchant to the node's default cap.
+     */
+    public Put put(String id, String name, String ack, boolean rotateSecret, Integer maxInFlight) {
         if (id == null || !ID.matcher(id).matches()) {
             throw new ValidationException("id", "merchant id must be 1-128 characters of letters, digits and _-:.");
         }
@@ -46,38 +54,47 @@ public final class MerchantService {
             throw new ValidationException("name", "name must be at most 200 characters");
         }
         AckRule rule = ack == null ? null : AckRule.parse(ack, "ack");
+        if (maxInFlight != null && (maxInFlight < 0 || maxInFlight > MAX_IN_FLIGHT)) {
+            throw new ValidationException("max_in_flight", "max_in_flight must be 1-" + MAX_IN_FLIGHT + ", or 0 for the node's default");
+        }
         Instant now = clock.instant();
         Put result = jdbc.inTransaction(c -> {
             Optional<Merchant> existing = find(c, id, true);
             if (existing.isEmpty()) {
-                Merchant m = new Merchant(id, name == null ? "" : name, WebhookSigner.generateSecret(), rule == null ? AckRule.ANY_2XX : rule, now, now);
-                Jdbc.update(c, "insert into merchants (id, name, secret, ack, created_at, updated_at) values (?,?,?,?,?,?)", ps -> {
+                Merchant m = new Merchant(id, name == null ? "" : name, WebhookSigner.generateSecret(), rule == null ? AckRule.ANY_2XX : rule,
+                        cap(maxInFlight, null), now, now);
+                Jdbc.update(c, "insert into merchants (id, name, secret, ack, max_in_flight, created_at, updated_at) values (?,?,?,?,?,?,?)", ps -> {
                     ps.setString(1, m.id());
                     ps.setString(2, m.name());
                     ps.setString(3, m.secret());
                     ps.setString(4, m.ack().toString());
-                    ps.setTimestamp(5, ts(now));
+                    ps.setObject(5, m.maxInFlight(), java.sql.Types.INTEGER);
                     ps.setTimestamp(6, ts(now));
+                    ps.setTimestamp(7, ts(now));
                 });
                 return new Put(m, true);
             }
             Merchant o = existing.get();
             Merchant m = new Merchant(id, name == null ? o.name() : name, rotateSecret ? WebhookSigner.generateSecret() : o.secret(),
-                    rule == null ? o.ack() : rule, o.createdAt(), now);
-            Jdbc.update(c, "update merchants set name = ?, secret = ?, ack = ?, updated_at = ? where id = ?", ps -> {
+                    rule == null ? o.ack() : rule, cap(maxInFlight, o.maxInFlight()), o.createdAt(), now);
+            Jdbc.update(c, "update merchants set name = ?, secret = ?, ack = ?, max_in_flight = ?, updated_at = ? where id = ?", ps -> {
                 ps.setString(1, m.name());
                 ps.setString(2, m.secret());
                 ps.setString(3, m.ack().toString());
-                ps.setTimestamp(4, ts(now));
-                ps.setString(5, id);
+                ps.setObject(4, m.maxInFlight(), java.sql.Types.INTEGER);
+                ps.setTimestamp(5, ts(now));
+                ps.setString(6, id);
             });
             endpoints.syncNotificationTargets(c, id, m.secret(), m.ack(), now);
             return new Put(m, false);
         });
-        if (!result.created()) {
-            registry.reload();
-        }
+        registry.reload(); // notify_url targets' secret and ack, and the merchant's cap
         return result;
+    }
+
+    /** The cap after a put: {@code requested} if given (0 clears it), else the current one. */
+    private static Integer cap(Integer requested, Integer current) {
+        return requested == null ? current : requested == 0 ? null : requested;
     }
 
     public Merchant get(String id) {
@@ -91,6 +108,6 @@ public final class MerchantService {
 
     private static Merchant map(ResultSet rs) throws SQLException {
         return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), AckRule.parse(rs.getString("ack"), "ack"),
-                instant(rs, "created_at"), instant(rs, "updated_at"));
+                Jdbc.intOrNull(rs, "max_in_flight"), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 }

@@ -28,7 +28,7 @@ class LaneTest {
 
     @Test
     void aMerchantsLanesShareItsCapAndARefusedLaneIsHandedBackWhenASlotFrees() {
-        MerchantGate gate = new MerchantGate(3);
+        MerchantGate gate = new MerchantGate(() -> 3);
         Lane a = lane(2, 10, gate);
         Lane b = lane(2, 10, gate);
         for (String id : List.of("a1", "a2", "a3")) {
@@ -50,7 +50,7 @@ class LaneTest {
 
     @Test
     void aLaneHeldBackByItsMerchantIsPumpedOnceAnotherLaneFinishes() {
-        MerchantGate gate = new MerchantGate(1);
+        MerchantGate gate = new MerchantGate(() -> 1);
         Lane a = lane(4, 10, gate);
         Lane b = lane(4, 10, gate);
         a.offer(task("a1", null, 0), false, false, t0, start, release);

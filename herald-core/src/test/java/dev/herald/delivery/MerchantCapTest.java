@@ -97,6 +97,34 @@ class MerchantCapTest {
 
     @ParameterizedTest
     @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void aMerchantsOwnCapOverridesTheDefaultAndAChangeHoldsFromTheNextTry(DatabaseConfig db) throws IOException {
+        try (GatedReceiver receiver = new GatedReceiver(); EngineHarness h = EngineHarness.open(db)) {
+            h.herald.merchants().put("capped", null, null, false, 2);
+            for (String name : List.of("a", "b", "c")) {
+                h.endpoint(new EndpointDraft("capped", name, null, receiver.url("/slow/" + name), List.of("transfer.*"),
+                        null, null, null, null, null, null, 2));
+            }
+            for (int i = 0; i < 10; i++) {
+                h.publish("transfer.completed");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.slowNow.get() == 2);
+            h.scan();
+            assertThat(h.herald.dispatcher().inFlightOfMerchant("capped")).as("its own cap, below the default of %d", EngineHarness.MERCHANT_CAP)
+                    .isEqualTo(2);
+
+            h.herald.merchants().put("capped", null, null, false, 4);
+            h.scan(); // the scan pumps every lane, which asks the gate again
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.slowNow.get() == 4);
+            h.herald.merchants().put("capped", null, null, false, 0); // back to the node's default
+            h.scan();
+            await().atMost(Duration.ofSeconds(20)).until(() -> receiver.slowNow.get() == EngineHarness.MERCHANT_CAP);
+            assertThat(h.herald.merchants().get("capped").maxInFlight()).isNull();
+            assertThat(receiver.slowMax.get()).isEqualTo(EngineHarness.MERCHANT_CAP);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
     void aMerchantsEndpointsShareOnePartitionSoOneNodeHoldsTheirCap(DatabaseConfig db) {
         try (EngineHarness h = EngineHarness.open(db)) {
             java.util.Set<Integer> partitions = new java.util.HashSet<>();

@@ -35,7 +35,7 @@ class NotificationTest {
     void syncNotificationReturnsTheReceiversAnswerSignedWithTheMerchantSecret(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "success", Map.of(), false));
-            Merchant m = h.herald.merchants().put("shop-1", "Shop", "body:success", false).merchant();
+            Merchant m = h.herald.merchants().put("shop-1", "Shop", "body:success", false, null).merchant();
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-1", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isTrue();
@@ -54,7 +54,7 @@ class NotificationTest {
     void answerWithoutTheAckBodyIsAFailureThatKeepsRetrying(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "fail", Map.of(), false));
-            h.herald.merchants().put("shop-2", null, "body:success", false);
+            h.herald.merchants().put("shop-2", null, "body:success", false, null);
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-2", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isFalse();
@@ -72,7 +72,7 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void asyncNotificationIsDeliveredAndReusesOneTargetPerUrl(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-3", null, null, false);
+            h.herald.merchants().put("shop-3", null, null, false, null);
             NotificationService.Result a = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             NotificationService.Result b = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             assertThat(a.firstTry()).isNull();
@@ -89,9 +89,9 @@ class NotificationTest {
     void changingTheMerchantsAckRuleReachesItsTargets(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/n", new Reply(200, "ok", Map.of(), false));
-            h.herald.merchants().put("shop-4", null, "2xx", false);
+            h.herald.merchants().put("shop-4", null, "2xx", false, null);
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isTrue();
-            h.herald.merchants().put("shop-4", null, "body:SUCCESS", false);
+            h.herald.merchants().put("shop-4", null, "body:SUCCESS", false, null);
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isFalse();
         }
     }
@@ -102,10 +102,10 @@ class NotificationTest {
         try (EngineHarness h = EngineHarness.open(db)) {
             assertThatThrownBy(() -> h.herald.notifications().notify(request("nobody", "https://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("merchant_id"));
-            h.herald.merchants().put("shop-5", null, null, false);
+            h.herald.merchants().put("shop-5", null, null, false, null);
             assertThatThrownBy(() -> h.herald.notifications().notify(request("shop-5", "ftp://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("notify_url"));
-            assertThatThrownBy(() -> h.herald.merchants().put("shop-5", null, "body:", false))
+            assertThatThrownBy(() -> h.herald.merchants().put("shop-5", null, "body:", false, null))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("ack"));
         }
     }

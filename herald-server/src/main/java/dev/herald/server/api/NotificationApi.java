@@ -13,7 +13,7 @@ import java.util.Set;
 
 /** Merchants ({@code PUT/GET /v1/merchants/{id}}) and notify_url callbacks ({@code POST /v1/notifications}). */
 public final class NotificationApi {
-    private static final Set<String> MERCHANT_FIELDS = Set.of("name", "ack", "rotate_secret");
+    private static final Set<String> MERCHANT_FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight");
     private static final Set<String> NOTIFICATION_FIELDS = Set.of("merchant_id", "notify_url", "event", "payload", "mode", "priority",
             "account_uuid");
 
@@ -31,7 +31,7 @@ public final class NotificationApi {
             JsonInput.Obj o = JsonInput.object(bodies.read(req), "", MERCHANT_FIELDS);
             Boolean rotate = o.bool("rotate_secret");
             MerchantService.Put put = herald.merchants().put(req.path().pathParameters().get("id"), o.string("name"), o.string("ack"),
-                    rotate != null && rotate);
+                    rotate != null && rotate, o.integer("max_in_flight"));
             ObjectNode view = merchant(put.merchant());
             if (put.created() || (rotate != null && rotate)) {
                 view.put("secret", put.merchant().secret());
@@ -68,6 +68,6 @@ public final class NotificationApi {
 
     private static ObjectNode merchant(Merchant m) {
         return Responses.obj().put("id", m.id()).put("name", m.name()).put("ack", m.ack().toString())
-                .put("created_at", m.createdAt().toString()).put("updated_at", m.updatedAt().toString());
+                .put("max_in_flight", m.maxInFlight()).put("created_at", m.createdAt().toString()).put("updated_at", m.updatedAt().toString());
     }
 }

@@ -352,6 +352,10 @@ class BadInputTest {
         out.add(named("name with NUL", "PUT", m, "{\"name\": \"a\\u0000\"}", 422, "name"));
         out.add(named("ack unknown", "PUT", m, "{\"ack\": \"bogus\"}", 422, "ack"));
         out.add(named("rotate_secret not a boolean", "PUT", m, "{\"rotate_secret\": \"yes\"}", 422, "rotate_secret"));
+        out.add(named("max_in_flight not an integer", "PUT", m, "{\"max_in_flight\": \"many\"}", 422, "max_in_flight"));
+        out.add(named("max_in_flight negative", "PUT", m, "{\"max_in_flight\": -1}", 422, "max_in_flight"));
+        out.add(named("max_in_flight too large", "PUT", m, "{\"max_in_flight\": 10001}", 422, "max_in_flight"));
+        out.add(named("max_in_flight fractional", "PUT", m, "{\"max_in_flight\": 2.5}", 422, "max_in_flight"));
         out.add(named("merchant id with spaces", "PUT", "/v1/merchants/bad%20id", "{\"name\": \"x\"}", 422, "id"));
         out.add(named("merchant id too long", "PUT", "/v1/merchants/" + "m".repeat(129), "{\"name\": \"x\"}", 422, "id"));
         out.add(named("unknown merchant", "GET", "/v1/merchants/m-unknown", null, 404, NO_FIELD));

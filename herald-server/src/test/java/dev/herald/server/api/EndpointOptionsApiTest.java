@@ -25,6 +25,20 @@ class EndpointOptionsApiTest {
     }
 
     @Test
+    void aMerchantsInFlightCapIsStoredShownAndClearedWithZero() {
+        TestServer.Response created = server.put("/v1/merchants/m-capped", "{\"name\": \"Capped\", \"max_in_flight\": 5}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.json().get("max_in_flight").asInt()).isEqualTo(5);
+        assertThat(server.put("/v1/merchants/m-capped", "{\"name\": \"Capped Co\"}").json().get("max_in_flight").asInt())
+                .as("a put without the field keeps it").isEqualTo(5);
+        assertThat(server.put("/v1/merchants/m-capped", "{\"max_in_flight\": 0}").json().get("max_in_flight").isNull())
+                .as("0 returns to the node's default").isTrue();
+        JsonNode got = server.get("/v1/merchants/m-capped").json();
+        assertThat(got.get("max_in_flight").isNull()).isTrue();
+        assertThat(got.has("secret")).isFalse();
+    }
+
+    @Test
     void orderingAndRateLimitAreStoredAndShownWithTheCircuit() {
         JsonNode created = server.createEndpoint(Map.of("url", "https://example.com/hook", "events", List.of("*"), "ordering", "fifo", "rate_limit", 5));
         assertThat(created.get("ordering").asText()).isEqualTo("fifo");

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Named;
 
 /**
  * The RabbitMQ at 127.0.0.1:5672 (guest/guest) for tests: skipped when it does not answer, except under {@code CI=true}
@@ -34,6 +36,14 @@ public final class TestRabbit {
             throw new AssertionError("CI=true requires RabbitMQ at 127.0.0.1:5672: " + failure);
         }
         return available;
+    }
+
+    /**
+     * Parameters for a test that runs on every bus: the in-process one (null) and RabbitMQ's URI when a broker answers.
+     * Use as {@code @MethodSource("dev.herald.bus.TestRabbit#buses")}.
+     */
+    public static Stream<Named<String>> buses() {
+        return Stream.concat(Stream.of(Named.of("in-process bus", (String) null)), uri().map(u -> Named.of("RabbitMQ", u)).stream());
     }
 
     /** The broker URI; the calling test is skipped (outside CI) when there is no broker. */

@@ -28,9 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,10 +48,6 @@ class BusIngestTest {
     private DatabaseConfig db;
     private boolean rabbit;
 
-    static Stream<Named<String>> buses() {
-        return Stream.concat(Stream.of(Named.of("in-process bus", (String) null)),
-                TestRabbit.uri().map(u -> Named.of("RabbitMQ", u)).stream());
-    }
 
     private void start(String amqpUrl) {
         rabbit = amqpUrl != null;
@@ -108,7 +102,7 @@ class BusIngestTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("buses")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
     void anEventPublishedOnTheBusReachesTheEndpointSigned(String amqpUrl) throws Exception {
         start(amqpUrl);
         JsonNode ep = endpoint("/bus");
@@ -130,7 +124,7 @@ class BusIngestTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("buses")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
     void aRedeliveredMessageYieldsOneEventAndOneDelivery(String amqpUrl) {
         start(amqpUrl);
         endpoint("/dup");
@@ -148,7 +142,7 @@ class BusIngestTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("buses")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
     void aPoisonMessageLandsInFinanceDeadAndTheOthersStillFlow(String amqpUrl) {
         start(amqpUrl);
         endpoint("/poison");
@@ -174,7 +168,7 @@ class BusIngestTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("buses")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
     void eventsWaitWhileTheDatabaseFailsAndFlowOnceItIsBack(String amqpUrl) throws Exception {
         start(amqpUrl);
         endpoint("/outage");

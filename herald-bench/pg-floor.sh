@@ -35,15 +35,16 @@ SQL
 cat > "$work/delivery.sql" <<'SQL'
 select nextval('floor_batch') * 1000 as b \gset
 begin;
-insert into events (id, type, account_uuid, occurred_at, received_at, payload, priority, trace_id, ordering_key)
-select 'evt_' || lpad((:b + g)::text, 22, '0'), 'account.updated', 'acc_' || (g % 1000), now(), now(),
-       convert_to(rpad('{"id":"evt_' || (:b + g) || '","data":{"pad":"', 1021, 'x') || '"}}', 'UTF8'), 0,
-       md5(g::text), 'acc_' || (g % 1000)
-from generate_series(1, 1000) g;
-insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, claimed_by, created_at, updated_at, ordering_key, priority)
-select 'dlv_' || lpad((:b + g)::text, 22, '0'), 'evt_' || lpad((:b + g)::text, 22, '0'), 'ep_' || (g % 1000), 'pending', now(),
-       'node-1', now(), now(), 'acc_' || (g % 1000), 0
-from generate_series(1, 1000) g;
+with ev as (
+  insert into events (id, type, account_uuid, occurred_at, received_at, payload, priority, trace_id, ordering_key, fingerprint)
+  select 'evt_' || lpad((:b + g)::text, 22, '0'), 'account.updated', 'acc_' || (g % 1000), now(), now(),
+         convert_to(rpad('{"id":"evt_' || (:b + g) || '","data":{"pad":"', 1021, 'x') || '"}}', 'UTF8'), 0,
+         md5(g::text), 'acc_' || (g % 1000), sha256(g::text::bytea)
+  from generate_series(1, 1000) g
+  returning seq, id, ordering_key)
+insert into deliveries (id, event_seq, endpoint_id, status, next_attempt_at, claimed_by, created_at, updated_at, ordering_key, priority)
+select 'dlv_' || substr(ev.id, 5), ev.seq, 'ep_' || (ev.seq % 1000), 'pending', now(), 'node-1', now(), now(), ev.ordering_key, 0
+from ev;
 commit;
 begin;
 insert into attempts (delivery_id, attempt_no, started_at, duration_ms, status_code, response_excerpt, response_headers)

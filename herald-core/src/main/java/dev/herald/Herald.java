@@ -3,16 +3,17 @@ package dev.herald;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
+import dev.herald.delivery.EventWriter;
 import dev.herald.delivery.NodeLiveness;
 import dev.herald.delivery.WebhookRequests;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
 import dev.herald.event.EventRepository;
+import dev.herald.event.EventService;
 import dev.herald.http.AddressPolicy;
 import dev.herald.http.OutboundConfig;
 import dev.herald.http.WebhookHttpClient;
-import dev.herald.ingest.EventWriter;
 import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.notification.NotificationService;
@@ -21,6 +22,7 @@ import dev.herald.store.PlannerStatistics;
 import dev.herald.support.Ids;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Herald node's engine, wired: endpoint registry, ingest, dispatcher and the services the API calls.
- * {@link #start()} resumes what an earlier process left pending; {@link #close()} hands waiting work back.
+ * {@link #start()} starts its threads and resumes what an earlier process left pending; {@link #close()} hands
+ * waiting work back.
  */
 public final class Herald implements AutoCloseable {
+    /** Where Herald's schema migrations live (for {@code Database.open}). */
+    public static final String MIGRATIONS = "classpath:db/migration";
+
     /** What the engine needs to know. */
     public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher) {
         public static Config defaults() {
@@ -49,51 +55,53 @@ public final class Herald implements AutoCloseable {
     private final IngestService ingest;
     private final MerchantService merchants;
     private final NotificationService notifications;
-    private final EventRepository events = new EventRepository();
-    private final ScheduledExecutorService refresher;
+    private final EventService events;
+    private final ScheduledExecutorService maintenance;
 
     private Herald(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
         this.jdbc = new Jdbc(dataSource);
         String nodeId = Ids.next("node");
         EndpointRepository endpointRepository = new EndpointRepository();
         DeliveryRepository deliveryRepository = new DeliveryRepository();
+        EventRepository eventRepository = new EventRepository();
         this.registry = new EndpointRegistry(jdbc, endpointRepository);
         this.http = WebhookHttpClient.create(config.outbound(), clock);
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
-        EventWriter writer = new EventWriter(events, deliveryRepository, registry, nodeId, liveness);
+        EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
                 new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
-        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, deliveryRepository,
-                AddressPolicy.create(config.outbound().allowPrivateAddresses()),
-                config.outbound().httpsOnly(), clock, dispatcher::endpointChanged);
+        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
+                config.outbound().httpsOnly(), clock, dispatcher);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, clock);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, clock);
-        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
+        this.events = new EventService(jdbc, eventRepository);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
     }
 
-    /** Wires an engine over a migrated database; call {@link #start()} to begin sending. */
+    /** Wires an engine over a database migrated from {@link #MIGRATIONS}; call {@link #start()} to begin sending. */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
         return new Herald(dataSource, config, Clock.tick(clock, Duration.ofNanos(1000)), random);
     }
 
     /**
-     * Loads endpoints, recovers deliveries left in flight by an earlier process and starts dispatching; reloads the
-     * endpoints every 5 s and refreshes stale planner statistics every 10 s in the background.
+     * Loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
+     * reloads the endpoints every 5 s and refreshes stale planner statistics every 10 s in the background.
      */
     public Herald start() {
         registry.reload();
+        ingest.start();
         dispatcher.start();
         every(5, "endpoint reload", registry::reload);
-        PlannerStatistics statistics = new PlannerStatistics(jdbc);
+        PlannerStatistics statistics = new PlannerStatistics(jdbc, List.of("deliveries", "events", "attempts", "endpoints"));
         every(10, "refreshing planner statistics", statistics::refreshStale);
         return this;
     }
 
     /** Runs {@code task} in the background every {@code seconds}; a failure is logged and the next run tries again. */
     private void every(int seconds, String what, Runnable task) {
-        refresher.scheduleWithFixedDelay(() -> {
+        maintenance.scheduleWithFixedDelay(() -> {
             try {
                 task.run();
             } catch (RuntimeException e) {
@@ -102,18 +110,17 @@ public final class Herald implements AutoCloseable {
         }, seconds, seconds, TimeUnit.SECONDS);
     }
 
-    public Jdbc jdbc() { return jdbc; }
     public EndpointService endpoints() { return endpoints; }
     public DeliveryService deliveries() { return deliveries; }
     public IngestService ingest() { return ingest; }
     public MerchantService merchants() { return merchants; }
     public NotificationService notifications() { return notifications; }
-    public EventRepository events() { return events; }
+    public EventService events() { return events; }
     public Dispatcher dispatcher() { return dispatcher; }
 
     @Override
     public void close() {
-        refresher.shutdownNow();
+        maintenance.shutdownNow();
         ingest.close();
         dispatcher.close();
         http.close();

@@ -1,6 +1,5 @@
 package dev.herald.bank;
 
-import dev.herald.bank.api.ApiKeys;
 import dev.herald.bank.api.BankApi;
 import dev.herald.bank.reconcile.Reconciliation;
 import dev.herald.bank.transfer.TransferConsumer;
@@ -8,6 +7,7 @@ import dev.herald.bus.Bus;
 import dev.herald.outbox.BusPublisher;
 import dev.herald.outbox.OutboxRelay;
 import dev.herald.store.Database;
+import dev.herald.web.ApiKeyStore;
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import java.time.Duration;
@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Bank implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Bank.class);
+    /** Where the bank's schema migrations live (for {@code Database.open}). */
+    public static final String MIGRATIONS = "classpath:db/bank";
 
     private final Database db;
     private final BankServices services;
@@ -44,14 +46,14 @@ public final class Bank implements AutoCloseable {
 
     /** Opens and migrates the database, then starts the relay, the risk consumer and the HTTP API; fails fast. */
     public static Bank start(BankConfig cfg) {
-        Database db = Database.open(cfg.database(), "classpath:db/bank");
+        Database db = Database.open(cfg.database().withApplicationName("herald-bank"), MIGRATIONS);
         OutboxRelay relay = null;
         TransferConsumer consumer = null;
         Bus.Subscription subscription = null;
         try {
             BankServices services = BankServices.create(db.dataSource(), cfg.clock(), cfg.risk(), cfg.lowBalanceThreshold(), cfg.outboxStaleAfter());
-            ApiKeys keys = new ApiKeys(services.jdbc(), cfg.clock());
-            Optional<String> generated = keys.bootstrap(cfg.apiKey());
+            ApiKeyStore keys = new ApiKeyStore(services.jdbc(), "bank_api_keys", cfg.clock());
+            Optional<String> generated = keys.bootstrap(cfg.apiKey(), "bk_");
             relay = new OutboxRelay(db.dataSource(), new BusPublisher(cfg.bus()), OutboxRelay.Config.defaults(), cfg.clock()).start();
             consumer = new TransferConsumer(services.transfers(), Duration.ofSeconds(1));
             subscription = consumer.subscribe(cfg.bus(), cfg.consumerPrefetch());

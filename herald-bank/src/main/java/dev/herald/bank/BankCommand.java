@@ -5,6 +5,7 @@ import dev.herald.bus.Bus;
 import dev.herald.bus.InProcessBus;
 import dev.herald.bus.RabbitBus;
 import dev.herald.store.DatabaseConfig;
+import dev.herald.web.ApiKeyStore;
 import dev.herald.store.EmbeddedPostgres;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -70,8 +71,8 @@ public final class BankCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (apiKey != null && !dev.herald.bank.api.ApiKeys.acceptable(apiKey)) {
-            err.println(dev.herald.bank.api.ApiKeys.RULE);
+        if (apiKey != null && !ApiKeyStore.acceptable(apiKey)) {
+            err.println(ApiKeyStore.rule("BANK_API_KEY"));
             return 2;
         }
         Resources running = new Resources();

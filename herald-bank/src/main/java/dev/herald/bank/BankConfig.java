@@ -1,6 +1,6 @@
 package dev.herald.bank;
 
-import dev.herald.bank.api.ApiKeys;
+import dev.herald.web.ApiKeyStore;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bus.Bus;
 import dev.herald.store.DatabaseConfig;
@@ -36,8 +36,8 @@ public record BankConfig(DatabaseConfig database, Bus bus, String host, int port
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
-        if (apiKey != null && !ApiKeys.acceptable(apiKey)) {
-            throw new IllegalArgumentException(ApiKeys.RULE);
+        if (apiKey != null && !ApiKeyStore.acceptable(apiKey)) {
+            throw new IllegalArgumentException(ApiKeyStore.rule("BANK_API_KEY"));
         }
         if (consumerPrefetch < 1) {
             throw new IllegalArgumentException("consumerPrefetch must be at least 1, was " + consumerPrefetch);

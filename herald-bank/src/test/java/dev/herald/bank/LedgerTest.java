@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.bank.account.Account;
 import dev.herald.bank.ledger.ChainVerifier;
 import dev.herald.bank.ledger.Ledger;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.Jdbc;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +42,7 @@ class LedgerTest {
             Account a = h.funded("EUR", 500);
             long events = h.outboxCount();
             assertThatThrownBy(() -> h.bank.ledger().withdraw(OP, a.uuid(), 501, null, null))
-                    .isInstanceOfSatisfying(BankException.class, e -> {
+                    .isInstanceOfSatisfying(Problem.class, e -> {
                         assertThat(e.status()).isEqualTo(422);
                         assertThat(e.field()).isEqualTo("amount");
                     });
@@ -64,9 +64,9 @@ class LedgerTest {
             assertThat(h.balance(a.uuid())).isEqualTo(2_000);
             assertThat(h.bank.ledger().transaction(d.transaction().uuid()).reversed()).isTrue();
             assertThatThrownBy(() -> h.bank.ledger().reverse(OP, d.transaction().uuid(), "again"))
-                    .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(409));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.status()).isEqualTo(409));
             assertThatThrownBy(() -> h.bank.ledger().reverse(OP, r.transaction().uuid(), "undo"))
-                    .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(422));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.status()).isEqualTo(422));
             assertThat(h.balance(a.uuid())).isEqualTo(2_000);
             JsonNode reversed = h.outbox("transaction.reversed").getFirst();
             assertThat(reversed.get("data").get("reversal_transaction_uuid").asText()).isEqualTo(r.transaction().uuid().toString());
@@ -83,7 +83,7 @@ class LedgerTest {
             Ledger.Posted d = h.bank.ledger().deposit(OP, a.uuid(), 700, null, null);
             h.bank.ledger().withdraw(OP, a.uuid(), 600, null, null);
             assertThatThrownBy(() -> h.bank.ledger().reverse(OP, d.transaction().uuid(), "chargeback"))
-                    .isInstanceOfSatisfying(BankException.class, e -> assertThat(e.status()).isEqualTo(422));
+                    .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.status()).isEqualTo(422));
             assertThat(h.balance(a.uuid())).isEqualTo(100);
         }
     }

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.herald.bank.account.Account;
 import dev.herald.bank.risk.RiskRules;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.bank.transfer.Transfer;
 import dev.herald.bank.transfer.TransferService;
 import dev.herald.store.DatabaseConfig;
@@ -126,7 +126,7 @@ class TransferTest {
             h.bank.transfers().create(OP, new TransferService.Request("x-1", a.uuid(), b.uuid(), 100L, "EUR", null));
             long events = h.outboxCount();
             assertThatThrownBy(() -> h.bank.transfers().create(OP, new TransferService.Request("x-1", a.uuid(), b.uuid(), 101L, "EUR", null)))
-                    .isInstanceOfSatisfying(BankException.class, e -> {
+                    .isInstanceOfSatisfying(Problem.class, e -> {
                         assertThat(e.status()).isEqualTo(409);
                         assertThat(e.field()).isEqualTo("client_transfer_id");
                     });

@@ -66,7 +66,7 @@ final class FifoCheck implements Fleet.Arrivals {
         int several = 0;
         int violations = 0;
         String example = null;
-        try (PreparedStatement ps = c.prepareStatement("select event_id from deliveries where endpoint_id = ? order by seq")) {
+        try (PreparedStatement ps = c.prepareStatement("select e.id from deliveries d join events e on e.seq = d.event_seq where d.endpoint_id = ? order by d.seq")) {
             for (int ep = 0; ep < fifo.length; ep++) {
                 if (!fifo[ep]) {
                     continue;

@@ -20,7 +20,7 @@ public interface Bus extends AutoCloseable {
      * Declares {@code queue} (idempotently: durable, bound to the exchange with its patterns, its dead-letter exchange
      * set) and consumes it with manual acks and at most {@code prefetch} unacknowledged messages. {@code handler} is
      * called once per message on a bus thread; the message stays unacknowledged until the handler, or any thread it
-     * hands the {@link Incoming} to, settles it ({@code ack()}, {@code requeue()} or {@code deadLetter()}). Messages
+     * hands the {@link Incoming} to, settles it ({@code ack()}, {@code requeue()} or {@code deadLetter(reason)}). Messages
      * not settled when the consumer or its connection closes are redelivered (with {@link Incoming#redelivered()} true).
      */
     Subscription consume(QueueSpec queue, int prefetch, MessageHandler handler);

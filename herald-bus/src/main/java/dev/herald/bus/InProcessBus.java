@@ -82,7 +82,7 @@ public final class InProcessBus implements Bus {
         Objects.requireNonNull(handler, "handler");
         declare(spec);
         Queue q = spec.name().equals(Topology.DEAD_LETTER_QUEUE) ? queues.get(Topology.DEAD_LETTER_QUEUE) : queues.get(spec.name());
-        Consumer c = new Consumer(q, prefetch, handler);
+        Consumer c = new Consumer(q, prefetch, handler).start();
         q.addConsumer(c);
         return c::close;
     }
@@ -101,10 +101,13 @@ public final class InProcessBus implements Bus {
         }
     }
 
-    private void deadLetter(Entry e, String fromQueue) {
+    private void deadLetter(Entry e, String fromQueue, String reason) {
         Map<String, String> headers = new LinkedHashMap<>(e.message.headers());
         headers.putIfAbsent(FIRST_DEATH_QUEUE, fromQueue);
         headers.putIfAbsent(FIRST_DEATH_REASON, "rejected");
+        if (reason != null) {
+            headers.put(Incoming.REASON_HEADER, Incoming.headerValue(reason));
+        }
         BusMessage m = e.message;
         queues.get(Topology.DEAD_LETTER_QUEUE).enqueue(new BusMessage(m.messageId(), m.routingKey(), m.priority(), m.body(), headers));
     }
@@ -240,7 +243,12 @@ public final class InProcessBus implements Bus {
             this.queue = queue;
             this.prefetch = prefetch;
             this.handler = handler;
-            this.thread = Thread.ofVirtual().name("herald-bus-" + queue.spec.name()).start(this::run);
+            this.thread = Thread.ofVirtual().name("herald-bus-" + queue.spec.name()).unstarted(this::run);
+        }
+
+        Consumer start() {
+            thread.start();
+            return this;
         }
 
         boolean hasRoom() {
@@ -339,11 +347,11 @@ public final class InProcessBus implements Bus {
         }
 
         @Override
-        public void deadLetter() {
+        public void deadLetter(String reason) {
             if (!consumer.settle(this, () -> {}) || consumer.queue.spec.name().equals(Topology.DEAD_LETTER_QUEUE)) {
                 return; // finance.dead has no dead-letter exchange: the message is dropped, as RabbitMQ does
             }
-            InProcessBus.this.deadLetter(entry, consumer.queue.spec.name());
+            InProcessBus.this.deadLetter(entry, consumer.queue.spec.name(), reason);
         }
     }
 

@@ -183,6 +183,11 @@ public final class RabbitBus implements Bus {
 
     @Override
     public void publish(List<BusMessage> messages) {
+        publish(Topology.EXCHANGE, messages);
+    }
+
+    /** Publishes to {@code exchange} with publisher confirms (see {@link #publish(List)}). */
+    private void publish(String exchange, List<BusMessage> messages) {
         checkOpen();
         if (messages.isEmpty()) {
             return;
@@ -201,7 +206,7 @@ public final class RabbitBus implements Bus {
                 ch.confirmSelect();
             }
             for (BusMessage m : messages) {
-                ch.basicPublish(Topology.EXCHANGE, m.routingKey(), false, properties(m), m.body());
+                ch.basicPublish(exchange, m.routingKey(), false, properties(m), m.body());
             }
             ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT.toMillis());
             idlePublishers.offer(ch);
@@ -239,7 +244,7 @@ public final class RabbitBus implements Bus {
                 throw new BusException("RabbitMQ at " + redactedUri + " has no channel left");
             }
             ch.basicQos(prefetch);
-            RabbitSubscription sub = new RabbitSubscription(ch, handler);
+            RabbitSubscription sub = new RabbitSubscription(ch, queue.name(), handler);
             subscriptions.add(sub);
             sub.tag = ch.basicConsume(queue.name(), false, sub.consumer);
             return sub;
@@ -295,6 +300,7 @@ public final class RabbitBus implements Bus {
     /** A consumer on its own channel. Acks of one channel are serialized; acks from before a recovery are dropped. */
     private final class RabbitSubscription implements Subscription {
         private final Channel channel;
+        private final String queueName;
         private final MessageHandler handler;
         /** Incremented each time the channel recovers: delivery tags of an older generation belong to a dead channel. */
         private final AtomicLong generation = new AtomicLong();
@@ -302,8 +308,9 @@ public final class RabbitBus implements Bus {
         final DefaultConsumer consumer;
         volatile String tag;
 
-        RabbitSubscription(Channel channel, MessageHandler handler) {
+        RabbitSubscription(Channel channel, String queueName, MessageHandler handler) {
             this.channel = channel;
+            this.queueName = queueName;
             this.handler = handler;
             if (channel instanceof Recoverable r) {
                 r.addRecoveryListener(new RecoveryListener() {
@@ -381,7 +388,7 @@ public final class RabbitBus implements Bus {
         return new BusMessage(id, envelope.getRoutingKey(), priority, body, headers);
     }
 
-    private static final class Delivery implements Incoming {
+    private final class Delivery implements Incoming {
         private final RabbitSubscription sub;
         private final long generation;
         private final long deliveryTag;
@@ -421,11 +428,32 @@ public final class RabbitBus implements Bus {
             }
         }
 
+        /**
+         * With a reason, a copy carrying it in {@link Incoming#REASON_HEADER} (and RabbitMQ's first-death headers) is
+         * published to the dead-letter exchange and confirmed before the original is acked; if that publish fails, the
+         * original is rejected instead, so the broker dead-letters it (without the reason) — it is never lost.
+         */
         @Override
-        public void deadLetter() {
-            if (settled.compareAndSet(false, true)) {
-                sub.settle(generation, "dead-lettering of " + message.messageId(), ch -> ch.basicReject(deliveryTag, false));
+        public void deadLetter(String reason) {
+            if (!settled.compareAndSet(false, true)) {
+                return;
             }
+            if (reason != null) {
+                Map<String, String> headers = new LinkedHashMap<>(message.headers());
+                headers.put(Incoming.REASON_HEADER, Incoming.headerValue(reason));
+                headers.putIfAbsent("x-first-death-queue", sub.queueName);
+                headers.putIfAbsent("x-first-death-reason", "rejected");
+                BusMessage copy = new BusMessage(message.messageId(), message.routingKey(), message.priority(), message.body(), headers);
+                try {
+                    publish(Topology.DEAD_LETTER_EXCHANGE, List.of(copy));
+                    sub.settle(generation, "ack of dead-lettered " + message.messageId(), ch -> ch.basicAck(deliveryTag, false));
+                    return;
+                } catch (BusException e) {
+                    log.warn("could not publish message {} to {} with its reason ({}); rejecting it instead", message.messageId(),
+                            Topology.DEAD_LETTER_EXCHANGE, e.getMessage());
+                }
+            }
+            sub.settle(generation, "dead-lettering of " + message.messageId(), ch -> ch.basicReject(deliveryTag, false));
         }
     }
 }

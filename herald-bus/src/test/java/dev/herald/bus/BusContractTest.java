@@ -212,11 +212,11 @@ abstract class BusContractTest {
     }
 
     @Test
-    void aDeadLetteredMessageLandsInFinanceDeadWithItsId() {
+    void aDeadLetteredMessageLandsInFinanceDeadWithItsIdAndReason() {
         String key = uniqueKey("poison");
         QueueSpec q = queue(key);
         String id = uniqueKey("poison-id");
-        subscriptions.add(bus.consume(q, 10, Incoming::deadLetter));
+        subscriptions.add(bus.consume(q, 10, in -> in.deadLetter("ordering_key: too long\n" + "x".repeat(1000))));
         // finance.dead is shared: keep others' messages unacked (they go back when the subscription closes)
         Recorder dead = consume(new QueueSpec(Topology.DEAD_LETTER_QUEUE, List.of(), 0, null), 10_000, false);
 
@@ -226,6 +226,24 @@ abstract class BusContractTest {
         Incoming d = dead.received.stream().filter(i -> i.message().messageId().equals(id)).findFirst().orElseThrow();
         assertThat(d.message().routingKey()).isEqualTo(key);
         assertThat(d.message().headers()).containsEntry("x-first-death-queue", q.name());
+        assertThat(d.message().headers().get(Incoming.REASON_HEADER)).startsWith("ordering_key: too long?xxx")
+                .hasSize(Incoming.MAX_REASON);
+        d.ack();
+    }
+
+    @Test
+    void aMessageDeadLetteredWithoutAReasonStillLandsInFinanceDead() {
+        String key = uniqueKey("poison-plain");
+        QueueSpec q = queue(key);
+        String id = uniqueKey("poison-plain-id");
+        subscriptions.add(bus.consume(q, 10, in -> in.deadLetter(null)));
+        Recorder dead = consume(new QueueSpec(Topology.DEAD_LETTER_QUEUE, List.of(), 0, null), 10_000, false);
+
+        bus.publish(List.of(message(id, key, 0)));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> dead.ids().contains(id));
+        Incoming d = dead.received.stream().filter(i -> i.message().messageId().equals(id)).findFirst().orElseThrow();
+        assertThat(d.message().headers()).doesNotContainKey(Incoming.REASON_HEADER);
         d.ack();
     }
 
@@ -260,7 +278,7 @@ abstract class BusContractTest {
         Thread t = Thread.ofPlatform().start(() -> {
             seen.getFirst().ack();
             seen.getFirst().requeue();
-            seen.getFirst().deadLetter();
+            seen.getFirst().deadLetter("too late");
         });
         t.join();
         bus.publish(List.of(message("y", key, 0)));

@@ -9,9 +9,8 @@ import dev.herald.event.EventInput;
 import dev.herald.event.EventTypes;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.ErrorClass;
-import dev.herald.ingest.EventWriter;
+import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
-import dev.herald.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,28 +21,23 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 import java.util.random.RandomGenerator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Decides what each try's result means (DESIGN §3) and records results in batches: one writer thread commits the
+ * Decides what each try's result means (DESIGN §3) and records results in groups through a {@link GroupCommitter}: the
  * attempt rows, the deliveries' new states, the endpoints' failure streaks and — when an endpoint gets disabled — the
- * {@code endpoint.disabled} event, for many tries in one transaction. A caller returns only once its result is durable.
+ * {@code endpoint.disabled} event, for many tries in one transaction. A caller returns only once its result is
+ * durable. A try that happened must be recorded: while the database is unreachable the group is retried.
  */
 final class DeliveryRecorder implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(DeliveryRecorder.class);
     static final int EXCERPT_LIMIT = 4096;
     private static final int MAX_BATCH = 512;
 
-    private final Jdbc jdbc;
     private final DeliveryRepository deliveries;
     private final EndpointRepository endpoints;
     private final EventWriter events;
@@ -51,13 +45,10 @@ final class DeliveryRecorder implements AutoCloseable {
     private final RandomGenerator random;
     private final int autoDisableAfter;
     private final String nodeId;
-    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(8192);
-    private final Thread writer;
-    private volatile boolean running = true;
+    private final GroupCommitter<Item, Outcome> committer;
 
     DeliveryRecorder(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpoints, EventWriter events, Clock clock,
                      RandomGenerator random, int autoDisableAfter, String nodeId) {
-        this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.events = events;
@@ -65,71 +56,26 @@ final class DeliveryRecorder implements AutoCloseable {
         this.random = random;
         this.autoDisableAfter = autoDisableAfter;
         this.nodeId = nodeId;
-        this.writer = Thread.ofPlatform().name("herald-result-writer").daemon().start(this::writeLoop);
+        this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.retrying("results", MAX_BATCH), item -> 1,
+                (c, batch) -> write(c, batch, clock.instant()));
     }
 
     /** The recorded consequence of one try; {@code followUps} are fresh deliveries (of endpoint.disabled) to dispatch. */
     record Outcome(boolean success, Status status, Instant nextAttemptAt, String errorClass, boolean endpointDisabled, List<DeliveryTask> followUps) {}
 
-    private record Item(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry, CompletableFuture<Outcome> done) {}
+    private record Item(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry) {}
+
+    /** Starts the writer. */
+    void start() {
+        committer.start();
+    }
 
     /**
      * Records {@code result} for {@code task} and blocks until it is committed. With {@code retry} false (a test send)
      * a failure ends the delivery and the endpoint's streak is untouched.
      */
     Outcome record(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry) {
-        Item item = new Item(task, endpoint, result, retry, new CompletableFuture<>());
-        try {
-            queue.put(item);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording " + task.deliveryId(), e);
-        }
-        return item.done().join();
-    }
-
-    private void writeLoop() {
-        List<Item> batch = new ArrayList<>(MAX_BATCH);
-        while (running || !queue.isEmpty()) {
-            try {
-                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                List<Outcome> outcomes = writeDurably(batch);
-                for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).done().complete(outcomes.get(i));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                batch.forEach(it -> it.done().completeExceptionally(e));
-            } finally {
-                batch.clear();
-            }
-        }
-    }
-
-    /** A try that happened must be recorded: retries the batch while the database is unreachable. */
-    private List<Outcome> writeDurably(List<Item> batch) throws InterruptedException {
-        long backoffMs = 100;
-        while (true) {
-            try {
-                Instant now = clock.instant();
-                return jdbc.inTransaction(c -> write(c, batch, now));
-            } catch (StoreException e) {
-                String state = e.sqlState() == null ? "" : e.sqlState();
-                if (!running || state.startsWith("22") || state.startsWith("23")) {
-                    throw e; // not transient: retrying the same rows cannot succeed
-                }
-                log.warn("recording {} results failed, retrying in {} ms: {}", batch.size(), backoffMs, e.getMessage());
-                Thread.sleep(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, 5000);
-            }
-        }
+        return committer.commit(new Item(task, endpoint, result, retry));
     }
 
     private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {
@@ -176,7 +122,7 @@ final class DeliveryRecorder implements AutoCloseable {
             return outcomes;
         }
         List<Outcome> marked = new ArrayList<>(outcomes.size());
-        java.util.Set<String> announced = new java.util.HashSet<>();
+        Set<String> announced = new HashSet<>();
         for (int i = 0; i < batch.size(); i++) {
             Outcome o = outcomes.get(i);
             String endpointId = batch.get(i).endpoint().id();
@@ -264,11 +210,6 @@ final class DeliveryRecorder implements AutoCloseable {
     /** Finishes what is queued, then stops the writer. */
     @Override
     public void close() {
-        running = false;
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        committer.close();
     }
 }

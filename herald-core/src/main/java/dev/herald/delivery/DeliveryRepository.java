@@ -26,30 +26,30 @@ import java.util.Optional;
  */
 public final class DeliveryRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String COLUMNS = "d.seq, d.id, d.event_id, ev.type as event_type, d.endpoint_id, d.status, d.attempts, d.next_attempt_at,"
+    private static final String COLUMNS = "d.seq, d.id, ev.id as event_id, ev.type as event_type, d.endpoint_id, d.status, d.attempts, d.next_attempt_at,"
             + " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at";
 
     /**
      * A delivery to create. A claimed one belongs to the creating node's hot path at birth; an unclaimed one waits for
      * the scanner (a FIFO key whose older delivery is still pending).
      */
-    public record NewDelivery(String id, String eventId, String endpointId, String orderingKey, int priority, boolean claimed) {}
+    public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed) {}
 
     /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
     public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
 
-    /** Filters for listing; null fields do not filter. */
+    /** Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope). */
     public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {}
 
     public void insert(Connection c, Collection<NewDelivery> rows, String nodeId, Instant now) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("insert into deliveries (id, event_id, endpoint_id, status, next_attempt_at, claimed_by,"
+        try (PreparedStatement ps = c.prepareStatement("insert into deliveries (id, event_seq, endpoint_id, status, next_attempt_at, claimed_by,"
                 + " created_at, updated_at, ordering_key, priority) values (?,?,?,'pending',?,?,?,?,?,?)")) {
             for (NewDelivery d : rows) {
                 ps.setString(1, d.id());
-                ps.setString(2, d.eventId());
+                ps.setLong(2, d.eventSeq());
                 ps.setString(3, d.endpointId());
                 ps.setTimestamp(4, ts(now));
                 ps.setString(5, d.claimed() ? nodeId : null);
@@ -78,8 +78,8 @@ public final class DeliveryRepository {
                 + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
                 + " order by d.next_attempt_at limit ? for update of d skip locked),"
                 + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id"
-                + " returning d.id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key)"
-                + " select cl.*, ev.type, ev.payload, ev.trace_id, ev.priority from claimed cl join events ev on ev.id = cl.event_id";
+                + " returning d.id, d.event_seq, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key)"
+                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.priority from claimed cl join events ev on ev.seq = cl.event_seq";
         return Jdbc.query(c, sql, ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
@@ -167,17 +167,17 @@ public final class DeliveryRepository {
     }
 
     public Optional<Delivery> find(Connection c, String id) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.id = d.event_id where d.id = ?",
+        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq where d.id = ?",
                 ps -> ps.setString(1, id), DeliveryRepository::map).stream().findFirst();
     }
 
     /** Newest first; page with {@code beforeSeq} = the last row's seq. */
     public List<Delivery> list(Connection c, Filter f) throws SQLException {
-        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.id = d.event_id where true");
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq where true");
         List<Object> args = new ArrayList<>();
         if (f.status() != null) { sql.append(" and d.status = ?"); args.add(f.status().wire()); }
         if (f.endpointId() != null) { sql.append(" and d.endpoint_id = ?"); args.add(f.endpointId()); }
-        if (f.eventId() != null) { sql.append(" and d.event_id = ?"); args.add(f.eventId()); }
+        if (f.eventId() != null) { sql.append(" and ev.id = ?"); args.add(f.eventId()); }
         if (f.eventType() != null) { sql.append(" and ev.type = ?"); args.add(f.eventType()); }
         if (f.since() != null) { sql.append(" and d.created_at >= ?"); args.add(ts(f.since())); }
         if (f.beforeSeq() != null) { sql.append(" and d.seq < ?"); args.add(f.beforeSeq()); }
@@ -197,8 +197,8 @@ public final class DeliveryRepository {
                         headers(rs.getString("response_headers"))));
     }
 
-    public int countForEvent(Connection c, String eventId) throws SQLException {
-        return Jdbc.query(c, "select count(*) from deliveries where event_id = ?", ps -> ps.setString(1, eventId), rs -> rs.getInt(1)).getFirst();
+    public int countForEvent(Connection c, long eventSeq) throws SQLException {
+        return Jdbc.query(c, "select count(*) from deliveries where event_seq = ?", ps -> ps.setLong(1, eventSeq), rs -> rs.getInt(1)).getFirst();
     }
 
     /** Makes a delivery due now with a fresh retry budget; a claimed (in-flight) delivery is left alone. True when changed. */

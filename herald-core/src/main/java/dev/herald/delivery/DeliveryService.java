@@ -4,7 +4,6 @@ import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
 import dev.herald.event.EventInput;
 import dev.herald.event.EventTypes;
-import dev.herald.ingest.EventWriter;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ConflictException;
 import dev.herald.support.NotFoundException;

@@ -2,10 +2,12 @@ package dev.herald.delivery;
 
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EndpointService;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
-import dev.herald.ingest.EventWriter;
 import dev.herald.store.Jdbc;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * ingest already claimed; a scanner claims due retries and released work from the database, skipping saturated lanes
  * so a slow endpoint's backlog never crowds out the others.
  */
-public final class Dispatcher implements AutoCloseable {
+public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     /** Default node heartbeat: a node stops sending two beats before its lease ends (see {@link NodeLiveness#owns}). */
@@ -96,6 +98,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */
     public void start() {
+        recorder.start();
         liveness.register(this::idle);
         running = true;
         scanner = Thread.ofPlatform().name("herald-due-scanner").daemon().start(this::scanLoop);
@@ -183,8 +186,19 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    @Override
+    public void resumed(Connection c, String endpointId, Instant now) throws SQLException {
+        deliveries.resumeEndpoint(c, endpointId, now);
+    }
+
+    @Override
+    public void deleted(Connection c, String endpointId, Instant now) throws SQLException {
+        deliveries.cancelPending(c, endpointId, now);
+    }
+
     /** Drops the waiting work of an endpoint that was paused or deleted, handing it back to the database. */
-    public void endpointChanged(String endpointId) {
+    @Override
+    public void changed(String endpointId) {
         Lane lane = lanes.get(endpointId);
         boolean live = endpoints.get(endpointId).map(s -> s.endpoint().active()).orElse(false);
         if (lane != null) {
@@ -307,7 +321,7 @@ public final class Dispatcher implements AutoCloseable {
             };
             if (outcome.endpointDisabled()) {
                 endpoints.refresh(task.endpointId());
-                endpointChanged(task.endpointId());
+                changed(task.endpointId());
             }
             if (!outcome.followUps().isEmpty()) {
                 submit(outcome.followUps());

@@ -9,27 +9,15 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Builds the signed POST of one try (DESIGN §2): the stored body, classic and Standard Webhooks headers, custom headers. */
 public final class WebhookRequests {
-    /** Header names Herald sets itself; endpoint custom headers may not use them. */
-    public static final Set<String> RESERVED = Set.of("content-type", "content-length", "user-agent", "traceparent", "tracestate",
-            "host", "connection", "transfer-encoding", "x-webhook-id", "x-webhook-event", "x-webhook-delivery", "x-webhook-signature",
-            "webhook-id", "webhook-timestamp", "webhook-signature");
-
     private final String userAgent;
 
     public WebhookRequests(String userAgent) {
         this.userAgent = userAgent;
-    }
-
-    /** True when {@code name} is one of the headers Herald controls. */
-    public static boolean isReserved(String name) {
-        return RESERVED.contains(name.toLowerCase(Locale.ROOT));
     }
 
     /** The request for one try of {@code task} at {@code now}; during a secret rotation both secrets sign. */

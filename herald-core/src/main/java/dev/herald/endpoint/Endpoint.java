@@ -4,7 +4,9 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import dev.herald.event.EventTypes;
 
 /**
@@ -34,6 +36,22 @@ public record Endpoint(
         boolean notification,
         Integer rateLimit,
         int partition) {
+
+    /** Header names Herald sets on every request; an endpoint's custom headers may not use them. */
+    public static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "user-agent", "traceparent", "tracestate",
+            "host", "connection", "transfer-encoding", "x-webhook-id", "x-webhook-event", "x-webhook-delivery", "x-webhook-signature",
+            "webhook-id", "webhook-timestamp", "webhook-signature");
+
+    /**
+     * How a custom header's value reads back: values are write-only (they often hold credentials such as
+     * {@code Authorization: Bearer …}). Sent back in a change, it keeps the stored value of that header.
+     */
+    public static final String MASKED_HEADER_VALUE = "********";
+
+    /** True when {@code name} is one of the headers Herald controls. */
+    public static boolean isReservedHeader(String name) {
+        return RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT));
+    }
 
     /** An endpoint not yet stored: its partition is assigned by the database. */
     public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,

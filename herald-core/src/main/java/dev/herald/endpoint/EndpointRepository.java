@@ -29,7 +29,20 @@ public final class EndpointRepository {
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
 
     public void insert(Connection c, Endpoint e) throws SQLException {
-        Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,null,null,?,?,?,?,?,?,?,?,?,?,?,?,?)", ps -> {
+        insert(c, e, null, null, "");
+    }
+
+    /**
+     * Inserts the hidden endpoint of a notify_url target unless the merchant has one for that URL already (made
+     * concurrently); true when this call inserted it. {@code previousSecret} signs beside the secret until {@code until}.
+     */
+    public boolean insertNotificationTarget(Connection c, Endpoint e, String previousSecret, Instant until) throws SQLException {
+        return insert(c, e, previousSecret, until,
+                " on conflict (merchant_id, url) where kind = 'notification' and deleted_at is null do nothing") == 1;
+    }
+
+    private int insert(Connection c, Endpoint e, String previousSecret, Instant until, String onConflict) throws SQLException {
+        return Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" + onConflict, ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -38,19 +51,21 @@ public final class EndpointRepository {
             ps.setArray(6, Jdbc.textArray(c, e.events()));
             ps.setString(7, json(e.headers()));
             ps.setString(8, e.secret());
-            ps.setBoolean(9, e.active());
-            ps.setString(10, e.disabledReason());
-            ps.setInt(11, e.retryPolicy().attempts());
-            ps.setArray(12, c.createArrayOf("integer", Arrays.stream(e.retryPolicy().scheduleSeconds()).boxed().toArray()));
-            ps.setString(13, e.retryPolicy().preset());
-            ps.setInt(14, e.timeoutSeconds());
-            ps.setInt(15, e.consecutiveFailures());
-            ps.setTimestamp(16, ts(e.createdAt()));
-            ps.setTimestamp(17, ts(e.updatedAt()));
-            ps.setString(18, e.fifo() ? "fifo" : "none");
-            ps.setString(19, e.ack().toString());
-            ps.setString(20, e.notification() ? "notification" : "webhook");
-            ps.setObject(21, e.rateLimit());
+            ps.setString(9, previousSecret);
+            ps.setTimestamp(10, ts(until));
+            ps.setBoolean(11, e.active());
+            ps.setString(12, e.disabledReason());
+            ps.setInt(13, e.retryPolicy().attempts());
+            ps.setArray(14, c.createArrayOf("integer", Arrays.stream(e.retryPolicy().scheduleSeconds()).boxed().toArray()));
+            ps.setString(15, e.retryPolicy().preset());
+            ps.setInt(16, e.timeoutSeconds());
+            ps.setInt(17, e.consecutiveFailures());
+            ps.setTimestamp(18, ts(e.createdAt()));
+            ps.setTimestamp(19, ts(e.updatedAt()));
+            ps.setString(20, e.fifo() ? "fifo" : "none");
+            ps.setString(21, e.ack().toString());
+            ps.setString(22, e.notification() ? "notification" : "webhook");
+            ps.setObject(23, e.rateLimit());
         });
     }
 
@@ -113,13 +128,17 @@ public final class EndpointRepository {
                 }, EndpointRepository::map).stream().findFirst();
     }
 
-    /** Gives every notification endpoint of a merchant its current secret and ack rule. */
-    public void syncNotificationTargets(Connection c, String merchantId, String secret, AckRule ack, Instant now) throws SQLException {
-        Jdbc.update(c, "update endpoints set secret = ?, ack = ?, updated_at = ? where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
+    /** Gives every notification endpoint of a merchant its current secrets (the replaced one until {@code until}) and ack rule. */
+    public void syncNotificationTargets(Connection c, String merchantId, String secret, String previousSecret, Instant until, AckRule ack,
+                                        Instant now) throws SQLException {
+        Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, updated_at = ?"
+                + " where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
             ps.setString(1, secret);
-            ps.setString(2, ack.toString());
-            ps.setTimestamp(3, ts(now));
-            ps.setString(4, merchantId);
+            ps.setString(2, previousSecret);
+            ps.setTimestamp(3, ts(until));
+            ps.setString(4, ack.toString());
+            ps.setTimestamp(5, ts(now));
+            ps.setString(6, merchantId);
         });
     }
 

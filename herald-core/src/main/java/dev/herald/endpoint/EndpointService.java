@@ -17,41 +17,53 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import dev.herald.store.StoreException;
-import java.util.function.Consumer;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.regex.Pattern;
 
 /**
  * Creates, changes and deletes endpoints with every rule checked up front, keeps the {@link EndpointRegistry} current,
- * and tells {@code onChange} which endpoint changed (the dispatcher pauses or resumes its lane).
+ * and tells the delivery engine what each change means for the endpoint's deliveries ({@link Lifecycle}).
  */
 public final class EndpointService {
+    /** What an endpoint's changes do to its deliveries; the delivery engine implements it. */
+    public interface Lifecycle {
+        /** In the transaction that re-enables the endpoint: its waiting deliveries become due now, not at their old schedule. */
+        void resumed(Connection c, String endpointId, Instant now) throws SQLException;
+
+        /** In the transaction that deletes the endpoint: its pending deliveries are cancelled. */
+        void deleted(Connection c, String endpointId, Instant now) throws SQLException;
+
+        /** After a change committed (paused, resumed, deleted, rate limit changed). */
+        void changed(String endpointId);
+    }
+
     public static final int MAX_TIMEOUT_SECONDS = 300;
     public static final int DEFAULT_TIMEOUT_SECONDS = 30;
     /** How long a replaced secret keeps signing alongside the new one. */
     public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+    /** Longest URL (endpoint or notify_url). */
+    public static final int MAX_URL = 2048;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,100}");
     private static final Pattern MERCHANT = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
 
     private final Jdbc jdbc;
     private final EndpointRepository repository;
     private final EndpointRegistry registry;
-    private final dev.herald.delivery.DeliveryRepository deliveries;
     private final AddressPolicy addressPolicy;
     private final boolean httpsOnly;
     private final Clock clock;
-    private final Consumer<String> onChange;
+    private final Lifecycle lifecycle;
 
-    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, dev.herald.delivery.DeliveryRepository deliveries,
-                           AddressPolicy addressPolicy, boolean httpsOnly, Clock clock, Consumer<String> onChange) {
+    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, AddressPolicy addressPolicy,
+                           boolean httpsOnly, Clock clock, Lifecycle lifecycle) {
         this.jdbc = jdbc;
         this.repository = repository;
         this.registry = registry;
-        this.deliveries = deliveries;
         this.addressPolicy = addressPolicy;
         this.httpsOnly = httpsOnly;
         this.clock = clock;
-        this.onChange = onChange;
+        this.lifecycle = lifecycle;
     }
 
     /** Creates an endpoint; {@code url} and {@code events} are required, a {@code whsec_} secret is generated when absent. */
@@ -66,7 +78,7 @@ public final class EndpointService {
         URI url = url(d.url());
         Endpoint e = new Endpoint(Ids.next("ep"), merchant(d.merchantId()), name(d.name() != null ? d.name() : url.getHost()),
                 text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
-                headers(d.headers() == null ? Map.of() : d.headers()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
+                headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                 d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
                 retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
                 d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
@@ -91,7 +103,7 @@ public final class EndpointService {
                     d.description() != null ? text("description", d.description(), 2000) : o.description(),
                     d.url() != null ? url(d.url()) : o.url(),
                     d.events() != null ? EventPatterns.validate(d.events()) : o.events(),
-                    d.headers() != null ? headers(d.headers()) : o.headers(),
+                    d.headers() != null ? headers(d.headers(), o.headers()) : o.headers(),
                     d.secret() != null ? secret(d.secret()) : o.secret(),
                     active,
                     active ? null : o.active() ? "manual" : o.disabledReason(),
@@ -104,7 +116,7 @@ public final class EndpointService {
                     d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition());
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             if (n.active() && !o.active()) {
-                deliveries.resumeEndpoint(c, id, now); // waiting retries go out now, not at their old schedule
+                lifecycle.resumed(c, id, now);
             }
             return n;
         });
@@ -112,39 +124,38 @@ public final class EndpointService {
         return e;
     }
 
-    /**
-     * The hidden endpoint that carries {@code merchantId}'s notifications to {@code rawUrl}, made on first use with the
-     * merchant's secret and ack rule. URL problems are reported against {@code urlField}.
-     */
-    public EndpointRepository.Stored notificationTarget(String merchantId, String secret, AckRule ack, String rawUrl, String urlField) {
-        URI url;
+    /** The notify_url as Herald will call it, checked like an endpoint's URL; problems are reported against {@code field}. */
+    public URI notifyUrl(String raw, String field) {
         try {
-            url = url(rawUrl);
+            return url(raw);
         } catch (ValidationException e) {
-            throw new ValidationException(urlField, e.getMessage());
+            throw new ValidationException(field, e.getMessage());
         }
+    }
+
+    /**
+     * In the caller's transaction: the hidden endpoint that carries {@code merchantId}'s notifications to {@code url},
+     * made on first use with the merchant's secrets and ack rule (a failed transaction leaves none behind). Call
+     * {@link #loaded} with its id once the transaction committed.
+     */
+    public EndpointRepository.Stored notificationTarget(Connection c, String merchantId, String secret, String previousSecret,
+                                                        Instant previousSecretUntil, AckRule ack, URI url, Instant now) throws SQLException {
         String key = url.toString();
-        Optional<EndpointRepository.Stored> found = jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key));
+        Optional<EndpointRepository.Stored> found = repository.findNotificationTarget(c, merchantId, key);
         if (found.isPresent()) {
             return found.get();
         }
-        Instant now = clock.instant();
         Endpoint e = new Endpoint(Ids.next("ep"), merchantId, "notify " + url.getHost(), "notify_url target", url, List.of(), Map.of(), secret,
                 true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true, null);
-        try {
-            jdbc.inTransaction(c -> {
-                repository.insert(c, e);
-                return null;
-            });
-        } catch (StoreException ex) {
-            if (!"23505".equals(ex.sqlState())) {
-                throw ex;
-            }
-            // made concurrently by another request: use that one
+        repository.insertNotificationTarget(c, e, previousSecret, previousSecretUntil); // or one made concurrently wins
+        return repository.findNotificationTarget(c, merchantId, key).orElseThrow();
+    }
+
+    /** Makes an endpoint committed in a caller's transaction known to this node, if it is not yet. */
+    public void loaded(String id) {
+        if (registry.get(id).isEmpty()) {
+            registry.refresh(id);
         }
-        EndpointRepository.Stored made = jdbc.read(c -> repository.findNotificationTarget(c, merchantId, key)).orElseThrow();
-        registry.refresh(made.endpoint().id());
-        return made;
     }
 
     /** Re-enables an endpoint and clears its failure streak; its waiting deliveries resume. */
@@ -172,7 +183,7 @@ public final class EndpointService {
             if (!repository.softDelete(c, id, now)) {
                 return false;
             }
-            deliveries.cancelPending(c, id, now);
+            lifecycle.deleted(c, id, now);
             return true;
         });
         if (!deleted) {
@@ -183,7 +194,7 @@ public final class EndpointService {
 
     private void changed(String id) {
         registry.refresh(id);
-        onChange.accept(id);
+        lifecycle.changed(id);
     }
 
     private static EndpointDraft activeOnly(boolean active) {
@@ -194,15 +205,19 @@ public final class EndpointService {
         return new NotFoundException("no endpoint " + id);
     }
 
+    /** A URL Herald may call, in its ASCII form (non-ASCII characters %-encoded), at most {@value #MAX_URL} characters. */
     private URI url(String raw) {
-        if (raw.isBlank() || raw.length() > 2048) {
-            throw new ValidationException("url", "url must be 1-2048 characters");
+        if (raw.isBlank() || raw.length() > MAX_URL) {
+            throw new ValidationException("url", "url must be 1-" + MAX_URL + " characters");
         }
         URI uri;
         try {
-            uri = new URI(raw);
+            uri = new URI(new URI(raw).toASCIIString());
         } catch (URISyntaxException e) {
             throw new ValidationException("url", "url is not a valid URL: " + e.getReason());
+        }
+        if (uri.toString().length() > MAX_URL) {
+            throw new ValidationException("url", "url must be at most " + MAX_URL + " characters once non-ASCII characters are %-encoded");
         }
         addressPolicy.rejectUrl(uri, httpsOnly).ifPresent(reason -> {
             throw new ValidationException("url", reason);
@@ -237,7 +252,11 @@ public final class EndpointService {
         return v;
     }
 
-    private static Map<String, String> headers(Map<String, String> h) {
+    /**
+     * Checked custom headers; a value of {@link Endpoint#MASKED_HEADER_VALUE} (as a read shows it) keeps the value the
+     * header has in {@code current}.
+     */
+    private static Map<String, String> headers(Map<String, String> h, Map<String, String> current) {
         if (h.size() > 20) {
             throw new ValidationException("headers", "at most 20 custom headers");
         }
@@ -245,10 +264,18 @@ public final class EndpointService {
         for (Map.Entry<String, String> e : h.entrySet()) {
             String name = e.getKey();
             String value = e.getValue();
-            if (!HEADER_NAME.matcher(name).matches()) {
-                throw new ValidationException("headers." + name, "'" + name + "' is not a valid header name");
+            if (Endpoint.MASKED_HEADER_VALUE.equals(value)) {
+                value = current.get(name);
+                if (value == null) {
+                    throw new ValidationException("headers." + name, "header " + name + " has no stored value to keep; send its value");
+                }
             }
-            if (dev.herald.delivery.WebhookRequests.isReserved(name)) {
+            if (!HEADER_NAME.matcher(name).matches()) {
+                String shown = name.length() <= 100 ? name : name.substring(0, 100) + "…";
+                throw new ValidationException("headers." + shown, "'" + shown + "' is not a valid header name (1-100 characters of letters,"
+                        + " digits and !#$%&'*+-.^_`|~)");
+            }
+            if (Endpoint.isReservedHeader(name)) {
                 throw new ValidationException("headers." + name, "header " + name + " is set by Herald and cannot be overridden");
             }
             if (value == null || value.length() > 1000 || value.chars().anyMatch(ch -> ch < 0x20 && ch != '\t' || ch == 0x7f)) {

@@ -6,8 +6,6 @@ import java.util.regex.Pattern;
 
 /** Subscription patterns: an exact type ({@code transfer.completed}), a prefix ({@code transfer.*}) or {@code *}. */
 public final class EventPatterns {
-    /** Event types are dotted lower-case words, e.g. {@code account.created}. */
-    public static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+");
     private static final Pattern PATTERN = Pattern.compile("\\*|[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(\\.\\*)?");
     public static final int MAX_PATTERNS = 100;
 

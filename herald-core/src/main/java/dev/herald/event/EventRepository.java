@@ -9,27 +9,30 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.sql.Timestamp;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** SQL for the {@code events} table, including the commit-safe pull cursor. */
 public final class EventRepository {
-    private static final String COLUMNS = "seq, xid::text as xid, id, type, account_uuid, occurred_at, received_at, payload,"
-            + " idempotency_key, priority, trace_id, target_merchant, ordering_key";
+    private static final String COLUMNS = "seq, xid::text as xid_text, id, type, account_uuid, occurred_at, received_at, payload,"
+            + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint";
+
+    /** An event's identity: its scope and id. */
+    public record Key(String scope, String id) {}
 
     /**
-     * Inserts the events in order, skipping any whose id or idempotency key exists (in the table or earlier in the
-     * list); returns the ids actually inserted.
+     * Inserts the events in order, skipping any whose id or idempotency key exists in its scope (in the table or earlier
+     * in the list); returns the sequence number of each event actually inserted.
      */
-    public Set<String> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
+    public Map<Key, Long> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n],
                 targets = new String[n], orderingKeys = new String[n];
         Timestamp[] occurred = new Timestamp[n], received = new Timestamp[n];
-        byte[][] payloads = new byte[n][];
+        byte[][] payloads = new byte[n][], fingerprints = new byte[n][];
         Short[] priorities = new Short[n];
         for (int i = 0; i < n; i++) {
             StoredEvent e = rows.get(i);
@@ -44,14 +47,16 @@ public final class EventRepository {
             traces[i] = e.traceId();
             targets[i] = e.targetMerchant();
             orderingKeys[i] = e.orderingKey();
+            fingerprints[i] = e.fingerprint();
         }
-        Set<String> inserted = new HashSet<>();
+        Map<Key, Long> inserted = new HashMap<>();
         Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
-                + " target_merchant, ordering_key) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority,"
-                + " trace_id, target_merchant, ordering_key"
+                + " target_merchant, ordering_key, fingerprint) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key,"
+                + " priority, trace_id, target_merchant, ordering_key, fingerprint"
                 + " from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
-                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[]) with ordinality as v(id, type, account_uuid, occurred_at, received_at,"
-                + " payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, ord) order by ord on conflict do nothing returning id", ps -> {
+                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[]) with ordinality as v(id, type, account_uuid, occurred_at,"
+                + " received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, ord)"
+                + " order by ord on conflict do nothing returning scope, id, seq", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
             ps.setArray(3, c.createArrayOf("text", accounts));
@@ -63,33 +68,42 @@ public final class EventRepository {
             ps.setArray(9, c.createArrayOf("text", traces));
             ps.setArray(10, c.createArrayOf("text", targets));
             ps.setArray(11, c.createArrayOf("text", orderingKeys));
-        }, rs -> inserted.add(rs.getString(1)));
+            ps.setArray(12, c.createArrayOf("bytea", fingerprints));
+        }, rs -> inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3)));
         return inserted;
     }
 
-    /** The stored event that has {@code id} or {@code idempotencyKey}. */
-    public Optional<StoredEvent> findByIdOrKey(Connection c, String id, String idempotencyKey) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from events where id=? or (?::text is not null and idempotency_key=?) limit 1", ps -> {
-            ps.setString(1, id);
-            ps.setString(2, idempotencyKey);
+    /** The stored event of {@code scope} that has {@code id} or {@code idempotencyKey}. */
+    public Optional<StoredEvent> findByIdOrKey(Connection c, String scope, String id, String idempotencyKey) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from events where scope = ? and (id = ? or (?::text is not null and idempotency_key = ?))"
+                + " order by (id = ?) desc limit 1", ps -> {
+            ps.setString(1, scope);
+            ps.setString(2, id);
             ps.setString(3, idempotencyKey);
+            ps.setString(4, idempotencyKey);
+            ps.setString(5, id);
         }, EventRepository::map).stream().findFirst();
     }
 
-    public Optional<StoredEvent> find(Connection c, String id) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from events where id=?", ps -> ps.setString(1, id), EventRepository::map)
-                .stream().findFirst();
+    /** The events with {@code id}, in every scope or in {@code scope} only when it is not null; operator scope first. */
+    public List<StoredEvent> find(Connection c, String id, String scope) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from events where id = ? and (?::text is null or scope = ?) order by scope, seq limit 10", ps -> {
+            ps.setString(1, id);
+            ps.setString(2, scope);
+            ps.setString(3, scope);
+        }, EventRepository::map);
     }
 
     /**
-     * Events after {@code cursor} in commit-safe order. Only events whose transaction is older than every
-     * transaction still running are returned, so an event committed later can never sort before a cursor
-     * already handed out.
+     * Events after {@code cursor} in commit-safe order: by transaction id, then sequence number. Only events whose
+     * transaction is older than every transaction still running are returned, so an event committed later can never
+     * sort before a cursor already handed out. (The transaction id is compared as {@code xid8}, a number; its text
+     * form would sort "3841" before "917".)
      */
     public List<StoredEvent> pull(Connection c, String cursor, String type, int limit) throws SQLException {
         long[] after = parseCursor(cursor);
         return Jdbc.query(c, "select " + COLUMNS + " from events where (xid, seq) > (?::text::xid8, ?)"
-                + " and xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or type=?) order by xid, seq limit ?", ps -> {
+                + " and xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or type = ?) order by events.xid, events.seq limit ?", ps -> {
             ps.setString(1, Long.toUnsignedString(after[0]));
             ps.setLong(2, after[1]);
             ps.setString(3, type);
@@ -120,10 +134,9 @@ public final class EventRepository {
 
     private static StoredEvent map(ResultSet rs) throws SQLException {
         long seq = rs.getLong("seq");
-        return new StoredEvent(seq, rs.getString("xid") + "-" + seq, rs.getString("id"), rs.getString("type"),
+        return new StoredEvent(seq, rs.getString("xid_text") + "-" + seq, rs.getString("id"), rs.getString("type"),
                 rs.getString("account_uuid"), instant(rs, "occurred_at"), instant(rs, "received_at"), rs.getBytes("payload"),
                 rs.getString("idempotency_key"), rs.getShort("priority"), rs.getString("trace_id"), rs.getString("target_merchant"),
-                rs.getString("ordering_key"));
+                rs.getString("ordering_key"), rs.getBytes("fingerprint"));
     }
-
 }

@@ -2,7 +2,11 @@ package dev.herald.event;
 
 import java.time.Instant;
 
-/** An accepted event; {@code payload} holds the exact bytes every receiver gets. */
+/**
+ * An accepted event; {@code payload} holds the exact bytes every receiver gets. Its {@code id} and
+ * {@code idempotencyKey} are unique within its {@link #scope()}; {@code fingerprint} identifies what the producer
+ * sent (null for events stored before fingerprints existed).
+ */
 public record StoredEvent(
         long seq,
         String cursor,
@@ -16,4 +20,16 @@ public record StoredEvent(
         int priority,
         String traceId,
         String targetMerchant,
-        String orderingKey) {}
+        String orderingKey,
+        byte[] fingerprint) {
+
+    /** The merchant the event targets, or "" for an event to every subscriber: ids and keys are unique per scope. */
+    public String scope() {
+        return scopeOf(targetMerchant);
+    }
+
+    /** The scope of an event targeting {@code targetMerchant} (null: every subscriber). */
+    public static String scopeOf(String targetMerchant) {
+        return targetMerchant == null ? "" : targetMerchant;
+    }
+}

@@ -6,11 +6,13 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
 import dev.herald.event.EventInput;
-import dev.herald.ingest.EventWriter;
+import dev.herald.delivery.EventWriter;
 import dev.herald.merchant.Merchant;
 import dev.herald.merchant.MerchantService;
 import dev.herald.store.Jdbc;
+import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -46,6 +48,11 @@ public final class NotificationService {
         this.clock = clock;
     }
 
+    /**
+     * Stores the notification (and, on first use of its URL, the merchant's hidden endpoint for it) in one transaction,
+     * then sends it: now on the caller's thread ({@code sync}) or through the dispatcher. Every field is checked first
+     * with the rules of an ingested event.
+     */
     public Result notify(Request r) {
         if (r.merchantId() == null) {
             throw new ValidationException("merchant_id", "merchant_id is required");
@@ -53,29 +60,31 @@ public final class NotificationService {
         if (r.notifyUrl() == null) {
             throw new ValidationException("notify_url", "notify_url is required");
         }
-        if (r.priority() < 0 || r.priority() > 9) {
-            throw new ValidationException("priority", "priority must be between 0 and 9");
-        }
         String type = r.type() == null ? "notification.sent" : r.type();
-        if (!dev.herald.endpoint.EventPatterns.EVENT_TYPE.matcher(type).matches()) {
-            throw new ValidationException("event", "event must be a dotted lower-case type such as payment.succeeded");
-        }
+        EventInput in = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(), r.priority(), null, r.merchantId());
+        in.validate("");
+        URI url = endpoints.notifyUrl(r.notifyUrl(), "notify_url");
         Merchant m;
         try {
             m = merchants.get(r.merchantId());
-        } catch (dev.herald.support.NotFoundException e) {
+        } catch (NotFoundException e) {
             throw new ValidationException("merchant_id", "no merchant " + r.merchantId() + "; create it with PUT /v1/merchants/{id}");
         }
-        EndpointRepository.Stored target = endpoints.notificationTarget(m.id(), m.secret(), m.ack(), r.notifyUrl(), "notify_url");
         Instant now = clock.instant();
-        EventInput in = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(), r.priority(), null, m.id());
-        EventWriter.Written w = jdbc.inTransaction(c -> writer.write(c, in, now, target.endpoint()));
+        record Stored(EndpointRepository.Stored target, EventWriter.Written written) {}
+        Stored s = jdbc.inTransaction(c -> {
+            EndpointRepository.Stored target = endpoints.notificationTarget(c, m.id(), m.secret(), m.previousSecret(), m.previousSecretUntil(),
+                    m.ack(), url, now);
+            return new Stored(target, writer.write(c, in, now, target.endpoint()));
+        });
+        endpoints.loaded(s.target().endpoint().id());
+        EventWriter.Written w = s.written();
         if (w.duplicate()) {
             return new Result(w.event().id(), null, true, null);
         }
         DeliveryTask task = w.tasks().getFirst();
-        if (r.mode() == Mode.SYNC && target.endpoint().active()) {
-            return new Result(w.event().id(), task.deliveryId(), false, dispatcher.sendSync(task, target));
+        if (r.mode() == Mode.SYNC && s.target().endpoint().active()) {
+            return new Result(w.event().id(), task.deliveryId(), false, dispatcher.sendSync(task, s.target()));
         }
         dispatcher.submit(w.tasks());
         return new Result(w.event().id(), task.deliveryId(), false, null);

@@ -98,13 +98,13 @@ class ClusterTest {
     }
 
     private static java.util.Map<String, Long> owners(EngineHarness h) {
-        return h.herald.jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select owner, count(*) from partitions where owner is not null group by owner",
+        return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select owner, count(*) from partitions where owner is not null group by owner",
                 ps -> {}, rs -> java.util.Map.entry(rs.getString(1), rs.getLong(2)))).stream()
                 .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
     }
 
     private static String nodeOf(EngineHarness h) {
-        return h.herald.jdbc().read(c -> dev.herald.store.Jdbc.query(c, "select id from nodes order by started_at desc limit 1",
+        return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select id from nodes order by started_at desc limit 1",
                 ps -> {}, rs -> rs.getString(1))).getFirst();
     }
 }

@@ -11,6 +11,7 @@ import dev.herald.http.OutboundConfig;
 import dev.herald.ingest.IngestService;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
+import dev.herald.store.Jdbc;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.List;
@@ -25,10 +26,13 @@ public final class EngineHarness implements AutoCloseable {
     public static final int MERCHANT_CAP = 6;
     public final MutableClock clock = MutableClock.startingNow();
     public final Database database;
+    /** The test's own handle on the engine's database (the engine does not hand out its own). */
+    public final Jdbc jdbc;
     public final Herald herald;
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
-        this.database = Database.open(db);
+        this.database = Database.open(db, Herald.MIGRATIONS);
+        this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10));
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");

@@ -7,12 +7,12 @@ import dev.herald.bus.RabbitBus;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.http.OutboundConfig;
 import dev.herald.server.api.HeraldApi;
-import dev.herald.server.api.NotificationApi;
-import dev.herald.server.auth.ApiKeys;
 import dev.herald.server.bus.BusIngest;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
+import dev.herald.store.Jdbc;
+import dev.herald.web.ApiKeyStore;
 import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import java.security.SecureRandom;
@@ -66,17 +66,16 @@ public final class HeraldServer implements AutoCloseable {
             } else {
                 dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
             }
-            db = Database.open(dbc.withMaxPoolSize(20));
+            db = Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER);
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
-            ApiKeys keys = new ApiKeys(herald.jdbc(), clock);
-            Optional<String> generated = keys.bootstrap(cfg.adminKey());
-            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), db::ready);
+            ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
+            Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
+            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), () -> true, db::ready);
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
-            NotificationApi notifications = new NotificationApi(herald, cfg.maxBodyBytes());
             WebServer web = WebServer.builder()
                     .host(cfg.host())
                     .port(cfg.port())
@@ -87,10 +86,7 @@ public final class HeraldServer implements AutoCloseable {
                             d.addHandler(t, api.directHandler());
                         }
                     })
-                    .routing(r -> {
-                        notifications.routing(r);
-                        api.routing(r);
-                    })
+                    .routing(api::routing)
                     .build()
                     .start();
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);

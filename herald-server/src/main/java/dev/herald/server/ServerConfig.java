@@ -1,7 +1,7 @@
 package dev.herald.server;
 
 import dev.herald.bus.RabbitBus;
-import dev.herald.server.auth.ApiKeys;
+import dev.herald.web.ApiKeyStore;
 import dev.herald.store.DatabaseConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -56,8 +56,8 @@ public record ServerConfig(
         if (databaseUrl != null) {
             DatabaseConfig.fromUrl(databaseUrl); // a malformed URL is a configuration error, found before anything starts
         }
-        if (adminKey != null && !ApiKeys.acceptable(adminKey)) {
-            throw new IllegalArgumentException(ApiKeys.RULE);
+        if (adminKey != null && !ApiKeyStore.acceptable(adminKey)) {
+            throw new IllegalArgumentException(ApiKeyStore.rule("HERALD_ADMIN_KEY"));
         }
         if (amqpUrl != null) {
             checkAmqpUrl(amqpUrl);

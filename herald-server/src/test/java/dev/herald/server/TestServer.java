@@ -2,7 +2,9 @@ package dev.herald.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
+import dev.herald.store.Jdbc;
 import dev.herald.testing.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,10 +33,12 @@ public final class TestServer implements AutoCloseable {
     private final HeraldServer server;
     private final HttpClient http;
     private final Path dataDir;
+    private final Database database;
 
-    private TestServer(HeraldServer server, Path dataDir) {
+    private TestServer(HeraldServer server, Path dataDir, DatabaseConfig db) {
         this.server = server;
         this.dataDir = dataDir;
+        this.database = Database.open(db.withMaxPoolSize(2).withApplicationName("herald-test"), "classpath:db/none");
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -57,7 +61,7 @@ public final class TestServer implements AutoCloseable {
         }
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, ADMIN_KEY,
                 amqpUrl, amqpBindings);
-        return new TestServer(HeraldServer.start(cfg, clock), dir);
+        return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }
 
     /** The {@code jdbc:postgresql://…?user=…} URL of {@code db}, as --database-url takes it. */
@@ -72,6 +76,11 @@ public final class TestServer implements AutoCloseable {
 
     public HeraldServer server() {
         return server;
+    }
+
+    /** The test's own handle on the server's database, to look at what it stored. */
+    public Jdbc jdbc() {
+        return new Jdbc(database.dataSource());
     }
 
     public URI uri(String pathAndQuery) {
@@ -164,6 +173,7 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        database.close();
         try (var files = Files.walk(dataDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

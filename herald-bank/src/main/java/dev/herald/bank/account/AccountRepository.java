@@ -1,6 +1,6 @@
 package dev.herald.bank.account;
 
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -56,7 +56,7 @@ public final class AccountRepository {
 
     /** The customer account {@code uuid}, or a 404 naming {@code field}. */
     public static Account get(Connection c, UUID uuid, String field) throws SQLException {
-        return find(c, uuid).orElseThrow(() -> BankException.notFound("no account " + uuid, field));
+        return find(c, uuid).orElseThrow(() -> Problem.notFound("no account " + uuid, field));
     }
 
     public static long cashId(Connection c, String currency) throws SQLException {
@@ -86,7 +86,7 @@ public final class AccountRepository {
     public static Account lock(Connection c, UUID uuid, String field) throws SQLException {
         return Jdbc.query(c, "select " + COLUMNS + " from bank_accounts where uuid = ? and kind = 'customer' for no key update",
                 ps -> ps.setObject(1, uuid), AccountRepository::map).stream().findFirst()
-                .orElseThrow(() -> BankException.notFound("no account " + uuid, field));
+                .orElseThrow(() -> Problem.notFound("no account " + uuid, field));
     }
 
     public static void updateProfile(Connection c, long id, String name, String status, Instant at) throws SQLException {

@@ -1,7 +1,7 @@
 package dev.herald.bank.account;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
 import dev.herald.bank.support.Op;
@@ -33,7 +33,7 @@ public final class AccountService {
     public Account open(Op op, String name, UUID userUuid, String currency) {
         String n = name(name);
         if (userUuid == null) {
-            throw BankException.invalid("user_uuid is required", "user_uuid");
+            throw Problem.invalid("user_uuid is required", "user_uuid");
         }
         String cur = currency(currency, "currency");
         return jdbc.inTransaction(c -> {
@@ -57,7 +57,7 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (a.status().equals(Account.CLOSED)) {
-                throw BankException.conflict("account " + uuid + " is closed", "account_uuid");
+                throw Problem.conflict("account " + uuid + " is closed", "account_uuid");
             }
             if (a.name().equals(n)) {
                 return op.finish(c, a);
@@ -87,10 +87,10 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (a.status().equals(Account.CLOSED)) {
-                throw BankException.conflict("account " + uuid + " is already closed", "account_uuid");
+                throw Problem.conflict("account " + uuid + " is already closed", "account_uuid");
             }
             if (a.balance() != 0) {
-                throw BankException.conflict("only an account with balance 0 can be closed; the balance is " + a.balance(), "account_uuid");
+                throw Problem.conflict("only an account with balance 0 can be closed; the balance is " + a.balance(), "account_uuid");
             }
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), Account.CLOSED, now);
@@ -105,7 +105,7 @@ public final class AccountService {
         return jdbc.inTransaction(c -> {
             Account a = AccountRepository.lock(c, uuid, "account_uuid");
             if (!a.status().equals(from)) {
-                throw BankException.conflict("account " + uuid + " is " + a.status() + ", not " + from, "account_uuid");
+                throw Problem.conflict("account " + uuid + " is " + a.status() + ", not " + from, "account_uuid");
             }
             Instant now = Clocks.now(clock);
             AccountRepository.updateProfile(c, a.id(), a.name(), to, now);
@@ -117,14 +117,14 @@ public final class AccountService {
 
     private static String name(String name) {
         if (name == null || name.isBlank()) {
-            throw BankException.invalid("name is required", "name");
+            throw Problem.invalid("name is required", "name");
         }
         return text(name, "name", MAX_NAME);
     }
 
     private static String text(String s, String field, int max) {
         if (s.length() > max) {
-            throw BankException.invalid(field + " must be at most " + max + " characters", field);
+            throw Problem.invalid(field + " must be at most " + max + " characters", field);
         }
         return s;
     }
@@ -132,7 +132,7 @@ public final class AccountService {
     /** An ISO 4217 code in upper case, e.g. EUR, or a 422 naming {@code field}. */
     public static String currency(String currency, String field) {
         if (currency == null) {
-            throw BankException.invalid(field + " is required (ISO 4217, e.g. EUR)", field);
+            throw Problem.invalid(field + " is required (ISO 4217, e.g. EUR)", field);
         }
         if (CURRENCY.matcher(currency).matches()) {
             try {
@@ -142,6 +142,6 @@ public final class AccountService {
                 // answered below
             }
         }
-        throw BankException.invalid(field + " must be an ISO 4217 currency code such as EUR", field);
+        throw Problem.invalid(field + " must be an ISO 4217 currency code such as EUR", field);
     }
 }

@@ -10,29 +10,29 @@ import dev.herald.bank.audit.AuditRecord;
 import dev.herald.bank.ledger.Ledger;
 import dev.herald.bank.ledger.Transaction;
 import dev.herald.bank.reconcile.Reconciliation;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.bank.support.Json;
 import dev.herald.bank.support.Op;
 import dev.herald.bank.transfer.Transfer;
 import dev.herald.bank.transfer.TransferService;
-import dev.herald.store.StoreException;
+import dev.herald.web.ApiKeyStore;
+import dev.herald.web.BearerAuth;
+import dev.herald.web.BodyReader;
+import dev.herald.web.JsonInput;
+import dev.herald.web.Problems;
+import dev.herald.web.Responses;
+import dev.herald.web.Traceparent;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,14 +44,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BankApi {
     private static final Logger log = LoggerFactory.getLogger(BankApi.class);
-    private static final Pattern TRACEPARENT = Pattern.compile("00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
     private static final String PREFIX = "/bank/v1";
     private static final int MAX_PAGE = 500;
 
     private final BankServices bank;
-    private final ApiKeys keys;
+    private final ApiKeyStore keys;
     private final Clock clock;
-    private final long maxBodyBytes;
+    private final BodyReader bodies;
 
     /** What a route answers, and what its audit entry records about money. */
     private record Answer(int status, JsonNode body, UUID account, Long amount, Long balanceBefore, Long balanceAfter) {
@@ -116,7 +115,7 @@ public final class BankApi {
 
         String query(String name) {
             String v = req.query().first(name).orElse(null);
-            return v == null ? null : Input.storable(v, name, name);
+            return v == null ? null : JsonInput.storable(v, name, name);
         }
 
         int limit() {
@@ -132,7 +131,7 @@ public final class BankApi {
             } catch (NumberFormatException ignored) {
                 // answered below
             }
-            throw BankException.invalid("limit must be an integer from 1 to " + MAX_PAGE, "limit");
+            throw Problem.invalid("limit must be an integer from 1 to " + MAX_PAGE, "limit");
         }
     }
 
@@ -141,28 +140,16 @@ public final class BankApi {
         Answer handle(Call call);
     }
 
-    public BankApi(BankServices bank, ApiKeys keys, Clock clock, long maxBodyBytes) {
+    public BankApi(BankServices bank, ApiKeyStore keys, Clock clock, long maxBodyBytes) {
         this.bank = bank;
         this.keys = keys;
         this.clock = clock;
-        this.maxBodyBytes = maxBodyBytes;
+        this.bodies = new BodyReader(maxBodyBytes);
     }
 
     /** Registers the auth filter and every route. */
     public void routing(HttpRouting.Builder r) {
-        r.addFilter((chain, req, res) -> {
-            String path = req.path().path();
-            if (path.equals(PREFIX) || path.startsWith(PREFIX + "/")) {
-                String auth = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-                String key = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-                if (!keys.verify(key)) {
-                    res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-                    problem(res, new BankException(401, "Unauthorized", "a valid API key is required: Authorization: Bearer <key>", null));
-                    return;
-                }
-            }
-            chain.proceed();
-        });
+        r.addFilter(BearerAuth.filter(keys, PREFIX));
         r.get("/bank/health", (req, res) -> send(res, 200, Json.obj().put("status", "up"), "application/json"));
 
         Set<String> accountFields = Set.of("name", "user_uuid", "currency");
@@ -208,7 +195,7 @@ public final class BankApi {
                 try {
                     beforeId = Long.parseLong(before);
                 } catch (NumberFormatException e) {
-                    throw BankException.invalid("before must be a next_cursor value from a previous page", "before");
+                    throw Problem.invalid("before must be a next_cursor value from a previous page", "before");
                 }
             }
             List<Transaction> page = bank.ledger().transactions(id, beforeId, limit + 1);
@@ -243,23 +230,12 @@ public final class BankApi {
             Reconciliation rec = bank.reconciler().run();
             return Answer.of(200, rec.view());
         });
-        r.any((req, res) -> problem(res, BankException.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
+        r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
     }
 
-    /**
-     * Problem+json for what the web server answers itself before routing (a malformed request, a body beyond the
-     * transport limit); fixed text, so nothing about the failure leaks.
-     */
+    /** Problem+json for what the web server answers itself before routing (see {@link Problems#directHandler}). */
     public DirectHandler directHandler() {
-        return (req, type, status, headers, message) -> DirectHandler.TransportResponse.builder()
-                .status(status)
-                .headers(headers)
-                .header(HeaderNames.CONTENT_TYPE, "application/problem+json")
-                .entity(Json.write(problemBody(new BankException(status.code(), status.reasonPhrase(),
-                        status.code() == 413 ? "request body too large" : "the HTTP request could not be handled", null)))
-                        .getBytes(StandardCharsets.UTF_8))
-                .keepAlive(type.keepAlive())
-                .build();
+        return Problems.directHandler(bodies.maxBytes());
     }
 
     /** Registers a read-only GET route (not audited). */
@@ -280,8 +256,8 @@ public final class BankApi {
         res.header(HeaderNames.create("X-Trace-Id"), trace);
         Call call;
         try {
-            call = new Call(req, trace, readBody(req), operation, successStatus);
-        } catch (BankException e) {
+            call = new Call(req, trace, bodies.bytes(req), operation, successStatus);
+        } catch (Problem e) {
             call = new Call(req, trace, new byte[0], operation, successStatus);
             finish(res, call, Answer.of(e.status(), problemBody(e)));
             return;
@@ -289,20 +265,12 @@ public final class BankApi {
         Answer answer;
         try {
             answer = route.handle(call);
-        } catch (BankException e) {
-            answer = Answer.of(e.status(), problemBody(e));
-        } catch (StoreException e) {
-            if (e.sqlState() != null && e.sqlState().startsWith("22")) {
-                log.warn("database refused a value on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
-                answer = Answer.of(422, problemBody(BankException.invalid("a value in the request cannot be stored", null)));
-            } else {
-                log.warn("database error on {} {}: {}", req.prologue().method().text(), req.path().path(), e.getMessage());
-                res.header(HeaderNames.RETRY_AFTER, "1");
-                answer = Answer.of(503, problemBody(new BankException(503, "Service unavailable", "the database is not answering; retry", null)));
-            }
         } catch (RuntimeException e) {
-            log.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
-            answer = Answer.of(500, problemBody(new BankException(500, "Internal error", "an unexpected error occurred; it was logged", null)));
+            Problem p = Problems.of(e, req);
+            if (p.status() == 503) {
+                res.header(HeaderNames.RETRY_AFTER, "1");
+            }
+            answer = Answer.of(p.status(), problemBody(p));
         }
         if (answer.status() >= 400) {
             call.audited = false; // whatever the operation wrote before failing, its transaction rolled back
@@ -347,44 +315,12 @@ public final class BankApi {
         };
     }
 
-    private byte[] readBody(ServerRequest req) {
-        if (req.headers().contentLength().orElse(-1) > maxBodyBytes) {
-            throw new BankException(413, "Content too large", "request body exceeds " + maxBodyBytes + " bytes", null);
-        }
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-            if (bytes.length > maxBodyBytes) {
-                throw new BankException(413, "Content too large", "request body exceeds " + maxBodyBytes + " bytes", null);
-            }
-            return bytes;
-        } catch (IOException e) {
-            throw BankException.badRequest("could not read the request body", null);
-        }
-    }
-
     private static String traceId(ServerRequest req) {
-        return req.headers().first(HeaderNames.create("traceparent")).map(TRACEPARENT::matcher).filter(Matcher::matches)
-                .map(m -> m.group(1))
-                .orElseGet(() -> {
-                    byte[] b = new byte[16];
-                    ThreadLocalRandom.current().nextBytes(b);
-                    return HexFormat.of().formatHex(b);
-                });
+        return Traceparent.traceId(req.headers().first(HeaderNames.create("traceparent")).orElse(null)).orElseGet(Traceparent::newTraceId);
     }
 
-    private static ObjectNode problemBody(BankException p) {
-        ObjectNode n = Json.obj().put("type", "about:blank").put("title", p.title()).put("status", p.status()).put("detail", p.getMessage());
-        if (p.field() != null) {
-            n.put("field", p.field());
-        }
-        return n;
-    }
-
-    private static void problem(ServerResponse res, BankException p) {
-        send(res, p.status(), problemBody(p), "application/problem+json");
+    private static ObjectNode problemBody(Problem p) {
+        return Responses.problemBody(p);
     }
 
     private static void send(ServerResponse res, int status, JsonNode body, String contentType) {

@@ -1,92 +1,50 @@
 package dev.herald.bank.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.bank.support.BankException;
-import dev.herald.bank.support.Json;
-import java.io.IOException;
-import java.util.Iterator;
+import dev.herald.web.JsonInput;
+import dev.herald.web.Problem;
 import java.util.Set;
 import java.util.UUID;
 
-/**
- * Strict request input: a JSON object with only the allowed fields, typed reads that answer 400/422 naming the field,
- * and text PostgreSQL can store (no NUL, no unpaired surrogate).
- */
+/** The bank's reading of a request body: the shared strict {@link JsonInput}, plus UUIDs and amounts of money. */
 final class Input {
-    private final ObjectNode node;
+    /** Longest text the bank stores from a request (names, references, reasons, client transfer ids). */
+    static final int MAX_TEXT = 500;
 
-    private Input(ObjectNode node) {
-        this.node = node;
+    private final JsonInput.Obj obj;
+
+    private Input(JsonInput.Obj obj) {
+        this.obj = obj;
     }
 
     /** The body as an object whose fields are all in {@code allowed}; an empty body reads as {} when {@code emptyOk}. */
     static Input object(byte[] body, Set<String> allowed, boolean emptyOk) {
-        if (body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-            if (emptyOk) {
-                return new Input(Json.obj());
-            }
-            throw BankException.badRequest("request body is empty; a JSON object is required", null);
+        if (emptyOk && new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return new Input(JsonInput.object(JsonInput.MAPPER.createObjectNode(), "", allowed));
         }
-        JsonNode n;
-        try (JsonParser p = Json.MAPPER.createParser(body)) {
-            n = Json.MAPPER.readTree(p);
-        } catch (JsonProcessingException e) {
-            throw BankException.badRequest("malformed JSON: " + e.getOriginalMessage(), null);
-        } catch (IOException e) {
-            throw BankException.badRequest("unreadable body", null);
-        }
-        if (n == null || !n.isObject()) {
-            throw BankException.badRequest("the body must be a JSON object", null);
-        }
-        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!allowed.contains(f)) {
-                throw BankException.badRequest("unknown field '" + storable(f, "field name", null) + "'", storable(f, "field name", null));
-            }
-        }
-        return new Input((ObjectNode) n);
-    }
-
-    private JsonNode get(String f) {
-        JsonNode v = node.get(f);
-        return v == null || v.isNull() ? null : v;
+        return new Input(JsonInput.object(JsonInput.parse(body), "", allowed));
     }
 
     String string(String f) {
-        JsonNode v = get(f);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw BankException.invalid(f + " must be a string", f);
-        }
-        return storable(v.textValue(), f, f);
+        return obj.string(f, MAX_TEXT);
     }
 
     String requiredString(String f) {
-        String s = string(f);
-        if (s == null) {
-            throw BankException.invalid(f + " is required", f);
-        }
-        return s;
+        return obj.requiredString(f, MAX_TEXT);
     }
 
     UUID uuid(String f) {
-        String s = requiredString(f);
-        return uuid(s, f, 422);
+        return uuid(requiredString(f), f, 422);
     }
 
     /** A positive whole number of minor units that fits in 64 bits. */
-    Long amount(String f) {
-        JsonNode v = get(f);
+    long amount(String f) {
+        JsonNode v = obj.raw(f);
         if (v == null) {
-            throw BankException.invalid(f + " is required (a positive integer of minor units)", f);
+            throw Problem.invalid(f + " is required (a positive integer of minor units)", f);
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() <= 0) {
-            throw BankException.invalid(f + " must be a positive integer of minor units (no decimals)", f);
+            throw Problem.invalid(f + " must be a positive integer of minor units (no decimals)", f);
         }
         return v.longValue();
     }
@@ -99,19 +57,6 @@ final class Input {
         } catch (IllegalArgumentException e) {
             // answered below
         }
-        throw new BankException(status, status == 400 ? "Bad request" : "Invalid field", field + " must be a UUID", field);
-    }
-
-    /** {@code s} unless it holds U+0000 or an unpaired surrogate, which PostgreSQL cannot store as given. */
-    static String storable(String s, String name, String field) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (c == 0 || Character.isSurrogate(c)) {
-                throw BankException.invalid(name + " must be valid Unicode text without NUL", field);
-            }
-        }
-        return s;
+        throw new Problem(status, status == 400 ? "Bad request" : "Invalid field", field + " must be a UUID", field);
     }
 }

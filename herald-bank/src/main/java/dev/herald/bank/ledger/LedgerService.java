@@ -2,7 +2,7 @@ package dev.herald.bank.ledger;
 
 import dev.herald.bank.account.Account;
 import dev.herald.bank.account.AccountRepository;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
 import dev.herald.bank.support.Op;
@@ -52,15 +52,15 @@ public final class LedgerService {
         String why = text(reason, "reason");
         return jdbc.inTransaction(c -> {
             long id = TransactionRepository.lock(c, transaction)
-                    .orElseThrow(() -> BankException.notFound("no transaction " + transaction, "transaction_uuid"));
+                    .orElseThrow(() -> Problem.notFound("no transaction " + transaction, "transaction_uuid"));
             Transaction original = TransactionRepository.byId(c, id);
             switch (original.type()) {
                 case "deposit", "withdrawal" -> { }
-                case "reversal" -> throw BankException.invalid("a reversal cannot be reversed", "transaction_uuid");
-                default -> throw BankException.invalid("a transfer leg cannot be reversed; make a new transfer instead", "transaction_uuid");
+                case "reversal" -> throw Problem.invalid("a reversal cannot be reversed", "transaction_uuid");
+                default -> throw Problem.invalid("a transfer leg cannot be reversed; make a new transfer instead", "transaction_uuid");
             }
             if (original.reversed()) {
-                throw BankException.conflict("transaction " + transaction + " was already reversed", "transaction_uuid");
+                throw Problem.conflict("transaction " + transaction + " was already reversed", "transaction_uuid");
             }
             long signed = original.type().equals("deposit") ? -original.amount() : original.amount();
             Map<Long, Account> locked = AccountRepository.lock(c, original.accountId(), AccountRepository.cashId(c, original.currency()));
@@ -87,7 +87,7 @@ public final class LedgerService {
 
     public Transaction transaction(UUID uuid) {
         return jdbc.read(c -> TransactionRepository.find(c, uuid)
-                .orElseThrow(() -> BankException.notFound("no transaction " + uuid, "transaction_uuid")));
+                .orElseThrow(() -> Problem.notFound("no transaction " + uuid, "transaction_uuid")));
     }
 
     /** The account's transactions, newest first. */
@@ -102,7 +102,7 @@ public final class LedgerService {
 
     private Ledger.Posted cashPosting(Op op, UUID account, String type, long amount, String currency, String reference) {
         if (amount <= 0) {
-            throw BankException.invalid("amount must be a positive integer of minor units", "amount");
+            throw Problem.invalid("amount must be a positive integer of minor units", "amount");
         }
         String ref = text(reference, "reference");
         return jdbc.inTransaction(c -> {
@@ -111,12 +111,12 @@ public final class LedgerService {
             Account customer = locked.get(found.id());
             Account cash = locked.values().stream().filter(a -> !a.isCustomer()).findFirst().orElseThrow();
             if (currency != null && !currency.equals(customer.currency())) {
-                throw BankException.invalid("currency " + currency + " does not match the account's " + customer.currency(), "currency");
+                throw Problem.invalid("currency " + currency + " does not match the account's " + customer.currency(), "currency");
             }
             requireActive(customer);
             long signed = type.equals("deposit") ? amount : -amount;
             if (signed > 0 && (customer.balance() > Long.MAX_VALUE - signed || cash.balance() < Long.MIN_VALUE + signed)) {
-                throw BankException.invalid("amount would overflow the balance", "amount");
+                throw Problem.invalid("amount would overflow the balance", "amount");
             }
             if (customer.balance() + signed < 0) {
                 throw insufficient(customer, amount);
@@ -127,17 +127,17 @@ public final class LedgerService {
 
     static void requireActive(Account a) {
         if (!a.status().equals(Account.ACTIVE)) {
-            throw BankException.conflict("account " + a.uuid() + " is " + a.status(), "account_uuid");
+            throw Problem.conflict("account " + a.uuid() + " is " + a.status(), "account_uuid");
         }
     }
 
-    private static BankException insufficient(Account a, long amount) {
-        return BankException.invalid("insufficient funds: balance " + a.balance() + " " + a.currency() + " does not cover " + amount, "amount");
+    private static Problem insufficient(Account a, long amount) {
+        return Problem.invalid("insufficient funds: balance " + a.balance() + " " + a.currency() + " does not cover " + amount, "amount");
     }
 
     private static String text(String s, String field) {
         if (s != null && s.length() > MAX_REFERENCE) {
-            throw BankException.invalid(field + " must be at most " + MAX_REFERENCE + " characters", field);
+            throw Problem.invalid(field + " must be at most " + MAX_REFERENCE + " characters", field);
         }
         return s;
     }

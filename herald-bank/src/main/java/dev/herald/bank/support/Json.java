@@ -1,24 +1,18 @@
 package dev.herald.bank.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.web.JsonInput;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
-/** The bank's one JSON mapper (strict on input: duplicate keys and trailing tokens are errors) and small helpers. */
+/** The bank's JSON helpers over the shared strict mapper ({@link JsonInput#MAPPER}). */
 public final class Json {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .build();
+    public static final ObjectMapper MAPPER = JsonInput.MAPPER;
 
     private Json() {}
 

@@ -57,7 +57,7 @@ public final class TransferConsumer implements Bus.MessageHandler, AutoCloseable
             transfer = UUID.fromString(body.path("data").path("transfer_uuid").asText());
         } catch (Exception e) {
             log.warn("dead-lettering unreadable transfer.created {}: {}", m.messageId(), e.getMessage());
-            in.deadLetter();
+            in.deadLetter("not a transfer.created event with data.transfer_uuid");
             return;
         }
         try {
@@ -68,7 +68,7 @@ public final class TransferConsumer implements Bus.MessageHandler, AutoCloseable
             }
         } catch (IllegalArgumentException unknown) {
             log.warn("dead-lettering {}: {}", m.messageId(), unknown.getMessage());
-            in.deadLetter();
+            in.deadLetter(unknown.getMessage());
         } catch (RuntimeException e) {
             log.warn("transfer {} not processed, requeued in {} ms: {}", transfer, requeueDelay.toMillis(), e.toString());
             LockSupport.parkNanos(requeueDelay.toNanos()); // a virtual thread of this consumer, not the bus's

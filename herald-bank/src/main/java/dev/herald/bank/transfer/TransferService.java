@@ -7,7 +7,7 @@ import dev.herald.bank.audit.AuditLog;
 import dev.herald.bank.audit.AuditRecord;
 import dev.herald.bank.ledger.Ledger;
 import dev.herald.bank.risk.RiskCheck;
-import dev.herald.bank.support.BankException;
+import dev.herald.web.Problem;
 import dev.herald.bank.support.Clocks;
 import dev.herald.bank.support.Events;
 import dev.herald.bank.support.Op;
@@ -61,26 +61,26 @@ public final class TransferService {
     public Created create(Op op, Request r) {
         String clientId = r.clientTransferId();
         if (clientId == null || clientId.isBlank()) {
-            throw BankException.invalid("client_transfer_id is required", "client_transfer_id");
+            throw Problem.invalid("client_transfer_id is required", "client_transfer_id");
         }
         if (clientId.length() > MAX_CLIENT_ID) {
-            throw BankException.invalid("client_transfer_id must be at most " + MAX_CLIENT_ID + " characters", "client_transfer_id");
+            throw Problem.invalid("client_transfer_id must be at most " + MAX_CLIENT_ID + " characters", "client_transfer_id");
         }
         if (r.fromAccountUuid() == null) {
-            throw BankException.invalid("from_account_uuid is required", "from_account_uuid");
+            throw Problem.invalid("from_account_uuid is required", "from_account_uuid");
         }
         if (r.toAccountUuid() == null) {
-            throw BankException.invalid("to_account_uuid is required", "to_account_uuid");
+            throw Problem.invalid("to_account_uuid is required", "to_account_uuid");
         }
         if (r.fromAccountUuid().equals(r.toAccountUuid())) {
-            throw BankException.invalid("to_account_uuid must differ from from_account_uuid", "to_account_uuid");
+            throw Problem.invalid("to_account_uuid must differ from from_account_uuid", "to_account_uuid");
         }
         if (r.amount() == null || r.amount() <= 0) {
-            throw BankException.invalid("amount must be a positive integer of minor units", "amount");
+            throw Problem.invalid("amount must be a positive integer of minor units", "amount");
         }
         String currency = AccountService.currency(r.currency(), "currency");
         if (r.description() != null && r.description().length() > MAX_DESCRIPTION) {
-            throw BankException.invalid("description must be at most " + MAX_DESCRIPTION + " characters", "description");
+            throw Problem.invalid("description must be at most " + MAX_DESCRIPTION + " characters", "description");
         }
         return jdbc.inTransaction(c -> {
             Optional<Transfer> existing = TransferRepository.byClientId(c, clientId);
@@ -88,9 +88,9 @@ public final class TransferService {
                 return op.finish(c, replay(existing.get(), r, currency));
             }
             Account from = AccountRepository.find(c, r.fromAccountUuid())
-                    .orElseThrow(() -> BankException.invalid("no account " + r.fromAccountUuid(), "from_account_uuid"));
+                    .orElseThrow(() -> Problem.invalid("no account " + r.fromAccountUuid(), "from_account_uuid"));
             Account to = AccountRepository.find(c, r.toAccountUuid())
-                    .orElseThrow(() -> BankException.invalid("no account " + r.toAccountUuid(), "to_account_uuid"));
+                    .orElseThrow(() -> Problem.invalid("no account " + r.toAccountUuid(), "to_account_uuid"));
             AccountRepository.lock(c, from.id()); // the event's ordering key: the relay's order is commit order only under this lock
             Instant now = Clocks.now(clock);
             Optional<Long> id = TransferRepository.insertIfAbsent(c, UUID.randomUUID(), clientId, from.id(), to.id(), r.amount(), currency,
@@ -106,7 +106,7 @@ public final class TransferService {
 
     private static Created replay(Transfer existing, Request r, String currency) {
         if (!existing.sameRequest(r.fromAccountUuid(), r.toAccountUuid(), r.amount(), currency, r.description())) {
-            throw BankException.conflict("client_transfer_id " + r.clientTransferId() + " was already used for a different transfer",
+            throw Problem.conflict("client_transfer_id " + r.clientTransferId() + " was already used for a different transfer",
                     "client_transfer_id");
         }
         return new Created(existing, false);
@@ -114,7 +114,7 @@ public final class TransferService {
 
     public Transfer get(UUID uuid) {
         return jdbc.read(c -> TransferRepository.find(c, uuid)
-                .orElseThrow(() -> BankException.notFound("no transfer " + uuid, "transfer_uuid")));
+                .orElseThrow(() -> Problem.notFound("no transfer " + uuid, "transfer_uuid")));
     }
 
     /**

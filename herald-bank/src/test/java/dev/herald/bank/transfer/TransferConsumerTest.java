@@ -34,7 +34,7 @@ class TransferConsumerTest {
         @Override public boolean redelivered() { return redelivered; }
         @Override public void ack() { outcome = "ack"; }
         @Override public void requeue() { outcome = "requeue"; }
-        @Override public void deadLetter() { outcome = "dead"; }
+        @Override public void deadLetter(String reason) { outcome = "dead"; }
     }
 
     private static BusMessage created(BankHarness h) {

@@ -7,11 +7,16 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.event.StoredEvent;
 import dev.herald.ingest.IngestService;
+import dev.herald.web.JsonInput;
+import dev.herald.web.Responses;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 
-/** JSON shapes of the API's resources. Secrets never appear here; only endpoint creation adds one. */
+/**
+ * JSON shapes of the API's resources. Secrets never appear here (only endpoint creation adds one), and custom header
+ * values read back as {@link Endpoint#MASKED_HEADER_VALUE}.
+ */
 final class Views {
     private Views() {}
 
@@ -24,7 +29,7 @@ final class Views {
                 .put("url", e.url().toString());
         e.events().forEach(n.putArray("events")::add);
         ObjectNode h = n.putObject("headers");
-        e.headers().forEach(h::put);
+        e.headers().keySet().forEach(name -> h.put(name, Endpoint.MASKED_HEADER_VALUE));
         n.put("is_active", e.active())
                 .put("disabled_reason", e.disabledReason())
                 .put("retry_attempts", e.retryPolicy().attempts());

@@ -2,6 +2,8 @@ package dev.herald.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.event.EventInput;
+import dev.herald.web.JsonInput;
+import dev.herald.web.Problem;
 
 /** Reads events in Herald's wire format from sources other than the HTTP API (the bus), with the API's rules. */
 public final class WireEvents {
@@ -18,7 +20,7 @@ public final class WireEvents {
         EventInput in;
         try {
             root = JsonInput.parse(body);
-            in = HeraldApi.eventInput(root, "", null, traceId);
+            in = EventRoutes.eventInput(root, "", null, traceId);
         } catch (Problem p) {
             throw new IllegalArgumentException(p.field() == null ? p.getMessage() : p.field() + ": " + p.getMessage());
         }

@@ -8,79 +8,82 @@ import dev.herald.bus.Topology;
 import dev.herald.event.EventInput;
 import dev.herald.ingest.IngestService;
 import dev.herald.server.api.WireEvents;
+import dev.herald.store.GroupCommitter;
+import dev.herald.support.ConflictException;
 import dev.herald.support.ValidationException;
+import dev.herald.web.Traceparent;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.regex.Matcher;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes events from the bus into Herald: consumes {@link Topology#heraldIngest} with a prefetch window, groups the
- * messages that arrive together into one {@link IngestService#ingest} call and acks each message only once that call
- * returned, i.e. once the event and its deliveries are committed. A message delivered again (the broker lost an ack)
- * is a duplicate id for ingest and is simply acked. A message that is not a valid event (bad JSON, failed validation)
- * is dead-lettered alone; the rest of its group is still ingested. When ingest fails otherwise (database down) the
- * group is requeued after a growing backoff, so nothing is lost.
+ * Takes events from the bus into Herald: consumes {@link Topology#heraldIngest} with a prefetch window and submits each
+ * message to ingest's group committer, which stores the messages that arrive together in one transaction; a message is
+ * acked only once its event and deliveries are committed. A message delivered again (the broker lost an ack) is a
+ * duplicate id for ingest and is simply acked.
+ *
+ * <p>A message that can never be stored — bad JSON, a failed rule, a value the database refuses, a different event
+ * under an id already used — is dead-lettered alone and at once, with the reason in {@link Incoming#REASON_HEADER}; the
+ * group committer makes sure it fails alone. Only a database outage requeues, after a back-off that grows while the
+ * outage lasts; the wait holds no thread, so other messages go on meanwhile.
  */
 public final class BusIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BusIngest.class);
-    private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
-    private static final Pattern TRACEPARENT = Pattern.compile("00-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
+    /** The largest message body taken: an event's wire body, far above any real payload. */
+    static final int MAX_BODY = 1024 * 1024;
 
     /**
-     * {@code prefetch} unacked messages held at once; up to {@code maxGroup} of them per ingest call, waiting at most
-     * {@code linger} for a group to fill; after a failed ingest the group is requeued after a backoff that starts at
-     * {@code minBackoff} and doubles up to {@code maxBackoff}.
+     * {@code prefetch} unacked messages held at once; after an outage a message is requeued after a back-off that
+     * starts at {@code minBackoff} and doubles, while the outage lasts, up to {@code maxBackoff}.
      */
-    public record Config(List<String> bindings, int prefetch, int maxGroup, Duration linger, Duration minBackoff, Duration maxBackoff) {
+    public record Config(List<String> bindings, int prefetch, Duration minBackoff, Duration maxBackoff) {
         public Config {
             bindings = List.copyOf(bindings);
             if (bindings.isEmpty()) {
                 throw new IllegalArgumentException("at least one binding is required");
             }
-            if (prefetch < 1 || maxGroup < 1 || maxGroup > IngestService.MAX_BATCH) {
-                throw new IllegalArgumentException("prefetch must be positive and maxGroup 1.." + IngestService.MAX_BATCH);
+            if (prefetch < 1) {
+                throw new IllegalArgumentException("prefetch must be positive");
             }
-            Objects.requireNonNull(linger, "linger");
             Objects.requireNonNull(minBackoff, "minBackoff");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
         }
 
-        /** Prefetch 512, groups of up to 256 gathered for at most 2 ms, backoff 200 ms to 10 s. */
+        /** Prefetch 512, back-off 200 ms to 10 s. */
         public static Config of(List<String> bindings) {
-            return new Config(bindings, 512, 256, Duration.ofMillis(2), Duration.ofMillis(200), Duration.ofSeconds(10));
+            return new Config(bindings, 512, Duration.ofMillis(200), Duration.ofSeconds(10));
         }
     }
 
-    private record Item(Incoming message, EventInput event) {}
-
-    private final Function<List<EventInput>, List<IngestService.Accepted>> ingest;
+    private final IngestService ingest;
     private final Config config;
-    private final LinkedBlockingQueue<Item> inbox = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final ExecutorService settler = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("herald-bus-settle").daemon().factory());
+    private final ScheduledExecutorService requeuer =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-bus-requeue").daemon().factory());
+    private final AtomicInteger outageStreak = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean running = true;
     private volatile Bus.Subscription subscription;
-    private Duration backoff;
 
-    private BusIngest(Function<List<EventInput>, List<IngestService.Accepted>> ingest, Config config) {
+    private BusIngest(IngestService ingest, Config config) {
         this.ingest = ingest;
         this.config = config;
-        this.backoff = config.minBackoff();
-        this.worker = Thread.ofPlatform().name("herald-bus-ingest").daemon().unstarted(this::work);
     }
 
     /** Starts consuming {@code herald.ingest} (declared with {@code config.bindings()}) into {@code ingest}. */
     public static BusIngest start(Bus bus, IngestService ingest, Config config) {
-        BusIngest b = new BusIngest(ingest::ingest, config);
-        b.worker.start();
+        BusIngest b = new BusIngest(ingest, config);
         b.subscription = bus.consume(Topology.heraldIngest(config.bindings()), config.prefetch(), b::receive);
         return b;
     }
@@ -91,119 +94,109 @@ public final class BusIngest implements AutoCloseable {
     }
 
     private void receive(Incoming in) {
-        EventInput event;
         BusMessage m = in.message();
+        if (!running) {
+            in.requeue();
+            return;
+        }
+        if (m.body().length > MAX_BODY) {
+            deadLetter(in, "body: larger than " + MAX_BODY + " bytes");
+            return;
+        }
+        CompletableFuture<List<IngestService.Accepted>> stored;
         try {
             String id = m.messageId().isEmpty() ? null : m.messageId();
-            event = WireEvents.read(m.body(), id, m.priority(), traceId(m));
+            EventInput event = WireEvents.read(m.body(), id, m.priority(), traceId(m));
+            stored = ingest.submit(List.of(event));
         } catch (IllegalArgumentException e) {
             deadLetter(in, e.getMessage());
             return;
+        } catch (ValidationException e) {
+            deadLetter(in, reason(e));
+            return;
         }
-        inbox.add(new Item(in, event));
+        pending.incrementAndGet();
+        stored.whenCompleteAsync((ok, failure) -> {
+            try {
+                settle(in, failure);
+            } finally {
+                pending.decrementAndGet();
+            }
+        }, settler);
+    }
+
+    private void settle(Incoming in, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : failure;
+        if (cause == null) {
+            outageStreak.set(0);
+            in.ack();
+        } else if (cause instanceof IllegalStateException || GroupCommitter.isOutage(cause)) {
+            requeueLater(in, cause); // the database is down, or Herald is stopping: it can be stored later
+        } else {
+            deadLetter(in, reason(cause)); // failed alone: this message can never be stored
+        }
+    }
+
+    /** Requeues after the back-off (the message stays unacked meanwhile, so the broker does not hand it to us again). */
+    private void requeueLater(Incoming in, Throwable cause) {
+        int streak = outageStreak.incrementAndGet();
+        long delay = Math.min(config.maxBackoff().toMillis(), config.minBackoff().toMillis() << Math.min(20, streak - 1));
+        if (!running) {
+            in.requeue();
+            return;
+        }
+        if (streak == 1 || streak % 100 == 0) {
+            log.warn("could not store an event from the bus ({}); requeueing in {} ms while the database is not answering", cause.toString(), delay);
+        }
+        try {
+            requeuer.schedule(in::requeue, delay, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException shutDown) {
+            in.requeue();
+        }
+    }
+
+    private static String reason(Throwable e) {
+        return switch (e) {
+            case ValidationException v -> v.field() == null || v.field().isEmpty() ? v.getMessage() : v.field() + ": " + v.getMessage();
+            case ConflictException c -> (c.field() == null ? "" : c.field() + ": ") + c.getMessage();
+            default -> "the database refuses a value of this event (" + e.getMessage() + ")";
+        };
     }
 
     private static String traceId(BusMessage m) {
         String t = m.headers().get(BusMessage.TRACE_ID);
-        if (t != null && TRACE_ID.matcher(t).matches()) {
+        if (Traceparent.isTraceId(t)) {
             return t;
         }
-        String tp = m.headers().get(BusMessage.TRACEPARENT);
-        if (tp != null) {
-            Matcher x = TRACEPARENT.matcher(tp);
-            if (x.matches()) {
-                return x.group(1);
-            }
-        }
-        return null; // Herald assigns one
-    }
-
-    private void work() {
-        List<Item> group = new ArrayList<>(config.maxGroup());
-        while (running || !inbox.isEmpty()) {
-            try {
-                Item first = inbox.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                group.add(first);
-                long deadline = System.nanoTime() + config.linger().toNanos();
-                while (group.size() < config.maxGroup()) {
-                    Item next = inbox.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
-                    }
-                    group.add(next);
-                    inbox.drainTo(group, config.maxGroup() - group.size());
-                }
-                handle(group);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                group.forEach(i -> i.message().requeue());
-                return;
-            } catch (RuntimeException e) {
-                log.error("bus ingest failed unexpectedly; requeueing {} messages", group.size(), e);
-                group.forEach(i -> i.message().requeue());
-            } finally {
-                group.clear();
-            }
-        }
-    }
-
-    private void handle(List<Item> group) throws InterruptedException {
-        try {
-            ingest.apply(group.stream().map(Item::event).toList());
-            group.forEach(i -> i.message().ack());
-            backoff = config.minBackoff();
-        } catch (ValidationException e) {
-            // one event broke a rule checked at ingest: find it by ingesting one at a time
-            for (Item i : group) {
-                try {
-                    ingest.apply(List.of(i.event()));
-                    i.message().ack();
-                } catch (ValidationException bad) {
-                    deadLetter(i.message(), bad.field() == null || bad.field().isEmpty() ? bad.getMessage() : bad.field() + ": " + bad.getMessage());
-                } catch (RuntimeException down) {
-                    retryLater(List.of(i), down);
-                }
-            }
-        } catch (RuntimeException e) {
-            retryLater(group, e);
-        }
-    }
-
-    /** Holds the messages for the backoff (they stay unacked, so the broker sends no more), then requeues them. */
-    private void retryLater(List<Item> items, RuntimeException cause) throws InterruptedException {
-        if (!running) {
-            items.forEach(i -> i.message().requeue());
-            return;
-        }
-        log.warn("could not store {} events from the bus ({}); requeueing them in {} ms", items.size(), cause.toString(), backoff.toMillis());
-        Thread.sleep(backoff.toMillis());
-        Duration doubled = backoff.multipliedBy(2);
-        backoff = doubled.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : doubled;
-        items.forEach(i -> i.message().requeue());
+        return Traceparent.traceId(m.headers().get(BusMessage.TRACEPARENT)).orElse(null); // else Herald assigns one
     }
 
     private static void deadLetter(Incoming in, String reason) {
         String id = in.message().messageId();
-        log.warn("bus message {} (routing key {}) is not a valid event and goes to {}: {}",
-                ID.matcher(id).matches() ? id : "<invalid id>", in.message().routingKey(), Topology.DEAD_LETTER_QUEUE, reason);
-        in.deadLetter();
+        log.warn("bus message {} (routing key {}) can never be stored and goes to {}: {}",
+                ID.matcher(id).matches() ? id : "<invalid id>", Incoming.headerValue(in.message().routingKey()),
+                Topology.DEAD_LETTER_QUEUE, Incoming.headerValue(reason));
+        in.deadLetter(reason);
     }
 
-    /** Stops consuming; events already received are stored (and acked) first, the others go back to the queue. */
+    /** Stops consuming; events already submitted are stored and acked first (up to 15 s), the others go back to the queue. */
     @Override
     public void close() {
         running = false;
-        try {
-            worker.join(15_000); // stores and acks what was received
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        requeuer.shutdownNow(); // their messages return with the subscription
         Bus.Subscription s = subscription;
         if (s != null) {
-            s.close(); // whatever arrived meanwhile goes back to the queue
+            s.close(); // whatever is unacked goes back to the queue
         }
+        settler.shutdown();
     }
 }

@@ -89,7 +89,7 @@ class DeliveryFlowTest {
         String eventId = posted.json().get("id").asText();
 
         Received got = awaitOne("/signed");
-        byte[] stored = server.server().herald().jdbc().read(c -> Jdbc.query(c, "select payload from events where id = ?",
+        byte[] stored = server.jdbc().read(c -> Jdbc.query(c, "select payload from events where id = ?",
                 ps -> ps.setString(1, eventId), rs -> rs.getBytes(1)).getFirst());
         assertThat(got.body()).as("the receiver gets exactly the stored bytes").isEqualTo(stored);
         JsonNode body = TestServer.JSON.readTree(got.body());
@@ -225,7 +225,7 @@ class DeliveryFlowTest {
         assertThat(second.json().get("deliveries").asInt()).isEqualTo(1);
         assertThat(server.get("/v1/deliveries?event=" + id).json().get("data")).hasSize(1);
 
-        Response third = server.postJson("/v1/events", Map.of("event", "idem.key", "idempotency_key", "pay-7781"));
+        Response third = server.postJson("/v1/events", Map.of("event", "idem.key", "data", Map.of("n", 1), "idempotency_key", "pay-7781"));
         assertThat(third.json().get("id").asText()).as("the key in the body is the same key").isEqualTo(id);
         assertThat(third.json().get("duplicate").asBoolean()).isTrue();
 

@@ -1,0 +1,169 @@
+package dev.herald.delivery;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.delivery.DeliveryRepository.NewDelivery;
+import dev.herald.endpoint.Endpoint;
+import dev.herald.endpoint.EndpointRegistry;
+import dev.herald.event.EventInput;
+import dev.herald.event.EventRepository;
+import dev.herald.event.StoredEvent;
+import dev.herald.support.ConflictException;
+import dev.herald.support.Ids;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes one event and its fan-out (one delivery per subscribed endpoint) inside the caller's transaction.
+ * The wire body is serialised here, once; every attempt sends these exact bytes.
+ */
+public final class EventWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventRepository events;
+    private final DeliveryRepository deliveries;
+    private final EndpointRegistry endpoints;
+    private final String nodeId;
+    private final NodeLiveness liveness;
+
+    /** Fresh deliveries are claimed for this node's hot path only when it leases their endpoint's partition. */
+    public EventWriter(EventRepository events, DeliveryRepository deliveries, EndpointRegistry endpoints, String nodeId, NodeLiveness liveness) {
+        this.events = events;
+        this.deliveries = deliveries;
+        this.endpoints = endpoints;
+        this.nodeId = nodeId;
+        this.liveness = liveness;
+    }
+
+    /** What happened to one submitted event. {@code tasks} are the fresh deliveries to hand to the dispatcher after commit. */
+    public record Written(StoredEvent event, boolean duplicate, int deliveryCount, List<DeliveryTask> tasks) {}
+
+    /** Stores {@code in} unless its id or idempotency key is known, and creates its deliveries; only {@code onlyEndpoint} if non-null. */
+    public Written write(Connection c, EventInput in, Instant now, Endpoint onlyEndpoint) throws SQLException {
+        return writeAll(c, List.of(in), now, onlyEndpoint).getFirst();
+    }
+
+    /**
+     * Stores a batch in input order with one insert for the events and one for the deliveries. An event whose id or
+     * idempotency key is already known in its scope — in the database or earlier in the batch — is answered with the
+     * stored one when it is the same request (same fingerprint), and refused with a {@link ConflictException} naming
+     * {@code id} or {@code idempotency_key} when it is a different one.
+     */
+    public List<Written> writeAll(Connection c, List<EventInput> inputs, Instant now, Endpoint onlyEndpoint) throws SQLException {
+        List<StoredEvent> candidates = new ArrayList<>(inputs.size());
+        for (EventInput in : inputs) {
+            String id = in.id() != null ? in.id() : Ids.next("evt");
+            Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
+            candidates.add(new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
+                    in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant(),
+                    in.orderingKey() != null ? in.orderingKey() : in.accountUuid(), in.fingerprint()));
+        }
+        Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
+        if (onlyEndpoint == null) {
+            endpoints.catchUp(c);
+        }
+        Written[] out = new Written[candidates.size()];
+        long[] seqs = new long[candidates.size()];
+        List<NewDelivery> rows = new ArrayList<>();
+        List<List<Endpoint>> targetsOf = new ArrayList<>(candidates.size());
+        List<String> fifoEndpoints = new ArrayList<>();
+        List<String> fifoKeys = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            StoredEvent e = candidates.get(i);
+            Long seq = inserted.remove(new EventRepository.Key(e.scope(), e.id()));
+            List<Endpoint> targets = seq == null ? null
+                    : onlyEndpoint != null ? List.of(onlyEndpoint) : endpoints.matching(e.type(), e.targetMerchant());
+            targetsOf.add(targets); // null: a duplicate, answered below once the batch's deliveries exist
+            seqs[i] = seq == null ? -1 : seq;
+            for (Endpoint t : targets == null ? List.<Endpoint>of() : targets) {
+                if (t.fifo() && e.orderingKey() != null) {
+                    fifoEndpoints.add(t.id());
+                    fifoKeys.add(e.orderingKey());
+                }
+            }
+        }
+        // A FIFO key with an older delivery waiting in the database must not overtake it: leave the new one to the scanner.
+        Set<List<String>> waiting = fifoKeys.isEmpty() ? Set.of() : deliveries.waitingKeys(c, fifoEndpoints, fifoKeys);
+        for (int i = 0; i < candidates.size(); i++) {
+            StoredEvent e = candidates.get(i);
+            List<Endpoint> targets = targetsOf.get(i);
+            if (targets == null) {
+                continue;
+            }
+            List<DeliveryTask> tasks = new ArrayList<>(targets.size());
+            for (Endpoint target : targets) {
+                boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
+                boolean local = !held && (onlyEndpoint != null || (target.active() && liveness.owns(target.partition())));
+                NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), e.orderingKey(), e.priority(), local);
+                rows.add(d);
+                if (local) {
+                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey()));
+                }
+            }
+            out[i] = new Written(e, false, targets.size(), tasks);
+        }
+        deliveries.insert(c, rows, nodeId, now);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                StoredEvent e = candidates.get(i);
+                StoredEvent existing = events.findByIdOrKey(c, e.scope(), e.id(), e.idempotencyKey()).orElseThrow(
+                        () -> new IllegalStateException("event " + e.id() + " conflicted but cannot be read"));
+                if (existing.fingerprint() != null && !Arrays.equals(existing.fingerprint(), e.fingerprint())) {
+                    throw conflict(existing, e);
+                }
+                out[i] = new Written(existing, true, deliveries.countForEvent(c, existing.seq()), List.of());
+            }
+        }
+        return List.of(out);
+    }
+
+    private static ConflictException conflict(StoredEvent existing, StoredEvent attempted) {
+        boolean byId = existing.id().equals(attempted.id());
+        return byId
+                ? new ConflictException("id", "event id " + attempted.id() + " was already used for a different event (type or payload differ)")
+                : new ConflictException("idempotency_key", "idempotency key " + attempted.idempotencyKey()
+                        + " was already used for a different request (type or payload differ); use a new key for a new request");
+    }
+
+    /** The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. */
+    static byte[] body(String id, EventInput in, Instant occurred) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("event", in.type());
+            g.writeStringField("timestamp", DateTimeFormatter.ISO_INSTANT.format(occurred));
+            g.writeStringField("account_uuid", in.accountUuid());
+            g.writeFieldName("data");
+            if (in.data() == null) {
+                g.writeStartObject();
+                g.writeEndObject();
+            } else {
+                JSON.writeTree(g, in.data());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String randomTraceId() {
+        byte[] b = new byte[16];
+        ThreadLocalRandom.current().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

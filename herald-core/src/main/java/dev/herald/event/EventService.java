@@ -1,0 +1,43 @@
+package dev.herald.event;
+
+import dev.herald.store.Jdbc;
+import dev.herald.support.ConflictException;
+import dev.herald.support.NotFoundException;
+import java.util.List;
+
+/** Reads accepted events: one by id, and everything after a cursor (the pull API). */
+public final class EventService {
+    private final Jdbc jdbc;
+    private final EventRepository events;
+
+    public EventService(Jdbc jdbc, EventRepository events) {
+        this.jdbc = jdbc;
+        this.events = events;
+    }
+
+    /** Events after {@code cursor} (null: from the start), of {@code type} if given, in commit-safe cursor order. */
+    public List<StoredEvent> pull(String cursor, String type, int limit) {
+        return jdbc.read(c -> events.pull(c, cursor, type, limit));
+    }
+
+    /**
+     * The event with {@code id} in {@code scope} (a merchant id, "" for events to every subscriber), or — with a null
+     * scope — the one event with that id: the operator's if it has one, else a merchant's if exactly one merchant uses
+     * the id; several merchants using it is a conflict naming {@code merchant_id}.
+     */
+    public StoredEvent get(String id, String scope) {
+        List<StoredEvent> found = jdbc.read(c -> events.find(c, id, scope));
+        if (found.isEmpty()) {
+            throw new NotFoundException("no event " + id);
+        }
+        if (scope == null && found.size() > 1 && !found.getFirst().scope().isEmpty()) {
+            throw new ConflictException("merchant_id", "several merchants have an event " + id + "; name one with ?merchant_id=");
+        }
+        return found.getFirst();
+    }
+
+    /** True when an event with {@code id} exists in any scope. */
+    public boolean exists(String id) {
+        return !jdbc.read(c -> events.find(c, id, null)).isEmpty();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.herald.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.event.EventInput;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class EventWriterTest {
+    @Test
+    void wireBodyHasTheSeedFieldsInOrder() throws Exception {
+        ObjectNode data = (ObjectNode) new ObjectMapper().readTree("{\"amount\":1050,\"currency\":\"EUR\",\"note\":\"caf\\u00e9\"}");
+        EventInput in = new EventInput(null, "transfer.completed", null, "acc-9", data, null, 0, null, null);
+        byte[] body = EventWriter.body("evt_1", in, Instant.parse("2025-01-14T10:30:00Z"));
+        assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(
+                "{\"id\":\"evt_1\",\"event\":\"transfer.completed\",\"timestamp\":\"2025-01-14T10:30:00Z\",\"account_uuid\":\"acc-9\","
+                        + "\"data\":{\"amount\":1050,\"currency\":\"EUR\",\"note\":\"café\"}}");
+    }
+
+    @Test
+    void missingDataBecomesAnEmptyObject() {
+        EventInput in = new EventInput(null, "account.created", null, null, null, null, 0, null, null);
+        assertThat(new String(EventWriter.body("evt_2", in, Instant.EPOCH), StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"evt_2\",\"event\":\"account.created\",\"timestamp\":\"1970-01-01T00:00:00Z\",\"account_uuid\":null,\"data\":{}}");
+    }
+}

@@ -1,0 +1,38 @@
+package dev.herald.server.api;
+
+import dev.herald.support.ConflictException;
+import dev.herald.support.NotFoundException;
+import dev.herald.support.ValidationException;
+import dev.herald.web.Problem;
+import dev.herald.web.Problems;
+import dev.herald.web.Responses;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/** The one problem mapper of Herald's API: the engine's refusals become problems naming the field, the rest as {@link Problems} says. */
+final class ApiErrors {
+    private ApiErrors() {}
+
+    static Problem of(Throwable e, ServerRequest req) {
+        return switch (e) {
+            case ValidationException v -> Problem.invalid(v.getMessage(), v.field());
+            case NotFoundException n -> Problem.notFound(n.getMessage(), null);
+            case ConflictException c -> Problem.conflict(c.getMessage(), c.field());
+            default -> Problems.of(e, req);
+        };
+    }
+
+    static void send(ServerRequest req, ServerResponse res, Throwable e) {
+        Problem p = of(e, req);
+        if (p.status() == 503) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        Responses.problem(res, p);
+    }
+
+    static void register(HttpRouting.Builder r) {
+        r.error(Exception.class, ApiErrors::send);
+    }
+}

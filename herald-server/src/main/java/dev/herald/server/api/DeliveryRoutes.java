@@ -1,0 +1,83 @@
+package dev.herald.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Herald;
+import dev.herald.delivery.Attempt;
+import dev.herald.delivery.Delivery;
+import dev.herald.delivery.DeliveryRepository;
+import dev.herald.delivery.DeliveryService;
+import dev.herald.event.EventInput;
+import dev.herald.web.Params;
+import dev.herald.web.Problem;
+import dev.herald.web.Responses;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import java.util.List;
+
+/** {@code /v1/deliveries}: the delivery log, one delivery with its attempts, resend. */
+final class DeliveryRoutes implements HttpService {
+    private static final int MAX_PAGE = 500;
+
+    private final Herald herald;
+
+    DeliveryRoutes(Herald herald) {
+        this.herald = herald;
+    }
+
+    @Override
+    public void routing(HttpRules r) {
+        r.get("/v1/deliveries", (req, res) -> {
+            int limit = Params.limit(req, 100, MAX_PAGE);
+            String event = Params.query(req, "event", EventInput.MAX_TYPE);
+            boolean byId = event != null && isEventId(event);
+            DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
+                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, Params.instant(req, "since"),
+                    cursor(Params.query(req, "cursor", 20)), limit + 1);
+            List<Delivery> page = herald.deliveries().list(f);
+            ArrayNode data = Responses.arr();
+            page.stream().limit(limit).forEach(d -> data.add(Views.delivery(d)));
+            String next = page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null;
+            Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
+        });
+        r.get("/v1/deliveries/{id}", (req, res) -> {
+            DeliveryService.Detail d = herald.deliveries().get(Params.path(req, "id"));
+            ArrayNode attempts = Responses.arr();
+            for (Attempt a : d.attempts()) {
+                attempts.add(Views.attempt(a));
+            }
+            Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
+        });
+        r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Params.path(req, "id")))));
+    }
+
+    /**
+     * Whether {@code ?event=} names an event rather than an event type: generated ids ({@code evt_…}), anything that
+     * cannot be a type (client ids such as {@code order-123:paid}), or a type-shaped string that is an existing event's id.
+     */
+    private boolean isEventId(String event) {
+        return event.startsWith("evt_") || !EventInput.TYPE.matcher(event).matches() || herald.events().exists(event);
+    }
+
+    private static Delivery.Status status(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Delivery.Status.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw Problem.invalid("status must be one of pending, delivered, failed, cancelled", "status");
+        }
+    }
+
+    private static Long cursor(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw Problem.invalid("cursor must be a next_cursor value returned by a previous call", "cursor");
+        }
+    }
+}

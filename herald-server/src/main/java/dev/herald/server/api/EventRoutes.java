@@ -1,0 +1,115 @@
+package dev.herald.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Herald;
+import dev.herald.event.EventInput;
+import dev.herald.event.EventTypes;
+import dev.herald.event.StoredEvent;
+import dev.herald.ingest.IngestService;
+import dev.herald.support.ConflictException;
+import dev.herald.web.BodyReader;
+import dev.herald.web.JsonInput;
+import dev.herald.web.Params;
+import dev.herald.web.Problem;
+import dev.herald.web.Responses;
+import dev.herald.web.Traceparent;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /v1/events} (publish one or a batch; pull after a cursor), {@code /v1/events/{id}} and {@code /v1/event-types}. */
+final class EventRoutes implements HttpService {
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Longest Idempotency-Key header: room for the "#999" a batch appends per event within the stored key's 255. */
+    static final int MAX_KEY_HEADER = 200;
+    private static final Set<String> FIELDS = Set.of("id", "event", "timestamp", "account_uuid", "data", "priority", "trace_id",
+            "merchant_id", "idempotency_key", "ordering_key");
+    private static final int MAX_PAGE = 500;
+
+    private final Herald herald;
+    private final BodyReader bodies;
+
+    EventRoutes(Herald herald, BodyReader bodies) {
+        this.herald = herald;
+        this.bodies = bodies;
+    }
+
+    @Override
+    public void routing(HttpRules r) {
+        r.post("/v1/events", this::publish);
+        r.get("/v1/events", (req, res) -> {
+            int limit = Params.limit(req, 100, MAX_PAGE);
+            String type = Params.query(req, "type", EventInput.MAX_TYPE);
+            String after = Params.query(req, "after", 64);
+            List<StoredEvent> page = herald.events().pull(after, type, limit + 1);
+            ArrayNode data = Responses.arr();
+            page.stream().limit(limit).forEach(e -> data.add(Views.event(e)));
+            boolean more = page.size() > limit;
+            String next = page.isEmpty() ? (after == null ? "0-0" : after) : page.get(Math.min(limit, page.size()) - 1).cursor();
+            Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", more));
+        });
+        r.get("/v1/events/{id}", (req, res) -> {
+            StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID));
+            Responses.json(res, 200, Views.event(e));
+        });
+        r.get("/v1/event-types", (req, res) -> {
+            ArrayNode data = Responses.arr();
+            EventTypes.ALL.forEach(t -> data.add(Responses.obj().put("name", t.name()).put("description", t.description()).put("operational", t.operational())));
+            Responses.json(res, 200, Responses.obj().set("data", data));
+        });
+    }
+
+    private void publish(ServerRequest req, ServerResponse res) {
+        JsonNode root = bodies.json(req);
+        String key = Params.header(req, IDEMPOTENCY_KEY, MAX_KEY_HEADER);
+        String trace = Traceparent.traceId(req.headers().first(HeaderNames.create("traceparent")).orElse(null)).orElse(null);
+        List<EventInput> batch = new ArrayList<>();
+        if (root.isArray()) {
+            if (root.isEmpty() || root.size() > IngestService.MAX_BATCH) {
+                throw Problem.invalid("an array must hold 1-" + IngestService.MAX_BATCH + " events", null);
+            }
+            for (int i = 0; i < root.size(); i++) {
+                batch.add(eventInput(root.get(i), "[" + i + "].", key == null ? null : key + "#" + i, trace));
+            }
+        } else {
+            batch.add(eventInput(root, "", key, trace));
+        }
+        List<IngestService.Accepted> accepted;
+        try {
+            accepted = herald.ingest().ingest(batch);
+        } catch (ConflictException e) {
+            throw keyConflict(e, key);
+        }
+        if (root.isArray()) {
+            ArrayNode data = Responses.arr();
+            accepted.forEach(a -> data.add(Views.accepted(a)));
+            Responses.json(res, 202, Responses.obj().<ObjectNode>set("data", data)
+                    .put("deliveries", accepted.stream().mapToInt(IngestService.Accepted::deliveries).sum()));
+        } else {
+            Responses.json(res, 202, Views.accepted(accepted.getFirst()));
+        }
+    }
+
+    /** A conflict about the idempotency key names the header when the key came from it. */
+    static ConflictException keyConflict(ConflictException e, String headerKey) {
+        return headerKey != null && "idempotency_key".equals(e.field()) ? new ConflictException(IDEMPOTENCY_KEY, e.getMessage()) : e;
+    }
+
+    /** The event in {@code n}; the body's idempotency_key and trace_id win over the header's. */
+    static EventInput eventInput(JsonNode n, String path, String headerKey, String trace) {
+        JsonInput.Obj o = JsonInput.object(n, path, FIELDS);
+        String bodyKey = o.string("idempotency_key");
+        Integer priority = o.integer("priority");
+        String traceId = o.string("trace_id");
+        return new EventInput(o.string("id"), o.string("event"), o.instant("timestamp"), o.string("account_uuid"), o.object("data"),
+                bodyKey != null ? bodyKey : headerKey, priority == null ? 0 : priority, traceId != null ? traceId : trace, o.string("merchant_id"),
+                o.string("ordering_key"));
+    }
+}

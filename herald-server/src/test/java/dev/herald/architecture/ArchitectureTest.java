@@ -1,0 +1,102 @@
+package dev.herald.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.constructors;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructor;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The structure Herald stands on, pinned: no package cycles, modules that depend only downwards (the reference bank on
+ * the store, the bus and the web conventions, never on the delivery engine), and threads started in {@code start()},
+ * never in a constructor.
+ */
+class ArchitectureTest {
+    private static final String[] ENGINE = {"dev.herald", "dev.herald.delivery..", "dev.herald.endpoint..", "dev.herald.event..",
+            "dev.herald.http..", "dev.herald.ingest..", "dev.herald.merchant..", "dev.herald.notification..", "dev.herald.support.."};
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importHerald() {
+        ImportOption productionOnly = location -> ImportOption.Predefined.DO_NOT_INCLUDE_TESTS.includes(location)
+                && !location.contains("-tests.jar") && !location.contains("/test-classes/");
+        classes = new ClassFileImporter().withImportOption(productionOnly).importPackages("dev.herald");
+    }
+
+    @Test
+    void noPackageDependsOnItselfThroughAnother() {
+        slices().matching("dev.herald.(*)..").should().beFreeOfCycles().check(classes);
+        slices().matching("dev.herald.server.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void theStoreDependsOnNoOtherHeraldModule() {
+        noClasses().that().resideInAPackage("dev.herald.store..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("dev.herald.store..", "java..", "javax..", "org.slf4j..",
+                        "com.zaxxer.hikari..", "org.postgresql..", "org.flywaydb..", "org.apache.commons.compress..", "org.tukaani..")
+                .check(classes);
+    }
+
+    @Test
+    void theWebConventionsStandOnTheStoreOnly() {
+        noClasses().that().resideInAPackage("dev.herald.web..")
+                .should().dependOnClassesThat().resideInAnyPackage(ENGINE)
+                .orShould().dependOnClassesThat().resideInAnyPackage("dev.herald.server..", "dev.herald.bank..", "dev.herald.bus..",
+                        "dev.herald.outbox..", "dev.herald.sdk..")
+                .check(classes);
+    }
+
+    @Test
+    void theSdkAndTheBusStandAlone() {
+        noClasses().that().resideInAPackage("dev.herald.sdk..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("dev.herald.sdk..", "java..", "javax..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("dev.herald.bus..", "dev.herald.outbox..")
+                .should().dependOnClassesThat().resideInAnyPackage(ENGINE)
+                .orShould().dependOnClassesThat().resideInAnyPackage("dev.herald.server..", "dev.herald.bank..", "dev.herald.web..",
+                        "dev.herald.store..")
+                .check(classes);
+    }
+
+    @Test
+    void theReferenceBankNeverDependsOnTheDeliveryEngine() {
+        noClasses().that().resideInAPackage("dev.herald.bank..")
+                .should().dependOnClassesThat().resideInAnyPackage(ENGINE)
+                .orShould().dependOnClassesThat().resideInAnyPackage("dev.herald.server..", "org.eclipse.jetty..")
+                .check(classes);
+    }
+
+    @Test
+    void theEngineKnowsNothingOfItsCallers() {
+        noClasses().that().resideInAnyPackage(ENGINE)
+                .should().dependOnClassesThat().resideInAnyPackage("dev.herald.server..", "dev.herald.bank..", "dev.herald.bus..",
+                        "dev.herald.outbox..", "dev.herald.web..", "io.helidon..")
+                .check(classes);
+    }
+
+    @Test
+    void noConstructorStartsAThread() {
+        constructors().that().areDeclaredInClassesThat().resideInAPackage("dev.herald..")
+                .should(new ArchCondition<JavaConstructor>("not start a thread (threads start in start())") {
+                    @Override
+                    public void check(JavaConstructor constructor, ConditionEvents events) {
+                        for (JavaMethodCall call : constructor.getMethodCallsFromSelf()) {
+                            if (call.getName().equals("start") && (call.getTargetOwner().isAssignableTo(Thread.class)
+                                    || call.getTargetOwner().isAssignableTo(Thread.Builder.class))) {
+                                events.add(SimpleConditionEvent.violated(constructor, call.getDescription()));
+                            }
+                        }
+                    }
+                })
+                .check(classes);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.herald.web;
+
+import dev.herald.store.Jdbc;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bearer API keys, stored only as SHA-256 hashes (keys are 190-bit random, so a plain hash is enough); the plain key is
+ * shown once, when made, and afterwards only its prefix identifies it.
+ *
+ * <p>The live keys are held in memory, so a presented key — valid or garbage — costs no database query. The set is
+ * re-checked at most {@code maxAge} after it was last checked: one query reads a change counter that every insert,
+ * update or delete of the key table bumps (a statement trigger), and only a changed counter reloads the keys. A key
+ * revoked or deleted on any node therefore stops working everywhere within {@code maxAge} (1 s by default).
+ *
+ * <p>The table is the caller's: {@code id text, name text, key_hash bytea unique, prefix text, origin text,
+ * created_at timestamptz, revoked_at timestamptz}, with a one-row {@code <table>_version (version bigint)} kept by that
+ * trigger (see Herald's and the bank's migrations).
+ */
+public final class ApiKeyStore {
+    private static final Logger log = LoggerFactory.getLogger(ApiKeyStore.class);
+    private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
+    private static final int MIN_LENGTH = 16;
+    /** Longer presented keys are refused unread, so a longer configured key could never be used. */
+    public static final int MAX_LENGTH = 200;
+
+    /** A live key as the store knows it. */
+    public record Key(String id, String name) {}
+
+    private record Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {}
+
+    private final Jdbc jdbc;
+    private final String table;
+    private final Clock clock;
+    private final Duration maxAge;
+    private final ReentrantLock refreshing = new ReentrantLock();
+    private volatile Snapshot snapshot;
+
+    /** Keys of {@code table}, re-checked at most one second after the last check. */
+    public ApiKeyStore(Jdbc jdbc, String table, Clock clock) {
+        this(jdbc, table, clock, Duration.ofSeconds(1));
+    }
+
+    public ApiKeyStore(Jdbc jdbc, String table, Clock clock, Duration maxAge) {
+        if (!TABLE.matcher(table).matches()) {
+            throw new IllegalArgumentException("not a plain table name: " + table);
+        }
+        this.jdbc = jdbc;
+        this.table = table;
+        this.clock = clock;
+        this.maxAge = maxAge;
+    }
+
+    /** The rule a configured key must meet, in the words of the setting that configures it (e.g. HERALD_ADMIN_KEY). */
+    public static String rule(String setting) {
+        return setting + " must be " + MIN_LENGTH + "-" + MAX_LENGTH + " printable ASCII characters without spaces";
+    }
+
+    /** True when {@code key} may be configured (see {@link #rule}). */
+    public static boolean acceptable(String key) {
+        return key != null && key.length() >= MIN_LENGTH && key.length() <= MAX_LENGTH && key.chars().allMatch(c -> c > ' ' && c <= '~');
+    }
+
+    /**
+     * Makes sure a key exists. With {@code configured} that key is registered and every other configured key is revoked
+     * (restarting with a new configured key retires the old one); otherwise, when no live key is stored, a key is
+     * generated (starting with {@code prefix}) and returned so the caller can print it once.
+     */
+    public Optional<String> bootstrap(String configured, String prefix) {
+        Instant now = clock.instant();
+        if (configured != null) {
+            if (!acceptable(configured)) {
+                throw new IllegalArgumentException(rule("the configured key"));
+            }
+            byte[] hash = hash(configured);
+            jdbc.inTransaction(c -> {
+                Jdbc.update(c, "update " + table + " set revoked_at = ? where origin = 'configured' and revoked_at is null and key_hash <> ?", ps -> {
+                    ps.setTimestamp(1, Jdbc.ts(now));
+                    ps.setBytes(2, hash);
+                });
+                insert(c, "configured", "configured", configured, now);
+                return null;
+            });
+            snapshot = null;
+            return Optional.empty();
+        }
+        Optional<String> made = jdbc.inTransaction(c -> {
+            Jdbc.update(c, "lock table " + table + " in share row exclusive mode", ps -> {}); // two nodes starting at once make one key
+            if (!Jdbc.query(c, "select 1 from " + table + " where revoked_at is null limit 1", ps -> {}, rs -> 1).isEmpty()) {
+                return Optional.<String>empty();
+            }
+            String key = generate(prefix);
+            insert(c, "admin", "generated", key, now);
+            return Optional.of(key);
+        });
+        snapshot = null;
+        return made;
+    }
+
+    /** The live key {@code presented} is, if any. Costs no query unless the in-memory set is due for its re-check. */
+    public Optional<Key> verify(String presented) {
+        if (presented == null || presented.isEmpty() || presented.length() > MAX_LENGTH) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(current().byHash().get(HexFormat.of().formatHex(hash(presented))));
+    }
+
+    /** A new random key: {@code prefix} and 32 characters of [0-9a-zA-Z]. */
+    public static String generate(String prefix) {
+        SecureRandom r = new SecureRandom();
+        StringBuilder sb = new StringBuilder(prefix);
+        for (int i = 0; i < 32; i++) {
+            sb.append(ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+
+    private Snapshot current() {
+        Snapshot s = snapshot;
+        Instant now = clock.instant();
+        if (s != null && now.isBefore(s.checkedAt().plus(maxAge))) {
+            return s;
+        }
+        if (s == null) {
+            refreshing.lock();
+        } else if (!refreshing.tryLock()) {
+            return s; // another request is re-checking right now
+        }
+        try {
+            Snapshot latest = snapshot;
+            if (latest != null && now.isBefore(latest.checkedAt().plus(maxAge))) {
+                return latest;
+            }
+            try {
+                snapshot = load(latest, now);
+            } catch (RuntimeException e) {
+                if (latest == null) {
+                    throw e; // nothing to answer from: the caller sees the database error
+                }
+                log.warn("could not re-check the API keys in {} ({}); using the set read at {}", table, e.getMessage(), latest.checkedAt());
+                snapshot = new Snapshot(latest.byHash(), latest.version(), now); // next try after maxAge, not on every request
+            }
+            return snapshot;
+        } finally {
+            refreshing.unlock();
+        }
+    }
+
+    private Snapshot load(Snapshot previous, Instant now) {
+        return jdbc.read(c -> {
+            long version = Jdbc.query(c, "select version from " + table + "_version", ps -> {}, rs -> rs.getLong(1)).getFirst();
+            if (previous != null && previous.version() == version) {
+                return new Snapshot(previous.byHash(), version, now);
+            }
+            Map<String, Key> keys = new HashMap<>();
+            Jdbc.query(c, "select id, name, key_hash from " + table + " where revoked_at is null", ps -> {},
+                    rs -> keys.put(HexFormat.of().formatHex(rs.getBytes("key_hash")), new Key(rs.getString("id"), rs.getString("name"))));
+            return new Snapshot(Map.copyOf(keys), version, now);
+        });
+    }
+
+    private void insert(Connection c, String name, String origin, String key, Instant now) throws SQLException {
+        Jdbc.update(c, "insert into " + table + " (id, name, key_hash, prefix, origin, created_at) values (?,?,?,?,?,?) on conflict (key_hash) do nothing", ps -> {
+            ps.setString(1, "key_" + UUID.randomUUID().toString().replace("-", ""));
+            ps.setString(2, name);
+            ps.setBytes(3, hash(key));
+            ps.setString(4, key.substring(0, Math.min(6, key.length())));
+            ps.setString(5, origin);
+            ps.setTimestamp(6, Jdbc.ts(now));
+        });
+    }
+
+    static byte[] hash(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.herald.web;
+
+import dev.herald.store.StoreException;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How every API answers a failure: a {@link Problem} as it is; a value the database refuses as 422 (retrying cannot
+ * help); a database that is not answering as 503 with {@code Retry-After}; anything else as a 500 whose cause is logged
+ * and never shown. Log lines name the method and path, never the request's values.
+ */
+public final class Problems {
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+    private Problems() {}
+
+    /** The problem answering {@code e} on {@code req}, logged as it deserves. */
+    public static Problem of(Throwable e, ServerRequest req) {
+        if (e instanceof Problem p) {
+            return p;
+        }
+        String where = req.prologue().method().text() + " " + req.path().path();
+        if (e instanceof StoreException s) {
+            if (s.refusedInput()) {
+                log.warn("database refused a value on {} (SQLState {})", where, s.sqlState());
+                return Problem.invalid("a value in the request cannot be stored", null);
+            }
+            log.warn("database error on {}: {}", where, s.getMessage());
+            return new Problem(503, "Service unavailable", "the database is not answering; nothing was changed, retry", null);
+        }
+        log.error("unexpected error on {}", where, e);
+        return new Problem(500, "Internal error", "an unexpected error occurred; it was logged", null);
+    }
+
+    /** Sends the answer to {@code e} ({@code Retry-After: 1} on a 503). */
+    public static void send(ServerRequest req, ServerResponse res, Throwable e) {
+        Problem p = of(e, req);
+        if (p.status() == 503) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        Responses.problem(res, p);
+    }
+
+    /** Registers the mapping for every exception a route throws; call after the routes. */
+    public static void register(HttpRouting.Builder r) {
+        r.error(Exception.class, Problems::send);
+    }
+
+    /**
+     * Problem+json for what the web server answers itself before routing: a body beyond the transport limit, an
+     * unparseable request. The detail is fixed text, so nothing about the failure leaks.
+     */
+    public static DirectHandler directHandler(long maxBodyBytes) {
+        return (req, type, status, headers, message) -> {
+            boolean tooLarge = status.code() == 413; // Helidon reports its payload limit as BAD_REQUEST with status 413
+            String detail = tooLarge ? "request body exceeds the limit of " + maxBodyBytes + " bytes" : switch (type) {
+                case BAD_REQUEST -> "the HTTP request is malformed";
+                case HTTP_VERSION_NOT_SUPPORTED -> "only HTTP/1.1 is supported";
+                case INTERNAL_ERROR -> "an unexpected error occurred; it was logged";
+                default -> status.reasonPhrase();
+            };
+            String title = tooLarge ? "Content too large" : status.reasonPhrase();
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, "application/problem+json")
+                    .entity(Responses.problemBytes(new Problem(status.code(), title, detail, null)))
+                    .keepAlive(type.keepAlive())
+                    .build();
+        };
+    }
+}

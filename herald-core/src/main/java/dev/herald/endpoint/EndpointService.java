@@ -222,6 +222,9 @@ public final class EndpointService {
         addressPolicy.rejectUrl(uri, httpsOnly).ifPresent(reason -> {
             throw new ValidationException("url", reason);
         });
+        if (uri.getHost() != null && uri.getHost().length() > 253) {
+            throw new ValidationException("url", "url host must be a DNS name of at most 253 characters");
+        }
         if (uri.getHost() != null && uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
             throw new ValidationException("url", "url port must be between 1 and 65535");
         }

@@ -323,6 +323,14 @@ class BadInputTest {
         out.add(named("idempotency_key empty", "POST", "/v1/events", ev("\"idempotency_key\": \"\""), 422, "idempotency_key"));
         out.add(named("idempotency_key too long", "POST", "/v1/events", ev("\"idempotency_key\": \"" + "k".repeat(256) + "\""), 422, "idempotency_key"));
         out.add(named("idempotency_key with NUL", "POST", "/v1/events", ev("\"idempotency_key\": \"k\\u0000\""), 422, "idempotency_key"));
+        out.add(named("ordering_key of 10,000 characters", "POST", "/v1/events", ev("\"ordering_key\": \"" + "o".repeat(10_000) + "\""), 422, "ordering_key"));
+        out.add(named("ordering_key of 256 characters", "POST", "/v1/events", ev("\"ordering_key\": \"" + "o".repeat(256) + "\""), 422, "ordering_key"));
+        out.add(named("ordering_key empty", "POST", "/v1/events", ev("\"ordering_key\": \"\""), 422, "ordering_key"));
+        out.add(named("account_uuid of 10,000 characters", "POST", "/v1/events", ev("\"account_uuid\": \"" + "u".repeat(10_000) + "\""), 422, "account_uuid"));
+        out.add(named("idempotency_key of 10,000 characters", "POST", "/v1/events", ev("\"idempotency_key\": \"" + "k".repeat(10_000) + "\""), 422, "idempotency_key"));
+        out.add(named("event type of 10,000 characters", "POST", "/v1/events", "{\"event\": \"a." + "b".repeat(10_000) + "\"}", 422, "event"));
+        out.add(named("merchant_id with spaces", "POST", "/v1/events", ev("\"merchant_id\": \"bad merchant\""), 422, "merchant_id"));
+        out.add(named("merchant_id of 10,000 characters", "POST", "/v1/events", ev("\"merchant_id\": \"" + "m".repeat(10_000) + "\""), 422, "merchant_id"));
         out.add(named("second event of a batch invalid", "POST", "/v1/events",
                 "[{\"event\": \"account.created\"}, {\"event\": \"Account Created\"}]", 422, "[1].event"));
         out.add(named("third event of a batch has bad priority", "POST", "/v1/events",
@@ -371,6 +379,13 @@ class BadInputTest {
         out.add(named("priority string", "POST", n, "{" + ok + ", \"priority\": \"9\"}", 422, "priority"));
         out.add(named("payload not an object", "POST", n, "{" + ok + ", \"payload\": \"x\"}", 422, "payload"));
         out.add(named("account_uuid with NUL", "POST", n, "{" + ok + ", \"account_uuid\": \"a\\u0000\"}", 422, "account_uuid"));
+        out.add(named("account_uuid of 10,000 characters", "POST", n, "{" + ok + ", \"account_uuid\": \"" + "u".repeat(10_000) + "\"}", 422, "account_uuid"));
+        out.add(named("event type of 10,000 characters", "POST", n, "{" + ok.replace("payment.succeeded", "payment." + "s".repeat(10_000)) + "}", 422, "event"));
+        out.add(Named.of("Idempotency-Key of 10,000 characters", new Case("POST", n, bytes("{" + ok + "}"), Map.of("Idempotency-Key", "k".repeat(10_000)), 422,
+                "Idempotency-Key")));
+        out.add(named("notify_url of 2,100 characters", "POST", n, "{" + ok.replace("http://127.0.0.1:9/notify", "http://127.0.0.1:9/" + "p".repeat(2100)) + "}", 422, "notify_url"));
+        out.add(named("notify_url whose host has 2,000 characters", "POST", n, "{" + ok.replace("http://127.0.0.1:9/notify", "http://" + "h".repeat(2000) + ".example/") + "}", 422, "notify_url"));
+        out.add(named("notify_url of 1,500 non-ASCII characters", "POST", n, "{" + ok.replace("http://127.0.0.1:9/notify", "http://127.0.0.1:9/" + "é".repeat(1500)) + "}", 422, "notify_url"));
         return out.stream();
     }
 

@@ -167,6 +167,66 @@ class BusIngestTest {
         assertThat(server.get("/v1/events/" + notEvent).status()).isEqualTo(404);
     }
 
+    /**
+     * A message that can never be stored — over a limit checked up front, or refused by the database itself — goes to
+     * finance.dead at once with its reason, and the innocent message published with it is delivered without waiting.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
+    void aMessageThatCanNeverBeStoredIsDeadLetteredAloneAtOnceWithItsReason(String amqpUrl) throws Exception {
+        start(amqpUrl);
+        endpoint("/never");
+        List<Incoming> dead = new CopyOnWriteArrayList<>();
+        Bus.Subscription deadSub = bus().consume(new QueueSpec(Topology.DEAD_LETTER_QUEUE, List.of(), 0, null), 10_000, dead::add);
+        closing.add(deadSub::close);
+        String poison = "evt_longkey_" + prefix;
+        String refused = "evt_refused_" + prefix;
+        String innocent = "evt_innocent_" + prefix;
+        String refusedAccount = "refused-" + prefix;
+        try (Connection admin = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password()); Statement st = admin.createStatement()) {
+            st.execute("alter table events add constraint test_refuses check (account_uuid is distinct from '" + refusedAccount + "')");
+        }
+        long started = System.nanoTime();
+        bus().publish(List.of(
+                raw(poison, prefix + ".paid", "{\"id\":\"" + poison + "\",\"event\":\"" + prefix + ".paid\",\"ordering_key\":\"" + "k".repeat(10_000) + "\"}"),
+                raw(refused, prefix + ".paid", "{\"id\":\"" + refused + "\",\"event\":\"" + prefix + ".paid\",\"account_uuid\":\"" + refusedAccount + "\"}"),
+                event(innocent, prefix + ".paid", 0)));
+
+        await().atMost(WAIT).until(() -> deliveredIds("/never").contains(innocent));
+        await().atMost(WAIT).until(() -> dead.stream().map(i -> i.message().messageId()).toList().containsAll(List.of(poison, refused)));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("dead-lettered at once, not after requeue rounds").isLessThan(Duration.ofSeconds(10));
+        Map<String, String> reasons = new LinkedHashMap<>();
+        dead.stream().filter(i -> i.message().messageId().endsWith(prefix)).forEach(i -> {
+            reasons.put(i.message().messageId(), i.message().headers().get(Incoming.REASON_HEADER));
+            i.ack();
+        });
+        assertThat(reasons.get(poison)).startsWith("ordering_key:");
+        assertThat(reasons.get(refused)).contains("refuses");
+        assertThat(deliveredIds("/never")).containsExactly(innocent);
+        assertThat(server.get("/v1/events/" + poison).status()).isEqualTo(404);
+        assertThat(server.get("/v1/events/" + refused).status()).isEqualTo(404);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.herald.bus.TestRabbit#buses")
+    void aDifferentEventUnderAKnownMessageIdIsDeadLetteredAsAConflict(String amqpUrl) {
+        start(amqpUrl);
+        endpoint("/conflict");
+        List<Incoming> dead = new CopyOnWriteArrayList<>();
+        Bus.Subscription deadSub = bus().consume(new QueueSpec(Topology.DEAD_LETTER_QUEUE, List.of(), 0, null), 10_000, dead::add);
+        closing.add(deadSub::close);
+        String id = "evt_twice_" + prefix;
+        bus().publish(List.of(event(id, prefix + ".paid", 0)));
+        await().atMost(WAIT).until(() -> deliveredIds("/conflict").contains(id));
+        bus().publish(List.of(raw(id, prefix + ".refunded", "{\"id\":\"" + id + "\",\"event\":\"" + prefix + ".refunded\"}")));
+
+        await().atMost(WAIT).until(() -> dead.stream().anyMatch(i -> i.message().messageId().equals(id)));
+        Incoming d = dead.stream().filter(i -> i.message().messageId().equals(id)).findFirst().orElseThrow();
+        assertThat(d.message().headers().get(Incoming.REASON_HEADER)).startsWith("id:");
+        d.ack();
+        assertThat(deliveredIds("/conflict")).containsExactly(id);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.herald.bus.TestRabbit#buses")
     void eventsWaitWhileTheDatabaseFailsAndFlowOnceItIsBack(String amqpUrl) throws Exception {

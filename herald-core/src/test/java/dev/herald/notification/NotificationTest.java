@@ -109,4 +109,56 @@ class NotificationTest {
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("ack"));
         }
     }
+
+    /**
+     * Rotating a merchant's secret overlaps like an endpoint's: for 24 h both secrets sign every notification (to
+     * targets made before and after the rotation), so receivers still holding the old secret keep verifying.
+     */
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void aRotatedMerchantSecretSignsBesideTheNewOneForADay(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
+            Merchant before = h.herald.merchants().put("shop-6", null, null, false, null).merchant();
+            assertThat(h.herald.notifications().notify(request("shop-6", receiver.url("/old").toString(), Mode.SYNC)).firstTry().success()).isTrue();
+            Merchant after = h.herald.merchants().put("shop-6", null, null, true, null).merchant();
+            assertThat(after.secret()).isNotEqualTo(before.secret());
+            assertThat(after.previousSecretUntil()).isEqualTo(after.updatedAt().plus(Duration.ofHours(24)));
+
+            h.herald.notifications().notify(request("shop-6", receiver.url("/old").toString(), Mode.SYNC)); // target made before
+            h.herald.notifications().notify(request("shop-6", receiver.url("/new").toString(), Mode.SYNC)); // target made during
+            for (TestReceiver.Received got : List.of(receiver.received("/old").get(1), receiver.received("/new").getFirst())) {
+                Map<String, List<String>> headers = Map.of("webhook-id", List.of(got.header("webhook-id")),
+                        "webhook-timestamp", List.of(got.header("webhook-timestamp")), "webhook-signature", List.of(got.header("webhook-signature")));
+                assertThat(got.header("webhook-signature").split(" ")).hasSize(2);
+                WebhookVerifier.create(before.secret()).verify(headers, got.body());
+                WebhookVerifier.create(after.secret()).verify(headers, got.body());
+                WebhookVerifier.create(after.secret()).verifyClassic(got.header("x-webhook-signature"), got.body());
+            }
+
+            h.clock.advance(Duration.ofHours(24).plusSeconds(1));
+            h.herald.notifications().notify(request("shop-6", receiver.url("/new").toString(), Mode.SYNC));
+            TestReceiver.Received later = receiver.received("/new").get(1);
+            assertThat(later.header("webhook-signature").split(" ")).as("the old secret no longer signs").hasSize(1);
+        }
+    }
+
+    /** A notification refused by validation leaves nothing behind: no event, no delivery, no hidden endpoint. */
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void aRefusedNotificationLeavesNoHiddenEndpointBehind(DatabaseConfig db) {
+        try (EngineHarness h = EngineHarness.open(db)) {
+            h.herald.merchants().put("shop-7", null, null, false, null);
+            String url = "http://127.0.0.1:9/n";
+            List<NotificationService.Request> refused = List.of(
+                    new NotificationService.Request("shop-7", url, "payment.succeeded", null, Mode.ASYNC, 0, "k".repeat(10_000), null),
+                    new NotificationService.Request("shop-7", url, "payment.succeeded", null, Mode.ASYNC, 0, null, "a".repeat(10_000)),
+                    new NotificationService.Request("shop-7", url, "payment." + "s".repeat(10_000), null, Mode.ASYNC, 0, null, null),
+                    new NotificationService.Request("shop-7", url + "/" + "p".repeat(2_100), "payment.succeeded", null, Mode.ASYNC, 0, null, null));
+            for (NotificationService.Request r : refused) {
+                assertThatThrownBy(() -> h.herald.notifications().notify(r)).isInstanceOf(ValidationException.class);
+            }
+            long endpoints = h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select count(*) from endpoints", ps -> {}, rs -> rs.getLong(1))).getFirst();
+            assertThat(endpoints).isZero();
+        }
+    }
 }

@@ -53,13 +53,19 @@ public final class TestServer implements AutoCloseable {
 
     /** A server on database {@code db} taking events from RabbitMQ at {@code amqpUrl} (null: an in-process bus). */
     public static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings) {
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, ADMIN_KEY);
+    }
+
+    /** As {@link #start(boolean, Clock, DatabaseConfig, String, java.util.List)}, configured with {@code adminKey} (HERALD_ADMIN_KEY). */
+    public static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
+                                   String adminKey) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, ADMIN_KEY,
+        ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
                 amqpUrl, amqpBindings);
         return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }

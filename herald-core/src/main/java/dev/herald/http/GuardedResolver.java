@@ -62,8 +62,9 @@ final class GuardedResolver implements SocketAddressResolver {
                 .map(a -> new InetSocketAddress(a, port))
                 .toList();
         if (allowed.isEmpty()) {
-            throw new BlockedAddressException("host " + host + " resolves only to blocked addresses "
-                    + all.stream().map(InetAddress::getHostAddress).toList());
+            // the resolved addresses are internal DNS answers and stay out of the message the endpoint's owner sees
+            throw new BlockedAddressException("host " + host + " resolves only to addresses Herald may not connect to"
+                    + " (private, loopback, link-local or metadata ranges)");
         }
         return allowed;
     }

@@ -25,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -50,6 +52,17 @@ public final class WebhookHttpClient implements AutoCloseable {
     private static final long IDLE_TIMEOUT_MS = 60_000;
     /** Extra wait beyond the request's own timeout before we stop trusting Jetty to complete it. */
     private static final long COMPLETION_GRACE_MS = 5_000;
+    /** A Jetty object's identity ("HttpConnectionOverHTTP@1a2b3c[…"): the start of a dump naming socket addresses. */
+    private static final Pattern OBJECT_DUMP = Pattern.compile("(?:\\w+\\.)*\\w+@[0-9a-f]{4,}(?=[\\[({:]|$)");
+    /** Text shaped like an IPv6 address (validated before redacting). */
+    private static final String IPV6_TEXT =
+            "(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?:%[\\w.-]+)?"; // dotted tail first
+    /** An IPv6 address bracketed with an optional port (group 1), or bare (group 2). */
+    private static final Pattern IPV6 = Pattern.compile(
+            "\\[(" + IPV6_TEXT + ")](?::\\d{1,5})?|(?<![\\w:.\\[])(" + IPV6_TEXT + ")");
+    /** A dotted-quad IPv4 address with an optional port. */
+    private static final Pattern IPV4 = Pattern.compile("(?<![\\w.])\\d{1,3}(?:\\.\\d{1,3}){3}(?::\\d{1,5})?(?!\\d)");
+    private static final String REDACTED_ADDRESS = "[address]";
     /** Framing and routing headers that callers may not override. */
     private static final Set<String> RESERVED_HEADERS =
             Set.of("host", "content-length", "transfer-encoding", "connection", "content-type");
@@ -100,7 +113,11 @@ public final class WebhookHttpClient implements AutoCloseable {
         return new WebhookHttpClient(config, clock, policy, http, virtualThreads);
     }
 
-    /** Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the AttemptResult. */
+    /**
+     * Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the
+     * AttemptResult. Reads the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body
+     * is left unread and its connection closed, and the try still counts as that response.
+     */
     public AttemptResult send(OutboundRequest request) {
         Instant startedAt = clock.instant();
         long startNanos = System.nanoTime();
@@ -130,7 +147,7 @@ public final class WebhookHttpClient implements AutoCloseable {
         } catch (ExecutionException e) { // not produced: the future only completes normally
             return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.NETWORK, describe(e.getCause()));
         }
-        if (result.isFailed()) {
+        if (result.isFailed() && !collector.stoppedAtExcerpt(result)) {
             Throwable failure = result.getFailure();
             return AttemptResult.failed(startedAt, since(startNanos), classify(failure), describe(failure));
         }
@@ -186,14 +203,33 @@ public final class WebhookHttpClient implements AutoCloseable {
         return false;
     }
 
-    private static String describe(Throwable failure) {
+    /**
+     * Describes a failure for the attempt record, which the endpoint's owner sees: the root cause's message without
+     * connection dumps or IP addresses (a host name's DNS answers and Herald's own addresses are internal).
+     */
+    static String describe(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        if (root instanceof BlockedAddressException) {
+            return root.getMessage(); // written for the endpoint's owner
+        }
+        String detail = root.getMessage() == null ? "" : withoutAddresses(root.getMessage());
+        String text = root.getClass().getSimpleName() + (detail.isEmpty() ? "" : ": " + detail);
         String message = root == failure ? text : failure.getClass().getSimpleName() + " caused by " + text;
         return message.length() > MAX_ERROR_MESSAGE_CHARS ? message.substring(0, MAX_ERROR_MESSAGE_CHARS) + "…" : message;
+    }
+
+    /** Cuts {@code message} before the first Jetty object dump and replaces IP addresses (with their ports) by a placeholder. */
+    private static String withoutAddresses(String message) {
+        Matcher dump = OBJECT_DUMP.matcher(message);
+        String text = dump.find() ? message.substring(0, dump.start()).replaceAll("[\\s,:;(\\[{=>-]+$", "") : message;
+        text = IPV6.matcher(text).replaceAll(m -> {
+            String address = m.group(1) != null ? m.group(1) : m.group(2);
+            return AddressPolicy.parseIpLiteral(address).isPresent() ? REDACTED_ADDRESS : Matcher.quoteReplacement(m.group());
+        });
+        return IPV4.matcher(text).replaceAll(REDACTED_ADDRESS);
     }
 
     /** Response headers with lower-cased names, duplicates joined, at most 50 names and 1 KiB per value. */
@@ -228,10 +264,16 @@ public final class WebhookHttpClient implements AutoCloseable {
         }
     }
 
-    /** Keeps the first {@value #MAX_EXCERPT_BYTES} body bytes, discards the rest, and captures completion. */
+    /**
+     * Keeps the first {@value #MAX_EXCERPT_BYTES} body bytes and captures completion. Once the excerpt is full and the
+     * body goes on, it aborts the response instead of reading the rest; the abort closes that connection, so a
+     * half-read connection never returns to the pool.
+     */
     private static final class BodyCollector implements Response.ContentListener {
         final CompletableFuture<Result> completion = new CompletableFuture<>();
         private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private final ExcerptFull excerptFull = new ExcerptFull();
+        private boolean aborted;
 
         @Override
         public void onContent(Response response, ByteBuffer content) {
@@ -241,10 +283,36 @@ public final class WebhookHttpClient implements AutoCloseable {
                 content.get(chunk);
                 kept.write(chunk, 0, n);
             }
+            boolean full = kept.size() == MAX_EXCERPT_BYTES;
+            if (!aborted && full && (content.hasRemaining() || !endsAtExcerpt(response))) {
+                aborted = true;
+                response.abort(excerptFull);
+            }
+        }
+
+        /** True when the declared Content-Length says the body ends exactly where the excerpt does. */
+        private static boolean endsAtExcerpt(Response response) {
+            return response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) == MAX_EXCERPT_BYTES;
+        }
+
+        /** True when the exchange failed only because this collector stopped it once the excerpt was full. */
+        boolean stoppedAtExcerpt(Result result) {
+            return result.getResponse().getStatus() > 0
+                    && result.getResponseFailure() == excerptFull
+                    && (result.getRequestFailure() == null || result.getRequestFailure() == excerptFull);
         }
 
         String excerpt() {
             return kept.toString(StandardCharsets.UTF_8); // malformed input is replaced
+        }
+    }
+
+    /** The abort cause that ends a response once its excerpt is full: not a failure of the try. */
+    private static final class ExcerptFull extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ExcerptFull() {
+            super("response excerpt full; rest of the body not read", null, false, false);
         }
     }
 }

@@ -23,10 +23,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WebhookHttpClientTest {
 
@@ -35,7 +39,7 @@ class WebhookHttpClientTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /** What the receiver saw for one request. */
-    private record Received(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    private record Received(String method, String path, Map<String, List<String>> headers, byte[] body, int clientPort) {
         String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
@@ -77,7 +81,7 @@ class WebhookHttpClientTest {
             try (exchange) {
                 byte[] body = exchange.getRequestBody().readAllBytes();
                 received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), body));
+                        Map.copyOf(exchange.getRequestHeaders()), body, exchange.getRemoteAddress().getPort()));
                 responder.respond(exchange);
             } catch (Exception e) {
                 throw new IOException(e);
@@ -135,6 +139,141 @@ class WebhookHttpClientTest {
         assertThat(result.transportError()).isNull();
         assertThat(result.responseExcerpt().getBytes(StandardCharsets.UTF_8)).hasSize(4096)
                 .isEqualTo(java.util.Arrays.copyOf(big, 4096));
+    }
+
+    @Test
+    void reusesTheConnectionForConsecutiveSmallResponses() {
+        receiver("/hook", ex -> reply(ex, 200, "ok".getBytes(StandardCharsets.UTF_8)));
+
+        AttemptResult first = client.send(post(url("/hook")));
+        AttemptResult second = client.send(post(url("/hook")));
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(received).hasSize(2);
+        assertThat(received.get(1).clientPort()).as("same client connection").isEqualTo(received.get(0).clientPort());
+    }
+
+    @Test
+    void readsABodyOfExactlyTheExcerptSizeWholeAndKeepsTheConnection() {
+        byte[] body = java.util.Arrays.copyOf(patternBlock(), 4096);
+        receiver("/hook", ex -> reply(ex, 200, body));
+
+        AttemptResult first = client.send(post(url("/hook")));
+        AttemptResult second = client.send(post(url("/hook")));
+
+        assertThat(first.responseExcerpt().getBytes(StandardCharsets.US_ASCII)).isEqualTo(body);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(received.get(1).clientPort()).as("same client connection").isEqualTo(received.get(0).clientPort());
+    }
+
+    /** A body longer than any receiver should send: 2 GiB. */
+    private static final long HUGE_BODY = 2L << 30;
+    /** What loopback socket buffers on both sides may absorb before the server's writes block or fail. */
+    private static final long SOCKET_BUFFER_ALLOWANCE = 16L << 20;
+
+    /** Pattern whose first 4096 bytes are the expected excerpt. */
+    private static byte[] patternBlock() {
+        byte[] block = new byte[64 * 1024];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) ('a' + i % 26);
+        }
+        return block;
+    }
+
+    /** Streams up to 2 GiB (declared by Content-Length, or chunked when {@code declaredLength} is 0), counting what it wrote. */
+    private void hugeReceiver(long declaredLength, AtomicLong written, CountDownLatch stopped) {
+        byte[] block = patternBlock();
+        receiver("/huge", ex -> {
+            ex.getResponseHeaders().add("X-Receipt", "r-huge");
+            try {
+                ex.sendResponseHeaders(201, declaredLength);
+                OutputStream out = ex.getResponseBody();
+                while (written.get() < HUGE_BODY) {
+                    out.write(block);
+                    written.addAndGet(block.length);
+                }
+            } catch (IOException clientWentAway) {
+                // expected: Herald stops reading and closes the connection
+            } finally {
+                stopped.countDown();
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "Content-Length {0} (0 = chunked)")
+    @ValueSource(longs = {0, HUGE_BODY})
+    void stopsReadingAHugeBodyOnceTheExcerptIsFullAndClosesThatConnection(long declaredLength) throws Exception {
+        AtomicLong written = new AtomicLong();
+        CountDownLatch stopped = new CountDownLatch(1);
+        hugeReceiver(declaredLength, written, stopped);
+        receiver("/small", ex -> reply(ex, 200, "ok".getBytes(StandardCharsets.UTF_8)));
+
+        AttemptResult result = client.send(post(url("/huge")));
+
+        assertThat(result.statusCode()).isEqualTo(201);
+        assertThat(result.transportError()).isNull();
+        assertThat(result.errorMessage()).isNull();
+        assertThat(result.responseExcerpt().getBytes(StandardCharsets.US_ASCII)).isEqualTo(java.util.Arrays.copyOf(patternBlock(), 4096));
+        assertThat(result.responseHeaders()).containsEntry("x-receipt", "r-huge");
+        assertThat(result.duration()).isLessThan(Duration.ofSeconds(3));
+        assertThat(stopped.await(5, TimeUnit.SECONDS)).as("server saw the connection closed").isTrue();
+        assertThat(written.get()).isLessThan(SOCKET_BUFFER_ALLOWANCE);
+
+        AttemptResult next = client.send(post(url("/small"))); // the closed connection was not pooled
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.responseExcerpt()).isEqualTo("ok");
+        assertThat(received.get(1).clientPort()).isNotEqualTo(received.get(0).clientPort());
+    }
+
+    @Test
+    void stopsOnceTheExcerptIsFullEvenWhenTheRestOfTheBodyOnlyTrickles() throws Exception {
+        CountDownLatch stopped = new CountDownLatch(1);
+        receiver("/drip", ex -> {
+            try {
+                ex.sendResponseHeaders(200, HUGE_BODY);
+                OutputStream out = ex.getResponseBody();
+                byte[] piece = java.util.Arrays.copyOf(patternBlock(), 1024);
+                for (int i = 0; i < 1000; i++) {
+                    out.write(piece);
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException clientWentAway) {
+                // expected
+            } finally {
+                stopped.countDown();
+            }
+        });
+
+        AttemptResult result = client.send(post(url("/drip")));
+
+        assertThat(result.statusCode()).isEqualTo(200);
+        assertThat(result.responseExcerpt()).hasSize(4096);
+        assertThat(result.duration()).isLessThan(Duration.ofSeconds(3));
+        assertThat(stopped.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void slowDripShorterThanTheExcerptIsBoundedByTheTotalTimeout() {
+        receiver("/drip", ex -> {
+            try {
+                ex.sendResponseHeaders(200, 0);
+                OutputStream out = ex.getResponseBody();
+                while (releaseSlowHandlers.getCount() > 0) {
+                    out.write('x');
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException clientWentAway) {
+                // expected
+            }
+        });
+
+        AttemptResult result = client.send(post(url("/drip"), Map.of(), new byte[0], Duration.ofMillis(500)));
+
+        assertThat(result.transportError()).isEqualTo(ErrorClass.TIMEOUT);
+        assertThat(result.duration()).isLessThan(Duration.ofSeconds(3));
     }
 
     @Test
@@ -302,6 +441,80 @@ class WebhookHttpClientTest {
             assertThat(result.errorMessage()).contains("localhost");
         }
         assertThat(received).isEmpty();
+    }
+
+    @Test
+    void blockedHostMessageSaysWhatWasRefusedWithoutTheResolvedAddresses() {
+        try (WebhookHttpClient strict = WebhookHttpClient.create(config(false, false), CLOCK)) {
+            AttemptResult result = strict.send(post(URI.create("http://localhost:" + server.getAddress().getPort() + "/hook")));
+
+            assertThat(result.transportError()).isEqualTo(ErrorClass.BLOCKED_ADDRESS);
+            assertThat(result.errorMessage()).isEqualTo("host localhost resolves only to addresses Herald may not connect to"
+                    + " (private, loopback, link-local or metadata ranges)");
+        }
+    }
+
+    /** Loopback in the spellings the JDK and Jetty print. */
+    private static void assertRevealsNoLoopbackAddress(String message) {
+        assertThat(message).isNotBlank().doesNotContain("127.0.0.1").doesNotContain("0:0:0:0:0:0:0:1").doesNotContain("::1");
+    }
+
+    @Test
+    void connectFailureMessageForAHostNameDoesNotRevealItsAddresses() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        AttemptResult result = client.send(post(URI.create("http://localhost:" + closedPort + "/hook")));
+
+        assertThat(result.transportError()).isEqualTo(ErrorClass.CONNECT);
+        assertRevealsNoLoopbackAddress(result.errorMessage());
+    }
+
+    @Test
+    void cutOffResponseMessageForAHostNameDoesNotRevealConnectionAddresses() throws Exception {
+        try (ServerSocket raw = rawReceiver(socket -> {
+            readRequestHead(socket);
+            socket.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial"));
+            socket.getOutputStream().flush();
+        })) {
+            AttemptResult result = client.send(post(URI.create("http://localhost:" + raw.getLocalPort() + "/hook")));
+
+            assertThat(result.transportError()).isEqualTo(ErrorClass.NETWORK);
+            assertRevealsNoLoopbackAddress(result.errorMessage());
+        }
+    }
+
+    @Test
+    void malformedResponseMessageForAHostNameDoesNotRevealConnectionAddresses() throws Exception {
+        try (ServerSocket raw = rawReceiver(socket -> {
+            readRequestHead(socket);
+            socket.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n"));
+            socket.getOutputStream().flush();
+        })) {
+            AttemptResult result = client.send(post(URI.create("http://localhost:" + raw.getLocalPort() + "/hook")));
+
+            assertThat(result.gotResponse()).isFalse();
+            assertRevealsNoLoopbackAddress(result.errorMessage());
+        }
+    }
+
+    @Test
+    void describedFailuresHaveAddressesAndConnectionDumpsRemoved() {
+        String dump = WebhookHttpClient.describe(new java.io.EOFException(
+                "HttpConnectionOverHTTP@5e1f0a2b(l:/10.1.2.3:51234 <-> r:hooks.example.com/203.0.113.9:443,closed=false)"
+                        + "=>HttpChannelOverHTTP@7a3b[send=HttpSenderOverHTTP@1c2d]"));
+        String v6 = WebhookHttpClient.describe(new RuntimeException(
+                new java.net.ConnectException("Connection refused: hooks.example.com/[2001:db8:0:0:0:0:0:5]:443")));
+        String mapped = WebhookHttpClient.describe(new java.io.IOException("peer ::ffff:10.0.0.5 and fd00::1 and 10.0.0.5:8443"));
+
+        assertThat(dump).startsWith("EOFException").doesNotContain("10.1.2.3").doesNotContain("203.0.113.9")
+                .doesNotContain("51234").doesNotContain("HttpChannelOverHTTP");
+        assertThat(v6).isEqualTo("RuntimeException caused by ConnectException: Connection refused: hooks.example.com/[address]");
+        assertThat(mapped).isEqualTo("IOException: peer [address] and [address] and [address]");
+        assertThat(WebhookHttpClient.describe(new java.util.concurrent.TimeoutException("Total timeout 10000 ms elapsed")))
+                .isEqualTo("TimeoutException: Total timeout 10000 ms elapsed");
     }
 
     @Test

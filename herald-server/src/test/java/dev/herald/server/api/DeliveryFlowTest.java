@@ -74,6 +74,27 @@ class DeliveryFlowTest {
         assertThat(server.post("/v1/endpoints/" + id + "/enable").body()).doesNotContain("whsec_");
     }
 
+    /** Custom header values often hold credentials: they are write-only, masked on every read, and a masked value sent back keeps the stored one. */
+    @Test
+    void customHeaderValuesAreWriteOnly() {
+        String token = "Bearer s3cr3t-merchant-token";
+        JsonNode created = endpoint("/masked", List.of("masked.sent"), Map.of("headers", Map.of("Authorization", token, "X-Tenant", "acme")));
+        String id = created.get("id").asText();
+        assertThat(created.get("headers").get("Authorization").asText()).isEqualTo("********");
+        for (Response r : List.of(server.get("/v1/endpoints/" + id), server.get("/v1/endpoints"),
+                server.patchJson("/v1/endpoints/" + id, Map.of("headers", Map.of("Authorization", "********", "X-Tenant", "beta"))))) {
+            assertThat(r.body()).doesNotContain("s3cr3t").doesNotContain("acme").contains("\"Authorization\":\"********\"");
+        }
+        Response unknown = server.patchJson("/v1/endpoints/" + id, Map.of("headers", Map.of("X-New", "********")));
+        assertThat(unknown.status()).isEqualTo(422);
+        assertThat(unknown.json().get("field").asText()).isEqualTo("headers.X-New");
+
+        server.postJson("/v1/events", Map.of("event", "masked.sent"));
+        Received got = awaitOne("/masked");
+        assertThat(got.header("Authorization")).as("the masked value sent back kept the stored one").isEqualTo(token);
+        assertThat(got.header("X-Tenant")).isEqualTo("beta");
+    }
+
     @Test
     void deliversTheStoredBytesSignedBothWays() throws Exception {
         JsonNode ep = endpoint("/signed", List.of("account.created"), Map.of("headers", Map.of("X-Tenant", "acme")));

@@ -17,6 +17,6 @@ alter table events add column scope text generated always as (coalesce(target_me
 alter table events add column fingerprint bytea;
 alter table events drop constraint events_id_key;
 alter table events drop constraint events_idempotency_key_key;
-create unique index events_scope_id on events (scope, id);
+-- id first, so a lookup by id alone (every scope) uses the same index; ids are time-ordered, so it grows at its right edge
+create unique index events_id_scope on events (id, scope);
 create unique index events_scope_key on events (scope, idempotency_key) where idempotency_key is not null;
-create index events_id on events (id);

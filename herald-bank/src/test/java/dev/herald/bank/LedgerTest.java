@@ -1,7 +1,6 @@
 package dev.herald.bank;
 
 import static dev.herald.bank.BankHarness.OP;
-import static dev.herald.bank.BankHarness.TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -8,7 +8,6 @@ import dev.herald.support.ValidationException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.sql.Timestamp;
 import java.util.HashMap;
 import java.util.List;

@@ -60,7 +60,8 @@ final class PgServer implements AutoCloseable {
     static PgServer embedded(boolean keep) throws IOException {
         Path dir = Files.createTempDirectory("herald-bench-pg-");
         EmbeddedPostgres pg = EmbeddedPostgres.start(dir);
-        return new PgServer("127.0.0.1:" + pg.port(), EmbeddedPostgres.USER, null, "postgres", pg, keep ? null : dir);
+        String password = DatabaseConfig.fromUrl(pg.jdbcUrl("postgres")).password(); // the embedded server requires it
+        return new PgServer("127.0.0.1:" + pg.port(), EmbeddedPostgres.USER, password, "postgres", pg, keep ? null : dir);
     }
 
     boolean isEmbedded() {

@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,9 @@ public final class HeraldServer implements AutoCloseable {
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
-            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), () -> true, db::ready);
+            // live while the embedded PostgreSQL is up or being restarted; not live once it cannot be brought back
+            BooleanSupplier live = embedded == null ? () -> true : embedded::live;
+            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), live, db::ready);
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
             WebServer web = WebServer.builder()
                     .host(cfg.host())

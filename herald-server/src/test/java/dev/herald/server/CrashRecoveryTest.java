@@ -35,7 +35,7 @@ class CrashRecoveryTest {
     @Test
     void killDashNineLosesNoAcceptedEventAndDuplicatesKeepTheirWebhookId() throws Exception {
         DatabaseConfig db = TestPostgres.embedded();
-        String url = db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "user=" + db.user();
+        String url = TestServer.databaseUrl(db); // with the embedded server's password
         try (TestReceiver receiver = TestReceiver.start()) {
             receiver.reply("/hook", Reply.hang());
             Child first = Child.start(url);

@@ -3,6 +3,7 @@ package dev.herald.web;
 import dev.herald.store.StoreException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -25,6 +26,10 @@ public final class Problems {
             return p;
         }
         String where = req.prologue().method().text() + " " + req.path().path();
+        if (ClientFaults.isClientFault(e)) { // the client broke the connection: nothing to log with a stack trace
+            ConnectionGuard.noteFault("connection broke during " + where + " (" + ClientFaults.describe(e) + ")");
+            return Problem.badRequest("the request could not be read", null);
+        }
         if (e instanceof StoreException s) {
             if (s.refusedInput()) {
                 log.warn("database refused a value on {} (SQLState {})", where, s.sqlState());
@@ -43,7 +48,15 @@ public final class Problems {
         if (p.status() == 503) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
-        Responses.problem(res, p);
+        try {
+            Responses.problem(res, p);
+        } catch (RuntimeException sendFailed) {
+            if (ClientFaults.isClientFault(sendFailed)) { // nobody is listening: end the connection quietly
+                ConnectionGuard.noteFault("answer could not be sent (" + ClientFaults.describe(sendFailed) + ")");
+                throw new CloseConnectionException("the error answer could not be sent", sendFailed);
+            }
+            throw sendFailed;
+        }
     }
 
     /** Registers the mapping for every exception a route throws; call after the routes. */
@@ -65,6 +78,9 @@ public final class Problems {
                 default -> status.reasonPhrase();
             };
             String title = tooLarge ? "Content too large" : status.reasonPhrase();
+            if (type != DirectHandler.EventType.INTERNAL_ERROR) { // an internal error is judged where it is logged
+                ConnectionGuard.noteFault("refused by the transport: " + status.code() + " " + detail);
+            }
             return DirectHandler.TransportResponse.builder()
                     .status(status)
                     .headers(headers)

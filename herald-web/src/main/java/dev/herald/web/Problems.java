@@ -51,6 +51,13 @@ public final class Problems {
         try {
             Responses.problem(res, p);
         } catch (RuntimeException sendFailed) {
+            if (res.isSent()) {
+                // The answer went out; what failed is reading the rest of a broken request (e.g. a malformed chunk).
+                // Helidon closes the connection when it cannot consume that rest; throwing here would only make it
+                // log the original exception as "cannot send error response".
+                ConnectionGuard.noteFault("the rest of the request could not be read after answering " + p.status());
+                return;
+            }
             if (ClientFaults.isClientFault(sendFailed)) { // nobody is listening: end the connection quietly
                 ConnectionGuard.noteFault("answer could not be sent (" + ClientFaults.describe(sendFailed) + ")");
                 throw new CloseConnectionException("the error answer could not be sent", sendFailed);

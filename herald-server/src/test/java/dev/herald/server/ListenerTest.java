@@ -93,6 +93,42 @@ class ListenerTest {
         assertThat(writeWholeThenRead(head, chunked.toByteArray())).startsWith("HTTP/1.1 413").contains("request body exceeds the limit of 262144 bytes");
     }
 
+    @Test
+    void halfOpenAndGarbageConnectionsLeaveShortLinesAndNoStackTraces() throws Exception {
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install(); // as Main does: Helidon's JUL records reach Logback
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        root.addAppender(log);
+        String auth = "Authorization: Bearer " + TestServer.ADMIN_KEY + "\r\n";
+        String[] bad = {
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + auth,                                                        // head cut off
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 500\r\n\r\n{\"type\":",            // body cut off
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",        // broken chunk
+                "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003garbage\r\n\r\n"};                // TLS on plain HTTP
+        try {
+            for (int i = 0; i < 400; i++) {
+                try (Socket s = new Socket("127.0.0.1", server.port())) {
+                    s.getOutputStream().write(bad[i % bad.length].getBytes(StandardCharsets.ISO_8859_1));
+                    if (i % 2 == 0) {
+                        s.shutdownOutput(); // half-closed
+                    } else {
+                        s.setSoLinger(true, 0); // reset
+                    }
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.get("/health/live").status() == 200);
+            Thread.sleep(1000); // the last connections' lines
+        } finally {
+            root.detachAppender(log);
+        }
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events = new ArrayList<>(log.list);
+        assertThat(events).allSatisfy(e -> assertThat(e.getThrowableProxy()).as(e.getLoggerName() + ": " + e.getFormattedMessage()).isNull());
+        long bytes = events.stream().mapToLong(e -> e.getFormattedMessage().length() + 80).sum();
+        assertThat(bytes).as("logged for 400 bad connections (was ~1,150 bytes each)").isLessThan(12 * 1024);
+    }
+
     /** Writes everything before reading, as Python's urllib does; a reset while writing fails the test. */
     private static String writeWholeThenRead(String head, byte[] body) throws IOException {
         try (Socket s = new Socket("127.0.0.1", server.port())) {

@@ -51,15 +51,16 @@ public final class HttpListener implements AutoCloseable {
     private long nextRestartNanos;
     private long backoffMillis = 100;
 
-    private HttpListener(String name, String host, int port, long maxBodyBytes, ConnectionLimits limits, Consumer<HttpRouting.Builder> routing) {
+    private HttpListener(String name, String host, long maxBodyBytes, ConnectionLimits limits, Consumer<HttpRouting.Builder> routing,
+                         ConnectionGuard guard, WebServer web) {
         this.name = name;
         this.host = host;
         this.maxBodyBytes = maxBodyBytes;
         this.limits = limits;
         this.routing = routing;
-        this.guard = new ConnectionGuard(limits, ClientFaults.shared());
+        this.guard = guard;
         this.clock = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name(name + "-listener-guard").daemon().factory());
-        this.web = build(port).start();
+        this.web = web;
         this.port = web.port();
         this.listening = true;
     }
@@ -75,7 +76,9 @@ public final class HttpListener implements AutoCloseable {
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(routing, "routing");
         ClientFaults.filterHelidonLogs();
-        HttpListener l = new HttpListener(name, host, port, maxBodyBytes, limits, routing);
+        ConnectionGuard guard = new ConnectionGuard(limits, ClientFaults.shared());
+        WebServer web = build(host, port, maxBodyBytes, limits, guard, routing).start();
+        HttpListener l = new HttpListener(name, host, maxBodyBytes, limits, routing, guard, web);
         long tick = Math.clamp(Math.min(limits.idleTimeout().toMillis(), limits.headerTimeout().toMillis()) / 4, 10, 1000);
         l.clock.scheduleWithFixedDelay(l::guardTick, tick, tick, TimeUnit.MILLISECONDS);
         l.clock.scheduleWithFixedDelay(l::supervise, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -121,7 +124,8 @@ public final class HttpListener implements AutoCloseable {
         }
     }
 
-    private WebServer build(int port) {
+    private static WebServer build(String host, int port, long maxBodyBytes, ConnectionLimits limits, ConnectionGuard guard,
+                                   Consumer<HttpRouting.Builder> routing) {
         DirectHandler problems = Problems.directHandler(maxBodyBytes);
         return WebServer.builder()
                 .host(host)
@@ -186,7 +190,7 @@ public final class HttpListener implements AutoCloseable {
         }
         WebServer next = null;
         try {
-            next = build(port).start();
+            next = build(host, port, maxBodyBytes, limits, guard, routing).start();
         } catch (RuntimeException e) {
             log.warn("{} listener: cannot listen on port {} yet: {}", name, port, e.toString());
         }

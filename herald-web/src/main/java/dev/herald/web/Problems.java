@@ -44,7 +44,15 @@ public final class Problems {
 
     /** Sends the answer to {@code e} ({@code Retry-After: 1} on a 503). */
     public static void send(ServerRequest req, ServerResponse res, Throwable e) {
-        Problem p = of(e, req);
+        answer(res, of(e, req));
+    }
+
+    /**
+     * Sends {@code p} as the answer to a failed request ({@code Retry-After: 1} on a 503), from an error handler. An answer
+     * that cannot go out, or after which the rest of a broken request cannot be read, ends the connection quietly
+     * instead of as a logged exception.
+     */
+    public static void answer(ServerResponse res, Problem p) {
         if (p.status() == 503) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }

@@ -2,7 +2,6 @@ package dev.herald.web;
 
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -48,9 +47,5 @@ public final class ListenerMain {
         }
         l.close();
         System.exit(0);
-    }
-
-    static Duration ms(long n) {
-        return Duration.ofMillis(n);
     }
 }

@@ -8,8 +8,7 @@ import dev.herald.outbox.BusPublisher;
 import dev.herald.outbox.OutboxRelay;
 import dev.herald.store.Database;
 import dev.herald.web.ApiKeyStore;
-import io.helidon.http.DirectHandler;
-import io.helidon.webserver.WebServer;
+import dev.herald.web.HttpListener;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -30,10 +29,10 @@ public final class Bank implements AutoCloseable {
     private final OutboxRelay relay;
     private final TransferConsumer consumer;
     private final Bus.Subscription subscription;
-    private final WebServer web;
+    private final HttpListener web;
     private final Optional<String> generatedKey;
 
-    private Bank(Database db, BankServices services, OutboxRelay relay, TransferConsumer consumer, Bus.Subscription subscription, WebServer web,
+    private Bank(Database db, BankServices services, OutboxRelay relay, TransferConsumer consumer, Bus.Subscription subscription, HttpListener web,
                  Optional<String> generatedKey) {
         this.db = db;
         this.services = services;
@@ -58,19 +57,7 @@ public final class Bank implements AutoCloseable {
             consumer = new TransferConsumer(services.transfers(), Duration.ofSeconds(1));
             subscription = consumer.subscribe(cfg.bus(), cfg.consumerPrefetch());
             BankApi api = new BankApi(services, keys, cfg.clock(), cfg.maxBodyBytes());
-            WebServer web = WebServer.builder()
-                    .host(cfg.host())
-                    .port(cfg.port())
-                    .shutdownHook(false)
-                    .maxPayloadSize(cfg.maxBodyBytes() * 4)
-                    .directHandlers(d -> {
-                        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
-                            d.addHandler(t, api.directHandler());
-                        }
-                    })
-                    .routing(api::routing)
-                    .build()
-                    .start();
+            HttpListener web = HttpListener.start("bank", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);
             log.info("bank listening on http://{}:{} ({})", cfg.host(), web.port(), cfg);
             return new Bank(db, services, relay, consumer, subscription, web, generated);
         } catch (RuntimeException e) {
@@ -111,7 +98,7 @@ public final class Bank implements AutoCloseable {
     /** Stops HTTP, the consumer (unacked transfers return to the queue), the relay and the database pool. */
     @Override
     public void close() {
-        web.stop();
+        web.close();
         subscription.close();
         consumer.close();
         relay.close();

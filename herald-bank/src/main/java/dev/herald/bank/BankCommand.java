@@ -6,6 +6,9 @@ import dev.herald.bus.InProcessBus;
 import dev.herald.bus.RabbitBus;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.web.ApiKeyStore;
+import dev.herald.web.ConnectionLimits;
+import dev.herald.web.Durations;
+import dev.herald.web.Secrets;
 import dev.herald.store.EmbeddedPostgres;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,18 +38,38 @@ public final class BankCommand implements Callable<Integer> {
     String host;
     @Option(names = "--port", description = "HTTP port (default ${DEFAULT-VALUE}).", defaultValue = "8090")
     int port;
-    @Option(names = "--database-url", description = "The bank's PostgreSQL, e.g. postgresql://user:pass@host:5432/bank. Env: BANK_DATABASE_URL",
+    @Option(names = "--database-url", description = "The bank's PostgreSQL, e.g. postgresql://user:pass@host:5432/bank. Env: BANK_DATABASE_URL "
+            + "(prefer it, or --database-url-file, to this flag: arguments are visible to every user in ps)",
             defaultValue = "${env:BANK_DATABASE_URL}")
     String databaseUrl;
+    @Option(names = "--database-url-file", description = "File holding the --database-url (keep it chmod 600). Env: BANK_DATABASE_URL_FILE",
+            defaultValue = "${env:BANK_DATABASE_URL_FILE}")
+    Path databaseUrlFile;
     @Option(names = "--data-dir", description = "Directory of the embedded PostgreSQL when no --database-url (default ${DEFAULT-VALUE}).",
             defaultValue = "bank-data")
     Path dataDir;
-    @Option(names = "--amqp-url", description = "RabbitMQ, e.g. amqp://guest:guest@localhost:5672/. Env: BANK_AMQP_URL",
+    @Option(names = "--amqp-url", description = "RabbitMQ, e.g. amqp://guest:guest@localhost:5672/. Env: BANK_AMQP_URL (prefer it, or --amqp-url-file)",
             defaultValue = "${env:BANK_AMQP_URL}")
     String amqpUrl;
-    @Option(names = "--api-key", description = "API key to accept (16-200 printable characters). Env: BANK_API_KEY. Default: generated once and printed.",
-            defaultValue = "${env:BANK_API_KEY}")
+    @Option(names = "--amqp-url-file", description = "File holding the --amqp-url (keep it chmod 600). Env: BANK_AMQP_URL_FILE",
+            defaultValue = "${env:BANK_AMQP_URL_FILE}")
+    Path amqpUrlFile;
+    @Option(names = "--api-key", description = "API key to accept (16-200 printable characters). Env: BANK_API_KEY (prefer it, or --api-key-file, "
+            + "to this flag). Default: generated once and printed.", defaultValue = "${env:BANK_API_KEY}")
     String apiKey;
+    @Option(names = "--api-key-file", description = "File holding the --api-key (keep it chmod 600). Env: BANK_API_KEY_FILE",
+            defaultValue = "${env:BANK_API_KEY_FILE}")
+    Path apiKeyFile;
+    @Option(names = "--max-connections", description = "Most client connections open at once; more wait in the accept backlog "
+            + "(default: from the open-files limit, half of what 256 reserved files leave, 16 to 10000). Env: BANK_MAX_CONNECTIONS",
+            defaultValue = "${env:BANK_MAX_CONNECTIONS}")
+    Integer maxConnections;
+    @Option(names = "--idle-timeout", description = "Close a connection without a request in progress, or whose body or answer stalls, after this "
+            + "(default ${DEFAULT-VALUE}). Env: BANK_IDLE_TIMEOUT", defaultValue = "${env:BANK_IDLE_TIMEOUT:-30s}")
+    String idleTimeout;
+    @Option(names = "--header-timeout", description = "Close a connection whose request headers are not complete this long after its request line "
+            + "(default ${DEFAULT-VALUE}). Env: BANK_HEADER_TIMEOUT", defaultValue = "${env:BANK_HEADER_TIMEOUT:-10s}")
+    String headerTimeout;
     @Option(names = "--max-transfer", description = "Largest single transfer in minor units (default ${DEFAULT-VALUE}).", defaultValue = "10000000")
     long maxTransfer;
     @Option(names = "--daily-limit", description = "Most a source account may send per UTC day, minor units (default ${DEFAULT-VALUE}).", defaultValue = "50000000")
@@ -71,6 +95,15 @@ public final class BankCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ConnectionLimits limits;
+        try {
+            resolveSecrets(err);
+            limits = new ConnectionLimits(maxConnections == null ? ConnectionLimits.defaultMaxConnections() : maxConnections,
+                    Durations.parse("idle-timeout", idleTimeout), Durations.parse("header-timeout", headerTimeout));
+        } catch (IllegalArgumentException e) {
+            err.println("bank: invalid configuration: " + e.getMessage());
+            return 2;
+        }
         if (apiKey != null && !ApiKeyStore.acceptable(apiKey)) {
             err.println(ApiKeyStore.rule("BANK_API_KEY"));
             return 2;
@@ -92,7 +125,7 @@ public final class BankCommand implements Callable<Integer> {
                 db = DatabaseConfig.fromUrl(databaseUrl);
             }
             BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
-                    .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked));
+                    .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked)).withConnectionLimits(limits);
             running.bank = Bank.start(cfg);
         } catch (RuntimeException e) {
             running.close();
@@ -110,6 +143,29 @@ public final class BankCommand implements Callable<Integer> {
         }, "bank-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Takes each secret from its value or its file ({@link Secrets#resolve}); warns on {@code warnings} about a secret
+     * given as a command-line argument or kept in a file others can read, without showing the secret.
+     */
+    void resolveSecrets(PrintWriter warnings) {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        boolean keyArg = parsed != null && parsed.hasMatchedOption("--api-key");
+        boolean dbArg = parsed != null && parsed.hasMatchedOption("--database-url") && Secrets.hasPassword(databaseUrl);
+        boolean amqpArg = parsed != null && parsed.hasMatchedOption("--amqp-url") && Secrets.hasPassword(amqpUrl);
+        apiKey = Secrets.resolve("api-key", apiKey, "api-key-file", apiKeyFile, warnings);
+        databaseUrl = Secrets.resolve("database-url", databaseUrl, "database-url-file", databaseUrlFile, warnings);
+        amqpUrl = Secrets.resolve("amqp-url", amqpUrl, "amqp-url-file", amqpUrlFile, warnings);
+        if (keyArg) {
+            Secrets.warnArgument(warnings, "--api-key", "BANK_API_KEY", "--api-key-file");
+        }
+        if (dbArg) {
+            Secrets.warnArgument(warnings, "--database-url", "BANK_DATABASE_URL", "--database-url-file");
+        }
+        if (amqpArg) {
+            Secrets.warnArgument(warnings, "--amqp-url", "BANK_AMQP_URL", "--amqp-url-file");
+        }
     }
 
     /** What a running command holds, closed in reverse order of start. */

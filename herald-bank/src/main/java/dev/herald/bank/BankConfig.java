@@ -1,6 +1,7 @@
 package dev.herald.bank;
 
 import dev.herald.web.ApiKeyStore;
+import dev.herald.web.ConnectionLimits;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bus.Bus;
 import dev.herald.store.DatabaseConfig;
@@ -22,9 +23,10 @@ import java.util.Objects;
  * @param consumerPrefetch    most transfers the risk consumer works on at once
  * @param maxBodyBytes        largest request body accepted
  * @param clock               the bank's time
+ * @param connectionLimits    the HTTP listener's bounds on client connections (cap, idle and header timeouts)
  */
 public record BankConfig(DatabaseConfig database, Bus bus, String host, int port, String apiKey, RiskRules risk, long lowBalanceThreshold,
-                         Duration outboxStaleAfter, int consumerPrefetch, long maxBodyBytes, Clock clock) {
+                         Duration outboxStaleAfter, int consumerPrefetch, long maxBodyBytes, Clock clock, ConnectionLimits connectionLimits) {
 
     public BankConfig {
         Objects.requireNonNull(database, "database");
@@ -33,6 +35,7 @@ public record BankConfig(DatabaseConfig database, Bus bus, String host, int port
         Objects.requireNonNull(risk, "risk");
         Objects.requireNonNull(outboxStaleAfter, "outboxStaleAfter");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(connectionLimits, "connectionLimits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
@@ -50,36 +53,43 @@ public record BankConfig(DatabaseConfig database, Bus bus, String host, int port
         }
     }
 
-    /** 127.0.0.1:8090, a generated key, default risk rules, low balance 1,000, stale outbox after 5 minutes, 16 transfers at once, 64 KiB bodies, UTC. */
+    /**
+     * 127.0.0.1:8090, a generated key, default risk rules, low balance 1,000, stale outbox after 5 minutes, 16 transfers at once,
+     * 64 KiB bodies, UTC, default connection limits.
+     */
     public static BankConfig defaults(DatabaseConfig database, Bus bus) {
         return new BankConfig(database, bus, "127.0.0.1", 8090, null, RiskRules.DEFAULTS, 1_000, Duration.ofMinutes(5), 16, 64 * 1024,
-                Clock.systemUTC());
+                Clock.systemUTC(), ConnectionLimits.defaults());
     }
 
     public BankConfig withHost(String h) {
-        return new BankConfig(database, bus, h, port, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock);
+        return new BankConfig(database, bus, h, port, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock, connectionLimits);
     }
 
     public BankConfig withPort(int p) {
-        return new BankConfig(database, bus, host, p, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock);
+        return new BankConfig(database, bus, host, p, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock, connectionLimits);
     }
 
     public BankConfig withApiKey(String k) {
-        return new BankConfig(database, bus, host, port, k, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock);
+        return new BankConfig(database, bus, host, port, k, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock, connectionLimits);
     }
 
     public BankConfig withRisk(RiskRules r) {
-        return new BankConfig(database, bus, host, port, apiKey, r, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock);
+        return new BankConfig(database, bus, host, port, apiKey, r, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock, connectionLimits);
     }
 
     public BankConfig withClock(Clock c) {
-        return new BankConfig(database, bus, host, port, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, c);
+        return new BankConfig(database, bus, host, port, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, c, connectionLimits);
+    }
+
+    public BankConfig withConnectionLimits(ConnectionLimits l) {
+        return new BankConfig(database, bus, host, port, apiKey, risk, lowBalanceThreshold, outboxStaleAfter, consumerPrefetch, maxBodyBytes, clock, l);
     }
 
     @Override
     public String toString() {
         return "BankConfig[database=" + database + ", host=" + host + ", port=" + port + ", apiKey=" + (apiKey == null ? "(generated)" : "****")
                 + ", risk=" + risk + ", lowBalanceThreshold=" + lowBalanceThreshold + ", outboxStaleAfter=" + outboxStaleAfter
-                + ", consumerPrefetch=" + consumerPrefetch + ", maxBodyBytes=" + maxBodyBytes + "]";
+                + ", consumerPrefetch=" + consumerPrefetch + ", maxBodyBytes=" + maxBodyBytes + ", " + connectionLimits + "]";
     }
 }

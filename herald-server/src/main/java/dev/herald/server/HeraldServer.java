@@ -13,13 +13,12 @@ import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
 import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
-import io.helidon.http.DirectHandler;
-import io.helidon.webserver.WebServer;
+import dev.herald.web.HttpListener;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +34,10 @@ public final class HeraldServer implements AutoCloseable {
     private final Herald herald;
     private final Bus bus;
     private final BusIngest busIngest;
-    private final WebServer web;
+    private final HttpListener web;
     private final Optional<String> generatedKey;
 
-    private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, WebServer web,
+    private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
                          Optional<String> generatedKey) {
         this.embedded = embedded;
         this.database = database;
@@ -75,23 +74,15 @@ public final class HeraldServer implements AutoCloseable {
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
-            // live while the embedded PostgreSQL is up or being restarted; not live once it cannot be brought back
-            BooleanSupplier live = embedded == null ? () -> true : embedded::live;
-            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(), live, db::ready);
+            AtomicReference<HttpListener> listening = new AtomicReference<>();
+            EmbeddedPostgres database = embedded;
+            // not live while the listener is down and being started again, or once the embedded PostgreSQL cannot be
+            // brought back (while it is being restarted, the node is live and answers 503)
+            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(),
+                    () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready);
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
-            WebServer web = WebServer.builder()
-                    .host(cfg.host())
-                    .port(cfg.port())
-                    .shutdownHook(false)
-                    .maxPayloadSize(cfg.maxBodyBytes() * 4)
-                    .directHandlers(d -> {
-                        for (DirectHandler.EventType t : DirectHandler.EventType.values()) {
-                            d.addHandler(t, api.directHandler());
-                        }
-                    })
-                    .routing(api::routing)
-                    .build()
-                    .start();
+            HttpListener web = HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);
+            listening.set(web);
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
             return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated);
         } catch (RuntimeException e) {
@@ -137,7 +128,7 @@ public final class HeraldServer implements AutoCloseable {
 
     @Override
     public void close() {
-        web.stop();
+        web.close();
         busIngest.close();
         bus.close();
         herald.close();

@@ -3,6 +3,7 @@ package dev.herald.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,6 +13,9 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import dev.herald.bank.BankCommand;
+import dev.herald.web.ConnectionLimits;
+import dev.herald.web.Durations;
+import dev.herald.web.Secrets;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,8 +90,11 @@ public final class Main {
         int port;
         @Option(names = "--data-dir", description = "Data directory for the embedded database (default ${DEFAULT-VALUE}). Env: HERALD_DATA_DIR", defaultValue = "herald-data")
         Path dataDir;
-        @Option(names = "--database-url", description = "External PostgreSQL, e.g. postgresql://user:pass@host:5432/db. Env: HERALD_DATABASE_URL")
+        @Option(names = "--database-url", description = "External PostgreSQL, e.g. postgresql://user:pass@host:5432/db. Env: HERALD_DATABASE_URL "
+                + "(prefer it, or --database-url-file, to this flag: arguments are visible to every user in ps)")
         String databaseUrl;
+        @Option(names = "--database-url-file", description = "File holding the --database-url (keep it chmod 600). Env: HERALD_DATABASE_URL_FILE")
+        Path databaseUrlFile;
         @Option(names = "--allow-private-addresses", description = "Allow webhooks to loopback/private networks (tests, private deployments). Env: HERALD_ALLOW_PRIVATE_ADDRESSES", defaultValue = "false")
         boolean allowPrivate;
         @Option(names = "--https-only", description = "Refuse endpoint URLs that are not https. Env: HERALD_HTTPS_ONLY", defaultValue = "false")
@@ -101,8 +108,20 @@ public final class Main {
         @Option(names = "--max-in-flight-per-merchant", description = "Concurrent requests across all endpoints of one merchant (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_MERCHANT", defaultValue = "64")
         int maxInFlightPerMerchant;
 
-        @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). Env: HERALD_AMQP_URL")
+        @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). "
+                + "Env: HERALD_AMQP_URL (prefer it, or --amqp-url-file, to this flag)")
         String amqpUrl;
+        @Option(names = "--amqp-url-file", description = "File holding the --amqp-url (keep it chmod 600). Env: HERALD_AMQP_URL_FILE")
+        Path amqpUrlFile;
+        @Option(names = "--max-connections", description = "Most client connections open at once; more wait in the accept backlog "
+                + "(default: from the open-files limit, half of what 256 reserved files leave, 16 to 10000). Env: HERALD_MAX_CONNECTIONS")
+        Integer maxConnections;
+        @Option(names = "--idle-timeout", description = "Close a connection without a request in progress, or whose body or answer stalls, "
+                + "after this (default ${DEFAULT-VALUE}). Env: HERALD_IDLE_TIMEOUT", defaultValue = "30s")
+        String idleTimeout;
+        @Option(names = "--header-timeout", description = "Close a connection whose request headers are not complete this long after its request line "
+                + "(default ${DEFAULT-VALUE}). Env: HERALD_HEADER_TIMEOUT", defaultValue = "10s")
+        String headerTimeout;
         @Option(names = "--amqp-bindings", description = "Comma-separated routing patterns of the events Herald takes from the bus (default ${DEFAULT-VALUE}). Env: HERALD_AMQP_BINDINGS", defaultValue = "#")
         String amqpBindings;
 
@@ -111,13 +130,16 @@ public final class Main {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ServerConfig cfg;
+            StringWriter warnings = new StringWriter();
             try {
-                cfg = config(parent != null ? parent.env : System.getenv());
+                cfg = config(parent != null ? parent.env : System.getenv(), new PrintWriter(warnings, true));
             } catch (IllegalArgumentException e) {
                 err.println("herald: invalid configuration: " + e.getMessage());
                 err.flush();
                 return 2;
             }
+            err.print(warnings);
+            err.flush();
             HeraldServer server;
             try {
                 server = HeraldServer.start(cfg, Clock.systemUTC());
@@ -144,12 +166,37 @@ public final class Main {
             return 0;
         }
 
-        /** Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag. */
+        /** {@link #config(Map, PrintWriter)} with its warnings dropped. */
         ServerConfig config(Map<String, String> env) {
-            return new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(databaseUrl), allowPrivate, httpsOnly,
+            return config(env, new PrintWriter(java.io.Writer.nullWriter()));
+        }
+
+        /**
+         * Resolves and validates what the parsed options describe; HERALD_ADMIN_KEY comes from {@code env} only, never a flag.
+         * Secrets come from their value or their file ({@link Secrets#resolve}); {@code warnings} gets a line for a secret
+         * given as a command-line argument and for a secret file others can read, never the secret itself.
+         */
+        ServerConfig config(Map<String, String> env, PrintWriter warnings) {
+            String db = Secrets.resolve("database-url", databaseUrl, "database-url-file", databaseUrlFile, warnings);
+            String amqp = Secrets.resolve("amqp-url", amqpUrl, "amqp-url-file", amqpUrlFile, warnings);
+            ConnectionLimits limits = new ConnectionLimits(maxConnections == null ? ConnectionLimits.defaultMaxConnections() : maxConnections,
+                    Durations.parse("idle-timeout", idleTimeout), Durations.parse("header-timeout", headerTimeout));
+            ServerConfig cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(db), allowPrivate, httpsOnly,
                     parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
-                    blankToNull(amqpUrl),
-                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList());
+                    blankToNull(amqp),
+                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits);
+            if (onCommandLine("--database-url") && Secrets.hasPassword(databaseUrl)) {
+                Secrets.warnArgument(warnings, "--database-url", "HERALD_DATABASE_URL", "--database-url-file");
+            }
+            if (onCommandLine("--amqp-url") && Secrets.hasPassword(amqpUrl)) {
+                Secrets.warnArgument(warnings, "--amqp-url", "HERALD_AMQP_URL", "--amqp-url-file");
+            }
+            return cfg;
+        }
+
+        private boolean onCommandLine(String option) {
+            CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+            return parsed != null && parsed.hasMatchedOption(option);
         }
     }
 

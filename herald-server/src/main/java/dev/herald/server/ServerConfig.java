@@ -2,6 +2,7 @@ package dev.herald.server;
 
 import dev.herald.bus.RabbitBus;
 import dev.herald.web.ApiKeyStore;
+import dev.herald.web.ConnectionLimits;
 import dev.herald.store.DatabaseConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -13,6 +14,7 @@ import java.util.regex.Pattern;
  * A validated server configuration. {@code databaseUrl} null means "embedded PostgreSQL in {@code dataDir}".
  * {@code adminKey} (from HERALD_ADMIN_KEY only, never a flag) replaces the generated first-start key.
  * {@code amqpUrl} null means "an in-process bus"; {@code amqpBindings} are the event types Herald takes from the bus.
+ * {@code connectionLimits} bound the HTTP listener's client connections (cap, idle and header timeouts).
  */
 public record ServerConfig(
         String host,
@@ -27,7 +29,8 @@ public record ServerConfig(
         int maxInFlightPerMerchant,
         String adminKey,
         String amqpUrl,
-        List<String> amqpBindings) {
+        List<String> amqpBindings,
+        ConnectionLimits connectionLimits) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -37,7 +40,22 @@ public record ServerConfig(
                 maxInFlightPerMerchant, adminKey, null, List.of("#"));
     }
 
+    /** A configuration with the default {@link ConnectionLimits} (from the open-files limit, 30 s idle, 10 s headers). */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, boolean allowPrivateAddresses, boolean httpsOnly,
+                        long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey,
+                        String amqpUrl, List<String> amqpBindings) {
+        this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults());
+    }
+
+    /** This configuration with {@code limits} on the HTTP listener's connections. */
+    public ServerConfig withConnectionLimits(ConnectionLimits limits) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits);
+    }
+
     public ServerConfig {
+        java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
         }
@@ -99,6 +117,6 @@ public record ServerConfig(
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
-                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + "]";
+                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + "]";
     }
 }

@@ -8,12 +8,15 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import dev.herald.web.ConnectionLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,7 +170,14 @@ class MainTest {
                 Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "has spaces in the admin key"),
                         "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"),
                 Arguments.of(List.of(), Map.of("HERALD_ADMIN_KEY", "k".repeat(201)),
-                        "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"));
+                        "HERALD_ADMIN_KEY must be 16-200 printable ASCII characters without spaces"),
+                Arguments.of(List.of("--max-connections", "0"), Map.of(), "max-connections must be between 1 and 1000000, got 0"),
+                Arguments.of(List.of("--idle-timeout", "soon"), Map.of(), "idle-timeout must be a duration such as 30s, 500ms or 2m, got 'soon'"),
+                Arguments.of(List.of(), Map.of("HERALD_IDLE_TIMEOUT", "2h"), "idle-timeout must be between 50ms and 1h, got 2h"),
+                Arguments.of(List.of("--header-timeout", "10ms"), Map.of(), "header-timeout must be between 50ms and 1h, got 10ms"),
+                Arguments.of(List.of("--database-url", "postgresql://herald@db/herald", "--database-url-file", "/etc/hostname"), Map.of(),
+                        "database-url and database-url-file are both set; give one of them"),
+                Arguments.of(List.of("--amqp-url-file", "/no/such/file"), Map.of(), "amqp-url-file cannot be read: /no/such/file"));
     }
 
     @ParameterizedTest
@@ -211,7 +221,7 @@ class MainTest {
         Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0",
                 "--amqp-url", "amqp://herald:s3cret@127.0.0.1:1/");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).startsWith("herald: could not start: cannot connect to RabbitMQ at amqp://herald:***@127.0.0.1:1/")
+        assertThat(r.err()).contains("herald: could not start: cannot connect to RabbitMQ at amqp://herald:***@127.0.0.1:1/")
                 .doesNotContain("s3cret");
         assertThat(dir.resolve("data")).as("no database was started for nothing").doesNotExist();
     }
@@ -265,6 +275,61 @@ class MainTest {
         Result r = run(env, "serve", "--port", "70000", "--data-dir", dir.resolve("never").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70000" + System.lineSeparator());
+    }
+
+    // ---------------------------------------------------------------- connection limits (issue item 12)
+
+    @Test
+    void theConnectionLimitsComeFromFlagsEnvironmentOrFileAndDefaultToTheOpenFilesBudget() {
+        ServerConfig defaults = serve(Map.of(), new Properties()).config(Map.of());
+        assertThat(defaults.connectionLimits())
+                .isEqualTo(new ConnectionLimits(ConnectionLimits.defaultMaxConnections(), Duration.ofSeconds(30), Duration.ofSeconds(10)));
+        assertThat(ConnectionLimits.defaultMaxConnections(1024)).isEqualTo(384);
+        assertThat(ConnectionLimits.defaultMaxConnections(1_048_576)).isEqualTo(10_000);
+
+        ServerConfig set = serve(Map.of("HERALD_IDLE_TIMEOUT", "5s", "HERALD_MAX_CONNECTIONS", "700"),
+                props("max-connections=500", "header-timeout=2s"), "--idle-timeout", "750ms").config(Map.of());
+        assertThat(set.connectionLimits()).isEqualTo(new ConnectionLimits(700, Duration.ofMillis(750), Duration.ofSeconds(2)));
+        assertThat(run(Map.of(), "serve", "--help").out()).contains("--max-connections", "--idle-timeout", "--header-timeout", "HERALD_IDLE_TIMEOUT");
+    }
+
+    // ---------------------------------------------------------------- secrets (issue item 11)
+
+    @Test
+    void passwordsGivenAsArgumentsAreWarnedAboutWithoutBeingShown() {
+        Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0",
+                "--database-url", "postgresql://herald:db-s3cret@127.0.0.1:1/herald", "--amqp-url", "amqp://herald:mq-s3cret@127.0.0.1:1/");
+        assertThat(r.code()).as("the unreachable broker stops the start").isEqualTo(1);
+        assertThat(r.err()).contains(
+                "WARNING: --database-url on the command line is visible to every user of this machine (ps); set HERALD_DATABASE_URL or use --database-url-file instead",
+                "WARNING: --amqp-url on the command line is visible to every user of this machine (ps); set HERALD_AMQP_URL or use --amqp-url-file instead");
+        assertThat(r.out() + r.err()).doesNotContain("db-s3cret").doesNotContain("mq-s3cret");
+
+        Result fromEnv = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY, "HERALD_AMQP_URL", "amqp://herald:mq-s3cret@127.0.0.1:1/"),
+                "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0", "--database-url", "postgresql://herald@127.0.0.1:1/herald");
+        assertThat(fromEnv.code()).isEqualTo(1);
+        assertThat(fromEnv.err()).as("no password on the command line: no warning").doesNotContain("WARNING").doesNotContain("mq-s3cret");
+    }
+
+    @Test
+    void secretsComeFromFilesAndAFileOthersCanReadIsWarnedAbout() throws IOException {
+        Path dbFile = Files.writeString(dir.resolve("database-url"), "postgresql://herald:file-s3cret@db:5432/herald\n");
+        Path mqFile = Files.writeString(dir.resolve("amqp-url"), "amqp://herald:mq-file-s3cret@mq:5672/\n");
+        Files.setPosixFilePermissions(dbFile, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(mqFile, PosixFilePermissions.fromString("rw-r--r--"));
+
+        StringWriter warnings = new StringWriter();
+        ServerConfig cfg = serve(Map.of("HERALD_AMQP_URL_FILE", mqFile.toString()), new Properties(), "--database-url-file", dbFile.toString())
+                .config(Map.of(), new PrintWriter(warnings, true));
+        assertThat(cfg.databaseUrl()).isEqualTo("postgresql://herald:file-s3cret@db:5432/herald");
+        assertThat(cfg.amqpUrl()).isEqualTo("amqp://herald:mq-file-s3cret@mq:5672/");
+        assertThat(warnings.toString()).isEqualTo("WARNING: amqp-url-file " + mqFile + " can be read by other users; restrict it with chmod 600"
+                + System.lineSeparator());
+        assertThat(cfg.toString()).doesNotContain("s3cret");
+
+        ServerConfig fromConfigFile = serve(Map.of(), props("database-url-file=" + dbFile)).config(Map.of());
+        assertThat(fromConfigFile.databaseUrl()).isEqualTo("postgresql://herald:file-s3cret@db:5432/herald");
+        assertThat(run(Map.of(), "serve", "--help").out()).contains("--database-url-file", "HERALD_DATABASE_URL_FILE", "--amqp-url-file");
     }
 
     // ---------------------------------------------------------------- help, version, no command

@@ -51,14 +51,24 @@ public final class TestServer implements AutoCloseable {
         return start(allowPrivate, clock, TestPostgres.embedded(), null, java.util.List.of("#"));
     }
 
+    /** A server whose HTTP listener applies {@code limits} (e.g. short timeouts). */
+    public static TestServer start(dev.herald.web.ConnectionLimits limits) {
+        return start(false, Clock.systemUTC(), TestPostgres.embedded(), null, java.util.List.of("#"), ADMIN_KEY, limits);
+    }
+
     /** A server on database {@code db} taking events from RabbitMQ at {@code amqpUrl} (null: an in-process bus). */
     public static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings) {
-        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, ADMIN_KEY);
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, ADMIN_KEY, dev.herald.web.ConnectionLimits.defaults());
     }
 
     /** As {@link #start(boolean, Clock, DatabaseConfig, String, java.util.List)}, configured with {@code adminKey} (HERALD_ADMIN_KEY). */
     public static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
                                    String adminKey) {
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, adminKey, dev.herald.web.ConnectionLimits.defaults());
+    }
+
+    private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
+                                    String adminKey, dev.herald.web.ConnectionLimits limits) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
@@ -66,7 +76,7 @@ public final class TestServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
-                amqpUrl, amqpBindings);
+                amqpUrl, amqpBindings).withConnectionLimits(limits);
         return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }
 

@@ -3,6 +3,7 @@ package dev.herald.web;
 import dev.herald.store.StoreException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -25,6 +26,10 @@ public final class Problems {
             return p;
         }
         String where = req.prologue().method().text() + " " + req.path().path();
+        if (ClientFaults.isClientFault(e)) { // the client broke the connection: nothing to log with a stack trace
+            ConnectionGuard.noteFault("connection broke during " + where + " (" + ClientFaults.describe(e) + ")");
+            return Problem.badRequest("the request could not be read", null);
+        }
         if (e instanceof StoreException s) {
             if (s.refusedInput()) {
                 log.warn("database refused a value on {} (SQLState {})", where, s.sqlState());
@@ -39,11 +44,34 @@ public final class Problems {
 
     /** Sends the answer to {@code e} ({@code Retry-After: 1} on a 503). */
     public static void send(ServerRequest req, ServerResponse res, Throwable e) {
-        Problem p = of(e, req);
+        answer(res, of(e, req));
+    }
+
+    /**
+     * Sends {@code p} as the answer to a failed request ({@code Retry-After: 1} on a 503), from an error handler. An answer
+     * that cannot go out, or after which the rest of a broken request cannot be read, ends the connection quietly
+     * instead of as a logged exception.
+     */
+    public static void answer(ServerResponse res, Problem p) {
         if (p.status() == 503) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
-        Responses.problem(res, p);
+        try {
+            Responses.problem(res, p);
+        } catch (RuntimeException sendFailed) {
+            if (res.isSent()) {
+                // The answer went out; what failed is reading the rest of a broken request (e.g. a malformed chunk).
+                // Helidon closes the connection when it cannot consume that rest; throwing here would only make it
+                // log the original exception as "cannot send error response".
+                ConnectionGuard.noteFault("the rest of the request could not be read after answering " + p.status());
+                return;
+            }
+            if (ClientFaults.isClientFault(sendFailed)) { // nobody is listening: end the connection quietly
+                ConnectionGuard.noteFault("answer could not be sent (" + ClientFaults.describe(sendFailed) + ")");
+                throw new CloseConnectionException("the error answer could not be sent", sendFailed);
+            }
+            throw sendFailed;
+        }
     }
 
     /** Registers the mapping for every exception a route throws; call after the routes. */
@@ -65,6 +93,9 @@ public final class Problems {
                 default -> status.reasonPhrase();
             };
             String title = tooLarge ? "Content too large" : status.reasonPhrase();
+            if (type != DirectHandler.EventType.INTERNAL_ERROR) { // an internal error is judged where it is logged
+                ConnectionGuard.noteFault("refused by the transport: " + status.code() + " " + detail);
+            }
             return DirectHandler.TransportResponse.builder()
                     .status(status)
                     .headers(headers)

@@ -22,7 +22,6 @@ import dev.herald.web.JsonInput;
 import dev.herald.web.Problems;
 import dev.herald.web.Responses;
 import dev.herald.web.Traceparent;
-import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
@@ -233,10 +232,6 @@ public final class BankApi {
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
     }
 
-    /** Problem+json for what the web server answers itself before routing (see {@link Problems#directHandler}). */
-    public DirectHandler directHandler() {
-        return Problems.directHandler(bodies.maxBytes());
-    }
 
     /** Registers a read-only GET route (not audited). */
     private void read(HttpRouting.Builder r, String path, Route route) {

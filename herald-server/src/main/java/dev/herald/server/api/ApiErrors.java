@@ -5,8 +5,6 @@ import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
 import dev.herald.web.Problem;
 import dev.herald.web.Problems;
-import dev.herald.web.Responses;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -25,11 +23,7 @@ final class ApiErrors {
     }
 
     static void send(ServerRequest req, ServerResponse res, Throwable e) {
-        Problem p = of(e, req);
-        if (p.status() == 503) {
-            res.header(HeaderNames.RETRY_AFTER, "1");
-        }
-        Responses.problem(res, p);
+        Problems.answer(res, of(e, req));
     }
 
     static void register(HttpRouting.Builder r) {

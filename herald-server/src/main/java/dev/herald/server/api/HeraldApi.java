@@ -5,9 +5,7 @@ import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
 import dev.herald.web.BodyReader;
 import dev.herald.web.Problem;
-import dev.herald.web.Problems;
 import dev.herald.web.Responses;
-import io.helidon.http.DirectHandler;
 import io.helidon.webserver.http.HttpRouting;
 import java.util.function.BooleanSupplier;
 
@@ -42,10 +40,5 @@ public final class HeraldApi {
                 new NotificationRoutes(herald, bodies));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
-    }
-
-    /** Problem+json for what the web server answers itself, before routing. */
-    public DirectHandler directHandler() {
-        return Problems.directHandler(bodies.maxBytes());
     }
 }

@@ -1,5 +1,6 @@
 package dev.herald.web;
 
+import dev.herald.store.StoreException;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.socket.SocketWriterException;
 import io.helidon.webserver.ServerConnectionException;
@@ -7,6 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -103,6 +105,9 @@ final class ClientFaults {
             Throwable t = todo.removeLast();
             if (t == null || !seen.add(t)) {
                 continue;
+            }
+            if (t instanceof SQLException || t instanceof StoreException) {
+                return false; // a socket error under a database failure is the database's connection, not the client's
             }
             if (t instanceof DataReader.InsufficientDataAvailableException || t instanceof DataReader.IncorrectNewLineException
                     || t instanceof SocketException || t instanceof ClosedChannelException || t instanceof EOFException

@@ -26,10 +26,6 @@ public final class Problems {
             return p;
         }
         String where = req.prologue().method().text() + " " + req.path().path();
-        if (ClientFaults.isClientFault(e)) { // the client broke the connection: nothing to log with a stack trace
-            ConnectionGuard.noteFault("connection broke during " + where + " (" + ClientFaults.describe(e) + ")");
-            return Problem.badRequest("the request could not be read", null);
-        }
         if (e instanceof StoreException s) {
             if (s.refusedInput()) {
                 log.warn("database refused a value on {} (SQLState {})", where, s.sqlState());
@@ -37,6 +33,10 @@ public final class Problems {
             }
             log.warn("database error on {}: {}", where, s.getMessage());
             return new Problem(503, "Service unavailable", "the database is not answering; nothing was changed, retry", null);
+        }
+        if (ClientFaults.isClientFault(e)) { // the client broke the connection: nothing to log with a stack trace
+            ConnectionGuard.noteFault("connection broke during " + where + " (" + ClientFaults.describe(e) + ")");
+            return Problem.badRequest("the request could not be read", null);
         }
         log.error("unexpected error on {}", where, e);
         return new Problem(500, "Internal error", "an unexpected error occurred; it was logged", null);

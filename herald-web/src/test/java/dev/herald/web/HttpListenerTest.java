@@ -58,7 +58,8 @@ class HttpListenerTest {
             long took = millisUntilClosed(s, 10_000);
             assertThat(took).isBetween(300L, 3000L);
         }
-        assertThat(listener.openConnections()).isZero();
+        // the server's bookkeeping of the close may trail the client's view of it by a moment
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> listener.openConnections() == 0);
     }
 
     @Test

@@ -53,24 +53,28 @@ public final class EventWriter {
 
     /** Stores {@code in} unless its id or idempotency key is known, and creates its deliveries; only {@code onlyEndpoint} if non-null. */
     public Written write(Connection c, EventInput in, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        return writeAll(c, List.of(in), now, onlyEndpoint).getFirst();
+        return writeAll(c, List.of(prepare(in, now)), now, onlyEndpoint).getFirst();
     }
 
     /**
-     * Stores a batch in input order with one insert for the events and one for the deliveries. An event whose id or
+     * The event as it will be stored — its id, wire body and fingerprint — made on the caller's thread, so the group
+     * committer's one thread only writes. {@code now} is its receive time (and its timestamp when the producer gave none).
+     */
+    public static StoredEvent prepare(EventInput in, Instant now) {
+        String id = in.id() != null ? in.id() : Ids.next("evt");
+        Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
+        return new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
+                in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant(),
+                in.orderingKey() != null ? in.orderingKey() : in.accountUuid(), in.fingerprint());
+    }
+
+    /**
+     * Stores a batch of {@link #prepare prepared} events in order (deliveries created at {@code now}) with one insert for the events and one for the deliveries. An event whose id or
      * idempotency key is already known in its scope — in the database or earlier in the batch — is answered with the
      * stored one when it is the same request (same fingerprint), and refused with a {@link ConflictException} naming
      * {@code id} or {@code idempotency_key} when it is a different one.
      */
-    public List<Written> writeAll(Connection c, List<EventInput> inputs, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        List<StoredEvent> candidates = new ArrayList<>(inputs.size());
-        for (EventInput in : inputs) {
-            String id = in.id() != null ? in.id() : Ids.next("evt");
-            Instant occurred = in.timestamp() != null ? in.timestamp() : now.truncatedTo(ChronoUnit.SECONDS);
-            candidates.add(new StoredEvent(0, null, id, in.type(), in.accountUuid(), occurred, now, body(id, in, occurred),
-                    in.idempotencyKey(), in.priority(), in.traceId() != null ? in.traceId() : randomTraceId(), in.targetMerchant(),
-                    in.orderingKey() != null ? in.orderingKey() : in.accountUuid(), in.fingerprint()));
-        }
+    public List<Written> writeAll(Connection c, List<StoredEvent> candidates, Instant now, Endpoint onlyEndpoint) throws SQLException {
         Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
         if (onlyEndpoint == null) {
             endpoints.catchUp(c);

@@ -4,12 +4,14 @@ import dev.herald.delivery.DeliveryTask;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.EventWriter;
 import dev.herald.event.EventInput;
+import dev.herald.event.StoredEvent;
 import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ValidationException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,19 +32,21 @@ public final class IngestService implements AutoCloseable {
 
     private record Committed(List<Accepted> accepted, List<DeliveryTask> fresh) {}
 
-    private final GroupCommitter<List<EventInput>, Committed> committer;
+    private final GroupCommitter<List<StoredEvent>, Committed> committer;
+    private final Clock clock;
 
     public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+        this.clock = clock;
         this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.failFast("ingest", GROUP_EVENTS), List::size,
                 new GroupCommitter.Work<>() {
                     @Override
-                    public List<Committed> commit(Connection c, List<List<EventInput>> requests) throws SQLException {
-                        List<EventInput> all = new ArrayList<>();
+                    public List<Committed> commit(Connection c, List<List<StoredEvent>> requests) throws SQLException {
+                        List<StoredEvent> all = new ArrayList<>();
                         requests.forEach(all::addAll);
                         List<EventWriter.Written> written = writer.writeAll(c, all, clock.instant(), null);
                         List<Committed> out = new ArrayList<>(requests.size());
                         int at = 0;
-                        for (List<EventInput> r : requests) {
+                        for (List<StoredEvent> r : requests) {
                             List<Accepted> accepted = new ArrayList<>(r.size());
                             List<DeliveryTask> fresh = new ArrayList<>();
                             for (int i = 0; i < r.size(); i++, at++) {
@@ -56,7 +60,7 @@ public final class IngestService implements AutoCloseable {
                     }
 
                     @Override
-                    public void committed(List<List<EventInput>> requests, List<Committed> results) {
+                    public void committed(List<List<StoredEvent>> requests, List<Committed> results) {
                         List<DeliveryTask> fresh = new ArrayList<>();
                         results.forEach(r -> fresh.addAll(r.fresh()));
                         dispatcher.submit(fresh);
@@ -71,8 +75,7 @@ public final class IngestService implements AutoCloseable {
 
     /** Validates and durably stores {@code batch}; returns once committed. */
     public List<Accepted> ingest(List<EventInput> batch) {
-        validate(batch);
-        return committer.commit(List.copyOf(batch)).accepted();
+        return committer.commit(prepare(batch)).accepted();
     }
 
     /**
@@ -80,8 +83,7 @@ public final class IngestService implements AutoCloseable {
      * committed, or with what refused it.
      */
     public CompletableFuture<List<Accepted>> submit(List<EventInput> batch) {
-        validate(batch);
-        return committer.submit(List.copyOf(batch)).thenApply(Committed::accepted);
+        return committer.submit(prepare(batch)).thenApply(Committed::accepted);
     }
 
     /** The committer's counters. */
@@ -95,7 +97,8 @@ public final class IngestService implements AutoCloseable {
         committer.close();
     }
 
-    private static void validate(List<EventInput> batch) {
+    /** Validates {@code batch} and prepares its events (ids, wire bodies, fingerprints) on the caller's thread. */
+    private List<StoredEvent> prepare(List<EventInput> batch) {
         if (batch.isEmpty()) {
             throw new ValidationException("", "at least one event is required");
         }
@@ -105,5 +108,9 @@ public final class IngestService implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).validate(batch.size() == 1 ? "" : "[" + i + "].");
         }
+        Instant now = clock.instant();
+        List<StoredEvent> prepared = new ArrayList<>(batch.size());
+        batch.forEach(in -> prepared.add(EventWriter.prepare(in, now)));
+        return prepared;
     }
 }

@@ -64,7 +64,7 @@ public final class Herald implements AutoCloseable {
         EndpointRepository endpointRepository = new EndpointRepository();
         DeliveryRepository deliveryRepository = new DeliveryRepository();
         EventRepository eventRepository = new EventRepository();
-        this.registry = new EndpointRegistry(jdbc, endpointRepository);
+        this.registry = new EndpointRegistry(jdbc, endpointRepository, config.dispatcher().merchantAllowList());
         this.http = WebhookHttpClient.create(config.outbound(), clock);
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
@@ -74,8 +74,8 @@ public final class Herald implements AutoCloseable {
                 config.outbound().httpsOnly(), clock, dispatcher);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
-        this.merchants = new MerchantService(jdbc, endpointRepository, registry, clock);
-        this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, clock);
+        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, config.dispatcher().merchantAllowList(), clock);
+        this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
     }

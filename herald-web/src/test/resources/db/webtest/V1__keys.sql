@@ -21,3 +21,6 @@ end
 $$;
 create trigger test_keys_changed after insert or update or delete or truncate on test_keys
     for each statement execute function test_keys_changed();
+alter table test_keys add column scopes text[] not null default '{admin}';
+alter table test_keys add column merchant_id text;
+alter table test_keys add column last_used_at timestamptz;

@@ -2,13 +2,14 @@ package dev.herald.delivery;
 
 import java.time.Instant;
 
-/** A delivery of one event to one endpoint, as stored. */
+/** A delivery of one event to one endpoint (of {@code merchantId}, null for the operator's own), as stored. */
 public record Delivery(
         long seq,
         String id,
         String eventId,
         String eventType,
         String endpointId,
+        String merchantId,
         Status status,
         int attempts,
         Instant nextAttemptAt,

@@ -26,7 +26,8 @@ import java.util.Optional;
  */
 public final class DeliveryRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String COLUMNS = "d.seq, d.id, ev.id as event_id, ev.type as event_type, d.endpoint_id, d.status, d.attempts, d.next_attempt_at,"
+    private static final String COLUMNS = "d.seq, d.id, ev.id as event_id, ev.type as event_type, d.endpoint_id, ep.merchant_id, d.status, d.attempts,"
+            + " d.next_attempt_at,"
             + " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at";
 
     /**
@@ -38,8 +39,17 @@ public final class DeliveryRepository {
     /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
     public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
 
-    /** Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope). */
-    public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {}
+    /**
+     * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope;
+     * {@code merchantId} keeps the deliveries to that merchant's endpoints).
+     */
+    public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit,
+                         String merchantId) {
+        /** A filter of every merchant's deliveries. */
+        public Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {
+            this(status, endpointId, eventId, eventType, since, beforeSeq, limit, null);
+        }
+    }
 
     public void insert(Connection c, Collection<NewDelivery> rows, String nodeId, Instant now) throws SQLException {
         if (rows.isEmpty()) {
@@ -67,13 +77,16 @@ public final class DeliveryRepository {
      * Claims up to {@code limit} due, unclaimed deliveries of active endpoints for {@code nodeId}, oldest due first,
      * skipping rows another transaction holds and endpoints in {@code skipEndpoints}. For a FIFO endpoint only a key's
      * oldest pending delivery is claimable, so a key never overtakes itself. Only endpoints of {@code partitions} (those
-     * this node leases) are considered.
+     * this node leases) are considered, and only of merchants that receive now (active, and listed in allow-list mode).
      */
     public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints,
-                                       Collection<Integer> partitions) throws SQLException {
+                                       Collection<Integer> partitions, boolean allowListMode) throws SQLException {
         String sql = "with due as (select d.id from deliveries d join endpoints e on e.id = d.endpoint_id"
                 + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
                 + " and not (d.endpoint_id = any (?)) and e.partition = any (?)"
+                + " and (e.merchant_id is null or not exists (select 1 from merchants m where m.id = e.merchant_id"
+                + " and (m.status <> 'active' or (? and not m.listed))))"
+                + " and (not ? or e.merchant_id is null or exists (select 1 from merchants m where m.id = e.merchant_id and m.listed))"
                 + " and (e.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
                 + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
                 + " order by d.next_attempt_at limit ? for update of d skip locked),"
@@ -84,8 +97,10 @@ public final class DeliveryRepository {
             ps.setTimestamp(1, ts(now));
             ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
             ps.setArray(3, c.createArrayOf("int4", partitions.toArray()));
-            ps.setInt(4, limit);
-            ps.setString(5, nodeId);
+            ps.setBoolean(4, allowListMode);
+            ps.setBoolean(5, allowListMode);
+            ps.setInt(6, limit);
+            ps.setString(7, nodeId);
         }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
                 rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
                 rs.getString("ordering_key")));
@@ -167,16 +182,18 @@ public final class DeliveryRepository {
     }
 
     public Optional<Delivery> find(Connection c, String id) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq where d.id = ?",
+        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq join endpoints ep on ep.id = d.endpoint_id where d.id = ?",
                 ps -> ps.setString(1, id), DeliveryRepository::map).stream().findFirst();
     }
 
     /** Newest first; page with {@code beforeSeq} = the last row's seq. */
     public List<Delivery> list(Connection c, Filter f) throws SQLException {
-        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq where true");
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq join endpoints ep on ep.id = d.endpoint_id"
+                + " where true");
         List<Object> args = new ArrayList<>();
         if (f.status() != null) { sql.append(" and d.status = ?"); args.add(f.status().wire()); }
         if (f.endpointId() != null) { sql.append(" and d.endpoint_id = ?"); args.add(f.endpointId()); }
+        if (f.merchantId() != null) { sql.append(" and ep.merchant_id = ?"); args.add(f.merchantId()); }
         if (f.eventId() != null) { sql.append(" and ev.id = ?"); args.add(f.eventId()); }
         if (f.eventType() != null) { sql.append(" and ev.type = ?"); args.add(f.eventType()); }
         if (f.since() != null) { sql.append(" and d.created_at >= ?"); args.add(ts(f.since())); }
@@ -242,6 +259,7 @@ public final class DeliveryRepository {
 
     private static Delivery map(ResultSet rs) throws SQLException {
         return new Delivery(rs.getLong("seq"), rs.getString("id"), rs.getString("event_id"), rs.getString("event_type"), rs.getString("endpoint_id"),
+                rs.getString("merchant_id"),
                 Status.parse(rs.getString("status")), rs.getInt("attempts"), instant(rs, "next_attempt_at"), instant(rs, "last_attempt_at"),
                 intOrNull(rs, "last_status_code"), rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "updated_at"),
                 instant(rs, "completed_at"));

@@ -33,22 +33,27 @@ public final class DeliveryService {
     /** A delivery with every attempt, oldest first. */
     public record Detail(Delivery delivery, List<Attempt> attempts) {}
 
-    public Detail get(String id) {
+    /** A delivery with its attempts; one to another merchant's endpoint (when {@code merchant} is not null) is not found. */
+    public Detail get(String id, String merchant) {
         return jdbc.read(c -> {
-            Delivery d = deliveries.find(c, id).orElseThrow(() -> new NotFoundException("no delivery " + id));
+            Delivery d = visible(deliveries.find(c, id), id, merchant);
             return new Detail(d, deliveries.attempts(c, id));
         });
+    }
+
+    private static Delivery visible(java.util.Optional<Delivery> found, String id, String merchant) {
+        return found.filter(d -> merchant == null || merchant.equals(d.merchantId())).orElseThrow(() -> new NotFoundException("no delivery " + id));
     }
 
     public List<Delivery> list(DeliveryRepository.Filter filter) {
         return jdbc.read(c -> deliveries.list(c, filter));
     }
 
-    /** Sends a delivery again (same webhook-id and delivery id) with a fresh retry budget. */
-    public Delivery resend(String id) {
+    /** Sends a delivery again (same webhook-id and delivery id) with a fresh retry budget; of {@code merchant}'s endpoints only when not null. */
+    public Delivery resend(String id, String merchant) {
         Instant now = clock.instant();
         Delivery d = jdbc.inTransaction(c -> {
-            Delivery found = deliveries.find(c, id).orElseThrow(() -> new NotFoundException("no delivery " + id));
+            Delivery found = visible(deliveries.find(c, id), id, merchant);
             if (found.status() == Delivery.Status.CANCELLED) {
                 throw new ConflictException("delivery " + id + " was cancelled (its endpoint was deleted) and cannot be resent");
             }

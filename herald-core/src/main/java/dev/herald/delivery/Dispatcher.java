@@ -42,10 +42,12 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * {@code memoryBudget} caps the tasks waiting in memory across all lanes, split evenly among the lanes with work
      * (each may always hold {@code maxInFlightPerEndpoint}; see {@link MemoryBudget}). A node heartbeats every
      * {@code heartbeat}; one silent for {@code deadAfter} is presumed dead and its work taken over. The breaker opens after {@code breakerThreshold} consecutive failures and probes again after
-     * {@code breakerCooldown}, doubling up to ten times that.
+     * {@code breakerCooldown}, doubling up to ten times that. With {@code merchantAllowList}, only merchants on the
+     * allow-list receive.
      */
     public record Config(int maxInFlightPerEndpoint, int maxInFlightPerMerchant, int laneWindow, int memoryBudget, Duration scanInterval, int scanBatch,
-                         int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter) {
+                         int autoDisableAfter, int breakerThreshold, Duration breakerCooldown, Duration heartbeat, Duration deadAfter,
+                         boolean merchantAllowList) {
         public Config {
             if (maxInFlightPerEndpoint < 1 || maxInFlightPerMerchant < 1 || laneWindow < 1 || memoryBudget < 1 || scanBatch < 1 || autoDisableAfter < 1 || breakerThreshold < 1) {
                 throw new IllegalArgumentException("dispatcher limits must be positive");
@@ -53,7 +55,13 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         }
 
         public static Config defaults() {
-            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER);
+            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER, false);
+        }
+
+        /** These limits, with only allow-listed merchants receiving or not. */
+        public Config withMerchantAllowList(boolean on) {
+            return new Config(maxInFlightPerEndpoint, maxInFlightPerMerchant, laneWindow, memoryBudget, scanInterval, scanBatch, autoDisableAfter,
+                    breakerThreshold, breakerCooldown, heartbeat, deadAfter, on);
         }
     }
 
@@ -200,7 +208,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     @Override
     public void changed(String endpointId) {
         Lane lane = lanes.get(endpointId);
-        boolean live = endpoints.get(endpointId).map(s -> s.endpoint().active()).orElse(false);
+        boolean live = endpoints.get(endpointId).map(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())).orElse(false);
         if (lane != null) {
             lane.rateLimit(endpoints.get(endpointId).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
         }
@@ -288,7 +296,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         if (owned.isEmpty()) {
             return 0;
         }
-        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated, owned));
+        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated, owned, config.merchantAllowList()));
         offer(due, true);
         return due.size();
     }
@@ -304,10 +312,11 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private void run(Lane lane, DeliveryTask task) {
         Lane.Finish how = Lane.Finish.NOT_SENT;
         try {
-            var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active() && liveness.owns(s.endpoint().partition()));
+            var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())
+                    && liveness.owns(s.endpoint().partition()));
             if (stored.isEmpty()) {
                 release(List.of(task.deliveryId()));
-                if (endpoints.get(task.endpointId()).map(s -> s.endpoint().active()).orElse(false)) {
+                if (endpoints.get(task.endpointId()).map(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())).orElse(false)) {
                     wake(); // re-enabled while this try was starting: a scan that ran meanwhile saw the delivery still claimed
                 }
                 return;

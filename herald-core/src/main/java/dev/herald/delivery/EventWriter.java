@@ -9,6 +9,7 @@ import dev.herald.event.EventInput;
 import dev.herald.event.EventRepository;
 import dev.herald.event.StoredEvent;
 import dev.herald.support.ConflictException;
+import dev.herald.support.ForbiddenException;
 import dev.herald.support.Ids;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -75,10 +76,15 @@ public final class EventWriter {
      * {@code id} or {@code idempotency_key} when it is a different one.
      */
     public List<Written> writeAll(Connection c, List<StoredEvent> candidates, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
         if (onlyEndpoint == null) {
             endpoints.catchUp(c);
+            for (StoredEvent e : candidates) {
+                if (endpoints.refusesNew(e.targetMerchant())) {
+                    throw new ForbiddenException("merchant_id", "merchant " + e.targetMerchant() + " does not receive new events");
+                }
+            }
         }
+        Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
         Written[] out = new Written[candidates.size()];
         long[] seqs = new long[candidates.size()];
         List<NewDelivery> rows = new ArrayList<>();
@@ -110,7 +116,8 @@ public final class EventWriter {
             List<DeliveryTask> tasks = new ArrayList<>(targets.size());
             for (Endpoint target : targets) {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
-                boolean local = !held && (onlyEndpoint != null || (target.active() && liveness.owns(target.partition())));
+                boolean local = !held && (onlyEndpoint != null
+                        || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())));
                 NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), e.orderingKey(), e.priority(), local);
                 rows.add(d);
                 if (local) {

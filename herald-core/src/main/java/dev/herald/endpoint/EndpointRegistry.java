@@ -19,15 +19,18 @@ import java.util.Set;
 public final class EndpointRegistry {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
+    private final boolean allowListMode;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of());
     private volatile long loadedChanges = -1;
 
     private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
-                            Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, Integer> merchantCaps) {}
+                            Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, MerchantPolicy> merchants) {}
 
-    public EndpointRegistry(Jdbc jdbc, EndpointRepository repository) {
+    /** With {@code allowListMode}, only merchants on the allow-list receive (see {@link MerchantPolicy}). */
+    public EndpointRegistry(Jdbc jdbc, EndpointRepository repository, boolean allowListMode) {
         this.jdbc = jdbc;
         this.repository = repository;
+        this.allowListMode = allowListMode;
     }
 
     /** Replaces the snapshot with the database's current rows. */
@@ -50,7 +53,7 @@ public final class EndpointRegistry {
 
     private synchronized void reload(Connection c) throws SQLException {
         long changes = repository.changeCount(c); // read first: a change committed meanwhile triggers one more reload
-        index(repository.all(c), repository.merchantCaps(c));
+        index(repository.all(c), repository.merchantPolicies(c));
         loadedChanges = changes;
     }
 
@@ -58,10 +61,10 @@ public final class EndpointRegistry {
     public synchronized void refresh(String id) {
         Map<String, EndpointRepository.Stored> rows = new HashMap<>(snapshot.byId());
         jdbc.read(c -> repository.find(c, id, false)).ifPresentOrElse(s -> rows.put(id, s), () -> rows.remove(id));
-        index(rows.values(), snapshot.merchantCaps());
+        index(rows.values(), snapshot.merchants());
     }
 
-    private void index(java.util.Collection<EndpointRepository.Stored> rows, Map<String, Integer> merchantCaps) {
+    private void index(java.util.Collection<EndpointRepository.Stored> rows, Map<String, MerchantPolicy> merchants) {
         Map<String, EndpointRepository.Stored> byId = new HashMap<>();
         Map<String, List<Endpoint>> exact = new HashMap<>();
         Map<String, List<Endpoint>> prefix = new HashMap<>();
@@ -79,20 +82,38 @@ public final class EndpointRegistry {
                 }
             }
         }
-        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchantCaps));
+        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchants));
     }
 
     /** The merchant's own cap on tries in flight, if it set one. */
     public java.util.OptionalInt merchantCap(String merchantId) {
-        Integer cap = snapshot.merchantCaps().get(merchantId);
+        Integer cap = policy(merchantId).maxInFlight();
         return cap == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(cap);
+    }
+
+    /** The policy of {@code merchantId} as this node last loaded it. */
+    public MerchantPolicy policy(String merchantId) {
+        return snapshot.merchants().getOrDefault(merchantId, MerchantPolicy.UNREGISTERED);
+    }
+
+    /** True when deliveries to endpoints of {@code merchantId} (null: the operator's own) may be sent now. */
+    public boolean receiving(String merchantId) {
+        return merchantId == null || policy(merchantId).receiving(allowListMode);
+    }
+
+    /** True when new events and notifications for {@code merchantId} are refused (blocked, or not on the allow-list). */
+    public boolean refusesNew(String merchantId) {
+        return merchantId != null && policy(merchantId).refusesNew(allowListMode);
     }
 
     public Optional<EndpointRepository.Stored> get(String id) {
         return Optional.ofNullable(snapshot.byId().get(id));
     }
 
-    /** Live endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait), each once. */
+    /**
+     * Live endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait), each once; endpoints
+     * of merchants that take no new events (blocked, or off the allow-list) are left out.
+     */
     public List<Endpoint> matching(String type, String targetMerchant) {
         Snapshot s = snapshot;
         Set<Endpoint> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -105,12 +126,12 @@ public final class EndpointRegistry {
         return out;
     }
 
-    private static void collect(List<Endpoint> candidates, String type, String targetMerchant, Set<Endpoint> seen, List<Endpoint> out) {
+    private void collect(List<Endpoint> candidates, String type, String targetMerchant, Set<Endpoint> seen, List<Endpoint> out) {
         if (candidates == null) {
             return;
         }
         for (Endpoint e : candidates) {
-            if (e.wants(type, targetMerchant) && seen.add(e)) {
+            if (e.wants(type, targetMerchant) && !refusesNew(e.merchantId()) && seen.add(e)) {
                 out.add(e);
             }
         }

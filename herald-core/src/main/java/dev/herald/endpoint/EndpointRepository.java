@@ -108,6 +108,12 @@ public final class EndpointRepository {
                 ps -> ps.setString(1, id), EndpointRepository::map).stream().findFirst();
     }
 
+    /** The ids of every live endpoint of {@code merchantId}, notification targets included. */
+    public List<String> idsOfMerchant(Connection c, String merchantId) throws SQLException {
+        return Jdbc.query(c, "select id from endpoints where merchant_id = ? and deleted_at is null", ps -> ps.setString(1, merchantId),
+                rs -> rs.getString(1));
+    }
+
     /** Live endpoints after {@code afterId} in id order, optionally of one merchant. */
     public List<Stored> list(Connection c, String merchantId, String afterId, int limit) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook' and (?::text is null or merchant_id=?)"
@@ -147,12 +153,46 @@ public final class EndpointRepository {
         return Jdbc.query(c, "select version from endpoint_changes", ps -> {}, rs -> rs.getLong(1)).getFirst();
     }
 
-    /** The merchants that set their own in-flight cap, and that cap (V9; merchants are endpoints' owners). */
-    public Map<String, Integer> merchantCaps(Connection c) throws SQLException {
-        Map<String, Integer> caps = new java.util.HashMap<>();
-        Jdbc.query(c, "select id, max_in_flight from merchants where max_in_flight is not null", ps -> {},
-                rs -> caps.put(rs.getString(1), rs.getInt(2)));
-        return caps;
+    /** Every merchant's policy (cap, status, allow-listing, URL rules; merchants are endpoints' owners). */
+    public Map<String, MerchantPolicy> merchantPolicies(Connection c) throws SQLException {
+        Map<String, MerchantPolicy> out = new java.util.HashMap<>();
+        Jdbc.query(c, "select id, max_in_flight, status, listed, url_rules::text as url_rules from merchants", ps -> {},
+                rs -> out.put(rs.getString("id"), policy(rs)));
+        return out;
+    }
+
+    /** The policy of {@code merchantId} as committed now ({@link MerchantPolicy#UNREGISTERED} without a merchant record). */
+    public MerchantPolicy merchantPolicy(Connection c, String merchantId) throws SQLException {
+        return Jdbc.query(c, "select id, max_in_flight, status, listed, url_rules::text as url_rules from merchants where id = ?",
+                ps -> ps.setString(1, merchantId), EndpointRepository::policy).stream().findFirst().orElse(MerchantPolicy.UNREGISTERED);
+    }
+
+    private static MerchantPolicy policy(ResultSet rs) throws SQLException {
+        return new MerchantPolicy(Jdbc.intOrNull(rs, "max_in_flight"), rs.getString("status"), rs.getBoolean("listed"),
+                urlRules(rs.getString("url_rules")));
+    }
+
+    /** The {@code url_rules} JSON of a merchant row. */
+    public static UrlRules urlRules(String json) {
+        try {
+            var n = JSON.readTree(json);
+            List<String> hosts = new java.util.ArrayList<>();
+            n.path("hosts").forEach(h -> hosts.add(h.asText()));
+            List<String> nets = new java.util.ArrayList<>();
+            n.path("private_networks").forEach(h -> nets.add(h.asText()));
+            return new UrlRules(hosts, n.path("https_only").asBoolean(false), nets);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** {@code rules} as the {@code url_rules} JSON of a merchant row. */
+    public static String urlRulesJson(UrlRules rules) {
+        var n = JSON.createObjectNode();
+        rules.hosts().forEach(n.putArray("hosts")::add);
+        n.put("https_only", rules.httpsOnly());
+        rules.privateNetworks().forEach(n.putArray("private_networks")::add);
+        return n.toString();
     }
 
     public List<Stored> all(Connection c) throws SQLException {

@@ -83,6 +83,7 @@ public final class EndpointService {
                 retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
                 d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
         jdbc.inTransaction(c -> {
+            checkRules(url, e.merchantId() == null ? UrlRules.NONE : repository.merchantPolicy(c, e.merchantId()).urlRules(), "url");
             repository.insert(c, e);
             return null;
         });
@@ -114,6 +115,9 @@ public final class EndpointService {
                     d.ordering() != null ? fifo(d.ordering()) : o.fifo(),
                     o.ack(), o.notification(),
                     d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition());
+            if (d.url() != null || d.merchantId() != null) {
+                checkRules(n.url(), n.merchantId() == null ? UrlRules.NONE : repository.merchantPolicy(c, n.merchantId()).urlRules(), "url");
+            }
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             if (n.active() && !o.active()) {
                 lifecycle.resumed(c, id, now);
@@ -124,12 +128,26 @@ public final class EndpointService {
         return e;
     }
 
-    /** The notify_url as Herald will call it, checked like an endpoint's URL; problems are reported against {@code field}. */
-    public URI notifyUrl(String raw, String field) {
+    /**
+     * The notify_url as Herald will call it, checked like an endpoint's URL and against the merchant's {@code rules};
+     * problems are reported against {@code field}.
+     */
+    public URI notifyUrl(String raw, UrlRules rules, String field) {
+        URI url;
         try {
-            return url(raw);
+            url = url(raw, rules);
         } catch (ValidationException e) {
             throw new ValidationException(field, e.getMessage());
+        }
+        checkRules(url, rules, field);
+        return url;
+    }
+
+    /** Refuses {@code url} when it breaks the merchant's host, port or https rules. */
+    private static void checkRules(URI url, UrlRules rules, String field) {
+        String violation = rules.violation(url);
+        if (violation != null) {
+            throw new ValidationException(field, violation);
         }
     }
 
@@ -169,7 +187,14 @@ public final class EndpointService {
     }
 
     public EndpointRepository.Stored get(String id) {
-        return jdbc.read(c -> repository.find(c, id, false)).orElseThrow(() -> notFound(id));
+        return get(id, null);
+    }
+
+    /** The endpoint {@code id}; one of another merchant (when {@code merchant} is not null) is not found, as a missing one. */
+    public EndpointRepository.Stored get(String id, String merchant) {
+        return jdbc.read(c -> repository.find(c, id, false))
+                .filter(s -> merchant == null || merchant.equals(s.endpoint().merchantId()))
+                .orElseThrow(() -> notFound(id));
     }
 
     public List<EndpointRepository.Stored> list(String merchantId, String afterId, int limit) {
@@ -205,8 +230,15 @@ public final class EndpointService {
         return new NotFoundException("no endpoint " + id);
     }
 
-    /** A URL Herald may call, in its ASCII form (non-ASCII characters %-encoded), at most {@value #MAX_URL} characters. */
     private URI url(String raw) {
+        return url(raw, UrlRules.NONE);
+    }
+
+    /**
+     * A URL Herald may call, in its ASCII form (non-ASCII characters %-encoded), at most {@value #MAX_URL} characters; an
+     * IP literal in a private range only where the address policy allows it or it lies in {@code rules}' private networks.
+     */
+    private URI url(String raw, UrlRules rules) {
         if (raw.isBlank() || raw.length() > MAX_URL) {
             throw new ValidationException("url", "url must be 1-" + MAX_URL + " characters");
         }
@@ -219,9 +251,14 @@ public final class EndpointService {
         if (uri.toString().length() > MAX_URL) {
             throw new ValidationException("url", "url must be at most " + MAX_URL + " characters once non-ASCII characters are %-encoded");
         }
-        addressPolicy.rejectUrl(uri, httpsOnly).ifPresent(reason -> {
-            throw new ValidationException("url", reason);
-        });
+        Optional<String> rejected = addressPolicy.rejectUrl(uri, httpsOnly);
+        if (rejected.isPresent()) {
+            boolean merchantsNetwork = uri.getHost() != null && AddressPolicy.parseIpLiteral(uri.getHost()).map(rules::allowsPrivate).orElse(false)
+                    && AddressPolicy.create(true).rejectUrl(uri, httpsOnly).isEmpty();
+            if (!merchantsNetwork) {
+                throw new ValidationException("url", rejected.get());
+            }
+        }
         if (uri.getHost() != null && uri.getHost().length() > 253) {
             throw new ValidationException("url", "url host must be a DNS name of at most 253 characters");
         }

@@ -18,6 +18,9 @@ import java.util.Optional;
 public final class EventRepository {
     private static final String COLUMNS = "seq, xid::text as xid_text, id, type, account_uuid, occurred_at, received_at, payload,"
             + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint";
+    /** With a merchant bound (3 parameters): the events that targeted it or fanned out to one of its endpoints. */
+    private static final String VISIBLE_TO = " and (?::text is null or target_merchant = ? or exists (select 1 from deliveries d"
+            + " join endpoints e on e.id = d.endpoint_id where d.event_seq = events.seq and e.merchant_id = ?))";
 
     /** An event's identity: its scope and id. */
     public record Key(String scope, String id) {}
@@ -84,30 +87,41 @@ public final class EventRepository {
         }, EventRepository::map).stream().findFirst();
     }
 
-    /** The events with {@code id}, in every scope or in {@code scope} only when it is not null; operator scope first. */
-    public List<StoredEvent> find(Connection c, String id, String scope) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from events where id = ? and (?::text is null or scope = ?) order by scope, seq limit 10", ps -> {
+    /**
+     * The events with {@code id}, in every scope or in {@code scope} only when it is not null, and only those
+     * {@code merchant} sees when it is not null (that targeted it or fanned out to its endpoints); operator scope first.
+     */
+    public List<StoredEvent> find(Connection c, String id, String scope, String merchant) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from events where id = ? and (?::text is null or scope = ?)" + VISIBLE_TO
+                + " order by scope, seq limit 10", ps -> {
             ps.setString(1, id);
             ps.setString(2, scope);
             ps.setString(3, scope);
+            ps.setString(4, merchant);
+            ps.setString(5, merchant);
+            ps.setString(6, merchant);
         }, EventRepository::map);
     }
 
     /**
      * Events after {@code cursor} in commit-safe order: by transaction id, then sequence number. Only events whose
      * transaction is older than every transaction still running are returned, so an event committed later can never
-     * sort before a cursor already handed out. (The transaction id is compared as {@code xid8}, a number; its text
+     * sort before a cursor already handed out; of those {@code merchant} sees when it is not null. (The transaction id is compared as {@code xid8}, a number; its text
      * form would sort "3841" before "917".)
      */
-    public List<StoredEvent> pull(Connection c, String cursor, String type, int limit) throws SQLException {
+    public List<StoredEvent> pull(Connection c, String cursor, String type, int limit, String merchant) throws SQLException {
         long[] after = parseCursor(cursor);
         return Jdbc.query(c, "select " + COLUMNS + " from events where (xid, seq) > (?::text::xid8, ?)"
-                + " and xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or type = ?) order by events.xid, events.seq limit ?", ps -> {
+                + " and xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or type = ?)" + VISIBLE_TO
+                + " order by events.xid, events.seq limit ?", ps -> {
             ps.setString(1, Long.toUnsignedString(after[0]));
             ps.setLong(2, after[1]);
             ps.setString(3, type);
             ps.setString(4, type);
-            ps.setInt(5, limit);
+            ps.setString(5, merchant);
+            ps.setString(6, merchant);
+            ps.setString(7, merchant);
+            ps.setInt(8, limit);
         }, EventRepository::map);
     }
 

@@ -15,18 +15,22 @@ public final class EventService {
         this.events = events;
     }
 
-    /** Events after {@code cursor} (null: from the start), of {@code type} if given, in commit-safe cursor order. */
-    public List<StoredEvent> pull(String cursor, String type, int limit) {
-        return jdbc.read(c -> events.pull(c, cursor, type, limit));
+    /**
+     * Events after {@code cursor} (null: from the start), of {@code type} if given, in commit-safe cursor order; with a
+     * {@code merchant}, only the events that targeted it or fanned out to its endpoints.
+     */
+    public List<StoredEvent> pull(String cursor, String type, int limit, String merchant) {
+        return jdbc.read(c -> events.pull(c, cursor, type, limit, merchant));
     }
 
     /**
      * The event with {@code id} in {@code scope} (a merchant id, "" for events to every subscriber), or — with a null
      * scope — the one event with that id: the operator's if it has one, else a merchant's if exactly one merchant uses
-     * the id; several merchants using it is a conflict naming {@code merchant_id}.
+     * the id; several merchants using it is a conflict naming {@code merchant_id}. With a {@code merchant} (a merchant's
+     * key), only an event it sees counts: one of another merchant is not found, as a missing one.
      */
-    public StoredEvent get(String id, String scope) {
-        List<StoredEvent> found = jdbc.read(c -> events.find(c, id, scope));
+    public StoredEvent get(String id, String scope, String merchant) {
+        List<StoredEvent> found = jdbc.read(c -> events.find(c, id, scope, merchant));
         if (found.isEmpty()) {
             throw new NotFoundException("no event " + id);
         }
@@ -36,8 +40,8 @@ public final class EventService {
         return found.getFirst();
     }
 
-    /** True when an event with {@code id} exists in any scope. */
-    public boolean exists(String id) {
-        return !jdbc.read(c -> events.find(c, id, null)).isEmpty();
+    /** True when an event with {@code id} exists in any scope ({@code merchant} sees, when not null). */
+    public boolean exists(String id, String merchant) {
+        return !jdbc.read(c -> events.find(c, id, null, merchant)).isEmpty();
     }
 }

@@ -1,17 +1,32 @@
 package dev.herald.merchant;
 
 import dev.herald.endpoint.AckRule;
+import dev.herald.endpoint.MerchantPolicy;
+import dev.herald.endpoint.UrlRules;
 import java.time.Instant;
+import java.util.List;
 
 /**
- * A receiving organisation's settings: the secret that signs its notify_url callbacks (and, during a rotation, the
- * replaced one until {@code previousSecretUntil}), its ack rule, and its own cap on tries in flight across all its
- * endpoints ({@code maxInFlight}; null: the node's default).
+ * A receiving organisation: the secret that signs its notify_url callbacks (and, during a rotation, the replaced one
+ * until {@code previousSecretUntil}) and its ack rule — its own settings — and the controls its operator sets: its cap
+ * on tries in flight ({@code maxInFlight}; null: the node's default), its {@code status} ({@code active},
+ * {@code suspended}, {@code blocked}), whether it is on the deployment's allow-list, the URL rules its receivers keep,
+ * and how its notifications are routed when the caller does not say ({@code syncTypes}, {@code defaultPriority}).
  */
 public record Merchant(String id, String name, String secret, String previousSecret, Instant previousSecretUntil, AckRule ack,
-                       Integer maxInFlight, Instant createdAt, Instant updatedAt) {
+                       Integer maxInFlight, String status, boolean listed, UrlRules urlRules, List<String> syncTypes, int defaultPriority,
+                       Instant createdAt, Instant updatedAt) {
+    public Merchant {
+        syncTypes = List.copyOf(syncTypes);
+    }
+
+    /** What fan-out and dispatch need of it. */
+    public MerchantPolicy policy() {
+        return new MerchantPolicy(maxInFlight, status, listed, urlRules);
+    }
+
     @Override
     public String toString() {
-        return "Merchant[id=" + id + ", ack=" + ack + ", maxInFlight=" + maxInFlight + "]";
+        return "Merchant[id=" + id + ", status=" + status + ", ack=" + ack + ", maxInFlight=" + maxInFlight + "]";
     }
 }

@@ -7,6 +7,10 @@ import dev.herald.endpoint.AckRule;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
+import dev.herald.endpoint.EventPatterns;
+import dev.herald.endpoint.MerchantPolicy;
+import dev.herald.endpoint.UrlRules;
+import dev.herald.event.EventInput;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
 import dev.herald.support.NotFoundException;
@@ -16,29 +20,37 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets, a
- * change of its in-flight cap all of its endpoints' lanes. A rotated secret overlaps like an endpoint's: the replaced
- * one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}.
+ * change of its cap, status or rules all of its endpoints' lanes. A rotated secret overlaps like an endpoint's: the
+ * replaced one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}.
  */
 public final class MerchantService {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
     /** Highest per-merchant cap; also the migration's check. */
     public static final int MAX_IN_FLIGHT = 10_000;
     private static final int NAME_MAX = 200;
+    private static final List<String> STATUSES = List.of(MerchantPolicy.ACTIVE, MerchantPolicy.SUSPENDED, MerchantPolicy.BLOCKED);
 
     private final Jdbc jdbc;
     private final EndpointRepository endpoints;
     private final EndpointRegistry registry;
+    private final EndpointService.Lifecycle lifecycle;
+    private final boolean allowListMode;
     private final Clock clock;
 
-    public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, Clock clock) {
+    /** {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving. */
+    public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
+                           boolean allowListMode, Clock clock) {
         this.jdbc = jdbc;
         this.endpoints = endpoints;
         this.registry = registry;
+        this.lifecycle = lifecycle;
+        this.allowListMode = allowListMode;
         this.clock = clock;
     }
 
@@ -46,60 +58,104 @@ public final class MerchantService {
     public record Put(Merchant merchant, boolean created) {}
 
     /**
-     * Creates the merchant (with a generated secret) or changes its name, ack rule and in-flight cap; null fields stay as
-     * they are, and a {@code maxInFlight} of 0 returns the merchant to the node's default cap.
+     * Creates the merchant (with a generated secret) or changes it; null fields stay as they are. A change of status or
+     * allow-listing takes effect on every node before its next fan-out: a merchant that stops receiving has its waiting
+     * deliveries handed back to the database (never dropped), one that starts again has them made due now.
      */
-    public Put put(String id, String name, String ack, boolean rotateSecret, Integer maxInFlight) {
+    public Put put(String id, MerchantDraft d) {
         if (id == null || !ID.matcher(id).matches()) {
             throw new ValidationException("id", "merchant id must be 1-128 characters of letters, digits and _-:.");
         }
-        if (name != null && name.length() > NAME_MAX) {
+        if (d.name() != null && d.name().length() > NAME_MAX) {
             throw new ValidationException("name", "name must be at most " + NAME_MAX + " characters");
         }
-        AckRule rule = ack == null ? null : AckRule.parse(ack, "ack");
-        if (maxInFlight != null && (maxInFlight < 0 || maxInFlight > MAX_IN_FLIGHT)) {
+        AckRule rule = d.ack() == null ? null : AckRule.parse(d.ack(), "ack");
+        if (d.maxInFlight() != null && (d.maxInFlight() < 0 || d.maxInFlight() > MAX_IN_FLIGHT)) {
             throw new ValidationException("max_in_flight", "max_in_flight must be 1-" + MAX_IN_FLIGHT + ", or 0 for the node's default");
         }
+        if (d.status() != null && !STATUSES.contains(d.status())) {
+            throw new ValidationException("status", "status must be one of " + String.join(", ", STATUSES));
+        }
+        if (d.defaultPriority() != null && (d.defaultPriority() < 0 || d.defaultPriority() > 9)) {
+            throw new ValidationException("default_priority", "default_priority must be between 0 and 9");
+        }
+        List<String> syncTypes = d.syncTypes() == null ? null : syncTypes(d.syncTypes());
         Instant now = clock.instant();
-        Put result = jdbc.inTransaction(c -> {
+        record Changed(Put put, List<String> endpointIds, boolean receivingChanged) {}
+        Changed changed = jdbc.inTransaction(c -> {
             Optional<Merchant> existing = find(c, id, true);
-            if (existing.isEmpty()) {
-                Merchant m = new Merchant(id, name == null ? "" : name, WebhookSigner.generateSecret(), null, null,
-                        rule == null ? AckRule.ANY_2XX : rule, cap(maxInFlight, null), now, now);
-                Jdbc.update(c, "insert into merchants (id, name, secret, ack, max_in_flight, created_at, updated_at) values (?,?,?,?,?,?,?)", ps -> {
-                    ps.setString(1, m.id());
-                    ps.setString(2, m.name());
-                    ps.setString(3, m.secret());
-                    ps.setString(4, m.ack().toString());
-                    ps.setObject(5, m.maxInFlight(), java.sql.Types.INTEGER);
-                    ps.setTimestamp(6, ts(now));
-                    ps.setTimestamp(7, ts(now));
-                });
-                return new Put(m, true);
-            }
-            Merchant o = existing.get();
-            Merchant m = rotateSecret
-                    ? new Merchant(id, name == null ? o.name() : name, WebhookSigner.generateSecret(), o.secret(),
-                            now.plus(EndpointService.ROTATION_OVERLAP), rule == null ? o.ack() : rule, cap(maxInFlight, o.maxInFlight()),
-                            o.createdAt(), now)
-                    : new Merchant(id, name == null ? o.name() : name, o.secret(), o.previousSecret(), o.previousSecretUntil(),
-                            rule == null ? o.ack() : rule, cap(maxInFlight, o.maxInFlight()), o.createdAt(), now);
-            Jdbc.update(c, "update merchants set name = ?, secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?,"
-                    + " max_in_flight = ?, updated_at = ? where id = ?", ps -> {
-                ps.setString(1, m.name());
-                ps.setString(2, m.secret());
-                ps.setString(3, m.previousSecret());
-                ps.setTimestamp(4, ts(m.previousSecretUntil()));
-                ps.setString(5, m.ack().toString());
-                ps.setObject(6, m.maxInFlight(), java.sql.Types.INTEGER);
-                ps.setTimestamp(7, ts(now));
-                ps.setString(8, id);
+            Merchant o = existing.orElse(null);
+            UrlRules rules = d.setsUrlRules()
+                    ? UrlRules.of(d.hosts() != null ? d.hosts() : o == null ? null : o.urlRules().hosts(),
+                            d.httpsOnly() != null ? d.httpsOnly() : o != null && o.urlRules().httpsOnly(),
+                            d.privateNetworks() != null ? d.privateNetworks() : o == null ? null : o.urlRules().privateNetworks())
+                    : o == null ? UrlRules.NONE : o.urlRules();
+            boolean rotate = o != null && d.rotateSecret();
+            Merchant m = new Merchant(id,
+                    d.name() != null ? d.name() : o == null ? "" : o.name(),
+                    o == null || rotate ? WebhookSigner.generateSecret() : o.secret(),
+                    rotate ? o.secret() : o == null ? null : o.previousSecret(),
+                    rotate ? now.plus(EndpointService.ROTATION_OVERLAP) : o == null ? null : o.previousSecretUntil(),
+                    rule != null ? rule : o == null ? AckRule.ANY_2XX : o.ack(),
+                    cap(d.maxInFlight(), o == null ? null : o.maxInFlight()),
+                    d.status() != null ? d.status() : o == null ? MerchantPolicy.ACTIVE : o.status(),
+                    d.listed() != null ? d.listed() : o != null && o.listed(),
+                    rules,
+                    syncTypes != null ? syncTypes : o == null ? List.of() : o.syncTypes(),
+                    d.defaultPriority() != null ? d.defaultPriority() : o == null ? 0 : o.defaultPriority(),
+                    o == null ? now : o.createdAt(), now);
+            Jdbc.update(c, "insert into merchants (id, name, secret, previous_secret, previous_secret_until, ack, max_in_flight, status, listed,"
+                    + " url_rules, sync_types, default_priority, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?)"
+                    + " on conflict (id) do update set name = excluded.name, secret = excluded.secret, previous_secret = excluded.previous_secret,"
+                    + " previous_secret_until = excluded.previous_secret_until, ack = excluded.ack, max_in_flight = excluded.max_in_flight,"
+                    + " status = excluded.status, listed = excluded.listed, url_rules = excluded.url_rules, sync_types = excluded.sync_types,"
+                    + " default_priority = excluded.default_priority, updated_at = excluded.updated_at", ps -> {
+                ps.setString(1, m.id());
+                ps.setString(2, m.name());
+                ps.setString(3, m.secret());
+                ps.setString(4, m.previousSecret());
+                ps.setTimestamp(5, ts(m.previousSecretUntil()));
+                ps.setString(6, m.ack().toString());
+                ps.setObject(7, m.maxInFlight(), java.sql.Types.INTEGER);
+                ps.setString(8, m.status());
+                ps.setBoolean(9, m.listed());
+                ps.setString(10, EndpointRepository.urlRulesJson(m.urlRules()));
+                ps.setArray(11, Jdbc.textArray(c, m.syncTypes()));
+                ps.setShort(12, (short) m.defaultPriority());
+                ps.setTimestamp(13, ts(m.createdAt()));
+                ps.setTimestamp(14, ts(now));
             });
+            if (o == null) {
+                return new Changed(new Put(m, true), List.of(), false);
+            }
             endpoints.syncNotificationTargets(c, id, m.secret(), m.previousSecret(), m.previousSecretUntil(), m.ack(), now);
-            return new Put(m, false);
+            List<String> ids = endpoints.idsOfMerchant(c, id);
+            boolean receivingChanged = o.policy().receiving(allowListMode) != m.policy().receiving(allowListMode);
+            if (receivingChanged && m.policy().receiving(allowListMode)) {
+                for (String endpointId : ids) {
+                    lifecycle.resumed(c, endpointId, now); // waiting deliveries go out now, not at their old schedule
+                }
+            }
+            return new Changed(new Put(m, false), ids, receivingChanged);
         });
-        registry.reload(); // notify_url targets' secret and ack, and the merchant's cap
-        return result;
+        registry.reload(); // notify_url targets' secret and ack, the merchant's cap, status and rules
+        if (changed.receivingChanged()) {
+            changed.endpointIds().forEach(lifecycle::changed); // lanes hand back waiting work, or the scanner is woken
+        }
+        return changed.put();
+    }
+
+    private static List<String> syncTypes(List<String> types) {
+        if (types.size() > EventPatterns.MAX_PATTERNS) {
+            throw new ValidationException("sync_types", "sync_types may list at most " + EventPatterns.MAX_PATTERNS + " event types");
+        }
+        for (int i = 0; i < types.size(); i++) {
+            String t = types.get(i);
+            if (t.length() > EventInput.MAX_TYPE || !EventInput.TYPE.matcher(t).matches()) {
+                throw new ValidationException("sync_types[" + i + "]", "'" + t + "' is not an event type such as payment.succeeded");
+            }
+        }
+        return List.copyOf(types);
     }
 
     /** The cap after a put: {@code requested} if given (0 clears it), else the current one. */
@@ -112,13 +168,14 @@ public final class MerchantService {
     }
 
     private static Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
-        return Jdbc.query(c, "select * from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
+        return Jdbc.query(c, "select *, url_rules::text as url_rules from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
                 MerchantService::map).stream().findFirst();
     }
 
     private static Merchant map(ResultSet rs) throws SQLException {
         return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), rs.getString("previous_secret"),
                 instant(rs, "previous_secret_until"), AckRule.parse(rs.getString("ack"), "ack"), Jdbc.intOrNull(rs, "max_in_flight"),
-                instant(rs, "created_at"), instant(rs, "updated_at"));
+                rs.getString("status"), rs.getBoolean("listed"), EndpointRepository.urlRules(rs.getString("url_rules")),
+                Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 }

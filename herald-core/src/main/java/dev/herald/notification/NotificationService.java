@@ -10,6 +10,7 @@ import dev.herald.delivery.EventWriter;
 import dev.herald.merchant.Merchant;
 import dev.herald.merchant.MerchantService;
 import dev.herald.store.Jdbc;
+import dev.herald.support.ForbiddenException;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
 import java.net.URI;
@@ -25,8 +26,12 @@ public final class NotificationService {
     /** How the caller waits. */
     public enum Mode { SYNC, ASYNC }
 
-    /** A notification as requested. {@code type} defaults to {@code notification.sent}. */
-    public record Request(String merchantId, String notifyUrl, String type, ObjectNode payload, Mode mode, int priority,
+    /**
+     * A notification as requested. {@code type} defaults to {@code notification.sent}; without a {@code mode} it is sent
+     * synchronously when the merchant routes its type so ({@code sync_types}), else asynchronously; without a
+     * {@code priority}, the merchant's default.
+     */
+    public record Request(String merchantId, String notifyUrl, String type, ObjectNode payload, Mode mode, Integer priority,
                           String idempotencyKey, String accountUuid) {}
 
     /** What the caller learns: ids, and for sync mode the first try's outcome. */
@@ -37,9 +42,12 @@ public final class NotificationService {
     private final EndpointService endpoints;
     private final EventWriter writer;
     private final Dispatcher dispatcher;
+    private final boolean allowListMode;
     private final Clock clock;
 
-    public NotificationService(Jdbc jdbc, MerchantService merchants, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+    public NotificationService(Jdbc jdbc, MerchantService merchants, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher,
+                               boolean allowListMode, Clock clock) {
+        this.allowListMode = allowListMode;
         this.jdbc = jdbc;
         this.merchants = merchants;
         this.endpoints = endpoints;
@@ -61,15 +69,22 @@ public final class NotificationService {
             throw new ValidationException("notify_url", "notify_url is required");
         }
         String type = r.type() == null ? "notification.sent" : r.type();
-        EventInput in = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(), r.priority(), null, r.merchantId());
-        in.validate("");
-        URI url = endpoints.notifyUrl(r.notifyUrl(), "notify_url");
+        EventInput checked = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(),
+                r.priority() == null ? 0 : r.priority(), null, r.merchantId());
+        checked.validate("");
         Merchant m;
         try {
             m = merchants.get(r.merchantId());
         } catch (NotFoundException e) {
             throw new ValidationException("merchant_id", "no merchant " + r.merchantId() + "; create it with PUT /v1/merchants/{id}");
         }
+        if (m.policy().refusesNew(allowListMode)) {
+            throw new ForbiddenException("merchant_id", "merchant " + m.id() + " does not receive new notifications");
+        }
+        URI url = endpoints.notifyUrl(r.notifyUrl(), m.urlRules(), "notify_url");
+        EventInput in = new EventInput(null, type, null, r.accountUuid(), r.payload(), r.idempotencyKey(),
+                r.priority() != null ? r.priority() : m.defaultPriority(), null, m.id());
+        Mode mode = r.mode() != null ? r.mode() : m.syncTypes().contains(type) ? Mode.SYNC : Mode.ASYNC;
         Instant now = clock.instant();
         record Stored(EndpointRepository.Stored target, EventWriter.Written written) {}
         Stored s = jdbc.inTransaction(c -> {
@@ -83,7 +98,7 @@ public final class NotificationService {
             return new Result(w.event().id(), null, true, null);
         }
         DeliveryTask task = w.tasks().getFirst();
-        if (r.mode() == Mode.SYNC && s.target().endpoint().active()) {
+        if (mode == Mode.SYNC && s.target().endpoint().active() && m.policy().receiving(allowListMode)) {
             return new Result(w.event().id(), task.deliveryId(), false, dispatcher.sendSync(task, s.target()));
         }
         dispatcher.submit(w.tasks());

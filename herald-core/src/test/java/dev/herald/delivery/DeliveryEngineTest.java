@@ -53,7 +53,7 @@ class DeliveryEngineTest {
 
         Delivery d = awaitStatus(a.id(), Status.DELIVERED, 1);
         TestReceiver.Received r = receiver.received("/ok").getFirst();
-        byte[] stored = h.herald.events().get(a.id(), null).payload();
+        byte[] stored = h.herald.events().get(a.id(), null, null).payload();
         assertThat(r.body()).isEqualTo(stored);
         assertThat(r.header("webhook-id")).isEqualTo(a.id());
         assertThat(r.header("x-webhook-delivery")).isEqualTo(d.id());
@@ -92,7 +92,7 @@ class DeliveryEngineTest {
         assertThat(d.completedAt()).isNotNull();
         assertThat(d.lastStatusCode()).isEqualTo(500);
 
-        List<Attempt> attempts = h.herald.deliveries().get(d.id()).attempts();
+        List<Attempt> attempts = h.herald.deliveries().get(d.id(), null).attempts();
         assertThat(attempts).extracting(Attempt::attemptNo).containsExactly(1, 2, 3, 4);
         assertThat(attempts).allSatisfy(at -> {
             assertThat(at.statusCode()).isEqualTo(500);
@@ -113,7 +113,7 @@ class DeliveryEngineTest {
         Delivery failed = awaitStatus(id, Status.FAILED, 1);
 
         receiver.reply("/flaky", Reply.status(204));
-        h.herald.deliveries().resend(failed.id());
+        h.herald.deliveries().resend(failed.id(), null);
         h.scan();
         awaitStatus(id, Status.DELIVERED, 2);
         assertThat(receiver.received("/flaky")).extracting(r -> r.header("x-webhook-delivery")).containsOnly(failed.id());
@@ -309,7 +309,7 @@ class DeliveryEngineTest {
         crashed.close(); // the old process's try ends (timeout) and is recorded, but must not undo the new one's success
         Delivery d = h.onlyDeliveryOf(id);
         assertThat(d.status()).isEqualTo(Status.DELIVERED);
-        assertThat(h.herald.deliveries().get(d.id()).attempts()).extracting(Attempt::errorClass).containsExactlyInAnyOrder("timeout", null);
+        assertThat(h.herald.deliveries().get(d.id(), null).attempts()).extracting(Attempt::errorClass).containsExactlyInAnyOrder("timeout", null);
     }
 
     @ParameterizedTest
@@ -321,7 +321,7 @@ class DeliveryEngineTest {
         Dispatcher.TestResult t = h.herald.deliveries().test(ep.id());
         assertThat(t.success()).isFalse();
         assertThat(t.result().statusCode()).isEqualTo(500);
-        assertThat(h.herald.deliveries().get(t.deliveryId()).delivery().status()).isEqualTo(Status.FAILED);
+        assertThat(h.herald.deliveries().get(t.deliveryId(), null).delivery().status()).isEqualTo(Status.FAILED);
         assertThat(h.herald.endpoints().get(ep.id()).endpoint().consecutiveFailures()).isZero();
         assertThat(receiver.received("/t").getFirst().header("x-webhook-event")).isEqualTo("webhook.test");
     }

@@ -40,22 +40,22 @@ class EventPullTest {
                 events.insertAllIfAbsent(slow, List.of(event("evt_slow")));       // takes a lower seq, commits last
                 jdbc.inTransaction(c -> events.insertAllIfAbsent(c, List.of(event("evt_fast"))));
 
-                List<StoredEvent> first = jdbc.read(c -> events.pull(c, null, null, 100));
+                List<StoredEvent> first = jdbc.read(c -> events.pull(c, null, null, 100, null));
                 assertThat(first).as("nothing is handed out while an older transaction is open").isEmpty();
 
                 slow.commit();
             }
-            List<StoredEvent> all = jdbc.read(c -> events.pull(c, null, null, 100));
+            List<StoredEvent> all = jdbc.read(c -> events.pull(c, null, null, 100, null));
             assertThat(all).extracting(StoredEvent::id).containsExactlyInAnyOrder("evt_slow", "evt_fast");
 
             String cursor = all.getLast().cursor();
             jdbc.inTransaction(c -> events.insertAllIfAbsent(c, List.of(event("evt_next"))));
             // Any transaction open anywhere on the server holds the horizon back (a shared real server has others' sessions).
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                List<StoredEvent> next = jdbc.read(c -> events.pull(c, cursor, null, 100));
+                List<StoredEvent> next = jdbc.read(c -> events.pull(c, cursor, null, 100, null));
                 assertThat(next).extracting(StoredEvent::id).containsExactly("evt_next");
             });
-            List<StoredEvent> otherType = jdbc.read(c -> events.pull(c, cursor, "other.type", 100));
+            List<StoredEvent> otherType = jdbc.read(c -> events.pull(c, cursor, "other.type", 100, null));
             assertThat(otherType).isEmpty();
         }
     }
@@ -155,14 +155,14 @@ class EventPullTest {
         try (Database db = Database.open(cfg, Herald.MIGRATIONS)) {
             Jdbc jdbc = new Jdbc(db.dataSource());
             for (String bad : List.of("x", "-1", "1-", "1--2", "abc-def")) {
-                assertThatThrownBy(() -> jdbc.read(c -> events.pull(c, bad, null, 10)))
+                assertThatThrownBy(() -> jdbc.read(c -> events.pull(c, bad, null, 10, null)))
                         .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("after"));
             }
         }
     }
 
     private List<StoredEvent> pull(Jdbc jdbc, String cursor, int limit) {
-        return jdbc.read(c -> events.pull(c, cursor, null, limit));
+        return jdbc.read(c -> events.pull(c, cursor, null, limit, null));
     }
 
     /** Every page from {@code cursor} until an empty one, as the API's clients page. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.delivery.Delivery;
 import dev.herald.merchant.Merchant;
+import dev.herald.merchant.MerchantDraft;
 import dev.herald.notification.NotificationService.Mode;
 import dev.herald.sdk.WebhookVerifier;
 import dev.herald.store.DatabaseConfig;
@@ -35,13 +36,13 @@ class NotificationTest {
     void syncNotificationReturnsTheReceiversAnswerSignedWithTheMerchantSecret(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "success", Map.of(), false));
-            Merchant m = h.herald.merchants().put("shop-1", "Shop", "body:success", false, null).merchant();
+            Merchant m = h.herald.merchants().put("shop-1", MerchantDraft.own("Shop", "body:success", false)).merchant();
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-1", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isTrue();
             assertThat(r.firstTry().result().statusCode()).isEqualTo(200);
             assertThat(r.firstTry().result().responseExcerpt()).isEqualTo("success");
-            assertThat(h.herald.deliveries().get(r.deliveryId()).delivery().status()).isEqualTo(Delivery.Status.DELIVERED);
+            assertThat(h.herald.deliveries().get(r.deliveryId(), null).delivery().status()).isEqualTo(Delivery.Status.DELIVERED);
 
             TestReceiver.Received got = receiver.received("/notify").getFirst();
             assertThat(got.bodyText()).contains("\"event\":\"payment.succeeded\"").contains("T-1001");
@@ -54,17 +55,17 @@ class NotificationTest {
     void answerWithoutTheAckBodyIsAFailureThatKeepsRetrying(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "fail", Map.of(), false));
-            h.herald.merchants().put("shop-2", null, "body:success", false, null);
+            h.herald.merchants().put("shop-2", MerchantDraft.own(null, "body:success", false));
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-2", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isFalse();
             assertThat(r.firstTry().errorClass()).isEqualTo("ack_mismatch");
-            Delivery d = h.herald.deliveries().get(r.deliveryId()).delivery();
+            Delivery d = h.herald.deliveries().get(r.deliveryId(), null).delivery();
             assertThat(d.status()).isEqualTo(Delivery.Status.PENDING);
 
             receiver.reply("/notify", new Reply(200, "success\n", Map.of(), false));
             h.advanceAndScan(Duration.ofMinutes(2));
-            await().atMost(Duration.ofSeconds(10)).until(() -> h.herald.deliveries().get(r.deliveryId()).delivery().status() == Delivery.Status.DELIVERED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.herald.deliveries().get(r.deliveryId(), null).delivery().status() == Delivery.Status.DELIVERED);
         }
     }
 
@@ -72,7 +73,7 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void asyncNotificationIsDeliveredAndReusesOneTargetPerUrl(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-3", null, null, false, null);
+            h.herald.merchants().put("shop-3", MerchantDraft.own(null, null, false));
             NotificationService.Result a = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             NotificationService.Result b = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             assertThat(a.firstTry()).isNull();
@@ -89,9 +90,9 @@ class NotificationTest {
     void changingTheMerchantsAckRuleReachesItsTargets(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/n", new Reply(200, "ok", Map.of(), false));
-            h.herald.merchants().put("shop-4", null, "2xx", false, null);
+            h.herald.merchants().put("shop-4", MerchantDraft.own(null, "2xx", false));
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isTrue();
-            h.herald.merchants().put("shop-4", null, "body:SUCCESS", false, null);
+            h.herald.merchants().put("shop-4", MerchantDraft.own(null, "body:SUCCESS", false));
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isFalse();
         }
     }
@@ -102,10 +103,10 @@ class NotificationTest {
         try (EngineHarness h = EngineHarness.open(db)) {
             assertThatThrownBy(() -> h.herald.notifications().notify(request("nobody", "https://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("merchant_id"));
-            h.herald.merchants().put("shop-5", null, null, false, null);
+            h.herald.merchants().put("shop-5", MerchantDraft.own(null, null, false));
             assertThatThrownBy(() -> h.herald.notifications().notify(request("shop-5", "ftp://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("notify_url"));
-            assertThatThrownBy(() -> h.herald.merchants().put("shop-5", null, "body:", false, null))
+            assertThatThrownBy(() -> h.herald.merchants().put("shop-5", MerchantDraft.own(null, "body:", false)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("ack"));
         }
     }
@@ -118,9 +119,9 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void aRotatedMerchantSecretSignsBesideTheNewOneForADay(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            Merchant before = h.herald.merchants().put("shop-6", null, null, false, null).merchant();
+            Merchant before = h.herald.merchants().put("shop-6", MerchantDraft.own(null, null, false)).merchant();
             assertThat(h.herald.notifications().notify(request("shop-6", receiver.url("/old").toString(), Mode.SYNC)).firstTry().success()).isTrue();
-            Merchant after = h.herald.merchants().put("shop-6", null, null, true, null).merchant();
+            Merchant after = h.herald.merchants().put("shop-6", MerchantDraft.own(null, null, true)).merchant();
             assertThat(after.secret()).isNotEqualTo(before.secret());
             assertThat(after.previousSecretUntil()).isEqualTo(after.updatedAt().plus(Duration.ofHours(24)));
 
@@ -147,7 +148,7 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void aRefusedNotificationLeavesNoHiddenEndpointBehind(DatabaseConfig db) {
         try (EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-7", null, null, false, null);
+            h.herald.merchants().put("shop-7", MerchantDraft.own(null, null, false));
             String url = "http://127.0.0.1:9/n";
             List<NotificationService.Request> refused = List.of(
                     new NotificationService.Request("shop-7", url, "payment.succeeded", null, Mode.ASYNC, 0, "k".repeat(10_000), null),

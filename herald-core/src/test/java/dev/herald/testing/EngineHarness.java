@@ -34,7 +34,7 @@ public final class EngineHarness implements AutoCloseable {
         this.database = Database.open(db, Herald.MIGRATIONS);
         this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
-                Duration.ofSeconds(2), Duration.ofSeconds(10));
+                Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
         this.herald = Herald.create(database.dataSource(), new Herald.Config(out, dc), clock, new SplittableRandom(42)).start();
     }

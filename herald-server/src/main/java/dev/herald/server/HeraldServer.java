@@ -18,6 +18,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +39,11 @@ public final class HeraldServer implements AutoCloseable {
     private final BusIngest busIngest;
     private final HttpListener web;
     private final Optional<String> generatedKey;
+    private final ScheduledExecutorService keyUse;
 
     private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
-                         Optional<String> generatedKey) {
+                         Optional<String> generatedKey, ScheduledExecutorService keyUse) {
+        this.keyUse = keyUse;
         this.embedded = embedded;
         this.database = database;
         this.herald = herald;
@@ -70,7 +75,7 @@ public final class HeraldServer implements AutoCloseable {
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
-                    cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER);
+                    cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
@@ -84,7 +89,16 @@ public final class HeraldServer implements AutoCloseable {
             HttpListener web = HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);
             listening.set(web);
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
-            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated);
+            // keys' last use, noted in memory on every request, is written every 5 s in one statement
+            ScheduledExecutorService keyUse = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-key-use").daemon().factory());
+            keyUse.scheduleWithFixedDelay(() -> {
+                try {
+                    keys.flushLastUsed();
+                } catch (RuntimeException e) {
+                    log.warn("could not record API keys' last use: {}", e.getMessage());
+                }
+            }, 5, 5, TimeUnit.SECONDS);
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse);
         } catch (RuntimeException e) {
             if (busIngest != null) {
                 busIngest.close();
@@ -129,6 +143,7 @@ public final class HeraldServer implements AutoCloseable {
     @Override
     public void close() {
         web.close();
+        keyUse.shutdownNow();
         busIngest.close();
         bus.close();
         herald.close();

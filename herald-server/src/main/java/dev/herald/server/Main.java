@@ -107,6 +107,8 @@ public final class Main {
         int maxInFlight;
         @Option(names = "--max-in-flight-per-merchant", description = "Concurrent requests across all endpoints of one merchant (default ${DEFAULT-VALUE}). Env: HERALD_MAX_IN_FLIGHT_PER_MERCHANT", defaultValue = "64")
         int maxInFlightPerMerchant;
+        @Option(names = "--merchant-allow-list", description = "Only merchants the operator listed (\"listed\": true) receive; the others' deliveries wait and new events for them are refused. Env: HERALD_MERCHANT_ALLOW_LIST", defaultValue = "false")
+        boolean merchantAllowList;
 
         @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). "
                 + "Env: HERALD_AMQP_URL (prefer it, or --amqp-url-file, to this flag)")
@@ -184,7 +186,8 @@ public final class Main {
             ServerConfig cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(db), allowPrivate, httpsOnly,
                     parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
                     blankToNull(amqp),
-                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits);
+                    java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
+                    merchantAllowList);
             if (onCommandLine("--database-url") && Secrets.hasPassword(databaseUrl)) {
                 Secrets.warnArgument(warnings, "--database-url", "HERALD_DATABASE_URL", "--database-url-file");
             }

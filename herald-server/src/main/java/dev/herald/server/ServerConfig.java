@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * A validated server configuration. {@code databaseUrl} null means "embedded PostgreSQL in {@code dataDir}".
  * {@code adminKey} (from HERALD_ADMIN_KEY only, never a flag) replaces the generated first-start key.
  * {@code amqpUrl} null means "an in-process bus"; {@code amqpBindings} are the event types Herald takes from the bus.
- * {@code connectionLimits} bound the HTTP listener's client connections (cap, idle and header timeouts).
+ * {@code connectionLimits} bound the HTTP listener's client connections (cap, idle and header timeouts). With
+ * {@code merchantAllowList}, only merchants the operator listed receive.
  */
 public record ServerConfig(
         String host,
@@ -30,7 +31,8 @@ public record ServerConfig(
         String adminKey,
         String amqpUrl,
         List<String> amqpBindings,
-        ConnectionLimits connectionLimits) {
+        ConnectionLimits connectionLimits,
+        boolean merchantAllowList) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -45,13 +47,19 @@ public record ServerConfig(
                         long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey,
                         String amqpUrl, List<String> amqpBindings) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
-                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults());
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false);
     }
 
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList);
+    }
+
+    /** This configuration with only allow-listed merchants receiving, or every merchant. */
+    public ServerConfig withMerchantAllowList(boolean on) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on);
     }
 
     public ServerConfig {
@@ -117,6 +125,6 @@ public record ServerConfig(
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
-                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + "]";
+                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList + "]";
     }
 }

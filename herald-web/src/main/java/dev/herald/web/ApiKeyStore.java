@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -30,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * revoked or deleted on any node therefore stops working everywhere within {@code maxAge} (1 s by default).
  *
  * <p>The table is the caller's: {@code id text, name text, key_hash bytea unique, prefix text, origin text,
- * created_at timestamptz, revoked_at timestamptz}, with a one-row {@code <table>_version (version bigint)} kept by that
- * trigger (see Herald's and the bank's migrations).
+ * scopes text[], merchant_id text, created_at timestamptz, revoked_at timestamptz, last_used_at timestamptz}, with a
+ * one-row {@code <table>_version (version bigint)} kept by that trigger (see Herald's and the bank's migrations). Use is
+ * noted in memory and written by {@link #flushLastUsed()} in one statement, which does not move the counter.
  */
 public final class ApiKeyStore {
     private static final Logger log = LoggerFactory.getLogger(ApiKeyStore.class);
@@ -41,8 +45,24 @@ public final class ApiKeyStore {
     /** Longer presented keys are refused unread, so a longer configured key could never be used. */
     public static final int MAX_LENGTH = 200;
 
-    /** A live key as the store knows it. */
-    public record Key(String id, String name) {}
+    /** A live key as the store knows it: its scopes and, for a merchant's key, its merchant. */
+    public record Key(String id, String name, String merchantId, Set<String> scopes) {
+        public Key {
+            scopes = Set.copyOf(scopes);
+        }
+
+        /** True when the key holds {@code scope}. */
+        public boolean has(String scope) {
+            return scopes.contains(scope);
+        }
+    }
+
+    /** A stored key as a listing shows it (never the key itself). */
+    public record Listed(String id, String name, String prefix, String merchantId, List<String> scopes, String origin, Instant createdAt,
+                         Instant lastUsedAt, Instant revokedAt) {}
+
+    /** A key just made: its record and the key itself, shown this once. */
+    public record Made(Listed key, String secret) {}
 
     private record Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {}
 
@@ -51,6 +71,7 @@ public final class ApiKeyStore {
     private final Clock clock;
     private final Duration maxAge;
     private final ReentrantLock refreshing = new ReentrantLock();
+    private final Map<String, Instant> used = new ConcurrentHashMap<>();
     private volatile Snapshot snapshot;
 
     /** Keys of {@code table}, re-checked at most one second after the last check. */
@@ -114,12 +135,89 @@ public final class ApiKeyStore {
         return made;
     }
 
-    /** The live key {@code presented} is, if any. Costs no query unless the in-memory set is due for its re-check. */
+    /**
+     * The live key {@code presented} is, if any, noting its use. Costs no query unless the in-memory set is due for its
+     * re-check.
+     */
     public Optional<Key> verify(String presented) {
         if (presented == null || presented.isEmpty() || presented.length() > MAX_LENGTH) {
             return Optional.empty();
         }
-        return Optional.ofNullable(current().byHash().get(HexFormat.of().formatHex(hash(presented))));
+        Key key = current().byHash().get(HexFormat.of().formatHex(hash(presented)));
+        if (key != null) {
+            used.put(key.id(), clock.instant());
+        }
+        return Optional.ofNullable(key);
+    }
+
+    /**
+     * Makes a key named {@code name} with {@code scopes}, bound to {@code merchantId} (null: none), and returns it with
+     * the key itself ({@code prefix} and 32 random characters), which is stored only as its hash.
+     */
+    public Made create(String name, String merchantId, List<String> scopes, String prefix) {
+        String key = generate(prefix);
+        Instant now = clock.instant();
+        String id = "key_" + UUID.randomUUID().toString().replace("-", "");
+        jdbc.inTransaction(c -> {
+            Jdbc.update(c, "insert into " + table + " (id, name, key_hash, prefix, origin, scopes, merchant_id, created_at)"
+                    + " values (?,?,?,?,'api',?,?,?)", ps -> {
+                ps.setString(1, id);
+                ps.setString(2, name);
+                ps.setBytes(3, hash(key));
+                ps.setString(4, key.substring(0, 6));
+                ps.setArray(5, Jdbc.textArray(c, scopes));
+                ps.setString(6, merchantId);
+                ps.setTimestamp(7, Jdbc.ts(now));
+            });
+            return null;
+        });
+        snapshot = null;
+        return new Made(new Listed(id, name, key.substring(0, 6), merchantId, List.copyOf(scopes), "api", now, null, null), key);
+    }
+
+    /** Live keys, oldest first, of {@code merchantId} only when it is not null; at most {@code limit} after {@code afterId}. */
+    public List<Listed> list(String merchantId, String afterId, int limit) {
+        return jdbc.read(c -> Jdbc.query(c, "select id, name, prefix, merchant_id, scopes, origin, created_at, last_used_at, revoked_at from "
+                + table + " where revoked_at is null and (?::text is null or merchant_id = ?) and id > ? order by id limit ?", ps -> {
+            ps.setString(1, merchantId);
+            ps.setString(2, merchantId);
+            ps.setString(3, afterId == null ? "" : afterId);
+            ps.setInt(4, limit);
+        }, rs -> new Listed(rs.getString("id"), rs.getString("name"), rs.getString("prefix"), rs.getString("merchant_id"),
+                Jdbc.strings(rs, "scopes"), rs.getString("origin"), Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "last_used_at"),
+                Jdbc.instant(rs, "revoked_at"))));
+    }
+
+    /** Revokes the live key {@code id} (of {@code merchantId} only, when not null); false when there is none. Takes effect on every node within a second. */
+    public boolean revoke(String id, String merchantId) {
+        Instant now = clock.instant();
+        boolean done = jdbc.inTransaction(c -> Jdbc.update(c, "update " + table + " set revoked_at = ? where id = ? and revoked_at is null"
+                + " and (?::text is null or merchant_id = ?)", ps -> {
+            ps.setTimestamp(1, Jdbc.ts(now));
+            ps.setString(2, id);
+            ps.setString(3, merchantId);
+            ps.setString(4, merchantId);
+        })) == 1;
+        if (done) {
+            snapshot = null;
+        }
+        return done;
+    }
+
+    /** Writes the last-use times noted since the previous flush, in one statement; call it every few seconds. */
+    public void flushLastUsed() {
+        if (used.isEmpty()) {
+            return;
+        }
+        Map<String, Instant> batch = new HashMap<>(used);
+        batch.forEach(used::remove);
+        String[] ids = batch.keySet().toArray(String[]::new);
+        java.sql.Timestamp[] times = batch.values().stream().map(Jdbc::ts).toArray(java.sql.Timestamp[]::new);
+        jdbc.inTransaction(c -> Jdbc.update(c, "update " + table + " k set last_used_at = greatest(k.last_used_at, v.at)"
+                + " from unnest(?::text[], ?::timestamptz[]) as v(id, at) where k.id = v.id", ps -> {
+            ps.setArray(1, c.createArrayOf("text", ids));
+            ps.setArray(2, c.createArrayOf("timestamptz", times));
+        }));
     }
 
     /** A new random key: {@code prefix} and 32 characters of [0-9a-zA-Z]. */
@@ -170,8 +268,9 @@ public final class ApiKeyStore {
                 return new Snapshot(previous.byHash(), version, now);
             }
             Map<String, Key> keys = new HashMap<>();
-            Jdbc.query(c, "select id, name, key_hash from " + table + " where revoked_at is null", ps -> {},
-                    rs -> keys.put(HexFormat.of().formatHex(rs.getBytes("key_hash")), new Key(rs.getString("id"), rs.getString("name"))));
+            Jdbc.query(c, "select id, name, key_hash, merchant_id, scopes from " + table + " where revoked_at is null", ps -> {},
+                    rs -> keys.put(HexFormat.of().formatHex(rs.getBytes("key_hash")), new Key(rs.getString("id"), rs.getString("name"),
+                            rs.getString("merchant_id"), Set.copyOf(Jdbc.strings(rs, "scopes")))));
             return new Snapshot(Map.copyOf(keys), version, now);
         });
     }

@@ -1,6 +1,7 @@
 package dev.herald.server.api;
 
 import dev.herald.support.ConflictException;
+import dev.herald.support.ForbiddenException;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
 import dev.herald.web.Problem;
@@ -18,6 +19,7 @@ final class ApiErrors {
             case ValidationException v -> Problem.invalid(v.getMessage(), v.field());
             case NotFoundException n -> Problem.notFound(n.getMessage(), null);
             case ConflictException c -> Problem.conflict(c.getMessage(), c.field());
+            case ForbiddenException f -> Problem.forbidden(f.getMessage(), f.field());
             default -> Problems.of(e, req);
         };
     }

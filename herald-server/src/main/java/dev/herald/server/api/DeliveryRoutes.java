@@ -28,12 +28,18 @@ final class DeliveryRoutes implements HttpService {
     @Override
     public void routing(HttpRules r) {
         r.get("/v1/deliveries", (req, res) -> {
+            String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
+            String merchantFilter = Params.query(req, "merchant_id", 128);
+            if (merchant != null && merchantFilter != null && !merchantFilter.equals(merchant)) {
+                Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
+                return; // another merchant's deliveries, to this key, are as if there were none
+            }
             String event = Params.query(req, "event", EventInput.MAX_TYPE);
-            boolean byId = event != null && isEventId(event);
+            boolean byId = event != null && isEventId(event, merchant);
             DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
                     Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, Params.instant(req, "since"),
-                    cursor(Params.query(req, "cursor", 20)), limit + 1);
+                    cursor(Params.query(req, "cursor", 20)), limit + 1, merchant != null ? merchant : merchantFilter);
             List<Delivery> page = herald.deliveries().list(f);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(d -> data.add(Views.delivery(d)));
@@ -41,22 +47,22 @@ final class DeliveryRoutes implements HttpService {
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/deliveries/{id}", (req, res) -> {
-            DeliveryService.Detail d = herald.deliveries().get(Params.path(req, "id"));
+            DeliveryService.Detail d = herald.deliveries().get(Params.path(req, "id"), Access.of(req).reader());
             ArrayNode attempts = Responses.arr();
             for (Attempt a : d.attempts()) {
                 attempts.add(Views.attempt(a));
             }
             Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
         });
-        r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Params.path(req, "id")))));
+        r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Params.path(req, "id"), Access.of(req).writer()))));
     }
 
     /**
      * Whether {@code ?event=} names an event rather than an event type: generated ids ({@code evt_…}), anything that
      * cannot be a type (client ids such as {@code order-123:paid}), or a type-shaped string that is an existing event's id.
      */
-    private boolean isEventId(String event) {
-        return event.startsWith("evt_") || !EventInput.TYPE.matcher(event).matches() || herald.events().exists(event);
+    private boolean isEventId(String event, String merchant) {
+        return event.startsWith("evt_") || !EventInput.TYPE.matcher(event).matches() || herald.events().exists(event, merchant);
     }
 
     private static Delivery.Status status(String s) {

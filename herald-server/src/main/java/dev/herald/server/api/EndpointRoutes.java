@@ -40,20 +40,27 @@ final class EndpointRoutes implements HttpService {
     @Override
     public void routing(HttpRules r) {
         r.post("/v1/endpoints", (req, res) -> {
-            Endpoint e = herald.endpoints().create(draft(bodies.json(req)));
+            String merchant = Access.of(req).writer();
+            Endpoint e = herald.endpoints().create(forMerchant(draft(bodies.json(req)), merchant));
             Responses.json(res, 201, Views.endpoint(e).put("secret", e.secret()));
         });
         r.get("/v1/endpoints", (req, res) -> {
+            String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
-            List<EndpointRepository.Stored> page = herald.endpoints().list(Params.query(req, "merchant_id", 128),
-                    Params.query(req, "cursor", 128), limit + 1);
+            String filter = Params.query(req, "merchant_id", 128);
+            if (merchant != null && filter != null && !filter.equals(merchant)) {
+                Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
+                return; // another merchant's endpoints, to this key, are as if there were none
+            }
+            List<EndpointRepository.Stored> page = herald.endpoints().list(merchant != null ? merchant : filter, Params.query(req, "cursor", 128),
+                    limit + 1);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(s -> data.add(Views.endpoint(s.endpoint())));
             String next = page.size() > limit ? page.get(limit - 1).endpoint().id() : null;
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/endpoints/{id}", (req, res) -> {
-            Endpoint e = herald.endpoints().get(Params.path(req, "id")).endpoint();
+            Endpoint e = herald.endpoints().get(Params.path(req, "id"), Access.of(req).reader()).endpoint();
             ObjectNode view = Views.endpoint(e);
             ObjectNode circuit = view.putObject("circuit");
             herald.dispatcher().circuit(e.id()).ifPresentOrElse(
@@ -63,26 +70,53 @@ final class EndpointRoutes implements HttpService {
             Responses.json(res, 200, view);
         });
         r.patch("/v1/endpoints/{id}", (req, res) -> {
-            Responses.json(res, 200, Views.endpoint(herald.endpoints().update(Params.path(req, "id"), draft(bodies.json(req)))));
+            String id = writable(req);
+            EndpointDraft d = forMerchant(draft(bodies.json(req)), Access.of(req).writer());
+            Responses.json(res, 200, Views.endpoint(herald.endpoints().update(id, d)));
         });
         r.delete("/v1/endpoints/{id}", (req, res) -> {
-            herald.endpoints().delete(Params.path(req, "id"));
+            herald.endpoints().delete(writable(req));
             res.status(204).send();
         });
-        r.post("/v1/endpoints/{id}/enable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().enable(Params.path(req, "id")))));
-        r.post("/v1/endpoints/{id}/disable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().disable(Params.path(req, "id")))));
+        r.post("/v1/endpoints/{id}/enable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().enable(writable(req)))));
+        r.post("/v1/endpoints/{id}/disable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().disable(writable(req)))));
         r.post("/v1/endpoints/{id}/test", (req, res) -> {
-            Dispatcher.TestResult t = herald.deliveries().test(Params.path(req, "id"));
+            Dispatcher.TestResult t = herald.deliveries().test(writable(req));
             Responses.json(res, 200, Views.testResult(t));
         });
         r.post("/v1/endpoints/{id}/recover", (req, res) -> {
+            String id = writable(req);
             var since = Params.instant(req, "since");
             if (since == null) {
                 throw Problem.invalid("since is required (RFC 3339 timestamp)", "since");
             }
-            int n = herald.deliveries().recover(Params.path(req, "id"), since);
+            int n = herald.deliveries().recover(id, since);
             Responses.json(res, 202, Responses.obj().put("recovered", n));
         });
+    }
+
+    /** The endpoint id of the path, if the key may change it (another merchant's endpoint is not found). */
+    private String writable(io.helidon.webserver.http.ServerRequest req) {
+        String id = Params.path(req, "id");
+        return herald.endpoints().get(id, Access.of(req).writer()).endpoint().id();
+    }
+
+    /**
+     * A merchant's key creates and changes endpoints of its own merchant only, and not the caps the operator sets:
+     * {@code merchant_id} is its merchant, {@code rate_limit} is refused.
+     */
+    private static EndpointDraft forMerchant(EndpointDraft d, String merchant) {
+        if (merchant == null) {
+            return d;
+        }
+        if (d.merchantId() != null && !d.merchantId().equals(merchant)) {
+            throw Problem.invalid("this key manages the endpoints of merchant " + merchant + " only", "merchant_id");
+        }
+        if (d.rateLimit() != null) {
+            throw Problem.forbidden("rate_limit is set by the operator", "rate_limit");
+        }
+        return new EndpointDraft(merchant, d.name(), d.description(), d.url(), d.events(), d.headers(), d.secret(), d.active(), d.retryAttempts(),
+                d.retryPreset(), d.retrySteps(), d.timeoutSeconds(), d.ordering(), null);
     }
 
     /** The endpoint fields of a create or patch body. */

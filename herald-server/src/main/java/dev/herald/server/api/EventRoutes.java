@@ -45,10 +45,11 @@ final class EventRoutes implements HttpService {
     public void routing(HttpRules r) {
         r.post("/v1/events", this::publish);
         r.get("/v1/events", (req, res) -> {
+            String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
             String type = Params.query(req, "type", EventInput.MAX_TYPE);
             String after = Params.query(req, "after", 64);
-            List<StoredEvent> page = herald.events().pull(after, type, limit + 1);
+            List<StoredEvent> page = herald.events().pull(after, type, limit + 1, merchant);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(e -> data.add(Views.event(e)));
             boolean more = page.size() > limit;
@@ -56,7 +57,7 @@ final class EventRoutes implements HttpService {
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", more));
         });
         r.get("/v1/events/{id}", (req, res) -> {
-            StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID));
+            StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID), Access.of(req).reader());
             Responses.json(res, 200, Views.event(e));
         });
         r.get("/v1/event-types", (req, res) -> {
@@ -67,6 +68,7 @@ final class EventRoutes implements HttpService {
     }
 
     private void publish(ServerRequest req, ServerResponse res) {
+        String publisher = Access.of(req).publisher();
         JsonNode root = bodies.json(req);
         String key = Params.header(req, IDEMPOTENCY_KEY, MAX_KEY_HEADER);
         String trace = Traceparent.traceId(req.headers().first(HeaderNames.create("traceparent")).orElse(null)).orElse(null);
@@ -76,10 +78,10 @@ final class EventRoutes implements HttpService {
                 throw Problem.invalid("an array must hold 1-" + IngestService.MAX_BATCH + " events", null);
             }
             for (int i = 0; i < root.size(); i++) {
-                batch.add(eventInput(root.get(i), "[" + i + "].", key == null ? null : key + "#" + i, trace));
+                batch.add(forPublisher(eventInput(root.get(i), "[" + i + "].", key == null ? null : key + "#" + i, trace), publisher, "[" + i + "]."));
             }
         } else {
-            batch.add(eventInput(root, "", key, trace));
+            batch.add(forPublisher(eventInput(root, "", key, trace), publisher, ""));
         }
         List<IngestService.Accepted> accepted;
         try {
@@ -95,6 +97,18 @@ final class EventRoutes implements HttpService {
         } else {
             Responses.json(res, 202, Views.accepted(accepted.getFirst()));
         }
+    }
+
+    /** A publisher bound to a merchant publishes for that merchant only: its events target it. */
+    private static EventInput forPublisher(EventInput in, String merchant, String path) {
+        if (merchant == null) {
+            return in;
+        }
+        if (in.targetMerchant() != null && !in.targetMerchant().equals(merchant)) {
+            throw Problem.invalid("this key publishes for merchant " + merchant + " only", path + "merchant_id");
+        }
+        return new EventInput(in.id(), in.type(), in.timestamp(), in.accountUuid(), in.data(), in.idempotencyKey(), in.priority(), in.traceId(),
+                merchant, in.orderingKey());
     }
 
     /** A conflict about the idempotency key names the header when the key came from it. */

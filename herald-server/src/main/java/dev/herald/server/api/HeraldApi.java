@@ -37,7 +37,8 @@ public final class HeraldApi {
                 new EventRoutes(herald, bodies),
                 new DeliveryRoutes(herald),
                 new MerchantRoutes(herald, bodies),
-                new NotificationRoutes(herald, bodies));
+                new NotificationRoutes(herald, bodies),
+                new ApiKeyRoutes(herald, keys, bodies));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
     }

@@ -3,18 +3,28 @@ package dev.herald.server.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
 import dev.herald.merchant.Merchant;
+import dev.herald.merchant.MerchantDraft;
 import dev.herald.merchant.MerchantService;
+import dev.herald.support.NotFoundException;
 import dev.herald.web.BodyReader;
 import dev.herald.web.JsonInput;
 import dev.herald.web.Params;
+import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import java.util.Set;
 
-/** {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only). */
+/**
+ * {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only).
+ * The operator (admin) sets everything; a merchant's own key may read its merchant and change its own settings
+ * (name, ack rule, secret rotation), not the controls the operator sets — another merchant is not found.
+ */
 final class MerchantRoutes implements HttpService {
-    private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight");
+    private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret");
+    private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
+            "sync_types", "default_priority");
+    private static final Set<String> URL_RULES = Set.of("hosts", "https_only", "private_networks");
 
     private final Herald herald;
     private final BodyReader bodies;
@@ -27,22 +37,56 @@ final class MerchantRoutes implements HttpService {
     @Override
     public void routing(HttpRules r) {
         r.put("/v1/merchants/{id}", (req, res) -> {
+            Access access = Access.of(req);
+            String id = Params.path(req, "id");
             JsonInput.Obj o = JsonInput.object(bodies.json(req), "", FIELDS);
-            boolean rotate = Boolean.TRUE.equals(o.bool("rotate_secret"));
-            MerchantService.Put put = herald.merchants().put(Params.path(req, "id"), o.string("name"), o.string("ack", 200), rotate,
-                    o.integer("max_in_flight"));
+            MerchantDraft draft;
+            if (access.admin()) {
+                JsonInput.Obj rules = o.object("url_rules") == null ? null : JsonInput.object(o.object("url_rules"), "url_rules.", URL_RULES);
+                draft = new MerchantDraft(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")),
+                        o.integer("max_in_flight"), o.string("status", 20), o.bool("listed"),
+                        rules == null ? null : rules.strings("hosts"), rules == null ? null : rules.bool("https_only"),
+                        rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"));
+            } else {
+                ownMerchant(access.writer(), id);
+                for (String f : FIELDS) {
+                    if (!OWN_FIELDS.contains(f) && o.has(f)) {
+                        throw Problem.forbidden(f + " is set by the operator", f);
+                    }
+                }
+                draft = MerchantDraft.own(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")));
+            }
+            MerchantService.Put put = herald.merchants().put(id, draft);
             ObjectNode view = merchant(put.merchant());
-            if (put.created() || rotate) {
+            if (put.created() || draft.rotateSecret()) {
                 view.put("secret", put.merchant().secret());
             }
             Responses.json(res, put.created() ? 201 : 200, view);
         });
-        r.get("/v1/merchants/{id}", (req, res) -> Responses.json(res, 200, merchant(herald.merchants().get(Params.path(req, "id")))));
+        r.get("/v1/merchants/{id}", (req, res) -> {
+            String id = Params.path(req, "id");
+            ownMerchant(Access.of(req).reader(), id);
+            Responses.json(res, 200, merchant(herald.merchants().get(id)));
+        });
     }
 
-    private static ObjectNode merchant(Merchant m) {
-        return Responses.obj().put("id", m.id()).put("name", m.name()).put("ack", m.ack().toString())
-                .put("max_in_flight", m.maxInFlight())
+    /** A merchant's key reaches its own merchant only; any other answers as a missing one. */
+    private static void ownMerchant(String merchant, String id) {
+        if (merchant != null && !merchant.equals(id)) {
+            throw new NotFoundException("no merchant " + id);
+        }
+    }
+
+    static ObjectNode merchant(Merchant m) {
+        ObjectNode n = Responses.obj().put("id", m.id()).put("name", m.name()).put("ack", m.ack().toString())
+                .put("status", m.status()).put("listed", m.listed())
+                .put("max_in_flight", m.maxInFlight());
+        ObjectNode rules = n.putObject("url_rules");
+        m.urlRules().hosts().forEach(rules.putArray("hosts")::add);
+        rules.put("https_only", m.urlRules().httpsOnly());
+        m.urlRules().privateNetworks().forEach(rules.putArray("private_networks")::add);
+        m.syncTypes().forEach(n.putArray("sync_types")::add);
+        return n.put("default_priority", m.defaultPriority())
                 .put("previous_secret_until", m.previousSecretUntil() == null ? null : m.previousSecretUntil().toString())
                 .put("created_at", m.createdAt().toString()).put("updated_at", m.updatedAt().toString());
     }

@@ -15,7 +15,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import java.util.Set;
 
-/** {@code POST /v1/notifications}: a callback to a per-request notify_url, {@code sync} (answers with the receiver's) or {@code async}. */
+/**
+ * {@code POST /v1/notifications}: a callback to a per-request notify_url, {@code sync} (answers with the receiver's) or
+ * {@code async}; without a mode, as the merchant routes the event type.
+ */
 final class NotificationRoutes implements HttpService {
     private static final Set<String> FIELDS = Set.of("merchant_id", "notify_url", "event", "payload", "mode", "priority", "account_uuid");
 
@@ -30,7 +33,13 @@ final class NotificationRoutes implements HttpService {
     @Override
     public void routing(HttpRules r) {
         r.post("/v1/notifications", (req, res) -> {
+            String publisher = Access.of(req).publisher();
             JsonInput.Obj o = JsonInput.object(bodies.json(req), "", FIELDS);
+            String merchantId = o.string("merchant_id");
+            if (publisher != null && merchantId != null && !merchantId.equals(publisher)) {
+                // to a publisher of another merchant, this one is as if it did not exist
+                throw Problem.invalid("no merchant " + merchantId + "; create it with PUT /v1/merchants/{id}", "merchant_id");
+            }
             String mode = o.string("mode");
             if (mode != null && !mode.equals("sync") && !mode.equals("async")) {
                 throw Problem.invalid("mode must be 'sync' or 'async'", "mode");
@@ -39,8 +48,8 @@ final class NotificationRoutes implements HttpService {
             String key = Params.header(req, EventRoutes.IDEMPOTENCY_KEY, EventRoutes.MAX_KEY_HEADER);
             NotificationService.Result result;
             try {
-                result = herald.notifications().notify(new NotificationService.Request(o.string("merchant_id"), o.string("notify_url"),
-                        o.string("event"), o.object("payload"), "sync".equals(mode) ? Mode.SYNC : Mode.ASYNC, priority == null ? 0 : priority,
+                result = herald.notifications().notify(new NotificationService.Request(merchantId, o.string("notify_url"),
+                        o.string("event"), o.object("payload"), mode == null ? null : "sync".equals(mode) ? Mode.SYNC : Mode.ASYNC, priority,
                         key, o.string("account_uuid")));
             } catch (ConflictException e) {
                 throw EventRoutes.keyConflict(e, key);

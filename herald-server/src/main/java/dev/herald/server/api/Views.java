@@ -67,6 +67,7 @@ final class Views {
                 .put("event_id", d.eventId())
                 .put("event", d.eventType())
                 .put("endpoint_id", d.endpointId())
+                .put("merchant_id", d.merchantId())
                 .put("status", d.status().wire())
                 .put("attempts", d.attempts())
                 .put("next_attempt_at", d.status() == Delivery.Status.PENDING ? ts(d.nextAttemptAt()) : null)

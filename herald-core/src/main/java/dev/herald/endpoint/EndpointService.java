@@ -75,17 +75,19 @@ public final class EndpointService {
             throw new ValidationException("events", "events is required (event types, 'prefix.*' patterns or '*')");
         }
         Instant now = clock.instant();
-        URI url = url(d.url());
-        Endpoint e = new Endpoint(Ids.next("ep"), merchant(d.merchantId()), name(d.name() != null ? d.name() : url.getHost()),
-                text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
-                headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
-                d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
-                retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
-                d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
-        jdbc.inTransaction(c -> {
-            checkRules(url, e.merchantId() == null ? UrlRules.NONE : repository.merchantPolicy(c, e.merchantId()).urlRules(), "url");
-            repository.insert(c, e);
-            return null;
+        String merchantId = merchant(d.merchantId());
+        Endpoint e = jdbc.inTransaction(c -> {
+            UrlRules rules = merchantId == null ? UrlRules.NONE : repository.merchantPolicy(c, merchantId).urlRules();
+            URI url = url(d.url(), rules);
+            checkRules(url, rules, "url");
+            Endpoint made = new Endpoint(Ids.next("ep"), merchantId, name(d.name() != null ? d.name() : url.getHost()),
+                    text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
+                    headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
+                    d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
+                    retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
+                    d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
+            repository.insert(c, made);
+            return made;
         });
         changed(e.id());
         return e;
@@ -98,11 +100,13 @@ public final class EndpointService {
             Endpoint o = s.endpoint();
             boolean active = d.active() != null ? d.active() : o.active();
             Instant now = clock.instant();
+            String merchantId = d.merchantId() != null ? merchant(d.merchantId()) : o.merchantId();
+            UrlRules rules = merchantId == null ? UrlRules.NONE : repository.merchantPolicy(c, merchantId).urlRules();
             Endpoint n = new Endpoint(o.id(),
-                    d.merchantId() != null ? merchant(d.merchantId()) : o.merchantId(),
+                    merchantId,
                     d.name() != null ? name(d.name()) : o.name(),
                     d.description() != null ? text("description", d.description(), 2000) : o.description(),
-                    d.url() != null ? url(d.url()) : o.url(),
+                    d.url() != null ? url(d.url(), rules) : d.merchantId() != null ? url(o.url().toString(), rules) : o.url(),
                     d.events() != null ? EventPatterns.validate(d.events()) : o.events(),
                     d.headers() != null ? headers(d.headers(), o.headers()) : o.headers(),
                     d.secret() != null ? secret(d.secret()) : o.secret(),
@@ -116,7 +120,7 @@ public final class EndpointService {
                     o.ack(), o.notification(),
                     d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition());
             if (d.url() != null || d.merchantId() != null) {
-                checkRules(n.url(), n.merchantId() == null ? UrlRules.NONE : repository.merchantPolicy(c, n.merchantId()).urlRules(), "url");
+                checkRules(n.url(), rules, "url");
             }
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             if (n.active() && !o.active()) {
@@ -228,10 +232,6 @@ public final class EndpointService {
 
     private static NotFoundException notFound(String id) {
         return new NotFoundException("no endpoint " + id);
-    }
-
-    private URI url(String raw) {
-        return url(raw, UrlRules.NONE);
     }
 
     /**

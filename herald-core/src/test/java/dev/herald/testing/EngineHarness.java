@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * A Herald engine on a test database with a hand-driven clock: the due-scanner only runs when a test calls
@@ -31,16 +32,25 @@ public final class EngineHarness implements AutoCloseable {
     public final Herald herald;
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
+        this(db, autoDisableAfter, UnaryOperator.identity());
+    }
+
+    private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune) {
         this.database = Database.open(db, Herald.MIGRATIONS);
         this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
-        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, dc), clock, new SplittableRandom(42)).start();
+        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc)), clock, new SplittableRandom(42)).start();
     }
 
     public static EngineHarness open(DatabaseConfig db) {
         return new EngineHarness(db, 10);
+    }
+
+    /** An engine whose dispatcher limits {@code tune} changes (e.g. the merchant allow-list mode). */
+    public static EngineHarness open(DatabaseConfig db, UnaryOperator<Dispatcher.Config> tune) {
+        return new EngineHarness(db, 10, tune);
     }
 
     public static EngineHarness open(DatabaseConfig db, int autoDisableAfter) {

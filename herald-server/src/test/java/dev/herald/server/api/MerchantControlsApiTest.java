@@ -1,0 +1,87 @@
+package dev.herald.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.server.TestServer;
+import dev.herald.server.TestServer.Response;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A merchant's URL rules hold whenever one of its endpoints or notify_urls is created or changed: allowed host
+ * patterns and ports, https only, and the private networks its bank-internal receivers may use — on a node that
+ * otherwise refuses private addresses. Blocked merchants get a 403 problem.
+ */
+class MerchantControlsApiTest {
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(false); // private addresses refused node-wide
+        Response r = server.put("/v1/merchants/bank-line", "{\"url_rules\": {\"hosts\": [\"*.shop.example\", \"api.bank.example:8443\", \"10.20.1.5\"],"
+                + " \"private_networks\": [\"10.20.0.0/16\"]}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().get("url_rules").get("private_networks").get(0).asText()).isEqualTo("10.20.0.0/16");
+        assertThat(server.put("/v1/merchants/tls-only", "{\"url_rules\": {\"https_only\": true}}").status()).isEqualTo(201);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static Response endpoint(String merchant, String url) {
+        return server.postJson("/v1/endpoints", Map.of("url", url, "events", List.of("x.y"), "merchant_id", merchant, "is_active", false));
+    }
+
+    @Test
+    void endpointsKeepTheirMerchantsHostPatternsPortsAndNetworks() {
+        assertThat(endpoint("bank-line", "https://pay.shop.example/hook").status()).isEqualTo(201);
+        assertThat(endpoint("bank-line", "https://api.bank.example:8443/hook").status()).isEqualTo(201);
+        assertThat(endpoint("bank-line", "http://10.20.1.5/hook").status()).as("a private address in the merchant's network").isEqualTo(201);
+        for (String refused : List.of("https://shop.example/hook", "https://evil.example/hook", "https://api.bank.example/hook",
+                "https://pay.shop.example.evil.example/", "http://10.30.1.5/hook")) {
+            Response r = endpoint("bank-line", refused);
+            assertThat(r.status()).as(refused).isEqualTo(422);
+            assertThat(r.json().get("field").asText()).isEqualTo("url");
+        }
+        Response http = endpoint("tls-only", "http://pay.example/hook");
+        assertThat(http.status()).isEqualTo(422);
+        assertThat(endpoint("tls-only", "https://pay.example/hook").status()).isEqualTo(201);
+        Response otherMerchant = endpoint("tls-only", "http://10.20.1.5/hook");
+        assertThat(otherMerchant.status()).as("another merchant's private network is not this one's").isEqualTo(422);
+    }
+
+    @Test
+    void aChangedUrlOrMerchantIsCheckedAgain() {
+        String id = endpoint("bank-line", "https://pay.shop.example/hook").json().get("id").asText();
+        Response r = server.patchJson("/v1/endpoints/" + id, Map.of("url", "https://elsewhere.example/"));
+        assertThat(r.status()).isEqualTo(422);
+        Response moved = server.patchJson("/v1/endpoints/" + id, Map.of("merchant_id", "tls-only", "url", "http://pay.example/"));
+        assertThat(moved.status()).isEqualTo(422);
+        assertThat(server.get("/v1/endpoints/" + id).json().get("url").asText()).isEqualTo("https://pay.shop.example/hook");
+    }
+
+    @Test
+    void notifyUrlsKeepTheMerchantsRules() {
+        Response r = server.postJson("/v1/notifications", Map.of("merchant_id", "bank-line", "notify_url", "https://evil.example/n", "mode", "async"));
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.json().get("field").asText()).isEqualTo("notify_url");
+        assertThat(server.postJson("/v1/notifications", Map.of("merchant_id", "bank-line", "notify_url", "https://x.shop.example/n",
+                "mode", "async")).status()).isEqualTo(202);
+    }
+
+    @Test
+    void aBlockedMerchantsNewEventsAndNotificationsAre403() {
+        assertThat(server.put("/v1/merchants/blocked-co", "{\"status\": \"blocked\"}").status()).isEqualTo(201);
+        Response event = server.postJson("/v1/events", Map.of("event", "x.y", "merchant_id", "blocked-co"));
+        assertThat(event.status()).as(event.body()).isEqualTo(403);
+        assertThat(event.json().get("field").asText()).isEqualTo("merchant_id");
+        Response notification = server.postJson("/v1/notifications", Map.of("merchant_id", "blocked-co", "notify_url", "https://a.example/n"));
+        assertThat(notification.status()).isEqualTo(403);
+        assertThat(server.get("/v1/merchants/blocked-co").json().get("status").asText()).isEqualTo("blocked");
+    }
+}

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class, Receive.class, BankCommand.class, Demo.class},
+        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.")
 public final class Main {
 

@@ -8,11 +8,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Builds the signed POST of one try (DESIGN §2): the stored body, classic and Standard Webhooks headers, custom headers. */
+/**
+ * Builds the signed POST of one try (DESIGN §2): the stored body (sealed for an endpoint with a payload key), the
+ * signature headers of the endpoint's schemes, custom headers.
+ *
+ * <p>Sealing happens here, at send time, on every try: the events table keeps the producer's event in clear, and the
+ * sealed body is derived from it and the endpoint's key. Sealing is deterministic (see {@link dev.herald.sdk.PayloadKey}),
+ * so every try of a delivery sends the same sealed bytes; only {@code webhook-timestamp} and the signatures over it
+ * change between tries.
+ */
 public final class WebhookRequests {
     private final String userAgent;
 
@@ -20,13 +27,20 @@ public final class WebhookRequests {
         this.userAgent = userAgent;
     }
 
-    /** The request for one try of {@code task} at {@code now}; during a secret rotation both secrets sign. */
+    /** The request for one try of {@code task} at {@code now} with the default schemes; during a secret rotation both secrets sign. */
     public OutboundRequest build(DeliveryTask task, EndpointRepository.Stored stored, Instant now) {
-        Endpoint e = stored.endpoint();
-        long ts = now.getEpochSecond();
-        List<String> secrets = stored.previousSecret() != null && stored.previousSecretUntil() != null && now.isBefore(stored.previousSecretUntil())
-                ? List.of(e.secret(), stored.previousSecret())
-                : List.of(e.secret());
+        return build(task, stored.endpoint(), SigningMaterial.hmacOnly(stored, now), now);
+    }
+
+    /**
+     * The request for one try of {@code task} to {@code e} at {@code now}, signed (and sealed, with a payload key) with
+     * {@code material}. The signed content is {@code eventId.timestamp.body} where body is the bytes sent (sealed, if so).
+     *
+     * @throws IllegalArgumentException if a scheme has no secret or key to sign with, or a body to seal is not a Herald
+     *                                  event body
+     */
+    public OutboundRequest build(DeliveryTask task, Endpoint e, SigningMaterial material, Instant now) {
+        byte[] body = material.payloadKey() == null ? task.payload() : material.payloadKey().sealBody(task.payload());
         Map<String, String> h = new LinkedHashMap<>(e.headers());
         h.put("Content-Type", "application/json");
         h.put("User-Agent", userAgent);
@@ -34,11 +48,9 @@ public final class WebhookRequests {
         h.put("X-Webhook-ID", e.id());
         h.put("X-Webhook-Event", task.type());
         h.put("X-Webhook-Delivery", task.deliveryId());
-        h.put("X-Webhook-Signature", WebhookSigner.classicSignature(e.secret(), task.payload()));
-        h.put("webhook-id", task.eventId());
-        h.put("webhook-timestamp", Long.toString(ts));
-        h.put("webhook-signature", WebhookSigner.standardSignatures(secrets, task.eventId(), ts, task.payload()));
-        return new OutboundRequest(e.url(), h, task.payload(), Duration.ofSeconds(e.timeoutSeconds()));
+        h.putAll(WebhookSigner.signatureHeaders(material.schemes(), material.secrets(), material.keys(), task.eventId(),
+                now.getEpochSecond(), body));
+        return new OutboundRequest(e.url(), h, body, Duration.ofSeconds(e.timeoutSeconds()));
     }
 
     private static String spanId() {

@@ -40,7 +40,7 @@ public record Endpoint(
     /** Header names Herald sets on every request; an endpoint's custom headers may not use them. */
     public static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "user-agent", "traceparent", "tracestate",
             "host", "connection", "transfer-encoding", "x-webhook-id", "x-webhook-event", "x-webhook-delivery", "x-webhook-signature",
-            "webhook-id", "webhook-timestamp", "webhook-signature");
+            "webhook-id", "webhook-timestamp", "webhook-signature", "webhook-signature-rsa");
 
     /**
      * How a custom header's value reads back: values are write-only (they often hold credentials such as

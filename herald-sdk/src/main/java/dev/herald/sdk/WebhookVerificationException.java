@@ -20,7 +20,11 @@ public final class WebhookVerificationException extends RuntimeException {
         /** Signatures were well formed but none matched. */
         NO_MATCHING_SIGNATURE,
         /** No signature matched and at least one could not be parsed. */
-        MALFORMED_SIGNATURE
+        MALFORMED_SIGNATURE,
+        /** The body is not a sealed event: not a UTF-8 JSON object with an {@code id} and a {@code resource} object. */
+        MALFORMED_BODY,
+        /** The sealed {@code resource} does not open: wrong key, unknown algorithm, or ciphertext, nonce or associated data altered. */
+        DECRYPTION_FAILED
     }
 
     private final Reason reason;

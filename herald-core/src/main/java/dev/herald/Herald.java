@@ -9,6 +9,7 @@ import dev.herald.delivery.WebhookRequests;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
+import dev.herald.endpoint.SigningKeys;
 import dev.herald.event.EventRepository;
 import dev.herald.event.EventService;
 import dev.herald.http.AddressPolicy;
@@ -64,17 +65,18 @@ public final class Herald implements AutoCloseable {
         EndpointRepository endpointRepository = new EndpointRepository();
         DeliveryRepository deliveryRepository = new DeliveryRepository();
         EventRepository eventRepository = new EventRepository();
-        this.registry = new EndpointRegistry(jdbc, endpointRepository, config.dispatcher().merchantAllowList());
+        SigningKeys signingKeys = new SigningKeys();
+        this.registry = new EndpointRegistry(jdbc, endpointRepository, signingKeys, clock, config.dispatcher().merchantAllowList());
         this.http = WebhookHttpClient.create(config.outbound(), clock);
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
                 new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
-        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
+        this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
-        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, config.dispatcher().merchantAllowList(), clock);
+        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());

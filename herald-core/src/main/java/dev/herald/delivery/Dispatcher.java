@@ -3,6 +3,8 @@ package dev.herald.delivery;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
+import dev.herald.endpoint.Signing;
+import dev.herald.http.OutboundRequest;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.store.Jdbc;
@@ -228,7 +230,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     /** Performs one try right now on the caller's thread (endpoint test); a failure is final, the streak untouched. */
     public TestResult sendNow(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(requests.build(task, endpoint, clock.instant()));
+        AttemptResult result = http.send(request(task, endpoint));
         DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, false);
         return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
     }
@@ -238,9 +240,19 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * counts and continues on the retry schedule.
      */
     public TestResult sendSync(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(requests.build(task, endpoint, clock.instant()));
+        AttemptResult result = http.send(request(task, endpoint));
         DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, true);
         return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+    }
+
+    /** The signed (and, for a sealed endpoint, sealed) request of one try of {@code task} to {@code stored}, now. */
+    private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored) {
+        Instant now = clock.instant();
+        Signing s = endpoints.signing(stored.endpoint(), now);
+        if (stored.endpoint().sealed() && s.payloadKey() == null) {
+            throw new IllegalStateException("endpoint " + stored.endpoint().id() + " seals its bodies but its merchant has no payload key");
+        }
+        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now);
     }
 
     /** The answer of a synchronous try. */
@@ -321,7 +333,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 }
                 return;
             }
-            AttemptResult result = http.send(requests.build(task, stored.get(), clock.instant()));
+            AttemptResult result = http.send(request(task, stored.get()));
             DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
             how = switch (outcome.status()) {
                 case DELIVERED -> Lane.Finish.DELIVERED;

@@ -8,12 +8,14 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import dev.herald.event.EventTypes;
+import dev.herald.sdk.SignatureSchemes;
 
 /**
  * A subscribed URL of a merchant, as stored. {@code merchantId} is null for the operator's own endpoints; {@code fifo}
  * endpoints get the deliveries of one ordering key strictly in ingest order; {@code notification} endpoints are the hidden
  * targets of {@code notify_url} callbacks and match no event type; {@code rateLimit} (requests a second) is null when unlimited; {@code partition} (0-63, -1 before it is stored)
- * decides which node's lane sends to it.
+ * decides which node's lane sends to it; {@code signatureSchemes} sign its requests and {@code sealed} bodies carry the
+ * event's data encrypted under its merchant's payload key.
  */
 public record Endpoint(
         String id,
@@ -35,7 +37,13 @@ public record Endpoint(
         AckRule ack,
         boolean notification,
         Integer rateLimit,
-        int partition) {
+        int partition,
+        SignatureSchemes signatureSchemes,
+        boolean sealed) {
+
+    public Endpoint {
+        Objects.requireNonNull(signatureSchemes, "signatureSchemes");
+    }
 
     /** Header names Herald sets on every request; an endpoint's custom headers may not use them. */
     public static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "user-agent", "traceparent", "tracestate",
@@ -59,7 +67,13 @@ public record Endpoint(
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo, AckRule ack, boolean notification,
                     Integer rateLimit) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, -1);
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, -1, SignatureSchemes.DEFAULT, false);
+    }
+
+    /** This endpoint signed with {@code schemes}, its bodies sealed or not. */
+    public Endpoint withSigning(SignatureSchemes schemes, boolean sealedBodies) {
+        return new Endpoint(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, partition, schemes, sealedBodies);
     }
 
     /** A webhook endpoint that acknowledges with any 2xx. */
@@ -67,7 +81,7 @@ public record Endpoint(
                     String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null, -1);
+                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null, -1, SignatureSchemes.DEFAULT, false);
     }
 
     /**

@@ -1,8 +1,12 @@
 package dev.herald.endpoint;
 
+import dev.herald.sdk.PayloadKey;
+import dev.herald.sdk.SigningKey;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -19,17 +23,22 @@ import java.util.Set;
 public final class EndpointRegistry {
     private final Jdbc jdbc;
     private final EndpointRepository repository;
+    private final SigningKeys signingKeys;
+    private final Clock clock;
     private final boolean allowListMode;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of());
     private volatile long loadedChanges = -1;
 
     private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
-                            Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, MerchantPolicy> merchants) {}
+                            Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, MerchantPolicy> merchants,
+                            Map<SigningKeys.Owner, List<SigningKeys.Held>> keys, Map<String, PayloadKey> payloadKeys) {}
 
     /** With {@code allowListMode}, only merchants on the allow-list receive (see {@link MerchantPolicy}). */
-    public EndpointRegistry(Jdbc jdbc, EndpointRepository repository, boolean allowListMode) {
+    public EndpointRegistry(Jdbc jdbc, EndpointRepository repository, SigningKeys signingKeys, Clock clock, boolean allowListMode) {
         this.jdbc = jdbc;
         this.repository = repository;
+        this.signingKeys = signingKeys;
+        this.clock = clock;
         this.allowListMode = allowListMode;
     }
 
@@ -53,18 +62,51 @@ public final class EndpointRegistry {
 
     private synchronized void reload(Connection c) throws SQLException {
         long changes = repository.changeCount(c); // read first: a change committed meanwhile triggers one more reload
-        index(repository.all(c), repository.merchantPolicies(c));
+        Map<String, PayloadKey> payloadKeys = new HashMap<>();
+        repository.payloadKeys(c).forEach((m, k) -> payloadKeys.put(m, PayloadKey.parse(k)));
+        index(repository.all(c), repository.merchantPolicies(c), signingKeys.all(c, clock.instant()), payloadKeys);
         loadedChanges = changes;
     }
 
-    /** Re-reads one endpoint (after a local change) without reading the others again. */
+    /** Re-reads one endpoint (after a local change), its owner's signing keys and its merchant's payload key, not the others. */
     public synchronized void refresh(String id) {
         Map<String, EndpointRepository.Stored> rows = new HashMap<>(snapshot.byId());
-        jdbc.read(c -> repository.find(c, id, false)).ifPresentOrElse(s -> rows.put(id, s), () -> rows.remove(id));
-        index(rows.values(), snapshot.merchants());
+        Map<SigningKeys.Owner, List<SigningKeys.Held>> keys = new HashMap<>(snapshot.keys());
+        Map<String, PayloadKey> payloadKeys = new HashMap<>(snapshot.payloadKeys());
+        jdbc.read(c -> {
+            Optional<EndpointRepository.Stored> found = repository.find(c, id, false);
+            found.ifPresentOrElse(s -> rows.put(id, s), () -> rows.remove(id));
+            if (found.isPresent()) {
+                Endpoint e = found.get().endpoint();
+                SigningKeys.Owner owner = SigningKeys.Owner.of(e);
+                keys.put(owner, signingKeys.of(c, owner, clock.instant()));
+                if (e.merchantId() != null) {
+                    String k = repository.payloadKey(c, e.merchantId());
+                    if (k == null) {
+                        payloadKeys.remove(e.merchantId());
+                    } else {
+                        payloadKeys.put(e.merchantId(), PayloadKey.parse(k));
+                    }
+                }
+            }
+            return null;
+        });
+        index(rows.values(), snapshot.merchants(), keys, payloadKeys);
     }
 
-    private void index(java.util.Collection<EndpointRepository.Stored> rows, Map<String, MerchantPolicy> merchants) {
+    /**
+     * What signs (and seals) {@code e}'s requests at {@code now}: its schemes, its owner's keys that sign now, and its
+     * merchant's payload key if its bodies are sealed.
+     */
+    public Signing signing(Endpoint e, Instant now) {
+        Snapshot s = snapshot;
+        List<SigningKey> keys = s.keys().getOrDefault(SigningKeys.Owner.of(e), List.of()).stream()
+                .filter(h -> h.signsAt(now)).map(SigningKeys.Held::key).toList();
+        return new Signing(e.signatureSchemes(), keys, e.sealed() && e.merchantId() != null ? s.payloadKeys().get(e.merchantId()) : null);
+    }
+
+    private void index(java.util.Collection<EndpointRepository.Stored> rows, Map<String, MerchantPolicy> merchants,
+                       Map<SigningKeys.Owner, List<SigningKeys.Held>> keys, Map<String, PayloadKey> payloadKeys) {
         Map<String, EndpointRepository.Stored> byId = new HashMap<>();
         Map<String, List<Endpoint>> exact = new HashMap<>();
         Map<String, List<Endpoint>> prefix = new HashMap<>();
@@ -82,7 +124,8 @@ public final class EndpointRegistry {
                 }
             }
         }
-        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchants));
+        snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchants), Map.copyOf(keys),
+                Map.copyOf(payloadKeys));
     }
 
     /** The merchant's own cap on tries in flight, if it set one. */

@@ -6,6 +6,7 @@ import static dev.herald.store.Jdbc.ts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.sdk.SignatureSchemes;
 import dev.herald.store.Jdbc;
 import java.net.URI;
 import java.sql.Connection;
@@ -22,7 +23,8 @@ import java.util.Optional;
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
-            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit";
+            + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit,"
+            + " signature_schemes, payload_encryption";
     private static final String READ_COLUMNS = COLUMNS + ", partition";
 
     /** An endpoint row with the secret being rotated out, if any. */
@@ -42,7 +44,7 @@ public final class EndpointRepository {
     }
 
     private int insert(Connection c, Endpoint e, String previousSecret, Instant until, String onConflict) throws SQLException {
-        return Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" + onConflict, ps -> {
+        return Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" + onConflict, ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -66,6 +68,8 @@ public final class EndpointRepository {
             ps.setString(21, e.ack().toString());
             ps.setString(22, e.notification() ? "notification" : "webhook");
             ps.setObject(23, e.rateLimit());
+            ps.setArray(24, Jdbc.textArray(c, e.signatureSchemes().names()));
+            ps.setBoolean(25, e.sealed());
         });
     }
 
@@ -75,7 +79,8 @@ public final class EndpointRepository {
         Jdbc.update(c, "update endpoints set merchant_id=?, name=?, description=?, url=?, events=?, headers=?::jsonb, secret=?,"
                 + (rotated ? " previous_secret=?, previous_secret_until=?," : "")
                 + " is_active=?, disabled_reason=?, retry_attempts=?, retry_schedule=?, retry_preset=?, timeout_seconds=?,"
-                + " consecutive_failures=?, updated_at=?, ordering=?, ack=?, rate_limit=? where id=? and deleted_at is null", ps -> {
+                + " consecutive_failures=?, updated_at=?, ordering=?, ack=?, rate_limit=?, signature_schemes=?, payload_encryption=?"
+                + " where id=? and deleted_at is null", ps -> {
             int i = 1;
             ps.setString(i++, e.merchantId());
             ps.setString(i++, e.name());
@@ -99,6 +104,8 @@ public final class EndpointRepository {
             ps.setString(i++, e.fifo() ? "fifo" : "none");
             ps.setString(i++, e.ack().toString());
             ps.setObject(i++, e.rateLimit());
+            ps.setArray(i++, Jdbc.textArray(c, e.signatureSchemes().names()));
+            ps.setBoolean(i++, e.sealed());
             ps.setString(i, e.id());
         });
     }
@@ -134,18 +141,36 @@ public final class EndpointRepository {
                 }, EndpointRepository::map).stream().findFirst();
     }
 
-    /** Gives every notification endpoint of a merchant its current secrets (the replaced one until {@code until}) and ack rule. */
+    /**
+     * Gives every notification endpoint of a merchant its current secrets (the replaced one until {@code until}), ack
+     * rule and signature schemes.
+     */
     public void syncNotificationTargets(Connection c, String merchantId, String secret, String previousSecret, Instant until, AckRule ack,
-                                        Instant now) throws SQLException {
-        Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, updated_at = ?"
-                + " where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
+                                        SignatureSchemes schemes, Instant now) throws SQLException {
+        Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, signature_schemes = ?,"
+                + " updated_at = ? where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
             ps.setString(1, secret);
             ps.setString(2, previousSecret);
             ps.setTimestamp(3, ts(until));
             ps.setString(4, ack.toString());
-            ps.setTimestamp(5, ts(now));
-            ps.setString(6, merchantId);
+            ps.setArray(5, Jdbc.textArray(c, schemes.names()));
+            ps.setTimestamp(6, ts(now));
+            ps.setString(7, merchantId);
         });
+    }
+
+    /** The payload key of {@code merchantId} (its encoded form), or null when it has none. */
+    public String payloadKey(Connection c, String merchantId) throws SQLException {
+        List<String> keys = Jdbc.query(c, "select payload_key from merchants where id = ? and payload_key is not null",
+                ps -> ps.setString(1, merchantId), rs -> rs.getString(1));
+        return keys.isEmpty() ? null : keys.getFirst();
+    }
+
+    /** Every merchant's payload key (encoded), for the merchants that have one. */
+    public Map<String, String> payloadKeys(Connection c) throws SQLException {
+        Map<String, String> out = new java.util.HashMap<>();
+        Jdbc.query(c, "select id, payload_key from merchants where payload_key is not null", ps -> {}, rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
     }
 
     /** How many endpoint changes were ever committed (V8's counter); any change of configuration moves it. */
@@ -258,7 +283,9 @@ public final class EndpointRepository {
                 AckRule.parse(rs.getString("ack"), "ack"),
                 "notification".equals(rs.getString("kind")),
                 Jdbc.intOrNull(rs, "rate_limit"),
-                rs.getInt("partition"));
+                rs.getInt("partition"),
+                SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
+                rs.getBoolean("payload_encryption"));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

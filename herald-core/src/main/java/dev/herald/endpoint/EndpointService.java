@@ -1,6 +1,7 @@
 package dev.herald.endpoint;
 
 import dev.herald.http.AddressPolicy;
+import dev.herald.sdk.SignatureSchemes;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
 import dev.herald.support.Ids;
@@ -54,9 +55,11 @@ public final class EndpointService {
     private final boolean httpsOnly;
     private final Clock clock;
     private final Lifecycle lifecycle;
+    private final SigningKeys signingKeys;
 
-    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, AddressPolicy addressPolicy,
+    public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, SigningKeys signingKeys, AddressPolicy addressPolicy,
                            boolean httpsOnly, Clock clock, Lifecycle lifecycle) {
+        this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.repository = repository;
         this.registry = registry;
@@ -80,12 +83,15 @@ public final class EndpointService {
             UrlRules rules = merchantId == null ? UrlRules.NONE : repository.merchantPolicy(c, merchantId).urlRules();
             URI url = url(d.url(), rules);
             checkRules(url, rules, "url");
+            SignatureSchemes schemes = EndpointSigning.parseSchemes(d.signatureSchemes());
+            boolean sealed = d.encryption() != null && sealed(d.encryption());
             Endpoint made = new Endpoint(Ids.next("ep"), merchantId, name(d.name() != null ? d.name() : url.getHost()),
                     text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
                     headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                     d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
                     retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
-                    d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
+                    d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit())).withSigning(schemes, sealed);
+            prepareSigning(c, made, now);
             repository.insert(c, made);
             return made;
         });
@@ -118,7 +124,12 @@ public final class EndpointService {
                     o.createdAt(), now,
                     d.ordering() != null ? fifo(d.ordering()) : o.fifo(),
                     o.ack(), o.notification(),
-                    d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition());
+                    d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition(),
+                    d.signatureSchemes() != null ? EndpointSigning.parseSchemes(d.signatureSchemes()) : o.signatureSchemes(),
+                    d.encryption() != null ? sealed(d.encryption()) : o.sealed());
+            if (d.signatureSchemes() != null || d.encryption() != null || d.merchantId() != null) {
+                prepareSigning(c, n, now);
+            }
             if (d.url() != null || d.merchantId() != null) {
                 checkRules(n.url(), rules, "url");
             }
@@ -147,6 +158,44 @@ public final class EndpointService {
         return url;
     }
 
+    /**
+     * Makes the asymmetric keys {@code e}'s schemes need (its owner's, current ones) and checks that a sealed endpoint's
+     * merchant has a payload key.
+     */
+    private void prepareSigning(Connection c, Endpoint e, Instant now) throws SQLException {
+        if (e.sealed() && (e.merchantId() == null || repository.payloadKey(c, e.merchantId()) == null)) {
+            throw new ValidationException("encryption", "sealed bodies need the endpoint's merchant to have a payload key"
+                    + " (PUT /v1/merchants/{id} with rotate_payload_key or payload_key)");
+        }
+        signingKeys.ensure(c, SigningKeys.Owner.of(e), e.signatureSchemes().keyAlgorithms(), now);
+    }
+
+    /** {@code aead_aes_256_gcm} (sealed bodies) or {@code none}. */
+    private static boolean sealed(String encryption) {
+        return switch (encryption) {
+            case "aead_aes_256_gcm" -> true;
+            case "none" -> false;
+            default -> throw new ValidationException("encryption", "encryption must be 'aead_aes_256_gcm' or 'none'");
+        };
+    }
+
+    /** Rotates the asymmetric signing keys of {@code id}'s owner (its merchant, else the endpoint); the old ones sign on for {@link #ROTATION_OVERLAP}. */
+    public int rotateSigningKeys(String id) {
+        int n = jdbc.inTransaction(c -> {
+            Endpoint e = repository.find(c, id, false).orElseThrow(() -> notFound(id)).endpoint();
+            Instant now = clock.instant();
+            return signingKeys.rotate(c, SigningKeys.Owner.of(e), now, now.plus(ROTATION_OVERLAP));
+        });
+        registry.reload(); // every endpoint of the owner signs with the new keys
+        return n;
+    }
+
+    /** The keys that sign {@code id}'s requests now (its owner's), current first; public halves only leave through them. */
+    public List<SigningKeys.Held> signingKeys(String id, String merchant) {
+        Endpoint e = get(id, merchant).endpoint();
+        return jdbc.read(c -> signingKeys.of(c, SigningKeys.Owner.of(e), clock.instant()));
+    }
+
     /** Refuses {@code url} when it breaks the merchant's host, port or https rules. */
     private static void checkRules(URI url, UrlRules rules, String field) {
         String violation = rules.violation(url);
@@ -157,18 +206,19 @@ public final class EndpointService {
 
     /**
      * In the caller's transaction: the hidden endpoint that carries {@code merchantId}'s notifications to {@code url},
-     * made on first use with the merchant's secrets and ack rule (a failed transaction leaves none behind). Call
-     * {@link #loaded} with its id once the transaction committed.
+     * made on first use with the merchant's secrets, ack rule and signature schemes (a failed transaction leaves none
+     * behind). Call {@link #loaded} with its id once the transaction committed.
      */
     public EndpointRepository.Stored notificationTarget(Connection c, String merchantId, String secret, String previousSecret,
-                                                        Instant previousSecretUntil, AckRule ack, URI url, Instant now) throws SQLException {
+                                                        Instant previousSecretUntil, AckRule ack, SignatureSchemes schemes, URI url,
+                                                        Instant now) throws SQLException {
         String key = url.toString();
         Optional<EndpointRepository.Stored> found = repository.findNotificationTarget(c, merchantId, key);
         if (found.isPresent()) {
             return found.get();
         }
         Endpoint e = new Endpoint(Ids.next("ep"), merchantId, "notify " + url.getHost(), "notify_url target", url, List.of(), Map.of(), secret,
-                true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true, null);
+                true, null, RetryPolicy.defaults(), DEFAULT_TIMEOUT_SECONDS, 0, now, now, false, ack, true, null).withSigning(schemes, false);
         repository.insertNotificationTarget(c, e, previousSecret, previousSecretUntil); // or one made concurrently wins
         return repository.findNotificationTarget(c, merchantId, key).orElseThrow();
     }

@@ -3,6 +3,8 @@ package dev.herald.merchant;
 import dev.herald.endpoint.AckRule;
 import dev.herald.endpoint.MerchantPolicy;
 import dev.herald.endpoint.UrlRules;
+import dev.herald.sdk.PayloadKey;
+import dev.herald.sdk.SignatureSchemes;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,10 +14,12 @@ import java.util.List;
  * on tries in flight ({@code maxInFlight}; null: the node's default), its {@code status} ({@code active},
  * {@code suspended}, {@code blocked}), whether it is on the deployment's allow-list, the URL rules its receivers keep,
  * and how its notifications are routed when the caller does not say ({@code syncTypes}, {@code defaultPriority}).
+ * {@code signatureSchemes} sign its notify_url callbacks; {@code payloadKey} (write-only, null when none) seals the
+ * bodies of its endpoints that ask for encryption.
  */
 public record Merchant(String id, String name, String secret, String previousSecret, Instant previousSecretUntil, AckRule ack,
                        Integer maxInFlight, String status, boolean listed, UrlRules urlRules, List<String> syncTypes, int defaultPriority,
-                       Instant createdAt, Instant updatedAt) {
+                       SignatureSchemes signatureSchemes, PayloadKey payloadKey, Instant createdAt, Instant updatedAt) {
     public Merchant {
         syncTypes = List.copyOf(syncTypes);
     }

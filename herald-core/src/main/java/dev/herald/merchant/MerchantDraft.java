@@ -5,13 +5,26 @@ import java.util.List;
 /**
  * The fields of a merchant as a client sends them to create or change one; null means "not given" (kept as it is, or
  * the default on creation). {@code maxInFlight} 0 returns to the node's cap. {@link #operatorFields()} names the
- * controls only the operator may set.
+ * controls only the operator may set. {@code payloadKey} sets the merchant's own payload key, {@code rotatePayloadKey}
+ * has Herald make one (shown once); at most one of them.
  */
 public record MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
-                            List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority) {
+                            List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority,
+                            List<String> signatureSchemes, String payloadKey, boolean rotatePayloadKey) {
+    /** A draft of the controls that leaves the signing settings as they are. */
+    public MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
+                         List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority) {
+        this(name, ack, rotateSecret, maxInFlight, status, listed, hosts, httpsOnly, privateNetworks, syncTypes, defaultPriority, null, null, false);
+    }
+
     /** Only a name, ack rule or secret rotation: what a merchant may change of itself. */
     public static MerchantDraft own(String name, String ack, boolean rotateSecret) {
         return new MerchantDraft(name, ack, rotateSecret, null, null, null, null, null, null, null, null);
+    }
+
+    @Override
+    public String toString() {
+        return "MerchantDraft[name=" + name + ", status=" + status + ", payloadKey=" + (payloadKey == null ? "unchanged" : "[given]") + "]";
     }
 
     /** True when the draft sets URL rules (each part is replaced together: hosts, https_only, private_networks). */

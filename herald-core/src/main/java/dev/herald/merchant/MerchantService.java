@@ -7,7 +7,11 @@ import dev.herald.endpoint.AckRule;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
+import dev.herald.endpoint.EndpointSigning;
 import dev.herald.endpoint.EventPatterns;
+import dev.herald.endpoint.SigningKeys;
+import dev.herald.sdk.PayloadKey;
+import dev.herald.sdk.SignatureSchemes;
 import dev.herald.endpoint.MerchantPolicy;
 import dev.herald.endpoint.UrlRules;
 import dev.herald.event.EventInput;
@@ -40,12 +44,14 @@ public final class MerchantService {
     private final EndpointRepository endpoints;
     private final EndpointRegistry registry;
     private final EndpointService.Lifecycle lifecycle;
+    private final SigningKeys signingKeys;
     private final boolean allowListMode;
     private final Clock clock;
 
     /** {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving. */
     public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
-                           boolean allowListMode, Clock clock) {
+                           SigningKeys signingKeys, boolean allowListMode, Clock clock) {
+        this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.endpoints = endpoints;
         this.registry = registry;
@@ -54,8 +60,11 @@ public final class MerchantService {
         this.clock = clock;
     }
 
-    /** The result of a put: the merchant and whether it was created (its secret is shown only then). */
-    public record Put(Merchant merchant, boolean created) {}
+    /**
+     * The result of a put: the merchant, whether it was created (its secret is shown only then) and whether Herald made
+     * its payload key now (shown only then).
+     */
+    public record Put(Merchant merchant, boolean created, boolean payloadKeyMade) {}
 
     /**
      * Creates the merchant (with a generated secret) or changes it; null fields stay as they are. A change of status or
@@ -80,6 +89,12 @@ public final class MerchantService {
             throw new ValidationException("default_priority", "default_priority must be between 0 and 9");
         }
         List<String> syncTypes = d.syncTypes() == null ? null : syncTypes(d.syncTypes());
+        SignatureSchemes schemes = d.signatureSchemes() == null ? null : EndpointSigning.parseSchemes(d.signatureSchemes());
+        if (d.payloadKey() != null && d.rotatePayloadKey()) {
+            throw new ValidationException("payload_key", "give payload_key or rotate_payload_key, not both");
+        }
+        PayloadKey given = d.payloadKey() == null ? null : EndpointSigning.parsePayloadKey("payload_key", d.payloadKey());
+        PayloadKey made = d.rotatePayloadKey() ? PayloadKey.generate() : null;
         Instant now = clock.instant();
         record Changed(Put put, List<String> endpointIds, boolean receivingChanged) {}
         Changed changed = jdbc.inTransaction(c -> {
@@ -103,13 +118,17 @@ public final class MerchantService {
                     rules,
                     syncTypes != null ? syncTypes : o == null ? List.of() : o.syncTypes(),
                     d.defaultPriority() != null ? d.defaultPriority() : o == null ? 0 : o.defaultPriority(),
+                    schemes != null ? schemes : o == null ? SignatureSchemes.DEFAULT : o.signatureSchemes(),
+                    given != null ? given : made != null ? made : o == null ? null : o.payloadKey(),
                     o == null ? now : o.createdAt(), now);
             Jdbc.update(c, "insert into merchants (id, name, secret, previous_secret, previous_secret_until, ack, max_in_flight, status, listed,"
-                    + " url_rules, sync_types, default_priority, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?)"
+                    + " url_rules, sync_types, default_priority, signature_schemes, payload_key, created_at, updated_at)"
+                    + " values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?)"
                     + " on conflict (id) do update set name = excluded.name, secret = excluded.secret, previous_secret = excluded.previous_secret,"
                     + " previous_secret_until = excluded.previous_secret_until, ack = excluded.ack, max_in_flight = excluded.max_in_flight,"
                     + " status = excluded.status, listed = excluded.listed, url_rules = excluded.url_rules, sync_types = excluded.sync_types,"
-                    + " default_priority = excluded.default_priority, updated_at = excluded.updated_at", ps -> {
+                    + " default_priority = excluded.default_priority, signature_schemes = excluded.signature_schemes,"
+                    + " payload_key = excluded.payload_key, updated_at = excluded.updated_at", ps -> {
                 ps.setString(1, m.id());
                 ps.setString(2, m.name());
                 ps.setString(3, m.secret());
@@ -122,13 +141,16 @@ public final class MerchantService {
                 ps.setString(10, EndpointRepository.urlRulesJson(m.urlRules()));
                 ps.setArray(11, Jdbc.textArray(c, m.syncTypes()));
                 ps.setShort(12, (short) m.defaultPriority());
-                ps.setTimestamp(13, ts(m.createdAt()));
-                ps.setTimestamp(14, ts(now));
+                ps.setArray(13, Jdbc.textArray(c, m.signatureSchemes().names()));
+                ps.setString(14, m.payloadKey() == null ? null : m.payloadKey().encoded());
+                ps.setTimestamp(15, ts(m.createdAt()));
+                ps.setTimestamp(16, ts(now));
             });
+            signingKeys.ensure(c, new SigningKeys.Owner("merchant", id), m.signatureSchemes().keyAlgorithms(), now);
             if (o == null) {
-                return new Changed(new Put(m, true), List.of(), false);
+                return new Changed(new Put(m, true, made != null), List.of(), false);
             }
-            endpoints.syncNotificationTargets(c, id, m.secret(), m.previousSecret(), m.previousSecretUntil(), m.ack(), now);
+            endpoints.syncNotificationTargets(c, id, m.secret(), m.previousSecret(), m.previousSecretUntil(), m.ack(), m.signatureSchemes(), now);
             List<String> ids = endpoints.idsOfMerchant(c, id);
             boolean receivingChanged = o.policy().receiving(allowListMode) != m.policy().receiving(allowListMode);
             if (receivingChanged && m.policy().receiving(allowListMode)) {
@@ -136,7 +158,7 @@ public final class MerchantService {
                     lifecycle.resumed(c, endpointId, now); // waiting deliveries go out now, not at their old schedule
                 }
             }
-            return new Changed(new Put(m, false), ids, receivingChanged);
+            return new Changed(new Put(m, false, made != null), ids, receivingChanged);
         });
         registry.reload(); // notify_url targets' secret and ack, the merchant's cap, status and rules
         if (changed.receivingChanged()) {
@@ -176,6 +198,7 @@ public final class MerchantService {
         return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), rs.getString("previous_secret"),
                 instant(rs, "previous_secret_until"), AckRule.parse(rs.getString("ack"), "ack"), Jdbc.intOrNull(rs, "max_in_flight"),
                 rs.getString("status"), rs.getBoolean("listed"), EndpointRepository.urlRules(rs.getString("url_rules")),
-                Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), instant(rs, "created_at"), instant(rs, "updated_at"));
+                Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
+                rs.getString("payload_key") == null ? null : PayloadKey.parse(rs.getString("payload_key")), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 }

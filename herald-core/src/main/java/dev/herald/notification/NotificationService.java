@@ -89,7 +89,7 @@ public final class NotificationService {
         record Stored(EndpointRepository.Stored target, EventWriter.Written written) {}
         Stored s = jdbc.inTransaction(c -> {
             EndpointRepository.Stored target = endpoints.notificationTarget(c, m.id(), m.secret(), m.previousSecret(), m.previousSecretUntil(),
-                    m.ack(), url, now);
+                    m.ack(), m.signatureSchemes(), url, now);
             return new Stored(target, writer.write(c, in, now, target.endpoint()));
         });
         endpoints.loaded(s.target().endpoint().id());

@@ -8,6 +8,9 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointDraft;
 import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.SigningKeys;
+import dev.herald.sdk.KeyAlgorithm;
+import dev.herald.sdk.VerificationKey;
 import dev.herald.web.BodyReader;
 import dev.herald.web.JsonInput;
 import dev.herald.web.Params;
@@ -22,10 +25,14 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code /v1/endpoints}: create, list, read, change, delete, enable, disable, test, recover. */
+/**
+ * {@code /v1/endpoints}: create, list, read, change, delete, enable, disable, test, recover; the public keys that sign
+ * an endpoint's requests ({@code signing-keys}, also as a JWKS) and their rotation.
+ */
 final class EndpointRoutes implements HttpService {
     private static final Set<String> FIELDS = Set.of("name", "description", "url", "events", "headers", "secret", "is_active",
-            "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id", "ordering", "rate_limit");
+            "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id", "ordering", "rate_limit",
+            "signature_schemes", "encryption");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(s|m|h|d)");
     private static final int MAX_PAGE = 500;
 
@@ -84,6 +91,28 @@ final class EndpointRoutes implements HttpService {
             Dispatcher.TestResult t = herald.deliveries().test(writable(req));
             Responses.json(res, 200, Views.testResult(t));
         });
+        r.get("/v1/endpoints/{id}/signing-keys", (req, res) -> {
+            String format = Params.query(req, "format", 10);
+            if (format != null && !format.equals("jwks")) {
+                throw Problem.invalid("format must be 'jwks' or absent", "format");
+            }
+            List<SigningKeys.Held> keys = herald.endpoints().signingKeys(Params.path(req, "id"), Access.of(req).reader());
+            if (format != null) {
+                Responses.json(res, 200, JsonInput.MAPPER.valueToTree(VerificationKey.jwks(keys.stream().map(h -> h.key().verificationKey()).toList())));
+                return;
+            }
+            ArrayNode data = Responses.arr();
+            for (SigningKeys.Held h : keys) {
+                VerificationKey v = h.key().verificationKey();
+                data.addObject().put("kid", v.kid()).put("algorithm", v.algorithm() == KeyAlgorithm.ED25519 ? "ed25519" : "rsa")
+                        .put("scheme", v.algorithm() == KeyAlgorithm.ED25519 ? "v1a" : "rsa-sha256")
+                        .put("public_key", v.encoded()).put("created_at", h.createdAt().toString())
+                        .put("retires_at", h.retiresAt() == null ? null : h.retiresAt().toString());
+            }
+            Responses.json(res, 200, Responses.obj().set("data", data));
+        });
+        r.post("/v1/endpoints/{id}/signing-keys/rotate", (req, res) ->
+                Responses.json(res, 200, Responses.obj().put("rotated", herald.endpoints().rotateSigningKeys(writable(req)))));
         r.post("/v1/endpoints/{id}/recover", (req, res) -> {
             String id = writable(req);
             var since = Params.instant(req, "since");
@@ -116,7 +145,7 @@ final class EndpointRoutes implements HttpService {
             throw Problem.forbidden("rate_limit is set by the operator", "rate_limit");
         }
         return new EndpointDraft(merchant, d.name(), d.description(), d.url(), d.events(), d.headers(), d.secret(), d.active(), d.retryAttempts(),
-                d.retryPreset(), d.retrySteps(), d.timeoutSeconds(), d.ordering(), null);
+                d.retryPreset(), d.retrySteps(), d.timeoutSeconds(), d.ordering(), null, d.signatureSchemes(), d.encryption());
     }
 
     /** The endpoint fields of a create or patch body. */
@@ -127,7 +156,8 @@ final class EndpointRoutes implements HttpService {
         List<Duration> steps = schedule instanceof List<?> l ? (List<Duration>) l : null;
         return new EndpointDraft(o.string("merchant_id"), o.string("name"), o.string("description"), o.string("url"), o.strings("events"),
                 o.stringMap("headers"), o.string("secret"), o.bool("is_active"), o.integer("retry_attempts"),
-                schedule instanceof String s ? s : null, steps, o.integer("timeout_seconds"), o.string("ordering"), o.integer("rate_limit"));
+                schedule instanceof String s ? s : null, steps, o.integer("timeout_seconds"), o.string("ordering"), o.integer("rate_limit"),
+                o.strings("signature_schemes"), o.string("encryption", 50));
     }
 
     /** A preset name (string) or a list of waits: seconds as integers or strings like "15s", "5m", "2h", "1d". */

@@ -18,12 +18,13 @@ import java.util.Set;
 /**
  * {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only).
  * The operator (admin) sets everything; a merchant's own key may read its merchant and change its own settings
- * (name, ack rule, secret rotation), not the controls the operator sets — another merchant is not found.
+ * (name, ack rule, secret rotation, signature schemes, payload key), not the controls the operator sets — another
+ * merchant is not found. A payload key is write-only: shown once when Herald makes it ({@code rotate_payload_key}).
  */
 final class MerchantRoutes implements HttpService {
-    private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret");
+    private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
-            "sync_types", "default_priority");
+            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> URL_RULES = Set.of("hosts", "https_only", "private_networks");
 
     private final Herald herald;
@@ -40,26 +41,27 @@ final class MerchantRoutes implements HttpService {
             Access access = Access.of(req);
             String id = Params.path(req, "id");
             JsonInput.Obj o = JsonInput.object(bodies.json(req), "", FIELDS);
-            MerchantDraft draft;
-            if (access.admin()) {
-                JsonInput.Obj rules = o.object("url_rules") == null ? null : JsonInput.object(o.object("url_rules"), "url_rules.", URL_RULES);
-                draft = new MerchantDraft(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")),
-                        o.integer("max_in_flight"), o.string("status", 20), o.bool("listed"),
-                        rules == null ? null : rules.strings("hosts"), rules == null ? null : rules.bool("https_only"),
-                        rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"));
-            } else {
+            if (!access.admin()) {
                 ownMerchant(access.writer(), id);
                 for (String f : FIELDS) {
                     if (!OWN_FIELDS.contains(f) && o.has(f)) {
                         throw Problem.forbidden(f + " is set by the operator", f);
                     }
                 }
-                draft = MerchantDraft.own(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")));
             }
+            JsonInput.Obj rules = o.object("url_rules") == null ? null : JsonInput.object(o.object("url_rules"), "url_rules.", URL_RULES);
+            MerchantDraft draft = new MerchantDraft(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")),
+                    o.integer("max_in_flight"), o.string("status", 20), o.bool("listed"),
+                    rules == null ? null : rules.strings("hosts"), rules == null ? null : rules.bool("https_only"),
+                    rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"),
+                    o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")));
             MerchantService.Put put = herald.merchants().put(id, draft);
             ObjectNode view = merchant(put.merchant());
             if (put.created() || draft.rotateSecret()) {
                 view.put("secret", put.merchant().secret());
+            }
+            if (put.payloadKeyMade()) {
+                view.put("payload_key", put.merchant().payloadKey().encoded());
             }
             Responses.json(res, put.created() ? 201 : 200, view);
         });
@@ -86,7 +88,8 @@ final class MerchantRoutes implements HttpService {
         rules.put("https_only", m.urlRules().httpsOnly());
         m.urlRules().privateNetworks().forEach(rules.putArray("private_networks")::add);
         m.syncTypes().forEach(n.putArray("sync_types")::add);
-        return n.put("default_priority", m.defaultPriority())
+        m.signatureSchemes().names().forEach(n.putArray("signature_schemes")::add);
+        return n.put("default_priority", m.defaultPriority()).put("has_payload_key", m.payloadKey() != null)
                 .put("previous_secret_until", m.previousSecretUntil() == null ? null : m.previousSecretUntil().toString())
                 .put("created_at", m.createdAt().toString()).put("updated_at", m.updatedAt().toString());
     }

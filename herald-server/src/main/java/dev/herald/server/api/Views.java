@@ -38,7 +38,9 @@ final class Views {
                 .put("rate_limit", e.rateLimit())
                 .put("retry_preset", e.retryPolicy().preset())
                 .put("timeout_seconds", e.timeoutSeconds())
-                .put("consecutive_failures", e.consecutiveFailures())
+                .put("consecutive_failures", e.consecutiveFailures());
+        e.signatureSchemes().names().forEach(n.putArray("signature_schemes")::add);
+        n.put("encryption", e.sealed() ? "aead_aes_256_gcm" : "none")
                 .put("created_at", ts(e.createdAt()))
                 .put("updated_at", ts(e.updatedAt()));
         return n;

@@ -115,6 +115,9 @@ class TenancyTest {
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/disable", null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/test", null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/recover?since=2020-01-01T00:00:00Z", null, statuses(202, 202, 404, 403)));
+        r.add(new Route("GET", "/v1/endpoints/" + ep + "/signing-keys", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("GET", "/v1/endpoints/" + ep + "/signing-keys?format=jwks", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("POST", "/v1/endpoints/" + ep + "/signing-keys/rotate", null, statuses(200, 200, 404, 403)));
         r.add(new Route("DELETE", "/v1/endpoints/{fresh}", null, statuses(204, 204, 404, 403)));
         r.add(new Route("POST", "/v1/events", "{\"event\": \"tenant.paid\"}", statuses(202, 403, 403, 202)));
         r.add(new Route("GET", "/v1/events", null, statuses(200, 200, 200, 403)));
@@ -128,6 +131,7 @@ class TenancyTest {
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"name\": \"A again\"}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"max_in_flight\": 5}", statuses(200, 403, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"status\": \"active\"}", statuses(200, 403, 404, 403)));
+        r.add(new Route("PUT", "/v1/merchants/mA", "{\"signature_schemes\": [\"v1\", \"v1a\"]}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mC", "{\"name\": \"new\"}", statuses(201, 404, 404, 403)));
         r.add(new Route("POST", "/v1/notifications", "{\"merchant_id\": \"mA\", \"notify_url\": \"http://127.0.0.1:9/n\", \"mode\": \"async\"}",
                 statuses(202, 403, 403, 202)));

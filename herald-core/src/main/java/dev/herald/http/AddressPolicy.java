@@ -11,7 +11,9 @@ import java.util.Optional;
 
 /**
  * Decides which destination addresses and URLs webhooks may target, so receivers cannot point Herald at
- * loopback, private, link-local, metadata or otherwise non-public networks (SSRF protection).
+ * loopback, private, link-local, metadata or otherwise non-public networks (SSRF protection). A profile's private
+ * networks open those ranges for its receivers; cloud metadata addresses stay blocked even inside them, in every IPv6
+ * form embedding them (v4-mapped, v4-compatible, NAT64, 6to4, Teredo).
  */
 public final class AddressPolicy {
 
@@ -31,15 +33,34 @@ public final class AddressPolicy {
     private static final Cidr SIX_TO_FOUR = Cidr.parse("2002::/16");
     private static final Cidr TEREDO = Cidr.parse("2001::/32");
 
-    private final boolean allowPrivate;
+    /** Cloud metadata services: AWS/GCP/Azure over IPv4, AWS over IPv6 (its whole fd00:ec2::/32). */
+    private static final Cidr METADATA_V4 = Cidr.parse("169.254.169.254/32");
+    private static final Cidr METADATA_V6 = Cidr.parse("fd00:ec2::/32");
 
-    private AddressPolicy(boolean allowPrivate) {
+    private final boolean allowPrivate;
+    /** Private networks opened by a profile; empty for the node default. */
+    private final List<Cidr> allowedNetworks;
+
+    private AddressPolicy(boolean allowPrivate, List<Cidr> allowedNetworks) {
         this.allowPrivate = allowPrivate;
+        this.allowedNetworks = allowedNetworks;
     }
 
     /** Returns a policy blocking non-public ranges, or one blocking nothing when {@code allowPrivate} (tests, on-prem). */
     public static AddressPolicy create(boolean allowPrivate) {
-        return new AddressPolicy(allowPrivate);
+        return new AddressPolicy(allowPrivate, List.of());
+    }
+
+    /**
+     * Returns the policy for requests sent with {@code profile} ({@code null}: node defaults): as
+     * {@link #create(boolean)}, and when {@code allowPrivate} is off, addresses inside the profile's private networks
+     * are allowed too, except cloud metadata addresses.
+     */
+    public static AddressPolicy create(boolean allowPrivate, OutboundProfile profile) {
+        if (allowPrivate || profile == null || profile.privateNetworks().isEmpty()) {
+            return create(allowPrivate);
+        }
+        return new AddressPolicy(false, profile.privateNetworks().stream().map(Cidr::parse).toList());
     }
 
     /** Returns true when connecting to {@code address} is forbidden by this policy. */
@@ -48,7 +69,33 @@ public final class AddressPolicy {
             return false;
         }
         byte[] b = address.getAddress();
-        return b.length == 4 ? isBlockedV4(b) : isBlockedV6(b);
+        boolean blocked = b.length == 4 ? isBlockedV4(b) : isBlockedV6(b);
+        if (!blocked || allowedNetworks.isEmpty()) {
+            return blocked;
+        }
+        byte[] v4 = b.length == 4 ? b : embeddedV4(b);
+        if (METADATA_V4.contains(b) || METADATA_V6.contains(b) || (v4 != null && METADATA_V4.contains(v4))) {
+            return true;
+        }
+        return allowedNetworks.stream().noneMatch(c -> c.contains(b) || (v4 != null && c.contains(v4)));
+    }
+
+    /** The IPv4 address an IPv6 address stands for (mapped, compatible, NAT64, 6to4, Teredo client), or null. */
+    private static byte[] embeddedV4(byte[] b) {
+        if (V4_MAPPED.contains(b) || V4_COMPATIBLE.contains(b) || NAT64.contains(b)) {
+            return Arrays.copyOfRange(b, 12, 16);
+        }
+        if (SIX_TO_FOUR.contains(b)) {
+            return Arrays.copyOfRange(b, 2, 6);
+        }
+        if (TEREDO.contains(b)) {
+            byte[] client = Arrays.copyOfRange(b, 12, 16);
+            for (int i = 0; i < 4; i++) {
+                client[i] = (byte) ~client[i];
+            }
+            return client;
+        }
+        return null;
     }
 
     private static boolean isBlockedV4(byte[] b) {
@@ -56,20 +103,8 @@ public final class AddressPolicy {
     }
 
     private static boolean isBlockedV6(byte[] b) {
-        if (V4_MAPPED.contains(b) || V4_COMPATIBLE.contains(b) || NAT64.contains(b)) {
-            return isBlockedV4(Arrays.copyOfRange(b, 12, 16));
-        }
-        if (SIX_TO_FOUR.contains(b)) {
-            return isBlockedV4(Arrays.copyOfRange(b, 2, 6));
-        }
-        if (TEREDO.contains(b)) { // client IPv4 is stored bit-inverted in the last 32 bits
-            byte[] client = Arrays.copyOfRange(b, 12, 16);
-            for (int i = 0; i < 4; i++) {
-                client[i] = (byte) ~client[i];
-            }
-            return isBlockedV4(client);
-        }
-        return BLOCKED_V6.stream().anyMatch(c -> c.contains(b));
+        byte[] v4 = embeddedV4(b); // Teredo stores the client IPv4 bit-inverted in the last 32 bits
+        return v4 != null ? isBlockedV4(v4) : BLOCKED_V6.stream().anyMatch(c -> c.contains(b));
     }
 
     /**
@@ -194,7 +229,7 @@ public final class AddressPolicy {
     }
 
     /** Parses an RFC 4291 text IPv6 address (with "::", an optional dotted IPv4 tail and an ignored zone id). */
-    private static byte[] parseV6(String host) {
+    static byte[] parseV6(String host) {
         int zone = host.indexOf('%');
         String s = zone >= 0 ? host.substring(0, zone) : host;
         int lastColon = s.lastIndexOf(':');
@@ -246,7 +281,7 @@ public final class AddressPolicy {
     }
 
     /** Strict a.b.c.d with decimal parts 0–255, as allowed inside IPv6 text. */
-    private static byte[] parseDottedQuad(String s) {
+    static byte[] parseDottedQuad(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {
             return null;

@@ -3,13 +3,18 @@ package dev.herald.http;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Settings for outbound webhook HTTP: SSRF policy, scheme policy, pool size, connect timeout and User-Agent. */
+/**
+ * Settings for outbound webhook HTTP: SSRF policy, scheme policy, pool size, connect timeout, User-Agent and the
+ * node-wide egress proxy ({@code null}: connect directly). The egress proxy is the operator's own and trusted: its
+ * address is not checked against the address policy, while every destination tunnelled through it is.
+ */
 public record OutboundConfig(
         boolean allowPrivateAddresses,
         boolean httpsOnly,
         int maxConnectionsPerDestination,
         Duration connectTimeout,
-        String userAgent) {
+        String userAgent,
+        ProxySettings egressProxy) {
 
     public OutboundConfig {
         if (maxConnectionsPerDestination < 1) {
@@ -22,8 +27,19 @@ public record OutboundConfig(
         Objects.requireNonNull(userAgent, "userAgent");
     }
 
-    /** Returns the production defaults: private addresses blocked, http allowed, 64 connections, 5 s connect timeout. */
+    /** A configuration connecting directly (no egress proxy). */
+    public OutboundConfig(boolean allowPrivateAddresses, boolean httpsOnly, int maxConnectionsPerDestination,
+            Duration connectTimeout, String userAgent) {
+        this(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, null);
+    }
+
+    /** Returns the production defaults: private addresses blocked, http allowed, 64 connections, 5 s connect timeout, no proxy. */
     public static OutboundConfig defaults() {
-        return new OutboundConfig(false, false, 64, Duration.ofSeconds(5), "Herald-Webhook/0.1.0");
+        return new OutboundConfig(false, false, 64, Duration.ofSeconds(5), "Herald-Webhook/0.1.0", null);
+    }
+
+    /** Returns this configuration sending every webhook through {@code proxy} ({@code null}: directly). */
+    public OutboundConfig withEgressProxy(ProxySettings proxy) {
+        return new OutboundConfig(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, proxy);
     }
 }

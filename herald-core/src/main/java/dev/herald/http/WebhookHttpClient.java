@@ -3,6 +3,8 @@ package dev.herald.http;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.herald.http.GuardedResolver.BlockedAddressException;
+import dev.herald.http.ProfileClients.Route;
+import dev.herald.http.ProxyTunnel.ProxyException;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -38,12 +40,25 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** Sends webhook POSTs over a shared Jetty client, enforcing the address policy at connect time and never following redirects. */
+/**
+ * Sends webhook POSTs over Jetty, enforcing the address policy at connect time and never following redirects.
+ *
+ * <p>Requests without a profile share one client (the node defaults). Each distinct effective {@link OutboundProfile}
+ * (private networks, TLS settings, proxy; see {@link ProfileClients.Key}) gets its own client with its own connection
+ * pool, TLS context and address policy, created on first use; at most {@value #DEFAULT_MAX_PROFILE_CLIENTS} are kept,
+ * the least recently used idle ones being closed. A connection made for one profile is never used for another.
+ *
+ * <p>With a proxy (the profile's, else the node's egress proxy) Herald still resolves and vets the destination itself
+ * and asks the proxy for a {@code CONNECT} to the vetted address; see {@link ProxyTunnel}.
+ */
 public final class WebhookHttpClient implements AutoCloseable {
 
+    /** Most profile clients kept open at once. */
+    public static final int DEFAULT_MAX_PROFILE_CLIENTS = 64;
     static final int MAX_EXCERPT_BYTES = 4096;
     static final int MAX_HEADERS = 50;
     static final int MAX_HEADER_VALUE_CHARS = 1024;
@@ -69,21 +84,28 @@ public final class WebhookHttpClient implements AutoCloseable {
 
     private final OutboundConfig config;
     private final Clock clock;
-    private final AddressPolicy policy;
-    private final HttpClient http;
+    private final Route defaultRoute;
+    private final ProfileClients.Key defaultKey;
+    private final ProfileClients profiles;
     private final ExecutorService virtualThreads;
 
-    private WebhookHttpClient(OutboundConfig config, Clock clock, AddressPolicy policy, HttpClient http,
+    private WebhookHttpClient(OutboundConfig config, Clock clock, Route defaultRoute, int maxProfileClients,
             ExecutorService virtualThreads) {
         this.config = config;
         this.clock = clock;
-        this.policy = policy;
-        this.http = http;
+        this.defaultRoute = defaultRoute;
+        this.defaultKey = ProfileClients.Key.of(null, config);
         this.virtualThreads = virtualThreads;
+        this.profiles = new ProfileClients(maxProfileClients, this::newProfileRoute, virtualThreads);
     }
 
     /** Creates and starts a client for {@code config}; timestamps come from {@code clock}. */
     public static WebhookHttpClient create(OutboundConfig config, Clock clock) {
+        return create(config, clock, DEFAULT_MAX_PROFILE_CLIENTS);
+    }
+
+    /** As {@link #create(OutboundConfig, Clock)}, keeping at most {@code maxProfileClients} profile clients. */
+    static WebhookHttpClient create(OutboundConfig config, Clock clock, int maxProfileClients) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
         AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses());
@@ -96,13 +118,7 @@ public final class WebhookHttpClient implements AutoCloseable {
         http.setName("herald-webhooks");
         http.setExecutor(pool);
         http.setSslContextFactory(new SslContextFactory.Client()); // default trust store, hostname verification on
-        http.setSocketAddressResolver(new GuardedResolver(policy, virtualThreads));
-        http.setFollowRedirects(false);
-        http.setHttpCookieStore(new HttpCookieStore.Empty());
-        http.setMaxConnectionsPerDestination(config.maxConnectionsPerDestination());
-        http.setConnectTimeout(config.connectTimeout().toMillis());
-        http.setIdleTimeout(IDLE_TIMEOUT_MS);
-        http.setUserAgentField(null);
+        configure(http, config, policy, virtualThreads);
         try {
             http.start();
         } catch (Exception e) {
@@ -110,25 +126,96 @@ public final class WebhookHttpClient implements AutoCloseable {
             throw new IllegalStateException("cannot start HTTP client", e);
         }
         http.getContentDecoderFactories().clear(); // raw response bytes, no Accept-Encoding
-        return new WebhookHttpClient(config, clock, policy, http, virtualThreads);
+        Transport transport = config.egressProxy() == null ? null
+                : new ProxyTunnel(config.egressProxy(), null, config.connectTimeout(), virtualThreads);
+        return new WebhookHttpClient(config, clock, new Route(policy, http, transport), maxProfileClients, virtualThreads);
+    }
+
+    private static void configure(HttpClient http, OutboundConfig config, AddressPolicy policy, ExecutorService virtualThreads) {
+        http.setSocketAddressResolver(new GuardedResolver(policy, virtualThreads));
+        http.setFollowRedirects(false);
+        http.setHttpCookieStore(new HttpCookieStore.Empty());
+        http.setMaxConnectionsPerDestination(config.maxConnectionsPerDestination());
+        http.setConnectTimeout(config.connectTimeout().toMillis());
+        http.setIdleTimeout(IDLE_TIMEOUT_MS);
+        http.setUserAgentField(null);
+    }
+
+    /**
+     * A started client for {@code profile}: its own pool, TLS context and address policy, sharing the default client's
+     * threads, scheduler and buffers. A merchant's own proxy must be reachable under the profile's policy.
+     */
+    private Route newProfileRoute(OutboundProfile profile) {
+        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses(), profile);
+        HttpClient shared = defaultRoute.http();
+        HttpClient http = new HttpClient();
+        http.setName("herald-webhooks-profile");
+        http.setExecutor(shared.getExecutor()); // already running, so not stopped with this client
+        http.setScheduler(shared.getScheduler());
+        http.setByteBufferPool(shared.getByteBufferPool());
+        http.setSslContextFactory(ProfileTls.factory(profile.tls()));
+        configure(http, config, policy, virtualThreads);
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client of a profile", e);
+        }
+        http.getContentDecoderFactories().clear();
+        Transport transport = null;
+        if (profile.proxy() != null) {
+            transport = new ProxyTunnel(profile.proxy(), policy, config.connectTimeout(), virtualThreads);
+        } else if (config.egressProxy() != null) {
+            transport = new ProxyTunnel(config.egressProxy(), null, config.connectTimeout(), virtualThreads);
+        }
+        return new Route(policy, http, transport);
+    }
+
+    /** The number of profile clients currently open (not counting the default client). */
+    int profileClientCount() {
+        return profiles.size();
     }
 
     /**
      * Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the
      * AttemptResult. Reads the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body
-     * is left unread and its connection closed, and the try still counts as that response.
+     * is left unread and its connection closed, and the try still counts as that response. The request's profile
+     * chooses the client, the private networks allowed and whether https is required (besides the node's rule).
      */
     public AttemptResult send(OutboundRequest request) {
+        OutboundProfile profile = request.profile();
+        if (profile == null) {
+            return send(request, defaultRoute, config.httpsOnly());
+        }
+        boolean httpsOnly = config.httpsOnly() || profile.httpsOnly();
+        ProfileClients.Key key = ProfileClients.Key.of(profile, config);
+        if (key.equals(defaultKey)) {
+            return send(request, defaultRoute, httpsOnly);
+        }
+        ProfileClients.Entry entry;
+        try {
+            entry = profiles.acquire(key, profile);
+        } catch (RuntimeException e) {
+            return AttemptResult.failed(clock.instant(), Duration.ZERO, ErrorClass.NETWORK,
+                    "cannot set up the outbound profile: " + describe(e));
+        }
+        try {
+            return send(request, entry.route(), httpsOnly);
+        } finally {
+            profiles.release(entry);
+        }
+    }
+
+    private AttemptResult send(OutboundRequest request, Route route, boolean httpsOnly) {
         Instant startedAt = clock.instant();
         long startNanos = System.nanoTime();
-        Optional<AddressPolicy.Rejection> rejection = policy.check(request.url(), config.httpsOnly());
+        Optional<AddressPolicy.Rejection> rejection = route.policy().check(request.url(), httpsOnly);
         if (rejection.isPresent()) {
             return AttemptResult.failed(startedAt, since(startNanos), rejection.get().kind(), rejection.get().reason());
         }
         BodyCollector collector = new BodyCollector();
         Request jettyRequest;
         try {
-            jettyRequest = newRequest(request).onResponseContent(collector);
+            jettyRequest = newRequest(route, request).onResponseContent(collector);
         } catch (RuntimeException e) { // URL Jetty cannot use
             return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.INVALID_URL, describe(e));
         }
@@ -156,13 +243,17 @@ public final class WebhookHttpClient implements AutoCloseable {
                 collector.excerpt(), headerMap(response.getHeaders()));
     }
 
-    private Request newRequest(OutboundRequest request) {
+    private Request newRequest(Route route, OutboundRequest request) {
         String contentType = request.headers().entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("content-type"))
                 .map(Map.Entry::getValue)
                 .findFirst()
                 .orElse("application/json");
-        return http.newRequest(request.url())
+        Request jettyRequest = route.http().newRequest(request.url());
+        if (route.transport() != null) {
+            jettyRequest.transport(route.transport());
+        }
+        return jettyRequest
                 .method(HttpMethod.POST)
                 .timeout(Math.max(1, request.timeout().toMillis()), MILLISECONDS)
                 .headers(h -> {
@@ -180,6 +271,9 @@ public final class WebhookHttpClient implements AutoCloseable {
     static ErrorClass classify(Throwable failure) {
         if (hasCause(failure, BlockedAddressException.class::isInstance)) {
             return ErrorClass.BLOCKED_ADDRESS;
+        }
+        if (hasCause(failure, ProxyException.class::isInstance)) {
+            return ErrorClass.PROXY;
         }
         if (hasCause(failure, SSLException.class::isInstance)) {
             return ErrorClass.TLS;
@@ -252,11 +346,12 @@ public final class WebhookHttpClient implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
-    /** Stops the Jetty client and its threads; in-flight sends fail. */
+    /** Stops the Jetty clients and their threads; in-flight sends fail. */
     @Override
     public void close() {
         try {
-            http.stop();
+            profiles.close();
+            defaultRoute.http().stop();
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop HTTP client", e);
         } finally {

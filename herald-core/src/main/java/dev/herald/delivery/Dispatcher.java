@@ -245,14 +245,18 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
     }
 
-    /** The signed (and, for a sealed endpoint, sealed) request of one try of {@code task} to {@code stored}, now. */
+    /**
+     * The signed (and, for a sealed endpoint, sealed) request of one try of {@code task} to {@code stored}, now, sent
+     * as its merchant's controls say (private networks, https, TLS, proxy).
+     */
     private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored) {
         Instant now = clock.instant();
         Signing s = endpoints.signing(stored.endpoint(), now);
         if (stored.endpoint().sealed() && s.payloadKey() == null) {
             throw new IllegalStateException("endpoint " + stored.endpoint().id() + " seals its bodies but its merchant has no payload key");
         }
-        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now);
+        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now)
+                .withProfile(endpoints.profile(stored.endpoint()));
     }
 
     /** The answer of a synchronous try. */

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import dev.herald.event.EventTypes;
+import dev.herald.http.TlsSettings;
 import dev.herald.sdk.SignatureSchemes;
 
 /**
@@ -15,7 +16,8 @@ import dev.herald.sdk.SignatureSchemes;
  * endpoints get the deliveries of one ordering key strictly in ingest order; {@code notification} endpoints are the hidden
  * targets of {@code notify_url} callbacks and match no event type; {@code rateLimit} (requests a second) is null when unlimited; {@code partition} (0-63, -1 before it is stored)
  * decides which node's lane sends to it; {@code signatureSchemes} sign its requests and {@code sealed} bodies carry the
- * event's data encrypted under its merchant's payload key.
+ * event's data encrypted under its merchant's payload key; {@code tls} (null: its merchant's) overrides how Herald's
+ * TLS client presents itself to and trusts this receiver.
  */
 public record Endpoint(
         String id,
@@ -39,7 +41,8 @@ public record Endpoint(
         Integer rateLimit,
         int partition,
         SignatureSchemes signatureSchemes,
-        boolean sealed) {
+        boolean sealed,
+        TlsSettings tls) {
 
     public Endpoint {
         Objects.requireNonNull(signatureSchemes, "signatureSchemes");
@@ -67,13 +70,19 @@ public record Endpoint(
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo, AckRule ack, boolean notification,
                     Integer rateLimit) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, -1, SignatureSchemes.DEFAULT, false);
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, -1, SignatureSchemes.DEFAULT, false, null);
     }
 
     /** This endpoint signed with {@code schemes}, its bodies sealed or not. */
     public Endpoint withSigning(SignatureSchemes schemes, boolean sealedBodies) {
         return new Endpoint(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, partition, schemes, sealedBodies);
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, partition, schemes, sealedBodies, tls);
+    }
+
+    /** This endpoint with its own TLS settings ({@code null}: its merchant's). */
+    public Endpoint withTls(TlsSettings settings) {
+        return new Endpoint(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
+                consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, partition, signatureSchemes, sealed, settings);
     }
 
     /** A webhook endpoint that acknowledges with any 2xx. */
@@ -81,7 +90,7 @@ public record Endpoint(
                     String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,
                     int consecutiveFailures, Instant createdAt, Instant updatedAt, boolean fifo) {
         this(id, merchantId, name, description, url, events, headers, secret, active, disabledReason, retryPolicy, timeoutSeconds,
-                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null, -1, SignatureSchemes.DEFAULT, false);
+                consecutiveFailures, createdAt, updatedAt, fifo, AckRule.ANY_2XX, false, null, -1, SignatureSchemes.DEFAULT, false, null);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.herald.endpoint;
 
+import dev.herald.http.OutboundProfile;
 import dev.herald.sdk.PayloadKey;
 import dev.herald.sdk.SigningKey;
 import dev.herald.store.Jdbc;
@@ -26,12 +27,13 @@ public final class EndpointRegistry {
     private final SigningKeys signingKeys;
     private final Clock clock;
     private final boolean allowListMode;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), List.of(), Map.of(), Map.of(), Map.of(), Map.of());
     private volatile long loadedChanges = -1;
 
     private record Snapshot(Map<String, EndpointRepository.Stored> byId, Map<String, List<Endpoint>> exact,
                             Map<String, List<Endpoint>> prefix, List<Endpoint> all, Map<String, MerchantPolicy> merchants,
-                            Map<SigningKeys.Owner, List<SigningKeys.Held>> keys, Map<String, PayloadKey> payloadKeys) {}
+                            Map<SigningKeys.Owner, List<SigningKeys.Held>> keys, Map<String, PayloadKey> payloadKeys,
+                            Map<String, OutboundProfile> profiles) {}
 
     /** With {@code allowListMode}, only merchants on the allow-list receive (see {@link MerchantPolicy}). */
     public EndpointRegistry(Jdbc jdbc, EndpointRepository repository, SigningKeys signingKeys, Clock clock, boolean allowListMode) {
@@ -111,9 +113,15 @@ public final class EndpointRegistry {
         Map<String, List<Endpoint>> exact = new HashMap<>();
         Map<String, List<Endpoint>> prefix = new HashMap<>();
         List<Endpoint> all = new ArrayList<>();
+        Map<String, OutboundProfile> profiles = new HashMap<>();
         for (EndpointRepository.Stored s : rows) {
             Endpoint e = s.endpoint();
             byId.put(e.id(), s);
+            OutboundProfile profile = (e.merchantId() == null ? MerchantPolicy.UNREGISTERED
+                    : merchants.getOrDefault(e.merchantId(), MerchantPolicy.UNREGISTERED)).profileFor(e);
+            if (profile != null) {
+                profiles.put(e.id(), profile);
+            }
             for (String p : e.events()) {
                 if (p.equals("*")) {
                     all.add(e);
@@ -125,7 +133,12 @@ public final class EndpointRegistry {
             }
         }
         snapshot = new Snapshot(Map.copyOf(byId), Map.copyOf(exact), Map.copyOf(prefix), List.copyOf(all), Map.copyOf(merchants), Map.copyOf(keys),
-                Map.copyOf(payloadKeys));
+                Map.copyOf(payloadKeys), Map.copyOf(profiles));
+    }
+
+    /** How Herald connects to {@code e} (its merchant's controls, its own TLS override); null: the node's defaults. */
+    public OutboundProfile profile(Endpoint e) {
+        return snapshot.profiles().get(e.id());
     }
 
     /** The merchant's own cap on tries in flight, if it set one. */

@@ -6,6 +6,8 @@ import static dev.herald.store.Jdbc.ts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.http.ProxySettings;
+import dev.herald.http.TlsSettings;
 import dev.herald.sdk.SignatureSchemes;
 import dev.herald.store.Jdbc;
 import java.net.URI;
@@ -24,7 +26,9 @@ public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
             + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit,"
-            + " signature_schemes, payload_encryption";
+            + " signature_schemes, payload_encryption, tls, tls_client_key";
+    private static final String POLICY_COLUMNS = "id, max_in_flight, status, listed, url_rules::text as url_rules, tls::text as tls, tls_client_key,"
+            + " proxy_url";
     private static final String READ_COLUMNS = COLUMNS + ", partition";
 
     /** An endpoint row with the secret being rotated out, if any. */
@@ -44,7 +48,7 @@ public final class EndpointRepository {
     }
 
     private int insert(Connection c, Endpoint e, String previousSecret, Instant until, String onConflict) throws SQLException {
-        return Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" + onConflict, ps -> {
+        return Jdbc.update(c, "insert into endpoints (" + COLUMNS + ") values (?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb,?)" + onConflict, ps -> {
             ps.setString(1, e.id());
             ps.setString(2, e.merchantId());
             ps.setString(3, e.name());
@@ -70,6 +74,8 @@ public final class EndpointRepository {
             ps.setObject(23, e.rateLimit());
             ps.setArray(24, Jdbc.textArray(c, e.signatureSchemes().names()));
             ps.setBoolean(25, e.sealed());
+            ps.setString(26, tlsJson(e.tls()));
+            ps.setString(27, e.tls() == null ? null : e.tls().clientKey());
         });
     }
 
@@ -79,8 +85,8 @@ public final class EndpointRepository {
         Jdbc.update(c, "update endpoints set merchant_id=?, name=?, description=?, url=?, events=?, headers=?::jsonb, secret=?,"
                 + (rotated ? " previous_secret=?, previous_secret_until=?," : "")
                 + " is_active=?, disabled_reason=?, retry_attempts=?, retry_schedule=?, retry_preset=?, timeout_seconds=?,"
-                + " consecutive_failures=?, updated_at=?, ordering=?, ack=?, rate_limit=?, signature_schemes=?, payload_encryption=?"
-                + " where id=? and deleted_at is null", ps -> {
+                + " consecutive_failures=?, updated_at=?, ordering=?, ack=?, rate_limit=?, signature_schemes=?, payload_encryption=?,"
+                + " tls=?::jsonb, tls_client_key=? where id=? and deleted_at is null", ps -> {
             int i = 1;
             ps.setString(i++, e.merchantId());
             ps.setString(i++, e.name());
@@ -106,6 +112,8 @@ public final class EndpointRepository {
             ps.setObject(i++, e.rateLimit());
             ps.setArray(i++, Jdbc.textArray(c, e.signatureSchemes().names()));
             ps.setBoolean(i++, e.sealed());
+            ps.setString(i++, tlsJson(e.tls()));
+            ps.setString(i++, e.tls() == null ? null : e.tls().clientKey());
             ps.setString(i, e.id());
         });
     }
@@ -181,20 +189,49 @@ public final class EndpointRepository {
     /** Every merchant's policy (cap, status, allow-listing, URL rules; merchants are endpoints' owners). */
     public Map<String, MerchantPolicy> merchantPolicies(Connection c) throws SQLException {
         Map<String, MerchantPolicy> out = new java.util.HashMap<>();
-        Jdbc.query(c, "select id, max_in_flight, status, listed, url_rules::text as url_rules from merchants", ps -> {},
+        Jdbc.query(c, "select " + POLICY_COLUMNS + " from merchants", ps -> {},
                 rs -> out.put(rs.getString("id"), policy(rs)));
         return out;
     }
 
     /** The policy of {@code merchantId} as committed now ({@link MerchantPolicy#UNREGISTERED} without a merchant record). */
     public MerchantPolicy merchantPolicy(Connection c, String merchantId) throws SQLException {
-        return Jdbc.query(c, "select id, max_in_flight, status, listed, url_rules::text as url_rules from merchants where id = ?",
+        return Jdbc.query(c, "select " + POLICY_COLUMNS + " from merchants where id = ?",
                 ps -> ps.setString(1, merchantId), EndpointRepository::policy).stream().findFirst().orElse(MerchantPolicy.UNREGISTERED);
     }
 
     private static MerchantPolicy policy(ResultSet rs) throws SQLException {
+        String proxy = rs.getString("proxy_url");
         return new MerchantPolicy(Jdbc.intOrNull(rs, "max_in_flight"), rs.getString("status"), rs.getBoolean("listed"),
-                urlRules(rs.getString("url_rules")));
+                urlRules(rs.getString("url_rules")), tls(rs.getString("tls"), rs.getString("tls_client_key")),
+                proxy == null ? null : new ProxySettings(proxy));
+    }
+
+    /** The {@code tls} JSON of a row (everything but the client key, which has its own column), or null for none. */
+    public static String tlsJson(TlsSettings t) {
+        if (t == null) {
+            return null;
+        }
+        var n = JSON.createObjectNode().put("client_certificate", t.clientCertificate()).put("ca_certificates", t.caCertificates())
+                .put("min_version", t.minVersion());
+        t.pinnedSpkiSha256().forEach(n.putArray("pinned_spki_sha256")::add);
+        return n.toString();
+    }
+
+    /** The TLS settings of a row's {@code tls} JSON and client key, or null for none. */
+    public static TlsSettings tls(String json, String clientKey) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            var n = JSON.readTree(json);
+            List<String> pins = new java.util.ArrayList<>();
+            n.path("pinned_spki_sha256").forEach(p -> pins.add(p.asText()));
+            return new TlsSettings(n.path("client_certificate").textValue(), clientKey, n.path("ca_certificates").textValue(), pins,
+                    n.path("min_version").textValue());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored tls settings are not JSON", e);
+        }
     }
 
     /** The {@code url_rules} JSON of a merchant row. */
@@ -285,7 +322,8 @@ public final class EndpointRepository {
                 Jdbc.intOrNull(rs, "rate_limit"),
                 rs.getInt("partition"),
                 SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
-                rs.getBoolean("payload_encryption"));
+                rs.getBoolean("payload_encryption"),
+                tls(rs.getString("tls"), rs.getString("tls_client_key")));
         return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
     }
 

@@ -90,7 +90,9 @@ public final class EndpointService {
                     headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                     d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
                     retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
-                    d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit())).withSigning(schemes, sealed);
+                    d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit())).withSigning(schemes, sealed)
+                    .withTls(d.tls() == null ? null : d.tls().resolve(null));
+            checkTls(made);
             prepareSigning(c, made, now);
             repository.insert(c, made);
             return made;
@@ -126,7 +128,9 @@ public final class EndpointService {
                     o.ack(), o.notification(),
                     d.rateLimit() == null ? o.rateLimit() : rateLimit(d.rateLimit()), o.partition(),
                     d.signatureSchemes() != null ? EndpointSigning.parseSchemes(d.signatureSchemes()) : o.signatureSchemes(),
-                    d.encryption() != null ? sealed(d.encryption()) : o.sealed());
+                    d.encryption() != null ? sealed(d.encryption()) : o.sealed(),
+                    d.tls() != null ? d.tls().resolve(o.tls()) : o.tls());
+            checkTls(n);
             if (d.signatureSchemes() != null || d.encryption() != null || d.merchantId() != null) {
                 prepareSigning(c, n, now);
             }
@@ -168,6 +172,13 @@ public final class EndpointService {
                     + " (PUT /v1/merchants/{id} with rotate_payload_key or payload_key)");
         }
         signingKeys.ensure(c, SigningKeys.Owner.of(e), e.signatureSchemes().keyAlgorithms(), now);
+    }
+
+    /** TLS settings of an endpoint would go unused on a plain http URL: refused, so nobody believes they apply. */
+    private static void checkTls(Endpoint e) {
+        if (e.tls() != null && !"https".equalsIgnoreCase(e.url().getScheme())) {
+            throw new ValidationException("tls", "tls settings need an https url");
+        }
     }
 
     /** {@code aead_aes_256_gcm} (sealed bodies) or {@code none}. */

@@ -3,6 +3,8 @@ package dev.herald.merchant;
 import dev.herald.endpoint.AckRule;
 import dev.herald.endpoint.MerchantPolicy;
 import dev.herald.endpoint.UrlRules;
+import dev.herald.http.ProxySettings;
+import dev.herald.http.TlsSettings;
 import dev.herald.sdk.PayloadKey;
 import dev.herald.sdk.SignatureSchemes;
 import java.time.Instant;
@@ -15,18 +17,20 @@ import java.util.List;
  * {@code suspended}, {@code blocked}), whether it is on the deployment's allow-list, the URL rules its receivers keep,
  * and how its notifications are routed when the caller does not say ({@code syncTypes}, {@code defaultPriority}).
  * {@code signatureSchemes} sign its notify_url callbacks; {@code payloadKey} (write-only, null when none) seals the
- * bodies of its endpoints that ask for encryption.
+ * bodies of its endpoints that ask for encryption. {@code tls} (client certificate, trust, pins, minimum version) and
+ * {@code proxy} (the egress "special line") say how Herald connects to its receivers; each null when not set.
  */
 public record Merchant(String id, String name, String secret, String previousSecret, Instant previousSecretUntil, AckRule ack,
                        Integer maxInFlight, String status, boolean listed, UrlRules urlRules, List<String> syncTypes, int defaultPriority,
-                       SignatureSchemes signatureSchemes, PayloadKey payloadKey, Instant createdAt, Instant updatedAt) {
+                       SignatureSchemes signatureSchemes, PayloadKey payloadKey, TlsSettings tls, ProxySettings proxy, Instant createdAt,
+                       Instant updatedAt) {
     public Merchant {
         syncTypes = List.copyOf(syncTypes);
     }
 
     /** What fan-out and dispatch need of it. */
     public MerchantPolicy policy() {
-        return new MerchantPolicy(maxInFlight, status, listed, urlRules);
+        return new MerchantPolicy(maxInFlight, status, listed, urlRules, tls, proxy);
     }
 
     @Override

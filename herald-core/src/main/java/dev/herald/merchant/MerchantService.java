@@ -10,6 +10,7 @@ import dev.herald.endpoint.EndpointService;
 import dev.herald.endpoint.EndpointSigning;
 import dev.herald.endpoint.EventPatterns;
 import dev.herald.endpoint.SigningKeys;
+import dev.herald.http.ProxySettings;
 import dev.herald.sdk.PayloadKey;
 import dev.herald.sdk.SignatureSchemes;
 import dev.herald.endpoint.MerchantPolicy;
@@ -95,6 +96,7 @@ public final class MerchantService {
         }
         PayloadKey given = d.payloadKey() == null ? null : EndpointSigning.parsePayloadKey("payload_key", d.payloadKey());
         PayloadKey made = d.rotatePayloadKey() ? PayloadKey.generate() : null;
+        ProxySettings proxy = d.proxyUrl() == null || d.proxyUrl().isEmpty() ? null : new ProxySettings(d.proxyUrl());
         Instant now = clock.instant();
         record Changed(Put put, List<String> endpointIds, boolean receivingChanged) {}
         Changed changed = jdbc.inTransaction(c -> {
@@ -120,15 +122,18 @@ public final class MerchantService {
                     d.defaultPriority() != null ? d.defaultPriority() : o == null ? 0 : o.defaultPriority(),
                     schemes != null ? schemes : o == null ? SignatureSchemes.DEFAULT : o.signatureSchemes(),
                     given != null ? given : made != null ? made : o == null ? null : o.payloadKey(),
+                    d.tls() != null ? d.tls().resolve(o == null ? null : o.tls()) : o == null ? null : o.tls(),
+                    d.proxyUrl() != null ? proxy : o == null ? null : o.proxy(),
                     o == null ? now : o.createdAt(), now);
             Jdbc.update(c, "insert into merchants (id, name, secret, previous_secret, previous_secret_until, ack, max_in_flight, status, listed,"
-                    + " url_rules, sync_types, default_priority, signature_schemes, payload_key, created_at, updated_at)"
-                    + " values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?)"
+                    + " url_rules, sync_types, default_priority, signature_schemes, payload_key, tls, tls_client_key, proxy_url,"
+                    + " created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?::jsonb,?,?,?,?)"
                     + " on conflict (id) do update set name = excluded.name, secret = excluded.secret, previous_secret = excluded.previous_secret,"
                     + " previous_secret_until = excluded.previous_secret_until, ack = excluded.ack, max_in_flight = excluded.max_in_flight,"
                     + " status = excluded.status, listed = excluded.listed, url_rules = excluded.url_rules, sync_types = excluded.sync_types,"
                     + " default_priority = excluded.default_priority, signature_schemes = excluded.signature_schemes,"
-                    + " payload_key = excluded.payload_key, updated_at = excluded.updated_at", ps -> {
+                    + " payload_key = excluded.payload_key, tls = excluded.tls, tls_client_key = excluded.tls_client_key,"
+                    + " proxy_url = excluded.proxy_url, updated_at = excluded.updated_at", ps -> {
                 ps.setString(1, m.id());
                 ps.setString(2, m.name());
                 ps.setString(3, m.secret());
@@ -143,8 +148,11 @@ public final class MerchantService {
                 ps.setShort(12, (short) m.defaultPriority());
                 ps.setArray(13, Jdbc.textArray(c, m.signatureSchemes().names()));
                 ps.setString(14, m.payloadKey() == null ? null : m.payloadKey().encoded());
-                ps.setTimestamp(15, ts(m.createdAt()));
-                ps.setTimestamp(16, ts(now));
+                ps.setString(15, EndpointRepository.tlsJson(m.tls()));
+                ps.setString(16, m.tls() == null ? null : m.tls().clientKey());
+                ps.setString(17, m.proxy() == null ? null : m.proxy().url());
+                ps.setTimestamp(18, ts(m.createdAt()));
+                ps.setTimestamp(19, ts(now));
             });
             signingKeys.ensure(c, new SigningKeys.Owner("merchant", id), m.signatureSchemes().keyAlgorithms(), now);
             if (o == null) {
@@ -190,7 +198,7 @@ public final class MerchantService {
     }
 
     private static Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
-        return Jdbc.query(c, "select *, url_rules::text as url_rules from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
+        return Jdbc.query(c, "select *, url_rules::text as url_rules, tls::text as tls from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
                 MerchantService::map).stream().findFirst();
     }
 
@@ -199,6 +207,8 @@ public final class MerchantService {
                 instant(rs, "previous_secret_until"), AckRule.parse(rs.getString("ack"), "ack"), Jdbc.intOrNull(rs, "max_in_flight"),
                 rs.getString("status"), rs.getBoolean("listed"), EndpointRepository.urlRules(rs.getString("url_rules")),
                 Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
-                rs.getString("payload_key") == null ? null : PayloadKey.parse(rs.getString("payload_key")), instant(rs, "created_at"), instant(rs, "updated_at"));
+                rs.getString("payload_key") == null ? null : PayloadKey.parse(rs.getString("payload_key")),
+                EndpointRepository.tls(rs.getString("tls"), rs.getString("tls_client_key")),
+                rs.getString("proxy_url") == null ? null : new ProxySettings(rs.getString("proxy_url")), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 }

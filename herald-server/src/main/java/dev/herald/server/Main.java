@@ -110,6 +110,12 @@ public final class Main {
         @Option(names = "--merchant-allow-list", description = "Only merchants the operator listed (\"listed\": true) receive; the others' deliveries wait and new events for them are refused. Env: HERALD_MERCHANT_ALLOW_LIST", defaultValue = "false")
         boolean merchantAllowList;
 
+        @Option(names = "--egress-proxy", description = "HTTP CONNECT proxy for deliveries, http://[user:password@]host[:port] (default: direct); "
+                + "a merchant's own proxy takes precedence. Env: HERALD_EGRESS_PROXY (prefer it, or --egress-proxy-file, when it holds a password)")
+        String egressProxy;
+        @Option(names = "--egress-proxy-file", description = "File holding the --egress-proxy URL (keep it chmod 600). Env: HERALD_EGRESS_PROXY_FILE")
+        Path egressProxyFile;
+
         @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). "
                 + "Env: HERALD_AMQP_URL (prefer it, or --amqp-url-file, to this flag)")
         String amqpUrl;
@@ -181,13 +187,17 @@ public final class Main {
         ServerConfig config(Map<String, String> env, PrintWriter warnings) {
             String db = Secrets.resolve("database-url", databaseUrl, "database-url-file", databaseUrlFile, warnings);
             String amqp = Secrets.resolve("amqp-url", amqpUrl, "amqp-url-file", amqpUrlFile, warnings);
+            String proxy = Secrets.resolve("egress-proxy", egressProxy, "egress-proxy-file", egressProxyFile, warnings);
             ConnectionLimits limits = new ConnectionLimits(maxConnections == null ? ConnectionLimits.defaultMaxConnections() : maxConnections,
                     Durations.parse("idle-timeout", idleTimeout), Durations.parse("header-timeout", headerTimeout));
             ServerConfig cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(db), allowPrivate, httpsOnly,
                     parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
                     blankToNull(amqp),
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
-                    merchantAllowList);
+                    merchantAllowList, blankToNull(proxy));
+            if (onCommandLine("--egress-proxy") && Secrets.hasPassword(egressProxy)) {
+                Secrets.warnArgument(warnings, "--egress-proxy", "HERALD_EGRESS_PROXY", "--egress-proxy-file");
+            }
             if (onCommandLine("--database-url") && Secrets.hasPassword(databaseUrl)) {
                 Secrets.warnArgument(warnings, "--database-url", "HERALD_DATABASE_URL", "--database-url-file");
             }

@@ -1,6 +1,8 @@
 package dev.herald.server;
 
 import dev.herald.bus.RabbitBus;
+import dev.herald.http.ProxySettings;
+import dev.herald.support.ValidationException;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.store.DatabaseConfig;
@@ -15,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code adminKey} (from HERALD_ADMIN_KEY only, never a flag) replaces the generated first-start key.
  * {@code amqpUrl} null means "an in-process bus"; {@code amqpBindings} are the event types Herald takes from the bus.
  * {@code connectionLimits} bound the HTTP listener's client connections (cap, idle and header timeouts). With
- * {@code merchantAllowList}, only merchants the operator listed receive.
+ * {@code merchantAllowList}, only merchants the operator listed receive. {@code egressProxy} (null: direct) is the
+ * node's HTTP CONNECT proxy for every delivery whose merchant has none of its own.
  */
 public record ServerConfig(
         String host,
@@ -32,7 +35,8 @@ public record ServerConfig(
         String amqpUrl,
         List<String> amqpBindings,
         ConnectionLimits connectionLimits,
-        boolean merchantAllowList) {
+        boolean merchantAllowList,
+        String egressProxy) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -47,23 +51,41 @@ public record ServerConfig(
                         long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey,
                         String amqpUrl, List<String> amqpBindings) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
-                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false);
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false, null);
     }
 
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy);
+    }
+
+    /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
+    public ServerConfig withEgressProxy(String url) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url);
+    }
+
+    /** The egress proxy, or null for direct connections. */
+    public ProxySettings egressProxySettings() {
+        return egressProxy == null ? null : new ProxySettings(egressProxy);
     }
 
     public ServerConfig {
         java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
+        if (egressProxy != null) {
+            try {
+                new ProxySettings(egressProxy);
+            } catch (ValidationException e) {
+                throw new IllegalArgumentException("egress-proxy: " + e.getMessage());
+            }
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
         }

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 final class EndpointRoutes implements HttpService {
     private static final Set<String> FIELDS = Set.of("name", "description", "url", "events", "headers", "secret", "is_active",
             "retry_attempts", "timeout_seconds", "retry_schedule", "merchant_id", "ordering", "rate_limit",
-            "signature_schemes", "encryption");
+            "signature_schemes", "encryption", "tls");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(s|m|h|d)");
     private static final int MAX_PAGE = 500;
 
@@ -131,8 +131,8 @@ final class EndpointRoutes implements HttpService {
     }
 
     /**
-     * A merchant's key creates and changes endpoints of its own merchant only, and not the caps the operator sets:
-     * {@code merchant_id} is its merchant, {@code rate_limit} is refused.
+     * A merchant's key creates and changes endpoints of its own merchant only, and not the controls the operator sets:
+     * {@code merchant_id} is its merchant, {@code rate_limit} and {@code tls} are refused.
      */
     private static EndpointDraft forMerchant(EndpointDraft d, String merchant) {
         if (merchant == null) {
@@ -144,8 +144,11 @@ final class EndpointRoutes implements HttpService {
         if (d.rateLimit() != null) {
             throw Problem.forbidden("rate_limit is set by the operator", "rate_limit");
         }
+        if (d.tls() != null) {
+            throw Problem.forbidden("tls is set by the operator", "tls");
+        }
         return new EndpointDraft(merchant, d.name(), d.description(), d.url(), d.events(), d.headers(), d.secret(), d.active(), d.retryAttempts(),
-                d.retryPreset(), d.retrySteps(), d.timeoutSeconds(), d.ordering(), null, d.signatureSchemes(), d.encryption());
+                d.retryPreset(), d.retrySteps(), d.timeoutSeconds(), d.ordering(), null, d.signatureSchemes(), d.encryption(), null);
     }
 
     /** The endpoint fields of a create or patch body. */
@@ -157,7 +160,7 @@ final class EndpointRoutes implements HttpService {
         return new EndpointDraft(o.string("merchant_id"), o.string("name"), o.string("description"), o.string("url"), o.strings("events"),
                 o.stringMap("headers"), o.string("secret"), o.bool("is_active"), o.integer("retry_attempts"),
                 schedule instanceof String s ? s : null, steps, o.integer("timeout_seconds"), o.string("ordering"), o.integer("rate_limit"),
-                o.strings("signature_schemes"), o.string("encryption", 50));
+                o.strings("signature_schemes"), o.string("encryption", 50), TlsFields.tls(o));
     }
 
     /** A preset name (string) or a list of waits: seconds as integers or strings like "15s", "5m", "2h", "1d". */

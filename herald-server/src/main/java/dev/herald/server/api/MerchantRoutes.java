@@ -24,7 +24,7 @@ import java.util.Set;
 final class MerchantRoutes implements HttpService {
     private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
-            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key");
+            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy");
     private static final Set<String> URL_RULES = Set.of("hosts", "https_only", "private_networks");
 
     private final Herald herald;
@@ -54,7 +54,8 @@ final class MerchantRoutes implements HttpService {
                     o.integer("max_in_flight"), o.string("status", 20), o.bool("listed"),
                     rules == null ? null : rules.strings("hosts"), rules == null ? null : rules.bool("https_only"),
                     rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"),
-                    o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")));
+                    o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")),
+                    TlsFields.tls(o), TlsFields.proxyUrl(o));
             MerchantService.Put put = herald.merchants().put(id, draft);
             ObjectNode view = merchant(put.merchant());
             if (put.created() || draft.rotateSecret()) {
@@ -89,6 +90,8 @@ final class MerchantRoutes implements HttpService {
         m.urlRules().privateNetworks().forEach(rules.putArray("private_networks")::add);
         m.syncTypes().forEach(n.putArray("sync_types")::add);
         m.signatureSchemes().names().forEach(n.putArray("signature_schemes")::add);
+        TlsFields.put(n, m.tls());
+        TlsFields.put(n, m.proxy());
         return n.put("default_priority", m.defaultPriority()).put("has_payload_key", m.payloadKey() != null)
                 .put("previous_secret_until", m.previousSecretUntil() == null ? null : m.previousSecretUntil().toString())
                 .put("created_at", m.createdAt().toString()).put("updated_at", m.updatedAt().toString());

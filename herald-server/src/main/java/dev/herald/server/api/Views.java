@@ -40,6 +40,7 @@ final class Views {
                 .put("timeout_seconds", e.timeoutSeconds())
                 .put("consecutive_failures", e.consecutiveFailures());
         e.signatureSchemes().names().forEach(n.putArray("signature_schemes")::add);
+        TlsFields.put(n, e.tls());
         n.put("encryption", e.sealed() ? "aead_aes_256_gcm" : "none")
                 .put("created_at", ts(e.createdAt()))
                 .put("updated_at", ts(e.updatedAt()));

@@ -1,6 +1,7 @@
 package dev.herald.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -172,6 +173,12 @@ class WebhookHttpClientProfileTest {
             assertThat(clientPorts.get(2)).isEqualTo(clientPorts.get(0));
             assertThat(clientPorts.get(4)).isEqualTo(clientPorts.get(0));
             assertThat(clientPorts.get(5)).isNotEqualTo(clientPorts.get(1)); // b's old connection went with its client
+
+            // evicted clients stop in the background; the shared threads must outlive them
+            await().atMost(Duration.ofSeconds(10)).until(() -> limited.profileClientsClosed() == 2);
+            OutboundProfile d = LOOPBACK.withPrivateNetworks(List.of("127.0.0.0/8", "10.3.0.0/16"));
+            assertThat(send(limited, url("127.0.0.1"), d).statusCode()).isEqualTo(204);
+            assertThat(send(limited, url("127.0.0.1"), a).statusCode()).isEqualTo(204);
         }
     }
 }

@@ -72,6 +72,11 @@ class TlsSettingsTest {
     }
 
     @Test
+    void aMalformedCertificateIsNamedEvenWithoutAKey() {
+        assertThat(invalid(() -> TlsSettings.defaults().withClientCertificate("garbage", null)).field()).isEqualTo("tls.client_certificate");
+    }
+
+    @Test
     void oversizedClientCertificateNamesItsField() {
         String huge = PKI.clientCertPem + "x".repeat(TlsSettings.MAX_PEM_CHARS);
         assertThat(invalid(() -> TlsSettings.defaults().withClientCertificate(huge, PKI.clientKeyPem)).field())

@@ -247,6 +247,16 @@ class WebhookHttpClientProxyTest {
     }
 
     @Test
+    void aProxyThatNeverAnswersIsAProxyError() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) { // accepts via backlog, never replies
+            AttemptResult result = send(client, httpsUrl(), LOOPBACK.withProxy(proxyAt(silent.getLocalPort(), null)));
+
+            assertThat(result.transportError()).isEqualTo(ErrorClass.PROXY);
+            assertThat(result.errorMessage()).contains("in time");
+        }
+    }
+
+    @Test
     void aForbiddenDestinationIsRefusedBeforeTheProxyIsContacted() throws IOException {
         try (WebhookHttpClient viaEgress = WebhookHttpClient.create(CONFIG.withEgressProxy(proxyAt(proxy.port(), null)), CLOCK)) {
             AttemptResult literal = send(viaEgress, "http://127.0.0.1:" + httpServer.getAddress().getPort() + "/hook", null);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.io.Transport;
@@ -52,31 +53,39 @@ final class ProfileClients implements AutoCloseable {
         }
     }
 
-    /** A client slot; {@code inFlight} is guarded by the map's lock, {@code route} by the entry itself. */
+    /** A client slot; {@code inFlight} is guarded by the map's lock, creation and closing by the entry itself. */
     final class Entry {
         private final OutboundProfile profile;
         private int inFlight;
-        private Route route;
+        private volatile Route route;
         private boolean closed;
 
         private Entry(OutboundProfile profile) {
             this.profile = profile;
         }
 
-        synchronized Route route() {
-            if (closed) {
-                throw new IllegalStateException("profile client closed");
+        /** The started client, created on first call (only entries in use are asked, and those are never closed). */
+        Route route() {
+            Route r = route;
+            if (r != null) {
+                return r;
             }
-            if (route == null) {
-                route = factory.apply(profile);
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("profile client closed");
+                }
+                if (route == null) {
+                    route = factory.apply(profile);
+                }
+                return route;
             }
-            return route;
         }
 
         synchronized void close() {
             closed = true;
             if (route != null) {
                 route.close();
+                closedCount.incrementAndGet();
             }
         }
     }
@@ -86,6 +95,7 @@ final class ProfileClients implements AutoCloseable {
     private final Executor closer;
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private boolean closed;
+    private final AtomicInteger closedCount = new AtomicInteger();
 
     ProfileClients(int max, Function<OutboundProfile, Route> factory, Executor closer) {
         if (max < 1) {
@@ -136,6 +146,11 @@ final class ProfileClients implements AutoCloseable {
         synchronized (entries) {
             return entries.size();
         }
+    }
+
+    /** How many clients have been closed so far (evicted or at shutdown). */
+    int closedCount() {
+        return closedCount.get();
     }
 
     private List<Entry> evictIdle() {

@@ -111,7 +111,7 @@ final class ProxyTunnel extends Transport.Wrapper {
             while (out.hasRemaining()) {
                 channel.write(out);
             }
-            int status = readStatus(socket.getInputStream());
+            int status = readStatus(socket.getInputStream(), System.nanoTime() + connectTimeout.toNanos());
             if (status == 407) {
                 throw new ProxyException(authorization == null
                         ? "the proxy requires credentials (407) and none are configured"
@@ -149,11 +149,17 @@ final class ProxyTunnel extends Transport.Wrapper {
         }
     }
 
-    /** Reads the response head byte by byte (nothing past it: the tunnel's first bytes belong to TLS) and returns the status. */
-    private static int readStatus(InputStream in) throws IOException {
+    /**
+     * Reads the response head byte by byte (nothing past it: the tunnel's first bytes belong to TLS) and returns the
+     * status; a proxy trickling its answer past {@code deadlineNanos} counts as not answering.
+     */
+    private static int readStatus(InputStream in, long deadlineNanos) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw new SocketTimeoutException();
+            }
             int b = in.read();
             if (b < 0) {
                 throw new ProxyException("the proxy closed the connection before answering the tunnel request");

@@ -7,7 +7,6 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAKey;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -118,6 +117,8 @@ public record TlsSettings(String clientCertificate, String clientKey, String caC
     }
 
     private static void checkClientPair(String certificate, String key) {
+        X509Certificate leaf = certificate == null ? null
+                : parseCertificates(certificate, "tls.client_certificate", MAX_PEM_CHARS, MAX_CLIENT_CHAIN).getFirst();
         if (certificate == null && key == null) {
             return;
         }
@@ -127,7 +128,6 @@ public record TlsSettings(String clientCertificate, String clientKey, String caC
         if (certificate == null) {
             throw new ValidationException("tls.client_key", "tls.client_key needs its tls.client_certificate");
         }
-        X509Certificate leaf = parseCertificates(certificate, "tls.client_certificate", MAX_PEM_CHARS, MAX_CLIENT_CHAIN).getFirst();
         if (key.length() > MAX_PEM_CHARS) {
             throw new ValidationException("tls.client_key", "tls.client_key may be at most " + MAX_PEM_CHARS + " characters");
         }
@@ -197,7 +197,7 @@ public record TlsSettings(String clientCertificate, String clientKey, String caC
             }
             canonical.add(Base64.getEncoder().encodeToString(digest));
         }
-        return List.copyOf(new ArrayList<>(canonical));
+        return List.copyOf(canonical);
     }
 
     private static byte[] decodePin(String pin) {

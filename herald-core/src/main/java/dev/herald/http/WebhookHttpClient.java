@@ -175,6 +175,11 @@ public final class WebhookHttpClient implements AutoCloseable {
         return profiles.size();
     }
 
+    /** The number of profile clients closed so far, by eviction or shutdown. */
+    int profileClientsClosed() {
+        return profiles.closedCount();
+    }
+
     /**
      * Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the
      * AttemptResult. Reads the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body

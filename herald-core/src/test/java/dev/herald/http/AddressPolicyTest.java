@@ -108,4 +108,37 @@ class AddressPolicyTest {
     void acceptsPublicLiteralsAndDnsNames(String url) {
         assertThat(strict.rejectUrl(URI.create(url), false)).isEmpty();
     }
+
+    private static AddressPolicy withNetworks(String... networks) {
+        return AddressPolicy.create(false, OutboundProfile.defaults().withPrivateNetworks(java.util.List.of(networks)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.1.2.3", "::ffff:10.1.2.3", "64:ff9b::a01:203", "fd00:1::9", "127.0.0.1", "8.8.8.8"})
+    void aProfilesNetworksOpenTheirAddresses(String host) {
+        assertThat(withNetworks("10.0.0.0/8", "fd00:1::/48", "127.0.0.0/8").isBlocked(literal(host))).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.1.2.3", "192.168.1.1", "fd00:2::1", "::1", "169.254.1.1"})
+    void addressesOutsideAProfilesNetworksStayBlocked(String host) {
+        assertThat(withNetworks("172.16.0.0/12", "fd00:1::/48").isBlocked(literal(host))).isTrue();
+        assertThat(AddressPolicy.create(false, null).isBlocked(literal(host))).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"169.254.169.254", "::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe",
+        "2002:a9fe:a9fe::1", "2001:0:4136:e378:8000:63bf:5601:5601", "fd00:ec2::254", "fd00:ec2::1"})
+    void metadataAddressesStayBlockedInsideListedNetworks(String host) {
+        assertThat(withNetworks("169.254.0.0/16", "fd00::/16", "2002::/16", "64:ff9b::/96", "2001::/32", "::ffff:0:0/96")
+                .isBlocked(literal(host))).isTrue();
+    }
+
+    @Test
+    void theUrlCheckFollowsTheProfile() {
+        URI url = URI.create("http://127.0.0.1:8080/hook");
+        assertThat(strict.rejectUrl(url, false)).isPresent();
+        assertThat(withNetworks("127.0.0.0/8").rejectUrl(url, false)).isEmpty();
+        assertThat(withNetworks("169.254.0.0/16").rejectUrl(URI.create("http://169.254.169.254/latest"), false)).isPresent();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.herald.endpoint;
 
+import dev.herald.http.OutboundProfile;
 import dev.herald.support.ValidationException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -30,9 +31,14 @@ public record UrlRules(List<String> hosts, boolean httpsOnly, List<String> priva
     /** Checked rules; problems are reported against {@code url_rules.hosts[i]} and {@code url_rules.private_networks[i]}. */
     public static UrlRules of(List<String> hosts, Boolean httpsOnly, List<String> privateNetworks) {
         List<String> h = hosts == null ? List.of() : hosts.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
-        List<String> n = privateNetworks == null ? List.of() : privateNetworks;
-        if (h.size() > MAX_ENTRIES || n.size() > MAX_ENTRIES) {
-            throw new ValidationException("url_rules", "url_rules may list at most " + MAX_ENTRIES + " hosts and " + MAX_ENTRIES + " networks");
+        if (h.size() > MAX_ENTRIES) {
+            throw new ValidationException("url_rules.hosts", "url_rules may list at most " + MAX_ENTRIES + " hosts");
+        }
+        List<String> n;
+        try { // the connect-time profile's rules: canonical form, at most 32, none wider than /8 (IPv4) or /16 (IPv6)
+            n = new OutboundProfile(privateNetworks, false, null, null).privateNetworks();
+        } catch (ValidationException e) {
+            throw new ValidationException("url_rules." + e.field(), e.getMessage());
         }
         for (int i = 0; i < h.size(); i++) {
             String p = h.get(i);

@@ -1,5 +1,7 @@
 package dev.herald.http;
 
+import dev.herald.testing.TestPki;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

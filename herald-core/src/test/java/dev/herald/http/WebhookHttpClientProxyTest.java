@@ -1,5 +1,8 @@
 package dev.herald.http;
 
+import dev.herald.testing.ConnectProxy;
+import dev.herald.testing.TestPki;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -39,101 +42,6 @@ class WebhookHttpClientProxyTest {
     private static final String PASSWORD = "pr0xy-S3cret";
     private static final OutboundProfile LOOPBACK = OutboundProfile.defaults().withPrivateNetworks(List.of("127.0.0.0/8"))
             .withTls(TlsSettings.defaults().withCaCertificates(PKI.serverCaPem));
-
-    /** A minimal CONNECT proxy: records each request head, checks Basic credentials when set, then relays bytes. */
-    static final class ConnectProxy implements AutoCloseable {
-        final List<String> requestLines = new CopyOnWriteArrayList<>();
-        final List<String> heads = new CopyOnWriteArrayList<>();
-        final AtomicInteger connections = new AtomicInteger();
-        private final String expectedAuthorization;
-        private final ServerSocket socket;
-        private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-
-        ConnectProxy(String user, String password) throws IOException {
-            this.expectedAuthorization = user == null ? null
-                    : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-            this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            threads.execute(this::acceptLoop);
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        private void acceptLoop() {
-            while (!socket.isClosed()) {
-                try {
-                    Socket client = socket.accept();
-                    connections.incrementAndGet();
-                    threads.execute(() -> serve(client));
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private void serve(Socket client) {
-            try (client) {
-                InputStream in = client.getInputStream();
-                String head = readHead(in);
-                heads.add(head);
-                String requestLine = head.lines().findFirst().orElse("");
-                requestLines.add(requestLine);
-                OutputStream out = client.getOutputStream();
-                if (expectedAuthorization != null && head.lines().noneMatch(l -> l.equals("Proxy-Authorization: " + expectedAuthorization))) {
-                    out.write("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n"
-                            .getBytes(StandardCharsets.ISO_8859_1));
-                    out.flush();
-                    return;
-                }
-                String[] parts = requestLine.split(" ");
-                String target = parts[1];
-                int colon = target.lastIndexOf(':');
-                try (Socket upstream = new Socket(target.substring(0, colon).replace("[", "").replace("]", ""),
-                        Integer.parseInt(target.substring(colon + 1)))) {
-                    out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                    out.flush();
-                    var upstreamToClient = threads.submit(() -> relay(upstream.getInputStream(), out));
-                    relay(in, upstream.getOutputStream());
-                    upstream.shutdownOutput();
-                    upstreamToClient.get();
-                }
-            } catch (Exception e) {
-                // connection over
-            }
-        }
-
-        private static Void relay(InputStream from, OutputStream to) {
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n; (n = from.read(buffer)) >= 0; ) {
-                    to.write(buffer, 0, n);
-                    to.flush();
-                }
-            } catch (IOException e) {
-                // one side closed
-            }
-            return null;
-        }
-
-        private static String readHead(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("eof");
-                }
-                head.write(b);
-            }
-            return head.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            threads.shutdownNow();
-        }
-    }
 
     private final ExecutorService serverThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<String> hostHeaders = new CopyOnWriteArrayList<>();

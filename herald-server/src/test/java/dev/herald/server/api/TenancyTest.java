@@ -110,6 +110,7 @@ class TenancyTest {
         r.add(new Route("GET", "/v1/endpoints/" + ep, null, statuses(200, 200, 404, 403)));
         r.add(new Route("PATCH", "/v1/endpoints/" + ep, "{\"description\": \"changed\"}", statuses(200, 200, 404, 403)));
         r.add(new Route("PATCH", "/v1/endpoints/" + ep, "{\"rate_limit\": 5}", statuses(200, 403, 404, 403)));
+        r.add(new Route("PATCH", "/v1/endpoints/" + ep, "{\"tls\": {}}", statuses(200, 403, 404, 403)));
         r.add(new Route("PATCH", "/v1/endpoints/{fresh}", "{\"merchant_id\": \"mB\"}", statuses(200, 422, 404, 403)));
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/enable", null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/disable", null, statuses(200, 200, 404, 403)));
@@ -131,6 +132,8 @@ class TenancyTest {
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"name\": \"A again\"}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"max_in_flight\": 5}", statuses(200, 403, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"status\": \"active\"}", statuses(200, 403, 404, 403)));
+        r.add(new Route("PUT", "/v1/merchants/mA", "{\"tls\": {}}", statuses(200, 403, 404, 403)));
+        r.add(new Route("PUT", "/v1/merchants/mA", "{\"proxy\": {}}", statuses(200, 403, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"signature_schemes\": [\"v1\", \"v1a\"]}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mC", "{\"name\": \"new\"}", statuses(201, 404, 404, 403)));
         r.add(new Route("POST", "/v1/notifications", "{\"merchant_id\": \"mA\", \"notify_url\": \"http://127.0.0.1:9/n\", \"mode\": \"async\"}",

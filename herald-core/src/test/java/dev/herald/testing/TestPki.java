@@ -1,4 +1,4 @@
-package dev.herald.http;
+package dev.herald.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,35 +21,35 @@ import javax.net.ssl.TrustManagerFactory;
  * Certificates and keys for the TLS tests, made once per JVM with /usr/bin/openssl (and the JDK's keytool for a
  * back-dated certificate) in a temporary directory.
  */
-final class TestPki {
+public final class TestPki {
 
     private static TestPki instance;
 
-    final Path dir;
+    public final Path dir;
     /** CA that signed the server certificate (SAN IP:127.0.0.1, DNS:localhost). */
-    final String serverCaPem;
+    public final String serverCaPem;
     /** A CA that signed nothing here. */
-    final String otherCaPem;
+    public final String otherCaPem;
     /** CA the servers trust for client certificates. */
-    final String clientCaPem;
+    public final String clientCaPem;
     /** Client certificate (RSA 2048, signed by the client CA) and its PKCS#8 key. */
-    final String clientCertPem;
-    final String clientKeyPem;
+    public final String clientCertPem;
+    public final String clientKeyPem;
     /** The same client key as PKCS#1 ("BEGIN RSA PRIVATE KEY"). */
-    final String clientKeyPkcs1Pem;
+    public final String clientKeyPkcs1Pem;
     /** A second, unrelated client certificate and key. */
-    final String otherClientCertPem;
-    final String otherClientKeyPem;
+    public final String otherClientCertPem;
+    public final String otherClientKeyPem;
     /** Self-signed P-256 certificate, its key as PKCS#8 and as SEC1 ("BEGIN EC PRIVATE KEY"). */
-    final String ecCertPem;
-    final String ecKeyPem;
-    final String ecKeySec1Pem;
+    public final String ecCertPem;
+    public final String ecKeyPem;
+    public final String ecKeySec1Pem;
     /** Self-signed RSA 1024 certificate and key. */
-    final String weakCertPem;
-    final String weakKeyPem;
+    public final String weakCertPem;
+    public final String weakKeyPem;
     /** Self-signed certificate valid only in 2000, and its key. */
-    final String expiredCertPem;
-    final String expiredKeyPem;
+    public final String expiredCertPem;
+    public final String expiredKeyPem;
     private final Path serverP12;
 
     private TestPki(Path dir) throws Exception {
@@ -93,7 +93,7 @@ final class TestPki {
         serverP12 = dir.resolve("server.p12");
     }
 
-    static synchronized TestPki get() {
+    public static synchronized TestPki get() {
         if (instance == null) {
             try {
                 instance = new TestPki(Files.createTempDirectory("herald-pki"));
@@ -105,7 +105,7 @@ final class TestPki {
     }
 
     /** A server context presenting the server certificate and trusting client certificates from {@code clientCas}. */
-    SSLContext serverContext(String clientCas) throws Exception {
+    public SSLContext serverContext(String clientCas) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(serverP12)) {
             keys.load(in, "changeit".toCharArray());
@@ -126,7 +126,7 @@ final class TestPki {
     }
 
     /** The server certificate (leaf). */
-    X509Certificate serverCertificate() throws Exception {
+    public X509Certificate serverCertificate() throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(serverP12)) {
             keys.load(in, "changeit".toCharArray());
@@ -134,7 +134,7 @@ final class TestPki {
         return (X509Certificate) keys.getCertificate("server");
     }
 
-    static List<X509Certificate> certificates(String pem) throws Exception {
+    public static List<X509Certificate> certificates(String pem) throws Exception {
         List<X509Certificate> out = new ArrayList<>();
         CertificateFactory factory = CertificateFactory.getInstance("X.509");
         factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
@@ -175,7 +175,7 @@ final class TestPki {
         return Files.readString(dir.resolve(name));
     }
 
-    static String pem(String label, byte[] der) {
+    public static String pem(String label, byte[] der) {
         return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + label + "-----\n";
     }

@@ -1,5 +1,8 @@
 package dev.herald.endpoint;
 
+import dev.herald.audit.AuditContext;
+import dev.herald.audit.AuditLog;
+import dev.herald.audit.Target;
 import dev.herald.http.AddressPolicy;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
@@ -54,9 +57,11 @@ public final class EndpointService {
     private final boolean httpsOnly;
     private final Clock clock;
     private final Lifecycle lifecycle;
+    private final AuditLog audit;
 
+    /** Every change is recorded in {@code audit}, in the transaction that makes it. */
     public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, AddressPolicy addressPolicy,
-                           boolean httpsOnly, Clock clock, Lifecycle lifecycle) {
+                           boolean httpsOnly, Clock clock, Lifecycle lifecycle, AuditLog audit) {
         this.jdbc = jdbc;
         this.repository = repository;
         this.registry = registry;
@@ -64,10 +69,11 @@ public final class EndpointService {
         this.httpsOnly = httpsOnly;
         this.clock = clock;
         this.lifecycle = lifecycle;
+        this.audit = audit;
     }
 
     /** Creates an endpoint; {@code url} and {@code events} are required, a {@code whsec_} secret is generated when absent. */
-    public Endpoint create(EndpointDraft d) {
+    public Endpoint create(AuditContext ctx, EndpointDraft d) {
         if (d.url() == null) {
             throw new ValidationException("url", "url is required");
         }
@@ -87,6 +93,7 @@ public final class EndpointService {
                     retryPolicy(d, RetryPolicy.defaults()), timeout(d.timeoutSeconds() == null ? DEFAULT_TIMEOUT_SECONDS : d.timeoutSeconds()), 0, now, now,
                     d.ordering() != null && fifo(d.ordering()), AckRule.ANY_2XX, false, rateLimit(d.rateLimit()));
             repository.insert(c, made);
+            audit.append(c, ctx, "endpoint.create", Target.endpoint(made.id(), made.merchantId()), null, made);
             return made;
         });
         changed(e.id());
@@ -94,7 +101,11 @@ public final class EndpointService {
     }
 
     /** Applies the given fields; a new secret starts a 24 h rotation during which both secrets sign. */
-    public Endpoint update(String id, EndpointDraft d) {
+    public Endpoint update(AuditContext ctx, String id, EndpointDraft d) {
+        return change(ctx, "endpoint.update", id, d);
+    }
+
+    private Endpoint change(AuditContext ctx, String action, String id, EndpointDraft d) {
         Endpoint e = jdbc.inTransaction(c -> {
             EndpointRepository.Stored s = repository.find(c, id, true).orElseThrow(() -> notFound(id));
             Endpoint o = s.endpoint();
@@ -126,6 +137,7 @@ public final class EndpointService {
             if (n.active() && !o.active()) {
                 lifecycle.resumed(c, id, now);
             }
+            audit.append(c, ctx, action, Target.endpoint(id, n.merchantId()), o, n);
             return n;
         });
         changed(id);
@@ -181,13 +193,13 @@ public final class EndpointService {
     }
 
     /** Re-enables an endpoint and clears its failure streak; its waiting deliveries resume. */
-    public Endpoint enable(String id) {
-        return update(id, activeOnly(true));
+    public Endpoint enable(AuditContext ctx, String id) {
+        return change(ctx, "endpoint.enable", id, activeOnly(true));
     }
 
     /** Pauses an endpoint; nothing is dropped, its deliveries wait. */
-    public Endpoint disable(String id) {
-        return update(id, activeOnly(false));
+    public Endpoint disable(AuditContext ctx, String id) {
+        return change(ctx, "endpoint.disable", id, activeOnly(false));
     }
 
     public EndpointRepository.Stored get(String id) {
@@ -206,13 +218,15 @@ public final class EndpointService {
     }
 
     /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled. */
-    public void delete(String id) {
+    public void delete(AuditContext ctx, String id) {
         boolean deleted = jdbc.inTransaction(c -> {
             Instant now = clock.instant();
-            if (!repository.softDelete(c, id, now)) {
+            Optional<EndpointRepository.Stored> before = repository.find(c, id, true);
+            if (before.isEmpty() || !repository.softDelete(c, id, now)) {
                 return false;
             }
             lifecycle.deleted(c, id, now);
+            audit.append(c, ctx, "endpoint.delete", Target.endpoint(id, before.get().endpoint().merchantId()), before.get().endpoint(), null);
             return true;
         });
         if (!deleted) {

@@ -56,7 +56,7 @@ final class MerchantRoutes implements HttpService {
                 }
                 draft = MerchantDraft.own(o.string("name"), o.string("ack", 200), Boolean.TRUE.equals(o.bool("rotate_secret")));
             }
-            MerchantService.Put put = herald.merchants().put(id, draft);
+            MerchantService.Put put = herald.merchants().put(Caller.of(req), id, draft);
             ObjectNode view = merchant(put.merchant());
             if (put.created() || draft.rotateSecret()) {
                 view.put("secret", put.merchant().secret());

@@ -1,5 +1,6 @@
 package dev.herald;
 
+import dev.herald.audit.AuditLog;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
@@ -57,6 +58,7 @@ public final class Herald implements AutoCloseable {
     private final MerchantService merchants;
     private final NotificationService notifications;
     private final EventService events;
+    private final AuditLog audit;
     private final ScheduledExecutorService maintenance;
 
     private Herald(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
@@ -72,11 +74,13 @@ public final class Herald implements AutoCloseable {
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
                 new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
+        this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
-                config.outbound().httpsOnly(), clock, dispatcher);
-        this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock);
+                config.outbound().httpsOnly(), clock, dispatcher, audit);
+        this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
-        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock);
+        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
+                audit);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
@@ -119,6 +123,8 @@ public final class Herald implements AutoCloseable {
     public NotificationService notifications() { return notifications; }
     public EventService events() { return events; }
     public Dispatcher dispatcher() { return dispatcher; }
+    /** The operator audit log of every control-plane change. */
+    public AuditLog audit() { return audit; }
 
     @Override
     public void close() {

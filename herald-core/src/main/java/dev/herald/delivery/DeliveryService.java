@@ -1,5 +1,8 @@
 package dev.herald.delivery;
 
+import dev.herald.audit.AuditContext;
+import dev.herald.audit.AuditLog;
+import dev.herald.audit.Target;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.endpoint.EndpointService;
 import dev.herald.event.EventInput;
@@ -20,15 +23,25 @@ public final class DeliveryService {
     private final EventWriter writer;
     private final Dispatcher dispatcher;
     private final Clock clock;
+    private final AuditLog audit;
 
-    public DeliveryService(Jdbc jdbc, DeliveryRepository deliveries, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+    /** The operator's actions are recorded in {@code audit}, in the transaction that performs them. */
+    public DeliveryService(Jdbc jdbc, DeliveryRepository deliveries, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock,
+                           AuditLog audit) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.writer = writer;
         this.dispatcher = dispatcher;
         this.clock = clock;
+        this.audit = audit;
     }
+
+    /** What a recover did, as the audit log records it. */
+    private record Recovered(Instant since, int recovered) {}
+
+    /** What a test sent, as the audit log records it. */
+    private record Tested(String deliveryId) {}
 
     /** A delivery with every attempt, oldest first. */
     public record Detail(Delivery delivery, List<Attempt> attempts) {}
@@ -50,7 +63,7 @@ public final class DeliveryService {
     }
 
     /** Sends a delivery again (same webhook-id and delivery id) with a fresh retry budget; of {@code merchant}'s endpoints only when not null. */
-    public Delivery resend(String id, String merchant) {
+    public Delivery resend(AuditContext ctx, String id, String merchant) {
         Instant now = clock.instant();
         Delivery d = jdbc.inTransaction(c -> {
             Delivery found = visible(deliveries.find(c, id), id, merchant);
@@ -60,29 +73,41 @@ public final class DeliveryService {
             if (!deliveries.resend(c, id, now)) {
                 throw new ConflictException("delivery " + id + " is being sent right now; try again when this attempt ends");
             }
-            return deliveries.find(c, id).orElseThrow();
+            Delivery after = deliveries.find(c, id).orElseThrow();
+            audit.append(c, ctx, "delivery.resend", Target.delivery(id, found.merchantId()), found, after);
+            return after;
         });
         dispatcher.wake();
         return d;
     }
 
     /** Resends every delivery of the endpoint that failed at or after {@code since}; returns how many. */
-    public int recover(String endpointId, Instant since) {
-        endpoints.get(endpointId);
-        int n = jdbc.inTransaction(c -> deliveries.recoverFailed(c, endpointId, since, clock.instant()));
+    public int recover(AuditContext ctx, String endpointId, Instant since) {
+        EndpointRepository.Stored ep = endpoints.get(endpointId);
+        int n = jdbc.inTransaction(c -> {
+            int recovered = deliveries.recoverFailed(c, endpointId, since, clock.instant());
+            audit.append(c, ctx, "endpoint.recover", Target.endpoint(endpointId, ep.endpoint().merchantId()), null,
+                    new Recovered(since, recovered));
+            return recovered;
+        });
         dispatcher.wake();
         return n;
     }
 
     /** Sends a {@code webhook.test} event to one endpoint now and returns the attempt (recorded, not retried). */
-    public Dispatcher.TestResult test(String endpointId) {
+    public Dispatcher.TestResult test(AuditContext ctx, String endpointId) {
         EndpointRepository.Stored ep = endpoints.get(endpointId);
         Instant now = clock.instant();
         var data = JsonNodeFactory.instance.objectNode()
                 .put("endpoint_id", endpointId)
                 .put("message", "This is a test event from Herald.");
         EventInput in = new EventInput(null, EventTypes.WEBHOOK_TEST, now, null, data, null, 9, null, ep.endpoint().merchantId());
-        EventWriter.Written w = jdbc.inTransaction(c -> writer.write(c, in, now, ep.endpoint()));
+        EventWriter.Written w = jdbc.inTransaction(c -> {
+            EventWriter.Written written = writer.write(c, in, now, ep.endpoint());
+            audit.append(c, ctx, "endpoint.test", Target.endpoint(endpointId, ep.endpoint().merchantId()), null,
+                    new Tested(written.tasks().getFirst().deliveryId()));
+            return written;
+        });
         return dispatcher.sendNow(w.tasks().getFirst(), ep);
     }
 }

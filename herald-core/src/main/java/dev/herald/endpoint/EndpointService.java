@@ -1,5 +1,8 @@
 package dev.herald.endpoint;
 
+import dev.herald.audit.AuditContext;
+import dev.herald.audit.AuditLog;
+import dev.herald.audit.Target;
 import dev.herald.http.AddressPolicy;
 import dev.herald.sdk.SignatureSchemes;
 import dev.herald.sdk.WebhookSigner;
@@ -56,9 +59,11 @@ public final class EndpointService {
     private final Clock clock;
     private final Lifecycle lifecycle;
     private final SigningKeys signingKeys;
+    private final AuditLog audit;
 
+    /** Every change is recorded in {@code audit}, in the transaction that makes it. */
     public EndpointService(Jdbc jdbc, EndpointRepository repository, EndpointRegistry registry, SigningKeys signingKeys, AddressPolicy addressPolicy,
-                           boolean httpsOnly, Clock clock, Lifecycle lifecycle) {
+                           boolean httpsOnly, Clock clock, Lifecycle lifecycle, AuditLog audit) {
         this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.repository = repository;
@@ -67,10 +72,11 @@ public final class EndpointService {
         this.httpsOnly = httpsOnly;
         this.clock = clock;
         this.lifecycle = lifecycle;
+        this.audit = audit;
     }
 
     /** Creates an endpoint; {@code url} and {@code events} are required, a {@code whsec_} secret is generated when absent. */
-    public Endpoint create(EndpointDraft d) {
+    public Endpoint create(AuditContext ctx, EndpointDraft d) {
         if (d.url() == null) {
             throw new ValidationException("url", "url is required");
         }
@@ -95,6 +101,7 @@ public final class EndpointService {
             checkTls(made);
             prepareSigning(c, made, now);
             repository.insert(c, made);
+            audit.append(c, ctx, "endpoint.create", Target.endpoint(made.id(), made.merchantId()), null, made);
             return made;
         });
         changed(e.id());
@@ -102,7 +109,11 @@ public final class EndpointService {
     }
 
     /** Applies the given fields; a new secret starts a 24 h rotation during which both secrets sign. */
-    public Endpoint update(String id, EndpointDraft d) {
+    public Endpoint update(AuditContext ctx, String id, EndpointDraft d) {
+        return change(ctx, "endpoint.update", id, d);
+    }
+
+    private Endpoint change(AuditContext ctx, String action, String id, EndpointDraft d) {
         Endpoint e = jdbc.inTransaction(c -> {
             EndpointRepository.Stored s = repository.find(c, id, true).orElseThrow(() -> notFound(id));
             Endpoint o = s.endpoint();
@@ -141,6 +152,7 @@ public final class EndpointService {
             if (n.active() && !o.active()) {
                 lifecycle.resumed(c, id, now);
             }
+            audit.append(c, ctx, action, Target.endpoint(id, n.merchantId()), o, n);
             return n;
         });
         changed(id);
@@ -191,14 +203,24 @@ public final class EndpointService {
     }
 
     /** Rotates the asymmetric signing keys of {@code id}'s owner (its merchant, else the endpoint); the old ones sign on for {@link #ROTATION_OVERLAP}. */
-    public int rotateSigningKeys(String id) {
+    public int rotateSigningKeys(AuditContext ctx, String id) {
         int n = jdbc.inTransaction(c -> {
             Endpoint e = repository.find(c, id, false).orElseThrow(() -> notFound(id)).endpoint();
             Instant now = clock.instant();
-            return signingKeys.rotate(c, SigningKeys.Owner.of(e), now, now.plus(ROTATION_OVERLAP));
+            SigningKeys.Owner owner = SigningKeys.Owner.of(e);
+            List<String> before = currentKids(c, owner, now);
+            int rotated = signingKeys.rotate(c, owner, now, now.plus(ROTATION_OVERLAP));
+            audit.append(c, ctx, "endpoint.rotate_signing_keys", Target.endpoint(id, e.merchantId()),
+                    Map.of("owner", owner.type() + ":" + owner.id(), "current_kids", before),
+                    Map.of("owner", owner.type() + ":" + owner.id(), "current_kids", currentKids(c, owner, now)));
+            return rotated;
         });
         registry.reload(); // every endpoint of the owner signs with the new keys
         return n;
+    }
+
+    private List<String> currentKids(Connection c, SigningKeys.Owner owner, Instant now) throws SQLException {
+        return signingKeys.of(c, owner, now).stream().filter(h -> h.retiresAt() == null).map(h -> h.key().kid()).toList();
     }
 
     /** The keys that sign {@code id}'s requests now (its owner's), current first; public halves only leave through them. */
@@ -242,13 +264,13 @@ public final class EndpointService {
     }
 
     /** Re-enables an endpoint and clears its failure streak; its waiting deliveries resume. */
-    public Endpoint enable(String id) {
-        return update(id, activeOnly(true));
+    public Endpoint enable(AuditContext ctx, String id) {
+        return change(ctx, "endpoint.enable", id, activeOnly(true));
     }
 
     /** Pauses an endpoint; nothing is dropped, its deliveries wait. */
-    public Endpoint disable(String id) {
-        return update(id, activeOnly(false));
+    public Endpoint disable(AuditContext ctx, String id) {
+        return change(ctx, "endpoint.disable", id, activeOnly(false));
     }
 
     public EndpointRepository.Stored get(String id) {
@@ -267,13 +289,15 @@ public final class EndpointService {
     }
 
     /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled. */
-    public void delete(String id) {
+    public void delete(AuditContext ctx, String id) {
         boolean deleted = jdbc.inTransaction(c -> {
             Instant now = clock.instant();
-            if (!repository.softDelete(c, id, now)) {
+            Optional<EndpointRepository.Stored> before = repository.find(c, id, true);
+            if (before.isEmpty() || !repository.softDelete(c, id, now)) {
                 return false;
             }
             lifecycle.deleted(c, id, now);
+            audit.append(c, ctx, "endpoint.delete", Target.endpoint(id, before.get().endpoint().merchantId()), before.get().endpoint(), null);
             return true;
         });
         if (!deleted) {

@@ -3,6 +3,9 @@ package dev.herald.merchant;
 import static dev.herald.store.Jdbc.instant;
 import static dev.herald.store.Jdbc.ts;
 
+import dev.herald.audit.AuditContext;
+import dev.herald.audit.AuditLog;
+import dev.herald.audit.Target;
 import dev.herald.endpoint.AckRule;
 import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.endpoint.EndpointRepository;
@@ -48,10 +51,14 @@ public final class MerchantService {
     private final SigningKeys signingKeys;
     private final boolean allowListMode;
     private final Clock clock;
+    private final AuditLog audit;
 
-    /** {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving. */
+    /**
+     * {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving; every
+     * change is recorded in {@code audit}, in the transaction that makes it.
+     */
     public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
-                           SigningKeys signingKeys, boolean allowListMode, Clock clock) {
+                           SigningKeys signingKeys, boolean allowListMode, Clock clock, AuditLog audit) {
         this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.endpoints = endpoints;
@@ -59,6 +66,7 @@ public final class MerchantService {
         this.lifecycle = lifecycle;
         this.allowListMode = allowListMode;
         this.clock = clock;
+        this.audit = audit;
     }
 
     /**
@@ -72,7 +80,7 @@ public final class MerchantService {
      * allow-listing takes effect on every node before its next fan-out: a merchant that stops receiving has its waiting
      * deliveries handed back to the database (never dropped), one that starts again has them made due now.
      */
-    public Put put(String id, MerchantDraft d) {
+    public Put put(AuditContext ctx, String id, MerchantDraft d) {
         if (id == null || !ID.matcher(id).matches()) {
             throw new ValidationException("id", "merchant id must be 1-128 characters of letters, digits and _-:.");
         }
@@ -156,6 +164,7 @@ public final class MerchantService {
             });
             signingKeys.ensure(c, new SigningKeys.Owner("merchant", id), m.signatureSchemes().keyAlgorithms(), now);
             if (o == null) {
+                audit.append(c, ctx, "merchant.create", Target.merchant(id), null, m);
                 return new Changed(new Put(m, true, made != null), List.of(), false);
             }
             endpoints.syncNotificationTargets(c, id, m.secret(), m.previousSecret(), m.previousSecretUntil(), m.ack(), m.signatureSchemes(), now);
@@ -166,6 +175,7 @@ public final class MerchantService {
                     lifecycle.resumed(c, endpointId, now); // waiting deliveries go out now, not at their old schedule
                 }
             }
+            audit.append(c, ctx, "merchant.update", Target.merchant(id), o, m);
             return new Changed(new Put(m, false, made != null), ids, receivingChanged);
         });
         registry.reload(); // notify_url targets' secret and ack, the merchant's cap, status and rules

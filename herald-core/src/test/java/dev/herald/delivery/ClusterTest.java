@@ -1,5 +1,6 @@
 package dev.herald.delivery;
 
+import static dev.herald.testing.EngineHarness.OP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,13 +25,13 @@ class ClusterTest {
     void twoNodesScanningTogetherNeverSendTheSameDelivery(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness a = EngineHarness.open(db)) {
             String endpoint = a.endpoint(receiver.url("/ok").toString(), List.of("*")).id();
-            a.herald.endpoints().disable(endpoint); // deliveries wait in the database, claimed by nobody
+            a.herald.endpoints().disable(OP, endpoint); // deliveries wait in the database, claimed by nobody
             try (EngineHarness b = a.restart(db)) {
                 for (int i = 0; i < 200; i++) {
                     (i % 2 == 0 ? a : b).publish("transfer.completed");
                 }
-                a.herald.endpoints().enable(endpoint);
-                b.herald.endpoints().enable(endpoint);
+                a.herald.endpoints().enable(OP, endpoint);
+                b.herald.endpoints().enable(OP, endpoint);
                 for (int round = 0; round < 5; round++) {
                     Thread.ofVirtual().start(a::scan);
                     b.scan();
@@ -55,7 +56,7 @@ class ClusterTest {
             a.advanceAndScan(Duration.ofSeconds(1)); // a leases every partition (b took none yet); its clock started before b's
             await().until(() -> receiver.received("/new").size() == 1);
 
-            a.herald.endpoints().delete(endpoint);
+            a.herald.endpoints().delete(OP, endpoint);
             assertThat(b.deliveriesOf(b.publish("transfer.completed").id())).as("accepted by b right after a deleted it").isEmpty();
         }
     }

@@ -1,5 +1,6 @@
 package dev.herald.delivery;
 
+import static dev.herald.testing.EngineHarness.OP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -113,7 +114,7 @@ class DeliveryEngineTest {
         Delivery failed = awaitStatus(id, Status.FAILED, 1);
 
         receiver.reply("/flaky", Reply.status(204));
-        h.herald.deliveries().resend(failed.id(), null);
+        h.herald.deliveries().resend(OP, failed.id(), null);
         h.scan();
         awaitStatus(id, Status.DELIVERED, 2);
         assertThat(receiver.received("/flaky")).extracting(r -> r.header("x-webhook-delivery")).containsOnly(failed.id());
@@ -132,7 +133,7 @@ class DeliveryEngineTest {
         awaitStatus(b, Status.FAILED, 1);
 
         receiver.reply("/r", Reply.status(200));
-        assertThat(h.herald.deliveries().recover(ep.id(), h.clock.instant().minusSeconds(60))).isEqualTo(2);
+        assertThat(h.herald.deliveries().recover(OP, ep.id(), h.clock.instant().minusSeconds(60))).isEqualTo(2);
         h.scan();
         awaitStatus(a, Status.DELIVERED, 2);
         awaitStatus(b, Status.DELIVERED, 2);
@@ -180,7 +181,7 @@ class DeliveryEngineTest {
 
         assertThat(h.advanceAndScan(Duration.ofHours(1))).as("a disabled endpoint's deliveries wait").isZero();
         receiver.reply("/gone", Reply.status(200));
-        h.herald.endpoints().enable(ep.id());
+        h.herald.endpoints().enable(OP, ep.id());
         h.scan();
         awaitStatus(id, Status.DELIVERED, 2);
     }
@@ -216,7 +217,7 @@ class DeliveryEngineTest {
         }
 
         receiver.reply("/bad", Reply.status(200));
-        h.herald.endpoints().enable(bad.id());
+        h.herald.endpoints().enable(OP, bad.id());
         h.scan();
         await().atMost(Duration.ofSeconds(10)).until(() -> List.of(e1, e2, e3, e4).stream().allMatch(e ->
                 h.deliveriesOf(e).stream().filter(d -> d.endpointId().equals(bad.id())).allMatch(d -> d.status() == Status.DELIVERED)));
@@ -250,13 +251,13 @@ class DeliveryEngineTest {
     void pausedEndpointKeepsItsDeliveriesUntilEnabled(DatabaseConfig db) {
         h = EngineHarness.open(db);
         Endpoint ep = h.endpoint(receiver.url("/p").toString(), List.of("*"));
-        h.herald.endpoints().disable(ep.id());
+        h.herald.endpoints().disable(OP, ep.id());
         String id = h.publish("account.frozen").id();
         assertThat(h.onlyDeliveryOf(id).status()).isEqualTo(Status.PENDING);
         h.scan();
         assertThat(receiver.received("/p")).isEmpty();
 
-        h.herald.endpoints().enable(ep.id());
+        h.herald.endpoints().enable(OP, ep.id());
         h.scan();
         awaitStatus(id, Status.DELIVERED, 1);
     }
@@ -269,10 +270,10 @@ class DeliveryEngineTest {
         Endpoint ep = h.endpoint(receiver.url("/later").toString(), List.of("*"));
         String id = h.publish("transfer.created").id();
         awaitStatus(id, Status.PENDING, 1);
-        h.herald.endpoints().disable(ep.id());
+        h.herald.endpoints().disable(OP, ep.id());
         receiver.reply("/later", Reply.status(200));
 
-        h.herald.endpoints().enable(ep.id());
+        h.herald.endpoints().enable(OP, ep.id());
         h.scan(); // the clock has not moved: only a resumed delivery can be due
         awaitStatus(id, Status.DELIVERED, 2);
     }
@@ -282,9 +283,9 @@ class DeliveryEngineTest {
     void deletingAnEndpointCancelsItsPendingDeliveries(DatabaseConfig db) {
         h = EngineHarness.open(db);
         Endpoint ep = h.endpoint(receiver.url("/x").toString(), List.of("*"));
-        h.herald.endpoints().disable(ep.id());
+        h.herald.endpoints().disable(OP, ep.id());
         String id = h.publish("account.unfrozen").id();
-        h.herald.endpoints().delete(ep.id());
+        h.herald.endpoints().delete(OP, ep.id());
         assertThat(h.onlyDeliveryOf(id).status()).isEqualTo(Status.CANCELLED);
         assertThat(h.publish("account.unfrozen").deliveries()).as("deleted endpoints get nothing new").isZero();
     }
@@ -318,7 +319,7 @@ class DeliveryEngineTest {
         h = EngineHarness.open(db);
         receiver.reply("/t", Reply.status(500));
         Endpoint ep = h.endpoint(receiver.url("/t").toString(), List.of("account.created"));
-        Dispatcher.TestResult t = h.herald.deliveries().test(ep.id());
+        Dispatcher.TestResult t = h.herald.deliveries().test(OP, ep.id());
         assertThat(t.success()).isFalse();
         assertThat(t.result().statusCode()).isEqualTo(500);
         assertThat(h.herald.deliveries().get(t.deliveryId(), null).delivery().status()).isEqualTo(Status.FAILED);

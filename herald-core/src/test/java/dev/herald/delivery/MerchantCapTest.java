@@ -1,5 +1,6 @@
 package dev.herald.delivery;
 
+import static dev.herald.testing.EngineHarness.OP;
 import dev.herald.merchant.MerchantDraft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -100,7 +101,7 @@ class MerchantCapTest {
     @MethodSource("dev.herald.testing.TestPostgres#allTargets")
     void aMerchantsOwnCapOverridesTheDefaultAndAChangeHoldsFromTheNextTry(DatabaseConfig db) throws IOException {
         try (GatedReceiver receiver = new GatedReceiver(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("capped", new MerchantDraft(null, null, false, 2, null, null, null, null, null, null, null));
+            h.herald.merchants().put(OP, "capped", new MerchantDraft(null, null, false, 2, null, null, null, null, null, null, null));
             for (String name : List.of("a", "b", "c")) {
                 h.endpoint(new EndpointDraft("capped", name, null, receiver.url("/slow/" + name), List.of("transfer.*"),
                         null, null, null, null, null, null, 2));
@@ -113,10 +114,10 @@ class MerchantCapTest {
             assertThat(h.herald.dispatcher().inFlightOfMerchant("capped")).as("its own cap, below the default of %d", EngineHarness.MERCHANT_CAP)
                     .isEqualTo(2);
 
-            h.herald.merchants().put("capped", new MerchantDraft(null, null, false, 4, null, null, null, null, null, null, null));
+            h.herald.merchants().put(OP, "capped", new MerchantDraft(null, null, false, 4, null, null, null, null, null, null, null));
             h.scan(); // the scan pumps every lane, which asks the gate again
             await().atMost(Duration.ofSeconds(20)).until(() -> receiver.slowNow.get() == 4);
-            h.herald.merchants().put("capped", new MerchantDraft(null, null, false, 0, null, null, null, null, null, null, null)); // back to the node's default
+            h.herald.merchants().put(OP, "capped", new MerchantDraft(null, null, false, 0, null, null, null, null, null, null, null)); // back to the node's default
             h.scan();
             await().atMost(Duration.ofSeconds(20)).until(() -> receiver.slowNow.get() == EngineHarness.MERCHANT_CAP);
             assertThat(h.herald.merchants().get("capped").maxInFlight()).isNull();

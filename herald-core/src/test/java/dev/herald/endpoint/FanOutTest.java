@@ -1,5 +1,6 @@
 package dev.herald.endpoint;
 
+import static dev.herald.testing.EngineHarness.OP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.delivery.Delivery;
@@ -17,7 +18,7 @@ class FanOutTest {
     void everySubscribedEndpointGetsOneDeliveryAndTargetingNarrowsToTheMerchant() {
         DatabaseConfig db = TestPostgres.embedded();
         try (EngineHarness h = EngineHarness.open(db)) {
-            h.herald.endpoints().disable(h.endpoint("https://example.com/exact", List.of("transfer.completed")).id());
+            h.herald.endpoints().disable(OP, h.endpoint("https://example.com/exact", List.of("transfer.completed")).id());
             String prefix = pause(h, h.endpoint("https://example.com/prefix", List.of("transfer.*")).id());
             String both = pause(h, h.endpoint("https://example.com/both", List.of("*", "transfer.*", "transfer.completed")).id());
             pause(h, h.endpoint("https://example.com/other", List.of("account.*")).id());
@@ -38,7 +39,7 @@ class FanOutTest {
     }
 
     private static String pause(EngineHarness h, String id) {
-        h.herald.endpoints().disable(id); // deliveries are created and wait; nothing is sent to example.com
+        h.herald.endpoints().disable(OP, id); // deliveries are created and wait; nothing is sent to example.com
         return id;
     }
 }

@@ -1,5 +1,6 @@
 package dev.herald.merchant;
 
+import static dev.herald.testing.EngineHarness.OP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -45,7 +46,7 @@ class MerchantControlsTest {
     @MethodSource(TARGETS)
     void aSuspendedMerchantsDeliveriesWaitAndGoOutWhenItIsActiveAgain(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-s", status("suspended"));
+            h.herald.merchants().put(OP, "shop-s", status("suspended"));
             endpoint(h, receiver, "shop-s", "/s");
             IngestService.Accepted a = publish(h, "shop-s");
             IngestService.Accepted b = publish(h, null); // a broadcast event waits too
@@ -54,7 +55,7 @@ class MerchantControlsTest {
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> receiver.received("/s").isEmpty());
             assertThat(h.onlyDeliveryOf(a.id()).status()).isEqualTo(Delivery.Status.PENDING);
 
-            h.herald.merchants().put("shop-s", status("active"));
+            h.herald.merchants().put(OP, "shop-s", status("active"));
             h.scan();
             await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/s").size() == 2);
             assertThat(receiver.received("/s")).extracting(x -> x.header("webhook-id")).containsExactlyInAnyOrder(a.id(), b.id());
@@ -65,10 +66,10 @@ class MerchantControlsTest {
     @MethodSource(TARGETS)
     void aBlockedMerchantGetsNoNewEventsOrNotificationsButKeepsWhatIsPending(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-b", status("suspended"));
+            h.herald.merchants().put(OP, "shop-b", status("suspended"));
             String ep = endpoint(h, receiver, "shop-b", "/b");
             IngestService.Accepted pending = publish(h, "shop-b");
-            h.herald.merchants().put("shop-b", status("blocked"));
+            h.herald.merchants().put(OP, "shop-b", status("blocked"));
 
             assertThatThrownBy(() -> publish(h, "shop-b")).isInstanceOfSatisfying(ForbiddenException.class,
                     e -> assertThat(e.field()).isEqualTo("merchant_id"));
@@ -78,7 +79,7 @@ class MerchantControlsTest {
             assertThat(broadcast.deliveries()).as("a blocked merchant's endpoints are left out of new fan-outs").isZero();
             assertThat(h.onlyDeliveryOf(pending.id()).status()).isEqualTo(Delivery.Status.PENDING);
 
-            h.herald.merchants().put("shop-b", status("active"));
+            h.herald.merchants().put(OP, "shop-b", status("active"));
             h.scan();
             await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/b").size() == 1);
             assertThat(receiver.received("/b").getFirst().header("webhook-id")).isEqualTo(pending.id());
@@ -90,8 +91,8 @@ class MerchantControlsTest {
     @MethodSource(TARGETS)
     void inAllowListModeOnlyListedMerchantsReceive(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db, c -> c.withMerchantAllowList(true))) {
-            h.herald.merchants().put("listed", new MerchantDraft(null, null, false, null, null, true, null, null, null, null, null));
-            h.herald.merchants().put("unlisted", MerchantDraft.own(null, null, false));
+            h.herald.merchants().put(OP, "listed", new MerchantDraft(null, null, false, null, null, true, null, null, null, null, null));
+            h.herald.merchants().put(OP, "unlisted", MerchantDraft.own(null, null, false));
             endpoint(h, receiver, "listed", "/listed");
             endpoint(h, receiver, "unlisted", "/unlisted");
             h.endpoint(receiver.url("/operator").toString(), List.of("shop.*")); // the operator's own endpoints always receive
@@ -102,7 +103,7 @@ class MerchantControlsTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/listed").size() == 1 && receiver.received("/operator").size() == 1);
             assertThat(receiver.received("/unlisted")).isEmpty();
 
-            h.herald.merchants().put("unlisted", new MerchantDraft(null, null, false, null, null, true, null, null, null, null, null));
+            h.herald.merchants().put(OP, "unlisted", new MerchantDraft(null, null, false, null, null, true, null, null, null, null, null));
             publish(h, "unlisted");
             await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/unlisted").size() == 1);
         }
@@ -112,7 +113,7 @@ class MerchantControlsTest {
     @MethodSource(TARGETS)
     void notificationsAreRoutedByTypeAndTakeTheMerchantsDefaultPriority(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-r", new MerchantDraft(null, null, false, null, null, null, null, null, null,
+            h.herald.merchants().put(OP, "shop-r", new MerchantDraft(null, null, false, null, null, null, null, null, null,
                     List.of("payment.succeeded"), 7));
             NotificationService.Result sync = h.herald.notifications().notify(new NotificationService.Request("shop-r",
                     receiver.url("/r").toString(), "payment.succeeded", null, null, null, null, null));

@@ -1,5 +1,6 @@
 package dev.herald.notification;
 
+import static dev.herald.testing.EngineHarness.OP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -36,7 +37,7 @@ class NotificationTest {
     void syncNotificationReturnsTheReceiversAnswerSignedWithTheMerchantSecret(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "success", Map.of(), false));
-            Merchant m = h.herald.merchants().put("shop-1", MerchantDraft.own("Shop", "body:success", false)).merchant();
+            Merchant m = h.herald.merchants().put(OP, "shop-1", MerchantDraft.own("Shop", "body:success", false)).merchant();
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-1", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isTrue();
@@ -55,7 +56,7 @@ class NotificationTest {
     void answerWithoutTheAckBodyIsAFailureThatKeepsRetrying(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/notify", new Reply(200, "fail", Map.of(), false));
-            h.herald.merchants().put("shop-2", MerchantDraft.own(null, "body:success", false));
+            h.herald.merchants().put(OP, "shop-2", MerchantDraft.own(null, "body:success", false));
 
             NotificationService.Result r = h.herald.notifications().notify(request("shop-2", receiver.url("/notify").toString(), Mode.SYNC));
             assertThat(r.firstTry().success()).isFalse();
@@ -73,7 +74,7 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void asyncNotificationIsDeliveredAndReusesOneTargetPerUrl(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-3", MerchantDraft.own(null, null, false));
+            h.herald.merchants().put(OP, "shop-3", MerchantDraft.own(null, null, false));
             NotificationService.Result a = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             NotificationService.Result b = h.herald.notifications().notify(request("shop-3", receiver.url("/n").toString(), Mode.ASYNC));
             assertThat(a.firstTry()).isNull();
@@ -90,9 +91,9 @@ class NotificationTest {
     void changingTheMerchantsAckRuleReachesItsTargets(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
             receiver.reply("/n", new Reply(200, "ok", Map.of(), false));
-            h.herald.merchants().put("shop-4", MerchantDraft.own(null, "2xx", false));
+            h.herald.merchants().put(OP, "shop-4", MerchantDraft.own(null, "2xx", false));
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isTrue();
-            h.herald.merchants().put("shop-4", MerchantDraft.own(null, "body:SUCCESS", false));
+            h.herald.merchants().put(OP, "shop-4", MerchantDraft.own(null, "body:SUCCESS", false));
             assertThat(h.herald.notifications().notify(request("shop-4", receiver.url("/n").toString(), Mode.SYNC)).firstTry().success()).isFalse();
         }
     }
@@ -103,10 +104,10 @@ class NotificationTest {
         try (EngineHarness h = EngineHarness.open(db)) {
             assertThatThrownBy(() -> h.herald.notifications().notify(request("nobody", "https://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("merchant_id"));
-            h.herald.merchants().put("shop-5", MerchantDraft.own(null, null, false));
+            h.herald.merchants().put(OP, "shop-5", MerchantDraft.own(null, null, false));
             assertThatThrownBy(() -> h.herald.notifications().notify(request("shop-5", "ftp://example.com/n", Mode.ASYNC)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("notify_url"));
-            assertThatThrownBy(() -> h.herald.merchants().put("shop-5", MerchantDraft.own(null, "body:", false)))
+            assertThatThrownBy(() -> h.herald.merchants().put(OP, "shop-5", MerchantDraft.own(null, "body:", false)))
                     .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("ack"));
         }
     }
@@ -119,9 +120,9 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void aRotatedMerchantSecretSignsBesideTheNewOneForADay(DatabaseConfig db) {
         try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
-            Merchant before = h.herald.merchants().put("shop-6", MerchantDraft.own(null, null, false)).merchant();
+            Merchant before = h.herald.merchants().put(OP, "shop-6", MerchantDraft.own(null, null, false)).merchant();
             assertThat(h.herald.notifications().notify(request("shop-6", receiver.url("/old").toString(), Mode.SYNC)).firstTry().success()).isTrue();
-            Merchant after = h.herald.merchants().put("shop-6", MerchantDraft.own(null, null, true)).merchant();
+            Merchant after = h.herald.merchants().put(OP, "shop-6", MerchantDraft.own(null, null, true)).merchant();
             assertThat(after.secret()).isNotEqualTo(before.secret());
             assertThat(after.previousSecretUntil()).isEqualTo(after.updatedAt().plus(Duration.ofHours(24)));
 
@@ -148,7 +149,7 @@ class NotificationTest {
     @MethodSource(TARGETS)
     void aRefusedNotificationLeavesNoHiddenEndpointBehind(DatabaseConfig db) {
         try (EngineHarness h = EngineHarness.open(db)) {
-            h.herald.merchants().put("shop-7", MerchantDraft.own(null, null, false));
+            h.herald.merchants().put(OP, "shop-7", MerchantDraft.own(null, null, false));
             String url = "http://127.0.0.1:9/n";
             List<NotificationService.Request> refused = List.of(
                     new NotificationService.Request("shop-7", url, "payment.succeeded", null, Mode.ASYNC, 0, "k".repeat(10_000), null),

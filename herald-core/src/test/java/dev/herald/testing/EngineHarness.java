@@ -1,6 +1,8 @@
 package dev.herald.testing;
 
 import dev.herald.Herald;
+import dev.herald.audit.Actor;
+import dev.herald.audit.AuditContext;
 import dev.herald.delivery.Delivery;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.Dispatcher;
@@ -25,6 +27,9 @@ import java.util.function.UnaryOperator;
 public final class EngineHarness implements AutoCloseable {
     /** Tries in flight across one merchant's endpoints (each endpoint allows 4). */
     public static final int MERCHANT_CAP = 6;
+    /** The operator the engine tests act as: every change they make is audited as made by this key. */
+    public static final AuditContext OP = new AuditContext(new Actor("key_engine_test", "engine test", null), "127.0.0.1",
+            "4bf92f3577b34da6a3ce929d0e0e4736");
     public final MutableClock clock = MutableClock.startingNow();
     public final Database database;
     /** The test's own handle on the engine's database (the engine does not hand out its own). */
@@ -63,11 +68,11 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     public Endpoint endpoint(String url, List<String> events) {
-        return herald.endpoints().create(new EndpointDraft(null, "test", null, url, events, null, null, null, null, null, null, 2));
+        return herald.endpoints().create(OP, new EndpointDraft(null, "test", null, url, events, null, null, null, null, null, null, 2));
     }
 
     public Endpoint endpoint(EndpointDraft draft) {
-        return herald.endpoints().create(draft);
+        return herald.endpoints().create(OP, draft);
     }
 
     public IngestService.Accepted publish(String type) {

@@ -64,6 +64,18 @@ public final class ApiKeyStore {
     /** A key just made: its record and the key itself, shown this once. */
     public record Made(Listed key, String secret) {}
 
+    /**
+     * Told of a change to a key inside the transaction that makes it (e.g. to record it in an audit log): a hook that
+     * throws rolls the change back. {@code before} is null for a new key; neither ever holds the key itself.
+     */
+    @FunctionalInterface
+    public interface ChangeHook {
+        /** A hook that does nothing. */
+        ChangeHook NONE = (c, before, after) -> {};
+
+        void changed(Connection c, Listed before, Listed after) throws SQLException;
+    }
+
     private record Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {}
 
     private final Jdbc jdbc;
@@ -152,12 +164,14 @@ public final class ApiKeyStore {
 
     /**
      * Makes a key named {@code name} with {@code scopes}, bound to {@code merchantId} (null: none), and returns it with
-     * the key itself ({@code prefix} and 32 random characters), which is stored only as its hash.
+     * the key itself ({@code prefix} and 32 random characters), which is stored only as its hash; {@code hook} hears of it
+     * in the same transaction.
      */
-    public Made create(String name, String merchantId, List<String> scopes, String prefix) {
+    public Made create(String name, String merchantId, List<String> scopes, String prefix, ChangeHook hook) {
         String key = generate(prefix);
         Instant now = clock.instant();
         String id = "key_" + UUID.randomUUID().toString().replace("-", "");
+        Listed listed = new Listed(id, name, key.substring(0, 6), merchantId, List.copyOf(scopes), "api", now, null, null);
         jdbc.inTransaction(c -> {
             Jdbc.update(c, "insert into " + table + " (id, name, key_hash, prefix, origin, scopes, merchant_id, created_at)"
                     + " values (?,?,?,?,'api',?,?,?)", ps -> {
@@ -169,10 +183,11 @@ public final class ApiKeyStore {
                 ps.setString(6, merchantId);
                 ps.setTimestamp(7, Jdbc.ts(now));
             });
+            hook.changed(c, null, listed);
             return null;
         });
         snapshot = null;
-        return new Made(new Listed(id, name, key.substring(0, 6), merchantId, List.copyOf(scopes), "api", now, null, null), key);
+        return new Made(listed, key);
     }
 
     /** Live keys, oldest first, of {@code merchantId} only when it is not null; at most {@code limit} after {@code afterId}. */
@@ -183,21 +198,38 @@ public final class ApiKeyStore {
             ps.setString(2, merchantId);
             ps.setString(3, afterId == null ? "" : afterId);
             ps.setInt(4, limit);
-        }, rs -> new Listed(rs.getString("id"), rs.getString("name"), rs.getString("prefix"), rs.getString("merchant_id"),
-                Jdbc.strings(rs, "scopes"), rs.getString("origin"), Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "last_used_at"),
-                Jdbc.instant(rs, "revoked_at"))));
+        }, ApiKeyStore::listed));
     }
 
-    /** Revokes the live key {@code id} (of {@code merchantId} only, when not null); false when there is none. Takes effect on every node within a second. */
-    public boolean revoke(String id, String merchantId) {
+    private static Listed listed(java.sql.ResultSet rs) throws SQLException {
+        return new Listed(rs.getString("id"), rs.getString("name"), rs.getString("prefix"), rs.getString("merchant_id"),
+                Jdbc.strings(rs, "scopes"), rs.getString("origin"), Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "last_used_at"),
+                Jdbc.instant(rs, "revoked_at"));
+    }
+
+    /**
+     * Revokes the live key {@code id} (of {@code merchantId} only, when not null); false when there is none. {@code hook}
+     * hears of it in the same transaction. Takes effect on every node within a second.
+     */
+    public boolean revoke(String id, String merchantId, ChangeHook hook) {
         Instant now = clock.instant();
-        boolean done = jdbc.inTransaction(c -> Jdbc.update(c, "update " + table + " set revoked_at = ? where id = ? and revoked_at is null"
-                + " and (?::text is null or merchant_id = ?)", ps -> {
-            ps.setTimestamp(1, Jdbc.ts(now));
-            ps.setString(2, id);
-            ps.setString(3, merchantId);
-            ps.setString(4, merchantId);
-        })) == 1;
+        boolean done = jdbc.inTransaction(c -> {
+            List<Listed> revoked = Jdbc.query(c, "update " + table + " set revoked_at = ? where id = ? and revoked_at is null"
+                    + " and (?::text is null or merchant_id = ?) returning id, name, prefix, merchant_id, scopes, origin, created_at, last_used_at,"
+                    + " revoked_at", ps -> {
+                ps.setTimestamp(1, Jdbc.ts(now));
+                ps.setString(2, id);
+                ps.setString(3, merchantId);
+                ps.setString(4, merchantId);
+            }, ApiKeyStore::listed);
+            if (revoked.isEmpty()) {
+                return false;
+            }
+            Listed after = revoked.getFirst();
+            hook.changed(c, new Listed(after.id(), after.name(), after.prefix(), after.merchantId(), after.scopes(), after.origin(),
+                    after.createdAt(), after.lastUsedAt(), null), after);
+            return true;
+        });
         if (done) {
             snapshot = null;
         }

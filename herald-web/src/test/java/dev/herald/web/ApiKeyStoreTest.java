@@ -48,6 +48,34 @@ class ApiKeyStoreTest {
     }
 
     @Test
+    void theChangeHookRunsInTheKeysTransactionAndAFailingHookUndoesTheChange() {
+        ApiKeyStore store = node();
+        List<String> heard = new ArrayList<>();
+        ApiKeyStore.Made made = store.create("ops", "m1", List.of("merchant:read"), "tk_", (c, before, after) -> {
+            int visible = Jdbc.query(c, "select count(*) from test_keys where id = ?", ps -> ps.setString(1, after.id()), rs -> rs.getInt(1)).getFirst();
+            heard.add("create " + (before == null) + " " + after.name() + " " + visible);
+        });
+        assertThat(heard).containsExactly("create true ops 1");
+        assertThat(store.verify(made.secret())).isPresent();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.revoke(made.key().id(), null, (c, before, after) -> {
+            throw new SQLException("audit refused");
+        })).hasMessageContaining("audit refused");
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.verify(made.secret())).as("the revocation was rolled back with the hook").isPresent();
+
+        assertThat(store.revoke(made.key().id(), null, (c, before, after) -> heard.add("revoke " + before.revokedAt() + " " + (after.revokedAt() != null))))
+                .isTrue();
+        assertThat(heard).last().isEqualTo("revoke null true");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.create("x", null, List.of("admin"), "tk_", (c, before, after) -> {
+            throw new SQLException("audit refused");
+        })).hasMessageContaining("audit refused");
+        assertThat(store.list(null, null, 10)).extracting(ApiKeyStore.Listed::name).doesNotContain("x", "ops");
+        assertThat(store.revoke("key_missing", null, (c, before, after) -> heard.add("never"))).isFalse();
+        assertThat(heard).doesNotContain("never");
+    }
+
+    @Test
     void aKeyRevokedOnAnyNodeStopsWorkingWithinASecond() {
         ApiKeyStore a = node();
         ApiKeyStore b = node();

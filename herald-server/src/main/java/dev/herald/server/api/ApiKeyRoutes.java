@@ -3,6 +3,8 @@ package dev.herald.server.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
+import dev.herald.audit.AuditContext;
+import dev.herald.audit.Target;
 import dev.herald.support.NotFoundException;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BodyReader;
@@ -12,6 +14,7 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -49,7 +52,7 @@ final class ApiKeyRoutes implements HttpService {
                     throw Problem.invalid("no merchant " + merchantId + "; create it with PUT /v1/merchants/{id}", "merchant_id");
                 }
             }
-            ApiKeyStore.Made made = keys.create(name, merchantId, scopes, "hk_");
+            ApiKeyStore.Made made = keys.create(name, merchantId, scopes, "hk_", audited(req, "api_key.create"));
             Responses.json(res, 201, view(made.key()).put("key", made.secret()));
         });
         r.get("/v1/api-keys", (req, res) -> {
@@ -64,11 +67,17 @@ final class ApiKeyRoutes implements HttpService {
         r.delete("/v1/api-keys/{id}", (req, res) -> {
             Access.of(req).requireAdmin();
             String id = Params.path(req, "id");
-            if (!keys.revoke(id, null)) {
+            if (!keys.revoke(id, null, audited(req, "api_key.revoke"))) {
                 throw new NotFoundException("no api key " + id);
             }
             res.status(204).send();
         });
+    }
+
+    /** A hook that records the key's change in the audit log, in the transaction that makes it. */
+    private ApiKeyStore.ChangeHook audited(ServerRequest req, String action) {
+        AuditContext ctx = Caller.of(req);
+        return (c, before, after) -> herald.audit().append(c, ctx, action, Target.apiKey(after.id(), after.merchantId()), before, after);
     }
 
     static ObjectNode view(ApiKeyStore.Listed k) {

@@ -54,7 +54,7 @@ final class DeliveryRoutes implements HttpService {
             }
             Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
         });
-        r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Params.path(req, "id"), Access.of(req).writer()))));
+        r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Caller.of(req), Params.path(req, "id"), Access.of(req).writer()))));
     }
 
     /**

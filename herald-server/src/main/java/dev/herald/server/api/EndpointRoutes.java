@@ -48,7 +48,7 @@ final class EndpointRoutes implements HttpService {
     public void routing(HttpRules r) {
         r.post("/v1/endpoints", (req, res) -> {
             String merchant = Access.of(req).writer();
-            Endpoint e = herald.endpoints().create(forMerchant(draft(bodies.json(req)), merchant));
+            Endpoint e = herald.endpoints().create(Caller.of(req), forMerchant(draft(bodies.json(req)), merchant));
             Responses.json(res, 201, Views.endpoint(e).put("secret", e.secret()));
         });
         r.get("/v1/endpoints", (req, res) -> {
@@ -79,16 +79,16 @@ final class EndpointRoutes implements HttpService {
         r.patch("/v1/endpoints/{id}", (req, res) -> {
             String id = writable(req);
             EndpointDraft d = forMerchant(draft(bodies.json(req)), Access.of(req).writer());
-            Responses.json(res, 200, Views.endpoint(herald.endpoints().update(id, d)));
+            Responses.json(res, 200, Views.endpoint(herald.endpoints().update(Caller.of(req), id, d)));
         });
         r.delete("/v1/endpoints/{id}", (req, res) -> {
-            herald.endpoints().delete(writable(req));
+            herald.endpoints().delete(Caller.of(req), writable(req));
             res.status(204).send();
         });
-        r.post("/v1/endpoints/{id}/enable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().enable(writable(req)))));
-        r.post("/v1/endpoints/{id}/disable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().disable(writable(req)))));
+        r.post("/v1/endpoints/{id}/enable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().enable(Caller.of(req), writable(req)))));
+        r.post("/v1/endpoints/{id}/disable", (req, res) -> Responses.json(res, 200, Views.endpoint(herald.endpoints().disable(Caller.of(req), writable(req)))));
         r.post("/v1/endpoints/{id}/test", (req, res) -> {
-            Dispatcher.TestResult t = herald.deliveries().test(writable(req));
+            Dispatcher.TestResult t = herald.deliveries().test(Caller.of(req), writable(req));
             Responses.json(res, 200, Views.testResult(t));
         });
         r.get("/v1/endpoints/{id}/signing-keys", (req, res) -> {
@@ -112,14 +112,14 @@ final class EndpointRoutes implements HttpService {
             Responses.json(res, 200, Responses.obj().set("data", data));
         });
         r.post("/v1/endpoints/{id}/signing-keys/rotate", (req, res) ->
-                Responses.json(res, 200, Responses.obj().put("rotated", herald.endpoints().rotateSigningKeys(writable(req)))));
+                Responses.json(res, 200, Responses.obj().put("rotated", herald.endpoints().rotateSigningKeys(Caller.of(req), writable(req)))));
         r.post("/v1/endpoints/{id}/recover", (req, res) -> {
             String id = writable(req);
             var since = Params.instant(req, "since");
             if (since == null) {
                 throw Problem.invalid("since is required (RFC 3339 timestamp)", "since");
             }
-            int n = herald.deliveries().recover(id, since);
+            int n = herald.deliveries().recover(Caller.of(req), id, since);
             Responses.json(res, 202, Responses.obj().put("recovered", n));
         });
     }

@@ -38,7 +38,8 @@ public final class HeraldApi {
                 new DeliveryRoutes(herald),
                 new MerchantRoutes(herald, bodies),
                 new NotificationRoutes(herald, bodies),
-                new ApiKeyRoutes(herald, keys, bodies));
+                new ApiKeyRoutes(herald, keys, bodies),
+                new AuditRoutes(herald));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
     }

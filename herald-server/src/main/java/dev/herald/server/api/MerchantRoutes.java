@@ -56,7 +56,7 @@ final class MerchantRoutes implements HttpService {
                     rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"),
                     o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")),
                     TlsFields.tls(o), TlsFields.proxyUrl(o));
-            MerchantService.Put put = herald.merchants().put(id, draft);
+            MerchantService.Put put = herald.merchants().put(Caller.of(req), id, draft);
             ObjectNode view = merchant(put.merchant());
             if (put.created() || draft.rotateSecret()) {
                 view.put("secret", put.merchant().secret());

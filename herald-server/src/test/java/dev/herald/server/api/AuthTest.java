@@ -51,6 +51,8 @@ class AuthTest {
             new String[] {"PUT", "/v1/merchants/{m}"},
             new String[] {"GET", "/v1/merchants/{m}"},
             new String[] {"POST", "/v1/notifications"},
+            new String[] {"GET", "/v1/audit"},
+            new String[] {"GET", "/v1/audit/verify"},
             new String[] {"GET", "/v1/nope"},
             new String[] {"GET", "/v1"});
 

@@ -431,7 +431,10 @@ class BadInputTest {
             "/v1/deliveries?since=%2B300000-01-01T00:00:00Z",
             "/v1/events?after=garbage", "/v1/events?after=12", "/v1/events?after=-1-1", "/v1/events?after=1--1",
             "/v1/events?after=99999999999999999999-1", "/v1/events?after=1-x", "/v1/events?limit=0", "/v1/events?limit=abc",
-            "/v1/endpoints?limit=0", "/v1/endpoints?limit=abc", "/v1/endpoints?limit=501"})
+            "/v1/endpoints?limit=0", "/v1/endpoints?limit=abc", "/v1/endpoints?limit=501",
+            "/v1/audit?limit=0", "/v1/audit?limit=abc", "/v1/audit?limit=501", "/v1/audit?since=yesterday", "/v1/audit?since=",
+            "/v1/audit?cursor=x", "/v1/audit?cursor=0", "/v1/audit?cursor=-3", "/v1/audit?cursor=", "/v1/audit?target=a%00b",
+            "/v1/audit?actor=%00", "/v1/audit?action=x%00"})
     void refusesBadQueryParameters(String path) {
         String param = path.substring(path.indexOf('?') + 1, path.indexOf('='));
         check(server, new Case("GET", path, null, Map.of(), 422, param));
@@ -577,7 +580,7 @@ class BadInputTest {
     record Snapshot(String endpoints, String endpoint, Map<String, Long> counts, String deliveries) {
         static Snapshot take(TestServer s) {
             Map<String, Long> counts = new LinkedHashMap<>();
-            for (String table : List.of("endpoints", "events", "deliveries", "attempts")) {
+            for (String table : List.of("endpoints", "events", "deliveries", "attempts", "merchants", "audit_log")) {
                 counts.put(table, s.jdbc().read(c -> Jdbc.query(c, "select count(*) from " + table, ps -> {}, rs -> rs.getLong(1)).getFirst()));
             }
             return new Snapshot(s.get("/v1/endpoints").body(), s.get("/v1/endpoints/" + endpointId).body(), counts, s.get("/v1/deliveries").body());

@@ -176,6 +176,12 @@ class OutboundControlsApiTest {
         assertThat(blocked.get("attempts").get(0).get("error_class").asText()).isEqualTo("blocked_address");
         assertThat(proxy.connections.get()).as("the proxy was never asked").isEqualTo(asked);
         assertThat(blocked.toString()).doesNotContain(PASSWORD);
+
+        Response audit = server.get("/v1/audit?target=line-bank");
+        assertThat(audit.status()).isEqualTo(200);
+        assertThat(audit.json().get("data").findValuesAsText("action")).contains("merchant.create", "merchant.update");
+        assertThat(audit.body()).as("the audit shows the change without the proxy password or the client key")
+                .doesNotContain(PASSWORD).doesNotContain(PKI.clientKeyPem.lines().skip(1).findFirst().orElseThrow()).contains("127.0.0.1");
     }
 
     @Test

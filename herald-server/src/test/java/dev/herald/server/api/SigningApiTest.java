@@ -156,6 +156,9 @@ class SigningApiTest {
         assertThat(after.get(0).get("retires_at").isNull()).as("current keys first").isTrue();
         assertThat(after.get(3).get("retires_at").asText()).isNotEmpty();
 
+        JsonNode entry = server.get("/v1/audit?target=" + id + "&action=endpoint.rotate_signing_keys").json().get("data").get(0);
+        assertThat(entry.get("after").toString()).contains(after.get(0).get("kid").asText());
+
         Received got = deliver("sign.rotating", "/rotating", 1);
         assertThat(got.header("webhook-signature").split(" ")).filteredOn(s -> s.startsWith("v1a,")).hasSize(2);
         assertThat(got.header("webhook-signature").split(" ")).filteredOn(s -> s.startsWith("v1,")).hasSize(1);

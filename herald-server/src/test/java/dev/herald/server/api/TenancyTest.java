@@ -141,6 +141,9 @@ class TenancyTest {
         r.add(new Route("POST", "/v1/api-keys", "{\"name\": \"k\", \"scopes\": [\"events:publish\"]}", statuses(201, 403, 403, 403)));
         r.add(new Route("GET", "/v1/api-keys", null, statuses(200, 403, 403, 403)));
         r.add(new Route("DELETE", "/v1/api-keys/key_does_not_exist", null, statuses(404, 403, 403, 403)));
+        r.add(new Route("GET", "/v1/audit", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/audit?target=" + ep + "&action=endpoint.create", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/audit/verify", null, statuses(200, 403, 403, 403)));
         return r.stream().map(x -> Named.of(x.toString(), x));
     }
 
@@ -190,6 +193,10 @@ class TenancyTest {
                 .extracting(JsonNode::asText).containsOnly("mA");
         assertThat(ids(Role.MERCHANT_B, "/v1/events")).doesNotContain(eventA);
         assertThat(ids(Role.MERCHANT_A, "/v1/events")).contains(eventA);
+        assertThat(auditTargets(Role.MERCHANT_A, "/v1/audit?limit=500")).contains(endpointA).doesNotContain(endpointB);
+        assertThat(auditTargets(Role.MERCHANT_B, "/v1/audit?limit=500")).contains(endpointB).doesNotContain(endpointA);
+        assertThat(auditTargets(Role.MERCHANT_B, "/v1/audit?target=" + endpointA)).isEmpty();
+        assertThat(auditTargets(Role.ADMIN, "/v1/audit?limit=500")).contains(endpointA, endpointB);
     }
 
     @Test
@@ -233,6 +240,15 @@ class TenancyTest {
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         List<String> out = new ArrayList<>();
         r.json().get("data").forEach(n -> out.add(n.get("id").asText()));
+        return out;
+    }
+
+    /** The target ids of the audit entries {@code role} reads at {@code path}. */
+    private static List<String> auditTargets(Role role, String path) {
+        Response r = call(role, "GET", path, null);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<String> out = new ArrayList<>();
+        r.json().get("data").forEach(n -> out.add(n.get("target").get("id").asText()));
         return out;
     }
 

@@ -1,0 +1,89 @@
+package dev.herald.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Herald;
+import dev.herald.audit.AuditEntry;
+import dev.herald.audit.AuditLog;
+import dev.herald.web.Params;
+import dev.herald.web.Problem;
+import dev.herald.web.Responses;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * {@code /v1/audit}: the operator audit log, newest first, filtered by {@code target} (an id), {@code actor} (a key id or
+ * name), {@code action} and {@code since}; a merchant's key sees only the entries about its own merchant's resources, a
+ * publisher's key none (403). {@code /v1/audit/verify} (admin only) recomputes the hash chain.
+ */
+final class AuditRoutes implements HttpService {
+    private static final int MAX_PAGE = 500;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private final Herald herald;
+
+    AuditRoutes(Herald herald) {
+        this.herald = herald;
+    }
+
+    @Override
+    public void routing(HttpRules r) {
+        r.get("/v1/audit", (req, res) -> {
+            String merchant = Access.of(req).reader();
+            int limit = Params.limit(req, 100, MAX_PAGE);
+            AuditLog.Query q = new AuditLog.Query(merchant, Params.query(req, "target", 128), Params.query(req, "actor", 200),
+                    Params.query(req, "action", 64), Params.instant(req, "since"), cursor(Params.query(req, "cursor", 20)), limit + 1);
+            List<AuditEntry> page = herald.audit().page(q);
+            ArrayNode data = Responses.arr();
+            page.stream().limit(limit).forEach(e -> data.add(view(e)));
+            String next = page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null;
+            Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
+        });
+        r.get("/v1/audit/verify", (req, res) -> {
+            Access.of(req).requireAdmin();
+            AuditLog.Verification v = herald.audit().verify();
+            Responses.json(res, 200, Responses.obj().put("ok", v.ok()).put("entries", v.entries()).put("first_bad_entry", v.firstBadEntry())
+                    .put("problem", v.problem()));
+        });
+    }
+
+    static ObjectNode view(AuditEntry e) {
+        ObjectNode n = Responses.obj().put("seq", e.seq()).put("at", e.at().toString());
+        n.putObject("actor").put("key_id", e.actor().keyId()).put("name", e.actor().keyName()).put("merchant_id", e.actor().merchantId());
+        n.put("action", e.action());
+        n.putObject("target").put("type", e.target().type()).put("id", e.target().id()).put("merchant_id", e.target().merchantId());
+        n.set("before", json(e.before()));
+        n.set("after", json(e.after()));
+        return n.put("client_address", e.clientAddress()).put("trace_id", e.traceId()).put("prev_hash", e.prevHash()).put("hash", e.hash());
+    }
+
+    private static JsonNode json(String text) {
+        if (text == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Long cursor(String s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            long n = Long.parseLong(s);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw Problem.invalid("cursor must be a next_cursor value returned by a previous call", "cursor");
+    }
+}

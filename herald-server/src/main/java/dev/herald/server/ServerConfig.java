@@ -83,7 +83,7 @@ public record ServerConfig(
             try {
                 new ProxySettings(egressProxy);
             } catch (ValidationException e) {
-                throw new IllegalArgumentException("egress-proxy: " + e.getMessage());
+                throw new IllegalArgumentException(e.getMessage().replace("proxy.url", "egress-proxy")); // never the URL: it may hold a password
             }
         }
         if (port < 0 || port > 65535) {
@@ -147,6 +147,7 @@ public record ServerConfig(
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
-                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList + "]";
+                + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList
+                + ", egressProxy=" + (egressProxy == null ? "direct" : egressProxySettings().redactedUrl()) + "]";
     }
 }

@@ -177,7 +177,9 @@ class MainTest {
                 Arguments.of(List.of("--header-timeout", "10ms"), Map.of(), "header-timeout must be between 50ms and 1h, got 10ms"),
                 Arguments.of(List.of("--database-url", "postgresql://herald@db/herald", "--database-url-file", "/etc/hostname"), Map.of(),
                         "database-url and database-url-file are both set; give one of them"),
-                Arguments.of(List.of("--amqp-url-file", "/no/such/file"), Map.of(), "amqp-url-file cannot be read: /no/such/file"));
+                Arguments.of(List.of("--amqp-url-file", "/no/such/file"), Map.of(), "amqp-url-file cannot be read: /no/such/file"),
+                Arguments.of(List.of(), Map.of("HERALD_EGRESS_PROXY", "socks5://line:s3cret@proxy.bank:1080"),
+                        "egress-proxy must be an http:// URL (Herald tunnels TLS through the proxy with CONNECT)"));
     }
 
     @ParameterizedTest
@@ -330,6 +332,24 @@ class MainTest {
         ServerConfig fromConfigFile = serve(Map.of(), props("database-url-file=" + dbFile)).config(Map.of());
         assertThat(fromConfigFile.databaseUrl()).isEqualTo("postgresql://herald:file-s3cret@db:5432/herald");
         assertThat(run(Map.of(), "serve", "--help").out()).contains("--database-url-file", "HERALD_DATABASE_URL_FILE", "--amqp-url-file");
+    }
+
+    @Test
+    void theEgressProxyComesFromTheEnvironmentOrAFileAndItsPasswordIsNeverShown() throws IOException {
+        assertThat(serve(Map.of(), new Properties()).config(Map.of()).egressProxy()).as("direct by default").isNull();
+        ServerConfig fromEnv = serve(Map.of("HERALD_EGRESS_PROXY", "http://line:s3cret@proxy.bank:3128"), new Properties()).config(Map.of());
+        assertThat(fromEnv.egressProxySettings().host()).isEqualTo("proxy.bank");
+        assertThat(fromEnv.egressProxySettings().port()).isEqualTo(3128);
+        assertThat(fromEnv.toString()).contains("egressProxy=http://line:***@proxy.bank:3128").doesNotContain("s3cret");
+
+        Path file = Files.writeString(dir.resolve("egress-proxy"), "http://line:file-s3cret@proxy.bank:3128\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertThat(serve(Map.of(), new Properties(), "--egress-proxy-file", file.toString()).config(Map.of()).egressProxy())
+                .isEqualTo("http://line:file-s3cret@proxy.bank:3128");
+
+        StringWriter warnings = new StringWriter();
+        serve(Map.of(), new Properties(), "--egress-proxy", "http://line:s3cret@proxy.bank:3128").config(Map.of(), new PrintWriter(warnings, true));
+        assertThat(warnings.toString()).contains("--egress-proxy on the command line is visible to every user").doesNotContain("s3cret");
     }
 
     // ---------------------------------------------------------------- help, version, no command

@@ -6,6 +6,8 @@ import static dev.herald.store.Jdbc.ts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.seal.SealContext;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import java.net.URI;
 import java.sql.Connection;
@@ -18,12 +20,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** SQL for the {@code endpoints} table. Deleted endpoints are kept (their deliveries reference them) but never returned. */
+/**
+ * SQL for the {@code endpoints} table. Deleted endpoints are kept (their deliveries reference them) but never returned.
+ * The secret, the previous secret and each custom header value are sealed at rest by the {@link Vault}, bound to
+ * their row (and header name).
+ */
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TABLE = "endpoints";
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
             + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit";
     private static final String READ_COLUMNS = COLUMNS + ", partition";
+
+    private final Vault vault;
+
+    public EndpointRepository(Vault vault) {
+        this.vault = java.util.Objects.requireNonNull(vault, "vault");
+    }
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
@@ -49,9 +62,9 @@ public final class EndpointRepository {
             ps.setString(4, e.description());
             ps.setString(5, e.url().toString());
             ps.setArray(6, Jdbc.textArray(c, e.events()));
-            ps.setString(7, json(e.headers()));
-            ps.setString(8, e.secret());
-            ps.setString(9, previousSecret);
+            ps.setString(7, json(sealHeaders(e.id(), e.headers())));
+            ps.setString(8, vault.seal(e.secret(), place("secret", e.id())));
+            ps.setString(9, vault.seal(previousSecret, place("previous_secret", e.id())));
             ps.setTimestamp(10, ts(until));
             ps.setBoolean(11, e.active());
             ps.setString(12, e.disabledReason());
@@ -82,10 +95,10 @@ public final class EndpointRepository {
             ps.setString(i++, e.description());
             ps.setString(i++, e.url().toString());
             ps.setArray(i++, Jdbc.textArray(c, e.events()));
-            ps.setString(i++, json(e.headers()));
-            ps.setString(i++, e.secret());
+            ps.setString(i++, json(sealHeaders(e.id(), e.headers())));
+            ps.setString(i++, vault.seal(e.secret(), place("secret", e.id())));
             if (rotated) {
-                ps.setString(i++, oldSecret);
+                ps.setString(i++, vault.seal(oldSecret, place("previous_secret", e.id())));
                 ps.setTimestamp(i++, ts(rotationEnds));
             }
             ps.setBoolean(i++, e.active());
@@ -105,7 +118,7 @@ public final class EndpointRepository {
 
     public Optional<Stored> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where id=? and deleted_at is null" + (forUpdate ? " for update" : ""),
-                ps -> ps.setString(1, id), EndpointRepository::map).stream().findFirst();
+                ps -> ps.setString(1, id), this::map).stream().findFirst();
     }
 
     /** The ids of every live endpoint of {@code merchantId}, notification targets included. */
@@ -122,7 +135,7 @@ public final class EndpointRepository {
             ps.setString(2, merchantId);
             ps.setString(3, afterId == null ? "" : afterId);
             ps.setInt(4, limit);
-        }, EndpointRepository::map);
+        }, this::map);
     }
 
     /** The live notification endpoint of {@code merchantId} for {@code url}, if one was made before. */
@@ -131,21 +144,46 @@ public final class EndpointRepository {
                 ps -> {
                     ps.setString(1, merchantId);
                     ps.setString(2, url);
-                }, EndpointRepository::map).stream().findFirst();
+                }, this::map).stream().findFirst();
     }
 
     /** Gives every notification endpoint of a merchant its current secrets (the replaced one until {@code until}) and ack rule. */
     public void syncNotificationTargets(Connection c, String merchantId, String secret, String previousSecret, Instant until, AckRule ack,
                                         Instant now) throws SQLException {
-        Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, updated_at = ?"
-                + " where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
-            ps.setString(1, secret);
-            ps.setString(2, previousSecret);
-            ps.setTimestamp(3, ts(until));
-            ps.setString(4, ack.toString());
-            ps.setTimestamp(5, ts(now));
-            ps.setString(6, merchantId);
-        });
+        List<String> ids = Jdbc.query(c, "select id from endpoints where kind = 'notification' and merchant_id = ? and deleted_at is null"
+                + " order by id for update", ps -> ps.setString(1, merchantId), rs -> rs.getString(1));
+        for (String id : ids) { // each row's secrets are sealed for that row
+            Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, updated_at = ? where id = ?", ps -> {
+                ps.setString(1, vault.seal(secret, place("secret", id)));
+                ps.setString(2, vault.seal(previousSecret, place("previous_secret", id)));
+                ps.setTimestamp(3, ts(until));
+                ps.setString(4, ack.toString());
+                ps.setTimestamp(5, ts(now));
+                ps.setString(6, id);
+            });
+        }
+    }
+
+    /**
+     * Seals up to {@code limit} endpoints' plaintext secrets and header values written before sealing existed (deleted
+     * endpoints too), skipping rows another node has locked; returns how many rows it changed.
+     */
+    public int sealPlaintext(Connection c, int limit) throws SQLException {
+        int n = vault.sealPlaintext(c, TABLE, "secret", limit) + vault.sealPlaintext(c, TABLE, "previous_secret", limit);
+        record Row(String id, Map<String, String> headers) {}
+        List<Row> rows = Jdbc.query(c, "select id, headers::text from endpoints e where exists (select 1 from jsonb_each_text(e.headers) h"
+                + " where h.value not like 'sealed:v1:%') order by id limit ? for update skip locked", ps -> ps.setInt(1, limit),
+                rs -> new Row(rs.getString(1), headers(rs.getString(2))));
+        for (Row r : rows) {
+            Map<String, String> sealed = new java.util.LinkedHashMap<>();
+            r.headers().forEach((name, value) -> sealed.put(name,
+                    Vault.isSealed(value) ? value : vault.seal(value, place("headers." + name, r.id()))));
+            Jdbc.update(c, "update endpoints set headers = ?::jsonb where id = ?", ps -> {
+                ps.setString(1, json(sealed));
+                ps.setString(2, r.id());
+            });
+        }
+        return n + rows.size();
     }
 
     /** How many endpoint changes were ever committed (V8's counter); any change of configuration moves it. */
@@ -196,7 +234,7 @@ public final class EndpointRepository {
     }
 
     public List<Stored> all(Connection c) throws SQLException {
-        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, this::map);
     }
 
     public boolean softDelete(Connection c, String id, Instant now) throws SQLException {
@@ -235,18 +273,19 @@ public final class EndpointRepository {
         }) == 1;
     }
 
-    private static Stored map(ResultSet rs) throws SQLException {
+    private Stored map(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
         Integer[] steps = (Integer[]) rs.getArray("retry_schedule").getArray();
         List<Duration> schedule = Arrays.stream(steps).map(s -> Duration.ofSeconds(s)).toList();
         Endpoint e = new Endpoint(
-                rs.getString("id"),
+                id,
                 rs.getString("merchant_id"),
                 rs.getString("name"),
                 rs.getString("description"),
                 URI.create(rs.getString("url")),
                 Jdbc.strings(rs, "events"),
-                headers(rs.getString("headers")),
-                rs.getString("secret"),
+                openHeaders(id, headers(rs.getString("headers"))),
+                vault.open(rs.getString("secret"), place("secret", id)),
                 rs.getBoolean("is_active"),
                 rs.getString("disabled_reason"),
                 new RetryPolicy(rs.getInt("retry_attempts"), schedule, rs.getString("retry_preset")),
@@ -259,7 +298,24 @@ public final class EndpointRepository {
                 "notification".equals(rs.getString("kind")),
                 Jdbc.intOrNull(rs, "rate_limit"),
                 rs.getInt("partition"));
-        return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
+        return new Stored(e, vault.open(rs.getString("previous_secret"), place("previous_secret", id)), instant(rs, "previous_secret_until"));
+    }
+
+    private static SealContext place(String column, String id) {
+        return new SealContext(TABLE, column, id);
+    }
+
+    /** Custom header values are write-only secrets: each sealed, bound to the row and the header's name. */
+    private Map<String, String> sealHeaders(String id, Map<String, String> headers) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> out.put(name, vault.seal(value, place("headers." + name, id))));
+        return out;
+    }
+
+    private Map<String, String> openHeaders(String id, Map<String, String> headers) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> out.put(name, vault.open(value, place("headers." + name, id))));
+        return Map.copyOf(out);
     }
 
     private static String json(Map<String, String> headers) {

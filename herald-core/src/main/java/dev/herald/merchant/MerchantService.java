@@ -12,6 +12,8 @@ import dev.herald.endpoint.MerchantPolicy;
 import dev.herald.endpoint.UrlRules;
 import dev.herald.event.EventInput;
 import dev.herald.sdk.WebhookSigner;
+import dev.herald.seal.SealContext;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
@@ -27,7 +29,8 @@ import java.util.regex.Pattern;
 /**
  * Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets, a
  * change of its cap, status or rules all of its endpoints' lanes. A rotated secret overlaps like an endpoint's: the
- * replaced one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}.
+ * replaced one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}. Both secrets are sealed
+ * at rest by the {@link Vault}.
  */
 public final class MerchantService {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
@@ -42,16 +45,18 @@ public final class MerchantService {
     private final EndpointService.Lifecycle lifecycle;
     private final boolean allowListMode;
     private final Clock clock;
+    private final Vault vault;
 
     /** {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving. */
     public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
-                           boolean allowListMode, Clock clock) {
+                           boolean allowListMode, Clock clock, Vault vault) {
         this.jdbc = jdbc;
         this.endpoints = endpoints;
         this.registry = registry;
         this.lifecycle = lifecycle;
         this.allowListMode = allowListMode;
         this.clock = clock;
+        this.vault = java.util.Objects.requireNonNull(vault, "vault");
     }
 
     /** The result of a put: the merchant and whether it was created (its secret is shown only then). */
@@ -112,8 +117,8 @@ public final class MerchantService {
                     + " default_priority = excluded.default_priority, updated_at = excluded.updated_at", ps -> {
                 ps.setString(1, m.id());
                 ps.setString(2, m.name());
-                ps.setString(3, m.secret());
-                ps.setString(4, m.previousSecret());
+                ps.setString(3, vault.seal(m.secret(), place("secret", m.id())));
+                ps.setString(4, vault.seal(m.previousSecret(), place("previous_secret", m.id())));
                 ps.setTimestamp(5, ts(m.previousSecretUntil()));
                 ps.setString(6, m.ack().toString());
                 ps.setObject(7, m.maxInFlight(), java.sql.Types.INTEGER);
@@ -167,13 +172,27 @@ public final class MerchantService {
         return jdbc.read(c -> find(c, id, false)).orElseThrow(() -> new NotFoundException("no merchant " + id));
     }
 
-    private static Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
+    private Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select *, url_rules::text as url_rules from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
-                MerchantService::map).stream().findFirst();
+                this::map).stream().findFirst();
     }
 
-    private static Merchant map(ResultSet rs) throws SQLException {
-        return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), rs.getString("previous_secret"),
+    /**
+     * Seals up to {@code limit} merchants' plaintext secrets written before sealing existed, skipping rows another node
+     * has locked; returns how many values it sealed.
+     */
+    public int sealPlaintext(Connection c, int limit) throws SQLException {
+        return vault.sealPlaintext(c, "merchants", "secret", limit) + vault.sealPlaintext(c, "merchants", "previous_secret", limit);
+    }
+
+    private static SealContext place(String column, String id) {
+        return new SealContext("merchants", column, id);
+    }
+
+    private Merchant map(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        return new Merchant(id, rs.getString("name"), vault.open(rs.getString("secret"), place("secret", id)),
+                vault.open(rs.getString("previous_secret"), place("previous_secret", id)),
                 instant(rs, "previous_secret_until"), AckRule.parse(rs.getString("ack"), "ack"), Jdbc.intOrNull(rs, "max_in_flight"),
                 rs.getString("status"), rs.getBoolean("listed"), EndpointRepository.urlRules(rs.getString("url_rules")),
                 Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), instant(rs, "created_at"), instant(rs, "updated_at"));

@@ -19,6 +19,8 @@ import dev.herald.http.WebhookHttpClient;
 import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.notification.NotificationService;
+import dev.herald.seal.MasterKey;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.store.PlannerStatistics;
 import dev.herald.support.Ids;
@@ -41,12 +43,19 @@ public final class Herald implements AutoCloseable {
     /** Where Herald's schema migrations live (for {@code Database.open}). */
     public static final String MIGRATIONS = "classpath:db/migration";
 
-    /** What the engine needs to know. */
-    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher) {
-        public static Config defaults() {
-            return new Config(OutboundConfig.defaults(), Dispatcher.Config.defaults());
+    /** What the engine needs to know; {@code masterKey} wraps the data keys that seal secrets at rest. */
+    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey) {
+        public Config {
+            java.util.Objects.requireNonNull(masterKey, "a master key is required to seal secrets at rest");
+        }
+
+        public static Config defaults(MasterKey masterKey) {
+            return new Config(OutboundConfig.defaults(), Dispatcher.Config.defaults(), masterKey);
         }
     }
+
+    /** Plaintext secrets (from before sealing) sealed per transaction at start. */
+    private static final int SEAL_BATCH = 200;
 
     private final Jdbc jdbc;
     private final EndpointRegistry registry;
@@ -60,14 +69,18 @@ public final class Herald implements AutoCloseable {
     private final EventService events;
     private final AuditLog audit;
     private final ScheduledExecutorService maintenance;
+    private final EndpointRepository endpointRepository;
+    private final Vault vault;
 
-    private Herald(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
-        this.jdbc = new Jdbc(dataSource);
+    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random) {
+        this.jdbc = jdbc;
+        this.vault = vault;
         String nodeId = Ids.next("node");
-        EndpointRepository endpointRepository = new EndpointRepository();
+        EndpointRepository endpointRepository = new EndpointRepository(vault);
+        this.endpointRepository = endpointRepository;
         DeliveryRepository deliveryRepository = new DeliveryRepository();
         EventRepository eventRepository = new EventRepository();
-        SigningKeys signingKeys = new SigningKeys();
+        SigningKeys signingKeys = new SigningKeys(vault);
         this.registry = new EndpointRegistry(jdbc, endpointRepository, signingKeys, clock, config.dispatcher().merchantAllowList());
         this.http = WebhookHttpClient.create(config.outbound(), clock);
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
@@ -80,22 +93,47 @@ public final class Herald implements AutoCloseable {
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
-                audit);
+                audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
     }
 
-    /** Wires an engine over a database migrated from {@link #MIGRATIONS}; call {@link #start()} to begin sending. */
+    /**
+     * Wires an engine over a database migrated from {@link #MIGRATIONS}, unwrapping its data keys with the config's
+     * master key (making the first on a new database); call {@link #start()} to begin sending.
+     *
+     * @throws dev.herald.seal.WrongMasterKeyException if the database's data keys were wrapped by another master key
+     */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
-        return new Herald(dataSource, config, Clock.tick(clock, Duration.ofNanos(1000)), random);
+        Jdbc jdbc = new Jdbc(dataSource);
+        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random);
     }
 
     /**
-     * Loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
+     * Seals secrets still stored in plaintext (written before sealing existed), a batch per transaction; rows are
+     * locked {@code for update skip locked}, so nodes starting together seal each value once. Reads accept plaintext
+     * meanwhile. Returns how many values were sealed.
+     */
+    int sealPlaintext() {
+        int total = 0;
+        int n;
+        do {
+            n = jdbc.inTransaction(c -> endpointRepository.sealPlaintext(c, SEAL_BATCH) + merchants.sealPlaintext(c, SEAL_BATCH));
+            total += n;
+        } while (n > 0);
+        if (total > 0) {
+            LoggerFactory.getLogger(Herald.class).info("sealed {} secrets stored in plaintext by an earlier version", total);
+        }
+        return total;
+    }
+
+    /**
+     * Seals secrets left in plaintext by an earlier version (see {@link #sealPlaintext()}), loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
      * reloads the endpoints every 5 s and refreshes stale planner statistics every 10 s in the background.
      */
     public Herald start() {
+        sealPlaintext();
         registry.reload();
         ingest.start();
         dispatcher.start();

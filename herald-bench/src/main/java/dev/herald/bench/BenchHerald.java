@@ -16,11 +16,14 @@ final class BenchHerald implements HeraldUnderTest {
         this.apiKey = apiKey;
     }
 
+    /** The master key sealing secrets in this run's (fresh, dropped) databases; child nodes get it as HERALD_MASTER_KEY. */
+    static final dev.herald.seal.LocalMasterKey MASTER_KEY = dev.herald.seal.LocalMasterKey.generate();
+
     /** Starts Herald exactly as {@code herald serve} would, with loopback webhooks allowed. */
     static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes) {
         String key = "bench-" + UUID.randomUUID();
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, Path.of(System.getProperty("java.io.tmpdir"), "herald-bench-unused"),
-                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key);
+                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key).withMasterKey(MASTER_KEY);
         return new BenchHerald(HeraldServer.start(cfg, Clock.systemUTC()), key);
     }
 

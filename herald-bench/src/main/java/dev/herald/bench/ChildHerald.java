@@ -88,6 +88,7 @@ final class ChildHerald implements AutoCloseable {
                 "--max-body-size", Long.toString(config.maxBodyBytes())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("HERALD_ADMIN_KEY", config.apiKey());
+        pb.environment().put("HERALD_MASTER_KEY", BenchHerald.MASTER_KEY.encoded());
         process = pb.start();
         lastCpuNanos = 0;
         starts++;

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.http.ProxySettings;
 import dev.herald.http.TlsSettings;
 import dev.herald.sdk.SignatureSchemes;
+import dev.herald.seal.SealContext;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import java.net.URI;
 import java.sql.Connection;
@@ -21,15 +23,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** SQL for the {@code endpoints} table. Deleted endpoints are kept (their deliveries reference them) but never returned. */
+/**
+ * SQL for the {@code endpoints} table. Deleted endpoints are kept (their deliveries reference them) but never returned.
+ * The secret, the previous secret and each custom header value are sealed at rest by the {@link Vault}, bound to
+ * their row (and header name).
+ */
 public final class EndpointRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TABLE = "endpoints";
     private static final String COLUMNS = "id, merchant_id, name, description, url, events, headers, secret, previous_secret, previous_secret_until,"
             + " is_active, disabled_reason, retry_attempts, retry_schedule, retry_preset, timeout_seconds, consecutive_failures, created_at, updated_at, ordering, ack, kind, rate_limit,"
             + " signature_schemes, payload_encryption, tls, tls_client_key";
     private static final String POLICY_COLUMNS = "id, max_in_flight, status, listed, url_rules::text as url_rules, tls::text as tls, tls_client_key,"
             + " proxy_url";
     private static final String READ_COLUMNS = COLUMNS + ", partition";
+
+    private final Vault vault;
+
+    public EndpointRepository(Vault vault) {
+        this.vault = java.util.Objects.requireNonNull(vault, "vault");
+    }
 
     /** An endpoint row with the secret being rotated out, if any. */
     public record Stored(Endpoint endpoint, String previousSecret, Instant previousSecretUntil) {}
@@ -55,9 +68,9 @@ public final class EndpointRepository {
             ps.setString(4, e.description());
             ps.setString(5, e.url().toString());
             ps.setArray(6, Jdbc.textArray(c, e.events()));
-            ps.setString(7, json(e.headers()));
-            ps.setString(8, e.secret());
-            ps.setString(9, previousSecret);
+            ps.setString(7, json(sealHeaders(e.id(), e.headers())));
+            ps.setString(8, vault.seal(e.secret(), place("secret", e.id())));
+            ps.setString(9, vault.seal(previousSecret, place("previous_secret", e.id())));
             ps.setTimestamp(10, ts(until));
             ps.setBoolean(11, e.active());
             ps.setString(12, e.disabledReason());
@@ -75,7 +88,7 @@ public final class EndpointRepository {
             ps.setArray(24, Jdbc.textArray(c, e.signatureSchemes().names()));
             ps.setBoolean(25, e.sealed());
             ps.setString(26, tlsJson(e.tls()));
-            ps.setString(27, e.tls() == null ? null : e.tls().clientKey());
+            ps.setString(27, vault.seal(e.tls() == null ? null : e.tls().clientKey(), place("tls_client_key", e.id())));
         });
     }
 
@@ -93,10 +106,10 @@ public final class EndpointRepository {
             ps.setString(i++, e.description());
             ps.setString(i++, e.url().toString());
             ps.setArray(i++, Jdbc.textArray(c, e.events()));
-            ps.setString(i++, json(e.headers()));
-            ps.setString(i++, e.secret());
+            ps.setString(i++, json(sealHeaders(e.id(), e.headers())));
+            ps.setString(i++, vault.seal(e.secret(), place("secret", e.id())));
             if (rotated) {
-                ps.setString(i++, oldSecret);
+                ps.setString(i++, vault.seal(oldSecret, place("previous_secret", e.id())));
                 ps.setTimestamp(i++, ts(rotationEnds));
             }
             ps.setBoolean(i++, e.active());
@@ -113,14 +126,14 @@ public final class EndpointRepository {
             ps.setArray(i++, Jdbc.textArray(c, e.signatureSchemes().names()));
             ps.setBoolean(i++, e.sealed());
             ps.setString(i++, tlsJson(e.tls()));
-            ps.setString(i++, e.tls() == null ? null : e.tls().clientKey());
+            ps.setString(i++, vault.seal(e.tls() == null ? null : e.tls().clientKey(), place("tls_client_key", e.id())));
             ps.setString(i, e.id());
         });
     }
 
     public Optional<Stored> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where id=? and deleted_at is null" + (forUpdate ? " for update" : ""),
-                ps -> ps.setString(1, id), EndpointRepository::map).stream().findFirst();
+                ps -> ps.setString(1, id), this::map).stream().findFirst();
     }
 
     /** The ids of every live endpoint of {@code merchantId}, notification targets included. */
@@ -137,7 +150,7 @@ public final class EndpointRepository {
             ps.setString(2, merchantId);
             ps.setString(3, afterId == null ? "" : afterId);
             ps.setInt(4, limit);
-        }, EndpointRepository::map);
+        }, this::map);
     }
 
     /** The live notification endpoint of {@code merchantId} for {@code url}, if one was made before. */
@@ -146,7 +159,7 @@ public final class EndpointRepository {
                 ps -> {
                     ps.setString(1, merchantId);
                     ps.setString(2, url);
-                }, EndpointRepository::map).stream().findFirst();
+                }, this::map).stream().findFirst();
     }
 
     /**
@@ -155,29 +168,56 @@ public final class EndpointRepository {
      */
     public void syncNotificationTargets(Connection c, String merchantId, String secret, String previousSecret, Instant until, AckRule ack,
                                         SignatureSchemes schemes, Instant now) throws SQLException {
-        Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, signature_schemes = ?,"
-                + " updated_at = ? where kind = 'notification' and merchant_id = ? and deleted_at is null", ps -> {
-            ps.setString(1, secret);
-            ps.setString(2, previousSecret);
-            ps.setTimestamp(3, ts(until));
-            ps.setString(4, ack.toString());
-            ps.setArray(5, Jdbc.textArray(c, schemes.names()));
-            ps.setTimestamp(6, ts(now));
-            ps.setString(7, merchantId);
-        });
+        List<String> ids = Jdbc.query(c, "select id from endpoints where kind = 'notification' and merchant_id = ? and deleted_at is null"
+                + " order by id for update", ps -> ps.setString(1, merchantId), rs -> rs.getString(1));
+        for (String id : ids) { // each row's secrets are sealed for that row
+            Jdbc.update(c, "update endpoints set secret = ?, previous_secret = ?, previous_secret_until = ?, ack = ?, signature_schemes = ?,"
+                    + " updated_at = ? where id = ?", ps -> {
+                ps.setString(1, vault.seal(secret, place("secret", id)));
+                ps.setString(2, vault.seal(previousSecret, place("previous_secret", id)));
+                ps.setTimestamp(3, ts(until));
+                ps.setString(4, ack.toString());
+                ps.setArray(5, Jdbc.textArray(c, schemes.names()));
+                ps.setTimestamp(6, ts(now));
+                ps.setString(7, id);
+            });
+        }
+    }
+
+    /**
+     * Seals up to {@code limit} endpoints' plaintext secrets and header values written before sealing existed (deleted
+     * endpoints too), skipping rows another node has locked; returns how many rows it changed.
+     */
+    public int sealPlaintext(Connection c, int limit) throws SQLException {
+        int n = vault.sealPlaintext(c, TABLE, "secret", limit) + vault.sealPlaintext(c, TABLE, "previous_secret", limit)
+                + vault.sealPlaintext(c, TABLE, "tls_client_key", limit);
+        record Row(String id, Map<String, String> headers) {}
+        List<Row> rows = Jdbc.query(c, "select id, headers::text from endpoints e where exists (select 1 from jsonb_each_text(e.headers) h"
+                + " where h.value not like 'sealed:v1:%') order by id limit ? for update skip locked", ps -> ps.setInt(1, limit),
+                rs -> new Row(rs.getString(1), headers(rs.getString(2))));
+        for (Row r : rows) {
+            Map<String, String> sealed = new java.util.LinkedHashMap<>();
+            r.headers().forEach((name, value) -> sealed.put(name,
+                    Vault.isSealed(value) ? value : vault.seal(value, place("headers." + name, r.id()))));
+            Jdbc.update(c, "update endpoints set headers = ?::jsonb where id = ?", ps -> {
+                ps.setString(1, json(sealed));
+                ps.setString(2, r.id());
+            });
+        }
+        return n + rows.size();
     }
 
     /** The payload key of {@code merchantId} (its encoded form), or null when it has none. */
     public String payloadKey(Connection c, String merchantId) throws SQLException {
         List<String> keys = Jdbc.query(c, "select payload_key from merchants where id = ? and payload_key is not null",
-                ps -> ps.setString(1, merchantId), rs -> rs.getString(1));
+                ps -> ps.setString(1, merchantId), rs -> vault.open(rs.getString(1), merchantPlace("payload_key", merchantId)));
         return keys.isEmpty() ? null : keys.getFirst();
     }
 
     /** Every merchant's payload key (encoded), for the merchants that have one. */
     public Map<String, String> payloadKeys(Connection c) throws SQLException {
         Map<String, String> out = new java.util.HashMap<>();
-        Jdbc.query(c, "select id, payload_key from merchants where payload_key is not null", ps -> {}, rs -> out.put(rs.getString(1), rs.getString(2)));
+        Jdbc.query(c, "select id, payload_key from merchants where payload_key is not null", ps -> {}, rs -> out.put(rs.getString(1), vault.open(rs.getString(2), merchantPlace("payload_key", rs.getString(1)))));
         return out;
     }
 
@@ -197,13 +237,14 @@ public final class EndpointRepository {
     /** The policy of {@code merchantId} as committed now ({@link MerchantPolicy#UNREGISTERED} without a merchant record). */
     public MerchantPolicy merchantPolicy(Connection c, String merchantId) throws SQLException {
         return Jdbc.query(c, "select " + POLICY_COLUMNS + " from merchants where id = ?",
-                ps -> ps.setString(1, merchantId), EndpointRepository::policy).stream().findFirst().orElse(MerchantPolicy.UNREGISTERED);
+                ps -> ps.setString(1, merchantId), this::policy).stream().findFirst().orElse(MerchantPolicy.UNREGISTERED);
     }
 
-    private static MerchantPolicy policy(ResultSet rs) throws SQLException {
-        String proxy = rs.getString("proxy_url");
+    private MerchantPolicy policy(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        String proxy = vault.open(rs.getString("proxy_url"), merchantPlace("proxy_url", id));
         return new MerchantPolicy(Jdbc.intOrNull(rs, "max_in_flight"), rs.getString("status"), rs.getBoolean("listed"),
-                urlRules(rs.getString("url_rules")), tls(rs.getString("tls"), rs.getString("tls_client_key")),
+                urlRules(rs.getString("url_rules")), tls(rs.getString("tls"), vault.open(rs.getString("tls_client_key"), merchantPlace("tls_client_key", id))),
                 proxy == null ? null : new ProxySettings(proxy));
     }
 
@@ -258,7 +299,7 @@ public final class EndpointRepository {
     }
 
     public List<Stored> all(Connection c) throws SQLException {
-        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, EndpointRepository::map);
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null", ps -> {}, this::map);
     }
 
     public boolean softDelete(Connection c, String id, Instant now) throws SQLException {
@@ -297,18 +338,19 @@ public final class EndpointRepository {
         }) == 1;
     }
 
-    private static Stored map(ResultSet rs) throws SQLException {
+    private Stored map(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
         Integer[] steps = (Integer[]) rs.getArray("retry_schedule").getArray();
         List<Duration> schedule = Arrays.stream(steps).map(s -> Duration.ofSeconds(s)).toList();
         Endpoint e = new Endpoint(
-                rs.getString("id"),
+                id,
                 rs.getString("merchant_id"),
                 rs.getString("name"),
                 rs.getString("description"),
                 URI.create(rs.getString("url")),
                 Jdbc.strings(rs, "events"),
-                headers(rs.getString("headers")),
-                rs.getString("secret"),
+                openHeaders(id, headers(rs.getString("headers"))),
+                vault.open(rs.getString("secret"), place("secret", id)),
                 rs.getBoolean("is_active"),
                 rs.getString("disabled_reason"),
                 new RetryPolicy(rs.getInt("retry_attempts"), schedule, rs.getString("retry_preset")),
@@ -323,8 +365,30 @@ public final class EndpointRepository {
                 rs.getInt("partition"),
                 SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
                 rs.getBoolean("payload_encryption"),
-                tls(rs.getString("tls"), rs.getString("tls_client_key")));
-        return new Stored(e, rs.getString("previous_secret"), instant(rs, "previous_secret_until"));
+                tls(rs.getString("tls"), vault.open(rs.getString("tls_client_key"), place("tls_client_key", id))));
+        return new Stored(e, vault.open(rs.getString("previous_secret"), place("previous_secret", id)), instant(rs, "previous_secret_until"));
+    }
+
+    private static SealContext place(String column, String id) {
+        return new SealContext(TABLE, column, id);
+    }
+
+    /** Where a merchant's sealed value lives (its row in {@code merchants}); {@code MerchantService} seals with the same. */
+    public static SealContext merchantPlace(String column, String merchantId) {
+        return new SealContext("merchants", column, merchantId);
+    }
+
+    /** Custom header values are write-only secrets: each sealed, bound to the row and the header's name. */
+    private Map<String, String> sealHeaders(String id, Map<String, String> headers) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> out.put(name, vault.seal(value, place("headers." + name, id))));
+        return out;
+    }
+
+    private Map<String, String> openHeaders(String id, Map<String, String> headers) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        headers.forEach((name, value) -> out.put(name, vault.open(value, place("headers." + name, id))));
+        return Map.copyOf(out);
     }
 
     private static String json(Map<String, String> headers) {

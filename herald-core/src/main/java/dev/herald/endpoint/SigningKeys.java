@@ -5,6 +5,8 @@ import static dev.herald.store.Jdbc.ts;
 
 import dev.herald.sdk.KeyAlgorithm;
 import dev.herald.sdk.SigningKey;
+import dev.herald.seal.SealContext;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,9 +20,16 @@ import java.util.Set;
 /**
  * SQL for the asymmetric signing keys (Ed25519 for {@code v1a}, RSA for {@code rsa-sha256}) of an owner — a merchant,
  * or an endpoint without one. An owner has one current key per algorithm; a rotated key keeps signing beside its
- * successor until it retires.
+ * successor until it retires. Private keys are sealed at rest.
  */
 public final class SigningKeys {
+    private final Vault vault;
+
+    /** Private keys are sealed at rest by {@code vault}, each bound to its owner and kid. */
+    public SigningKeys(Vault vault) {
+        this.vault = java.util.Objects.requireNonNull(vault, "vault");
+    }
+
     /** RSA keys Herald makes: 3072 bits (2048 is the floor; 3072 is good past 2030). */
     static final int RSA_BITS = 3072;
 
@@ -73,33 +82,42 @@ public final class SigningKeys {
 
     /** The keys of {@code owner} that sign at {@code now}, current first. */
     public List<Held> of(Connection c, Owner owner, Instant now) throws SQLException {
-        return Jdbc.query(c, "select private_key, created_at, retires_at from signing_keys where owner_type = ? and owner_id = ?"
+        return Jdbc.query(c, "select owner_type, owner_id, kid, private_key, created_at, retires_at from signing_keys where owner_type = ? and owner_id = ?"
                 + " and (retires_at is null or retires_at > ?) order by retires_at nulls first, created_at desc", ps -> {
             ps.setString(1, owner.type());
             ps.setString(2, owner.id());
             ps.setTimestamp(3, ts(now));
-        }, rs -> new Held(SigningKey.parse(rs.getString(1)), instant(rs, "created_at"), instant(rs, "retires_at")));
+        }, this::held);
     }
 
     /** Every owner's keys that sign at {@code now}, current first (for the endpoint registry). */
     public Map<Owner, List<Held>> all(Connection c, Instant now) throws SQLException {
         Map<Owner, List<Held>> out = new HashMap<>();
-        Jdbc.query(c, "select owner_type, owner_id, private_key, created_at, retires_at from signing_keys where retires_at is null or retires_at > ?"
+        Jdbc.query(c, "select owner_type, owner_id, kid, private_key, created_at, retires_at from signing_keys where retires_at is null or retires_at > ?"
                 + " order by retires_at nulls first, created_at desc", ps -> ps.setTimestamp(1, ts(now)), rs -> {
-            out.computeIfAbsent(new Owner(rs.getString(1), rs.getString(2)), o -> new ArrayList<>())
-                    .add(new Held(SigningKey.parse(rs.getString(3)), instant(rs, "created_at"), instant(rs, "retires_at")));
+            out.computeIfAbsent(new Owner(rs.getString(1), rs.getString(2)), o -> new ArrayList<>()).add(held(rs));
             return null;
         });
         return out;
     }
 
-    private static void insert(Connection c, Owner owner, SigningKey key, Instant now) throws SQLException {
+    private Held held(java.sql.ResultSet rs) throws SQLException {
+        Owner owner = new Owner(rs.getString("owner_type"), rs.getString("owner_id"));
+        SigningKey key = SigningKey.parse(vault.open(rs.getString("private_key"), place(owner, rs.getString("kid"))));
+        return new Held(key, instant(rs, "created_at"), instant(rs, "retires_at"));
+    }
+
+    private static SealContext place(Owner owner, String kid) {
+        return new SealContext("signing_keys", "private_key", owner.type() + ":" + owner.id() + ":" + kid);
+    }
+
+    private void insert(Connection c, Owner owner, SigningKey key, Instant now) throws SQLException {
         Jdbc.update(c, "insert into signing_keys (owner_type, owner_id, kid, algorithm, private_key, public_key, created_at) values (?,?,?,?,?,?,?)", ps -> {
             ps.setString(1, owner.type());
             ps.setString(2, owner.id());
             ps.setString(3, key.kid());
             ps.setString(4, key.algorithm().name());
-            ps.setString(5, key.encoded());
+            ps.setString(5, vault.seal(key.encoded(), place(owner, key.kid())));
             ps.setString(6, key.verificationKey().encoded());
             ps.setTimestamp(7, ts(now));
         });

@@ -20,6 +20,8 @@ import dev.herald.endpoint.MerchantPolicy;
 import dev.herald.endpoint.UrlRules;
 import dev.herald.event.EventInput;
 import dev.herald.sdk.WebhookSigner;
+import dev.herald.seal.SealContext;
+import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
@@ -35,7 +37,8 @@ import java.util.regex.Pattern;
 /**
  * Creates and changes merchants; a change of secret or ack rule reaches all of the merchant's notify_url targets, a
  * change of its cap, status or rules all of its endpoints' lanes. A rotated secret overlaps like an endpoint's: the
- * replaced one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}.
+ * replaced one keeps signing beside the new one for {@link EndpointService#ROTATION_OVERLAP}. Both secrets are sealed
+ * at rest by the {@link Vault}.
  */
 public final class MerchantService {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
@@ -52,13 +55,14 @@ public final class MerchantService {
     private final boolean allowListMode;
     private final Clock clock;
     private final AuditLog audit;
+    private final Vault vault;
 
     /**
      * {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving; every
      * change is recorded in {@code audit}, in the transaction that makes it.
      */
     public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
-                           SigningKeys signingKeys, boolean allowListMode, Clock clock, AuditLog audit) {
+                           SigningKeys signingKeys, boolean allowListMode, Clock clock, AuditLog audit, Vault vault) {
         this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.endpoints = endpoints;
@@ -67,6 +71,7 @@ public final class MerchantService {
         this.allowListMode = allowListMode;
         this.clock = clock;
         this.audit = audit;
+        this.vault = java.util.Objects.requireNonNull(vault, "vault");
     }
 
     /**
@@ -144,8 +149,8 @@ public final class MerchantService {
                     + " proxy_url = excluded.proxy_url, updated_at = excluded.updated_at", ps -> {
                 ps.setString(1, m.id());
                 ps.setString(2, m.name());
-                ps.setString(3, m.secret());
-                ps.setString(4, m.previousSecret());
+                ps.setString(3, vault.seal(m.secret(), place("secret", m.id())));
+                ps.setString(4, vault.seal(m.previousSecret(), place("previous_secret", m.id())));
                 ps.setTimestamp(5, ts(m.previousSecretUntil()));
                 ps.setString(6, m.ack().toString());
                 ps.setObject(7, m.maxInFlight(), java.sql.Types.INTEGER);
@@ -155,10 +160,10 @@ public final class MerchantService {
                 ps.setArray(11, Jdbc.textArray(c, m.syncTypes()));
                 ps.setShort(12, (short) m.defaultPriority());
                 ps.setArray(13, Jdbc.textArray(c, m.signatureSchemes().names()));
-                ps.setString(14, m.payloadKey() == null ? null : m.payloadKey().encoded());
+                ps.setString(14, vault.seal(m.payloadKey() == null ? null : m.payloadKey().encoded(), place("payload_key", id)));
                 ps.setString(15, EndpointRepository.tlsJson(m.tls()));
-                ps.setString(16, m.tls() == null ? null : m.tls().clientKey());
-                ps.setString(17, m.proxy() == null ? null : m.proxy().url());
+                ps.setString(16, vault.seal(m.tls() == null ? null : m.tls().clientKey(), place("tls_client_key", id)));
+                ps.setString(17, vault.seal(m.proxy() == null ? null : m.proxy().url(), place("proxy_url", id)));
                 ps.setTimestamp(18, ts(m.createdAt()));
                 ps.setTimestamp(19, ts(now));
             });
@@ -207,18 +212,38 @@ public final class MerchantService {
         return jdbc.read(c -> find(c, id, false)).orElseThrow(() -> new NotFoundException("no merchant " + id));
     }
 
-    private static Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
+    private Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select *, url_rules::text as url_rules, tls::text as tls from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
-                MerchantService::map).stream().findFirst();
+                this::map).stream().findFirst();
     }
 
-    private static Merchant map(ResultSet rs) throws SQLException {
-        return new Merchant(rs.getString("id"), rs.getString("name"), rs.getString("secret"), rs.getString("previous_secret"),
+    /**
+     * Seals up to {@code limit} merchants' plaintext secrets written before sealing existed, skipping rows another node
+     * has locked; returns how many values it sealed.
+     */
+    public int sealPlaintext(Connection c, int limit) throws SQLException {
+        int n = 0;
+        for (String column : List.of("secret", "previous_secret", "payload_key", "tls_client_key", "proxy_url")) {
+            n += vault.sealPlaintext(c, "merchants", column, limit);
+        }
+        return n;
+    }
+
+    private static SealContext place(String column, String id) {
+        return EndpointRepository.merchantPlace(column, id);
+    }
+
+    private Merchant map(ResultSet rs) throws SQLException {
+        String id = rs.getString("id");
+        String payloadKey = vault.open(rs.getString("payload_key"), place("payload_key", id));
+        String proxy = vault.open(rs.getString("proxy_url"), place("proxy_url", id));
+        return new Merchant(id, rs.getString("name"), vault.open(rs.getString("secret"), place("secret", id)),
+                vault.open(rs.getString("previous_secret"), place("previous_secret", id)),
                 instant(rs, "previous_secret_until"), AckRule.parse(rs.getString("ack"), "ack"), Jdbc.intOrNull(rs, "max_in_flight"),
                 rs.getString("status"), rs.getBoolean("listed"), EndpointRepository.urlRules(rs.getString("url_rules")),
                 Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
-                rs.getString("payload_key") == null ? null : PayloadKey.parse(rs.getString("payload_key")),
-                EndpointRepository.tls(rs.getString("tls"), rs.getString("tls_client_key")),
-                rs.getString("proxy_url") == null ? null : new ProxySettings(rs.getString("proxy_url")), instant(rs, "created_at"), instant(rs, "updated_at"));
+                payloadKey == null ? null : PayloadKey.parse(payloadKey),
+                EndpointRepository.tls(rs.getString("tls"), vault.open(rs.getString("tls_client_key"), place("tls_client_key", id))),
+                proxy == null ? null : new ProxySettings(proxy), instant(rs, "created_at"), instant(rs, "updated_at"));
     }
 }

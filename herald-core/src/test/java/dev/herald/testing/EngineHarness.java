@@ -35,6 +35,8 @@ public final class EngineHarness implements AutoCloseable {
     /** The test's own handle on the engine's database (the engine does not hand out its own). */
     public final Jdbc jdbc;
     public final Herald herald;
+    /** The master key every harness seals its secrets under. */
+    public static final dev.herald.seal.MasterKey MASTER_KEY = dev.herald.seal.LocalMasterKey.generate();
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter) {
         this(db, autoDisableAfter, UnaryOperator.identity());
@@ -46,7 +48,7 @@ public final class EngineHarness implements AutoCloseable {
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
-        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc)), clock, new SplittableRandom(42)).start();
+        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY), clock, new SplittableRandom(42)).start();
     }
 
     public static EngineHarness open(DatabaseConfig db) {

@@ -9,6 +9,7 @@ import dev.herald.bank.Bank;
 import dev.herald.bank.BankConfig;
 import dev.herald.sdk.WebhookVerificationException;
 import dev.herald.sdk.WebhookVerifier;
+import dev.herald.seal.LocalMasterKey;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
 import java.io.IOException;
@@ -73,7 +74,8 @@ final class Demo implements Callable<Integer> {
         try (EmbeddedPostgres pg = EmbeddedPostgres.startEphemeral()) {
             pg.createDatabase("herald");
             pg.createDatabase("bank");
-            ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, pg.jdbcUrl("herald"), true, false, 256 * 1024, 10, 16, 64, ADMIN_KEY);
+            ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, pg.jdbcUrl("herald"), true, false, 256 * 1024, 10, 16, 64, ADMIN_KEY)
+                    .withMasterKey(LocalMasterKey.generate()); // the demo's database is thrown away with its key
             try (HeraldServer herald = HeraldServer.start(cfg, Clock.systemUTC());
                  Bank bank = Bank.start(BankConfig.defaults(DatabaseConfig.fromUrl(pg.jdbcUrl("bank")), herald.bus()).withPort(0).withApiKey(BANK_KEY))) {
                 String heraldUrl = "http://127.0.0.1:" + herald.port();

@@ -6,6 +6,9 @@ import dev.herald.bus.InProcessBus;
 import dev.herald.bus.RabbitBus;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.http.OutboundConfig;
+import dev.herald.seal.LocalMasterKey;
+import dev.herald.seal.MasterKey;
+import dev.herald.seal.Vault;
 import dev.herald.server.api.HeraldApi;
 import dev.herald.server.bus.BusIngest;
 import dev.herald.store.Database;
@@ -53,8 +56,15 @@ public final class HeraldServer implements AutoCloseable {
         this.generatedKey = generatedKey;
     }
 
-    /** Starts everything; on failure whatever was started is stopped again. */
+    /**
+     * Starts everything; on failure whatever was started is stopped again. Without a master key in {@code cfg}, the
+     * embedded data directory's {@code master.key} is read, or generated on first start.
+     *
+     * @throws IllegalArgumentException if {@code cfg} names an external database without a master key
+     * @throws dev.herald.seal.SealException if the master key is missing (embedded, with sealed data) or wrong
+     */
     public static HeraldServer start(ServerConfig cfg, Clock clock) {
+        cfg.validate();
         EmbeddedPostgres embedded = null;
         Database db = null;
         Herald herald = null;
@@ -76,7 +86,9 @@ public final class HeraldServer implements AutoCloseable {
                     "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
-            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc), clock, new SecureRandom()).start();
+            MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
+                    : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
+            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey), clock, new SecureRandom()).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
             AtomicReference<HttpListener> listening = new AtomicReference<>();

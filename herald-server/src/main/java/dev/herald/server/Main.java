@@ -13,6 +13,9 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import dev.herald.bank.BankCommand;
+import dev.herald.seal.LocalMasterKey;
+import dev.herald.seal.MasterKey;
+import dev.herald.seal.SealException;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.web.Durations;
 import dev.herald.web.Secrets;
@@ -39,7 +42,7 @@ public final class Main {
     }
 
     /** The environment HERALD_* defaults and HERALD_ADMIN_KEY come from. */
-    private final Map<String, String> env;
+    final Map<String, String> env;
 
     Main(Map<String, String> env) {
         this.env = env;
@@ -115,6 +118,10 @@ public final class Main {
         String egressProxy;
         @Option(names = "--egress-proxy-file", description = "File holding the --egress-proxy URL (keep it chmod 600). Env: HERALD_EGRESS_PROXY_FILE")
         Path egressProxyFile;
+        @Option(names = "--master-key-file", description = "File holding the master key that seals secrets at rest (32 random bytes as base64 or hex;"
+                + " keep it chmod 600). Env: HERALD_MASTER_KEY_FILE; or set HERALD_MASTER_KEY. Required with --database-url; with the embedded"
+                + " database the default is <data-dir>/master.key, generated on first start")
+        Path masterKeyFile;
 
         @Option(names = "--amqp-url", description = "RabbitMQ to take events from, e.g. amqp://user:pass@host:5672/ (default: an in-process bus). "
                 + "Env: HERALD_AMQP_URL (prefer it, or --amqp-url-file, to this flag)")
@@ -151,6 +158,10 @@ public final class Main {
             HeraldServer server;
             try {
                 server = HeraldServer.start(cfg, Clock.systemUTC());
+            } catch (SealException e) { // a missing or wrong master key: a configuration error, named by key ids only
+                err.println("herald: could not start: " + e.getMessage());
+                err.flush();
+                return 2;
             } catch (RuntimeException e) {
                 err.println("herald: could not start: " + e.getMessage());
                 err.flush();
@@ -188,13 +199,14 @@ public final class Main {
             String db = Secrets.resolve("database-url", databaseUrl, "database-url-file", databaseUrlFile, warnings);
             String amqp = Secrets.resolve("amqp-url", amqpUrl, "amqp-url-file", amqpUrlFile, warnings);
             String proxy = Secrets.resolve("egress-proxy", egressProxy, "egress-proxy-file", egressProxyFile, warnings);
+            MasterKey masterKey = masterKey(env, masterKeyFile, warnings);
             ConnectionLimits limits = new ConnectionLimits(maxConnections == null ? ConnectionLimits.defaultMaxConnections() : maxConnections,
                     Durations.parse("idle-timeout", idleTimeout), Durations.parse("header-timeout", headerTimeout));
             ServerConfig cfg = new ServerConfig(host, port, dataDir.toAbsolutePath().normalize(), blankToNull(db), allowPrivate, httpsOnly,
                     parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
                     blankToNull(amqp),
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
-                    merchantAllowList, blankToNull(proxy));
+                    merchantAllowList, blankToNull(proxy), masterKey).validate();
             if (onCommandLine("--egress-proxy") && Secrets.hasPassword(egressProxy)) {
                 Secrets.warnArgument(warnings, "--egress-proxy", "HERALD_EGRESS_PROXY", "--egress-proxy-file");
             }
@@ -211,6 +223,16 @@ public final class Main {
             CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
             return parsed != null && parsed.hasMatchedOption(option);
         }
+    }
+
+    /**
+     * The master key from HERALD_MASTER_KEY or {@code file} (HERALD_MASTER_KEY_FILE), or null if neither is set.
+     *
+     * @throws IllegalArgumentException if both are set, the file cannot be read, or what they hold is no key (never echoed)
+     */
+    static MasterKey masterKey(Map<String, String> env, Path file, PrintWriter warnings) {
+        String text = Secrets.resolve("HERALD_MASTER_KEY", env.get("HERALD_MASTER_KEY"), "master-key-file", file, warnings);
+        return text == null ? null : LocalMasterKey.parse(text, file != null ? "master-key-file " + file : "HERALD_MASTER_KEY");
     }
 
     static String blankToNull(String s) {

@@ -3,6 +3,7 @@ package dev.herald.server;
 import dev.herald.bus.RabbitBus;
 import dev.herald.http.ProxySettings;
 import dev.herald.support.ValidationException;
+import dev.herald.seal.MasterKey;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.store.DatabaseConfig;
@@ -18,7 +19,9 @@ import java.util.regex.Pattern;
  * {@code amqpUrl} null means "an in-process bus"; {@code amqpBindings} are the event types Herald takes from the bus.
  * {@code connectionLimits} bound the HTTP listener's client connections (cap, idle and header timeouts). With
  * {@code merchantAllowList}, only merchants the operator listed receive. {@code egressProxy} (null: direct) is the
- * node's HTTP CONNECT proxy for every delivery whose merchant has none of its own.
+ * node's HTTP CONNECT proxy for every delivery whose merchant has none of its own. {@code masterKey} (HERALD_MASTER_KEY or
+ * --master-key-file, never a flag with the key) seals secrets at rest; null means the embedded data directory's
+ * {@code master.key}, so an external database without one is refused.
  */
 public record ServerConfig(
         String host,
@@ -36,7 +39,8 @@ public record ServerConfig(
         List<String> amqpBindings,
         ConnectionLimits connectionLimits,
         boolean merchantAllowList,
-        String egressProxy) {
+        String egressProxy,
+        MasterKey masterKey) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -51,30 +55,54 @@ public record ServerConfig(
                         long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey,
                         String amqpUrl, List<String> amqpBindings) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
-                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false, null);
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false, null, null);
     }
 
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey);
     }
 
     /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
     public ServerConfig withEgressProxy(String url) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey);
     }
 
     /** The egress proxy, or null for direct connections. */
     public ProxySettings egressProxySettings() {
         return egressProxy == null ? null : new ProxySettings(egressProxy);
+    }
+
+    /** This configuration with {@code key} sealing secrets at rest (null: the embedded data directory's master.key). */
+    public ServerConfig withMasterKey(MasterKey key) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key);
+    }
+
+    /** The rule an external database without a master key breaks. */
+    static final String MASTER_KEY_RULE = "an external database (--database-url) needs a master key to seal secrets at rest:"
+            + " set HERALD_MASTER_KEY or --master-key-file (32 random bytes as base64 or hex, e.g. from 'openssl rand -base64 32');"
+            + " keep it safe, without it the stored secrets cannot be opened";
+
+    /**
+     * Checks what only a complete configuration can (it is built in steps, {@link #withMasterKey} last): an external
+     * database has a master key. {@link HeraldServer#start} calls it; {@code herald serve} before anything starts.
+     *
+     * @throws IllegalArgumentException naming HERALD_MASTER_KEY and --master-key-file
+     */
+    public ServerConfig validate() {
+        if (databaseUrl != null && masterKey == null) {
+            throw new IllegalArgumentException(MASTER_KEY_RULE);
+        }
+        return this;
     }
 
     public ServerConfig {
@@ -148,6 +176,7 @@ public record ServerConfig(
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
                 + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList
-                + ", egressProxy=" + (egressProxy == null ? "direct" : egressProxySettings().redactedUrl()) + "]";
+                + ", egressProxy=" + (egressProxy == null ? "direct" : egressProxySettings().redactedUrl())
+                + ", masterKey=" + (masterKey == null ? "data-dir" : masterKey.id()) + "]";
     }
 }

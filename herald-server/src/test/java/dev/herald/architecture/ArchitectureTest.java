@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
     private static final String[] ENGINE = {"dev.herald", "dev.herald.delivery..", "dev.herald.endpoint..", "dev.herald.event..",
-            "dev.herald.http..", "dev.herald.ingest..", "dev.herald.merchant..", "dev.herald.notification..", "dev.herald.support..", "dev.herald.audit.."};
+            "dev.herald.http..", "dev.herald.ingest..", "dev.herald.merchant..", "dev.herald.notification..", "dev.herald.seal..", "dev.herald.support..",
+            "dev.herald.audit.."};
     private static JavaClasses classes;
 
     @BeforeAll
@@ -43,6 +44,15 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.herald.store..")
                 .should().dependOnClassesThat().resideOutsideOfPackages("dev.herald.store..", "java..", "javax..", "org.slf4j..",
                         "com.zaxxer.hikari..", "org.postgresql..", "org.flywaydb..", "org.apache.commons.compress..", "org.tukaani..")
+                .check(classes);
+    }
+
+    @Test
+    void sealingStandsOnTheStoreAndTheJdkOnly() {
+        // any repository can take a Vault without a cycle; the crypto is the JDK's (javax.crypto)
+        noClasses().that().resideInAPackage("dev.herald.seal..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("dev.herald.seal..", "dev.herald.store..", "java..", "javax..",
+                        "org.slf4j..")
                 .check(classes);
     }
 

@@ -92,6 +92,7 @@ class CrashRecoveryTest {
             ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.herald.server.Main",
                     "serve", "--port", "0", "--host", "127.0.0.1", "--allow-private-addresses", "--database-url", databaseUrl);
             pb.environment().put("HERALD_ADMIN_KEY", KEY);
+            pb.environment().put("HERALD_MASTER_KEY", TestServer.MASTER_KEY.encoded()); // every child seals under the same key
             pb.redirectErrorStream(true);
             Process p = pb.start();
             CompletableFuture<Integer> port = new CompletableFuture<>();

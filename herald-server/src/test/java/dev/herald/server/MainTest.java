@@ -34,6 +34,8 @@ import picocli.CommandLine;
 @Timeout(value = 30, unit = TimeUnit.SECONDS) // a case that wrongly passed validation would start a server and block
 class MainTest {
     private static final String ADMIN_KEY = "cli-test-admin-key-0123456789";
+    private static final String MASTER_KEY = "UUFsNtSWu8pvgspURUHPHhJpSiOZDV8ZZoeRrNlPIz4=";
+    private static final Map<String, String> WITH_MASTER_KEY = Map.of("HERALD_MASTER_KEY", MASTER_KEY);
 
     @TempDir
     Path dir;
@@ -74,7 +76,7 @@ class MainTest {
         assertThat(s.maxBodySize).isEqualTo("1MiB");
         assertThat(s.autoDisableAfter).isEqualTo(3);
         assertThat(s.maxInFlight).isEqualTo(4);
-        assertThat(s.config(Map.of()).maxBodyBytes()).isEqualTo(1_048_576);
+        assertThat(s.config(WITH_MASTER_KEY).maxBodyBytes()).isEqualTo(1_048_576);
     }
 
     @Test
@@ -299,7 +301,7 @@ class MainTest {
 
     @Test
     void passwordsGivenAsArgumentsAreWarnedAboutWithoutBeingShown() {
-        Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0",
+        Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY, "HERALD_MASTER_KEY", MASTER_KEY), "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0",
                 "--database-url", "postgresql://herald:db-s3cret@127.0.0.1:1/herald", "--amqp-url", "amqp://herald:mq-s3cret@127.0.0.1:1/");
         assertThat(r.code()).as("the unreachable broker stops the start").isEqualTo(1);
         assertThat(r.err()).contains(
@@ -307,7 +309,7 @@ class MainTest {
                 "WARNING: --amqp-url on the command line is visible to every user of this machine (ps); set HERALD_AMQP_URL or use --amqp-url-file instead");
         assertThat(r.out() + r.err()).doesNotContain("db-s3cret").doesNotContain("mq-s3cret");
 
-        Result fromEnv = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY, "HERALD_AMQP_URL", "amqp://herald:mq-s3cret@127.0.0.1:1/"),
+        Result fromEnv = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY, "HERALD_AMQP_URL", "amqp://herald:mq-s3cret@127.0.0.1:1/", "HERALD_MASTER_KEY", MASTER_KEY),
                 "serve", "--data-dir", dir.resolve("data").toString(), "--port", "0", "--database-url", "postgresql://herald@127.0.0.1:1/herald");
         assertThat(fromEnv.code()).isEqualTo(1);
         assertThat(fromEnv.err()).as("no password on the command line: no warning").doesNotContain("WARNING").doesNotContain("mq-s3cret");
@@ -322,14 +324,14 @@ class MainTest {
 
         StringWriter warnings = new StringWriter();
         ServerConfig cfg = serve(Map.of("HERALD_AMQP_URL_FILE", mqFile.toString()), new Properties(), "--database-url-file", dbFile.toString())
-                .config(Map.of(), new PrintWriter(warnings, true));
+                .config(WITH_MASTER_KEY, new PrintWriter(warnings, true));
         assertThat(cfg.databaseUrl()).isEqualTo("postgresql://herald:file-s3cret@db:5432/herald");
         assertThat(cfg.amqpUrl()).isEqualTo("amqp://herald:mq-file-s3cret@mq:5672/");
         assertThat(warnings.toString()).isEqualTo("WARNING: amqp-url-file " + mqFile + " can be read by other users; restrict it with chmod 600"
                 + System.lineSeparator());
         assertThat(cfg.toString()).doesNotContain("s3cret");
 
-        ServerConfig fromConfigFile = serve(Map.of(), props("database-url-file=" + dbFile)).config(Map.of());
+        ServerConfig fromConfigFile = serve(Map.of(), props("database-url-file=" + dbFile)).config(WITH_MASTER_KEY);
         assertThat(fromConfigFile.databaseUrl()).isEqualTo("postgresql://herald:file-s3cret@db:5432/herald");
         assertThat(run(Map.of(), "serve", "--help").out()).contains("--database-url-file", "HERALD_DATABASE_URL_FILE", "--amqp-url-file");
     }
@@ -350,6 +352,55 @@ class MainTest {
         StringWriter warnings = new StringWriter();
         serve(Map.of(), new Properties(), "--egress-proxy", "http://line:s3cret@proxy.bank:3128").config(Map.of(), new PrintWriter(warnings, true));
         assertThat(warnings.toString()).contains("--egress-proxy on the command line is visible to every user").doesNotContain("s3cret");
+    }
+
+    // ---------------------------------------------------------------- the master key (secrets at rest)
+
+    @Test
+    void anExternalDatabaseWithoutAMasterKeyIsRefusedBeforeAnythingStarts() {
+        Result r = run(Map.of("HERALD_ADMIN_KEY", ADMIN_KEY), "serve", "--data-dir", dir.resolve("never").toString(), "--port", "0",
+                "--database-url", "postgresql://herald@127.0.0.1:1/herald");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("herald: invalid configuration: an external database (--database-url) needs a master key")
+                .contains("HERALD_MASTER_KEY", "--master-key-file");
+        assertThat(Files.exists(dir.resolve("never"))).isFalse();
+    }
+
+    @Test
+    void theMasterKeyComesFromTheEnvironmentOrAFileNeverAFlag() throws IOException {
+        ServerConfig fromEnv = serve(Map.of(), new Properties(), "--database-url", "postgresql://herald@db/herald").config(WITH_MASTER_KEY);
+        String id = dev.herald.seal.LocalMasterKey.parse(MASTER_KEY, "test").id();
+        assertThat(fromEnv.masterKey().id()).isEqualTo(id);
+
+        Path file = Files.writeString(dir.resolve("master.key"), MASTER_KEY + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        ServerConfig fromFile = serve(Map.of("HERALD_MASTER_KEY_FILE", file.toString()), new Properties(), "--database-url", "postgresql://herald@db/herald")
+                .config(Map.of());
+        assertThat(fromFile.masterKey().id()).isEqualTo(id);
+        assertThat(fromFile.toString()).contains("masterKey=" + id).doesNotContain(MASTER_KEY);
+        assertThat(serve(Map.of(), new Properties()).config(Map.of()).masterKey()).as("embedded: the data directory's master.key").isNull();
+
+        assertThat(run(Map.of(), "serve", "--master-key", MASTER_KEY).code()).as("no flag takes the key itself").isEqualTo(2);
+        assertThatThrownBy(() -> serve(Map.of(), new Properties(), "--master-key-file", file.toString()).config(WITH_MASTER_KEY))
+                .hasMessage("HERALD_MASTER_KEY and master-key-file are both set; give one of them");
+    }
+
+    @Test
+    void aMalformedMasterKeyIsRefusedWithoutBeingEchoed() {
+        String bad = "not-a-key-but-a-secret-nonetheless";
+        Result r = run(Map.of("HERALD_MASTER_KEY", bad), "serve", "--data-dir", dir.resolve("never").toString(), "--port", "0");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("HERALD_MASTER_KEY must hold a master key of 32 random bytes as base64 or 64 hex digits").doesNotContain(bad);
+        String shortKey = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+        assertThat(run(Map.of("HERALD_MASTER_KEY", shortKey), "serve", "--data-dir", dir.resolve("never").toString()).code()).isEqualTo(2);
+    }
+
+    @Test
+    void rotateMasterWithoutANewKeySaysWhereToGiveIt() {
+        Result r = run(Map.of("HERALD_MASTER_KEY", MASTER_KEY), "keys", "rotate-master", "--database-url", "postgresql://herald@127.0.0.1:1/herald");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("HERALD_NEW_MASTER_KEY", "--new-master-key-file").doesNotContain(MASTER_KEY);
+        assertThat(run(Map.of(), "keys", "--help").out()).contains("create", "list", "revoke", "rotate-master");
     }
 
     // ---------------------------------------------------------------- help, version, no command

@@ -29,6 +29,8 @@ public final class TestServer implements AutoCloseable {
     /** The admin key every test server is started with (HERALD_ADMIN_KEY). */
     public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** The master key every test server (and child process) seals secrets under (HERALD_MASTER_KEY). */
+    public static final dev.herald.seal.LocalMasterKey MASTER_KEY = dev.herald.seal.LocalMasterKey.generate();
 
     private final HeraldServer server;
     private final HttpClient http;
@@ -76,7 +78,7 @@ public final class TestServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
-                amqpUrl, amqpBindings).withConnectionLimits(limits);
+                amqpUrl, amqpBindings).withConnectionLimits(limits).withMasterKey(MASTER_KEY);
         return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }
 

@@ -20,6 +20,7 @@ import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.notification.NotificationService;
 import dev.herald.seal.MasterKey;
+import dev.herald.seal.PageCursors;
 import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.store.PlannerStatistics;
@@ -70,11 +71,11 @@ public final class Herald implements AutoCloseable {
     private final AuditLog audit;
     private final ScheduledExecutorService maintenance;
     private final EndpointRepository endpointRepository;
-    private final Vault vault;
+    private final PageCursors cursors;
 
     private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random) {
         this.jdbc = jdbc;
-        this.vault = vault;
+        this.cursors = new PageCursors(vault);
         String nodeId = Ids.next("node");
         EndpointRepository endpointRepository = new EndpointRepository(vault);
         this.endpointRepository = endpointRepository;
@@ -158,6 +159,8 @@ public final class Herald implements AutoCloseable {
     public DeliveryService deliveries() { return deliveries; }
     public IngestService ingest() { return ingest; }
     public MerchantService merchants() { return merchants; }
+    /** Seals the page cursors a merchant's key is given (see {@link PageCursors}). */
+    public PageCursors cursors() { return cursors; }
     public NotificationService notifications() { return notifications; }
     public EventService events() { return events; }
     public Dispatcher dispatcher() { return dispatcher; }

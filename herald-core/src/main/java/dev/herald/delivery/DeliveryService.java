@@ -62,6 +62,18 @@ public final class DeliveryService {
         return jdbc.read(c -> deliveries.list(c, filter));
     }
 
+    /**
+     * A delivery as the audit records it: its state, not its place in the global sequence (a merchant reads its own
+     * entries, and the sequence counts every merchant's deliveries).
+     */
+    private record Audited(String id, String eventId, String endpointId, String status, int attempts, Instant nextAttemptAt,
+                           Instant lastAttemptAt, Integer lastStatusCode, Instant completedAt) {
+        static Audited of(Delivery d) {
+            return new Audited(d.id(), d.eventId(), d.endpointId(), d.status().wire(), d.attempts(), d.nextAttemptAt(), d.lastAttemptAt(),
+                    d.lastStatusCode(), d.completedAt());
+        }
+    }
+
     /** Sends a delivery again (same webhook-id and delivery id) with a fresh retry budget; of {@code merchant}'s endpoints only when not null. */
     public Delivery resend(AuditContext ctx, String id, String merchant) {
         Instant now = clock.instant();
@@ -74,7 +86,7 @@ public final class DeliveryService {
                 throw new ConflictException("delivery " + id + " is being sent right now; try again when this attempt ends");
             }
             Delivery after = deliveries.find(c, id).orElseThrow();
-            audit.append(c, ctx, "delivery.resend", Target.delivery(id, found.merchantId()), found, after);
+            audit.append(c, ctx, "delivery.resend", Target.delivery(id, found.merchantId()), Audited.of(found), Audited.of(after));
             return after;
         });
         dispatcher.wake();

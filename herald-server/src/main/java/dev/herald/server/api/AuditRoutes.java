@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
 import dev.herald.audit.AuditEntry;
 import dev.herald.audit.AuditLog;
+import dev.herald.seal.PageCursors;
 import dev.herald.web.Params;
-import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -36,11 +36,11 @@ final class AuditRoutes implements HttpService {
             String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
             AuditLog.Query q = new AuditLog.Query(merchant, Params.query(req, "target", 128), Params.query(req, "actor", 200),
-                    Params.query(req, "action", 64), Params.instant(req, "since"), cursor(Params.query(req, "cursor", 20)), limit + 1);
+                    Params.query(req, "action", 64), Params.instant(req, "since"), Cursors.seq(herald, "audit", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1);
             List<AuditEntry> page = herald.audit().page(q);
             ArrayNode data = Responses.arr();
-            page.stream().limit(limit).forEach(e -> data.add(view(e)));
-            String next = page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null;
+            page.stream().limit(limit).forEach(e -> data.add(view(e, merchant == null)));
+            String next = Cursors.out(herald, "audit", merchant, page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null);
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/audit/verify", (req, res) -> {
@@ -51,14 +51,20 @@ final class AuditRoutes implements HttpService {
         });
     }
 
-    static ObjectNode view(AuditEntry e) {
-        ObjectNode n = Responses.obj().put("seq", e.seq()).put("at", e.at().toString());
+    /** An entry; the chain fields (its number and hashes, which count every merchant's changes) only for the operator. */
+    static ObjectNode view(AuditEntry e, boolean withChain) {
+        ObjectNode n = Responses.obj();
+        if (withChain) {
+            n.put("seq", e.seq());
+        }
+        n.put("at", e.at().toString());
         n.putObject("actor").put("key_id", e.actor().keyId()).put("name", e.actor().keyName()).put("merchant_id", e.actor().merchantId());
         n.put("action", e.action());
         n.putObject("target").put("type", e.target().type()).put("id", e.target().id()).put("merchant_id", e.target().merchantId());
         n.set("before", json(e.before()));
         n.set("after", json(e.after()));
-        return n.put("client_address", e.clientAddress()).put("trace_id", e.traceId()).put("prev_hash", e.prevHash()).put("hash", e.hash());
+        n.put("client_address", e.clientAddress()).put("trace_id", e.traceId());
+        return withChain ? n.put("prev_hash", e.prevHash()).put("hash", e.hash()) : n;
     }
 
     private static JsonNode json(String text) {
@@ -72,18 +78,4 @@ final class AuditRoutes implements HttpService {
         }
     }
 
-    private static Long cursor(String s) {
-        if (s == null) {
-            return null;
-        }
-        try {
-            long n = Long.parseLong(s);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw Problem.invalid("cursor must be a next_cursor value returned by a previous call", "cursor");
-    }
 }

@@ -9,6 +9,7 @@ import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.event.EventInput;
 import dev.herald.web.Params;
+import dev.herald.seal.PageCursors;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
@@ -39,11 +40,11 @@ final class DeliveryRoutes implements HttpService {
             boolean byId = event != null && isEventId(event, merchant);
             DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
                     Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, Params.instant(req, "since"),
-                    cursor(Params.query(req, "cursor", 20)), limit + 1, merchant != null ? merchant : merchantFilter);
+                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1, merchant != null ? merchant : merchantFilter);
             List<Delivery> page = herald.deliveries().list(f);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(d -> data.add(Views.delivery(d)));
-            String next = page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null;
+            String next = Cursors.out(herald, "deliveries", merchant, page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null);
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/deliveries/{id}", (req, res) -> {
@@ -73,17 +74,6 @@ final class DeliveryRoutes implements HttpService {
             return Delivery.Status.parse(s);
         } catch (IllegalArgumentException e) {
             throw Problem.invalid("status must be one of pending, delivered, failed, cancelled", "status");
-        }
-    }
-
-    private static Long cursor(String s) {
-        if (s == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw Problem.invalid("cursor must be a next_cursor value returned by a previous call", "cursor");
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.herald.support.ConflictException;
 import dev.herald.web.BodyReader;
 import dev.herald.web.JsonInput;
 import dev.herald.web.Params;
+import dev.herald.seal.PageCursors;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import dev.herald.web.Traceparent;
@@ -48,17 +49,19 @@ final class EventRoutes implements HttpService {
             String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
             String type = Params.query(req, "type", EventInput.MAX_TYPE);
-            String after = Params.query(req, "after", 64);
+            String after = Cursors.in(herald, "events", merchant, Params.query(req, "after", PageCursors.MAX_TOKEN), "after");
             List<StoredEvent> page = herald.events().pull(after, type, limit + 1, merchant);
             ArrayNode data = Responses.arr();
-            page.stream().limit(limit).forEach(e -> data.add(Views.event(e)));
+            page.stream().limit(limit).forEach(e -> data.add(Views.event(e).put("cursor", Cursors.out(herald, "events", merchant, e.cursor()))));
             boolean more = page.size() > limit;
-            String next = page.isEmpty() ? (after == null ? "0-0" : after) : page.get(Math.min(limit, page.size()) - 1).cursor();
+            String next = Cursors.out(herald, "events", merchant,
+                    page.isEmpty() ? (after == null ? "0-0" : after) : page.get(Math.min(limit, page.size()) - 1).cursor());
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", more));
         });
         r.get("/v1/events/{id}", (req, res) -> {
-            StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID), Access.of(req).reader());
-            Responses.json(res, 200, Views.event(e));
+            String merchant = Access.of(req).reader();
+            StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID), merchant);
+            Responses.json(res, 200, Views.event(e).put("cursor", Cursors.out(herald, "events", merchant, e.cursor())));
         });
         r.get("/v1/event-types", (req, res) -> {
             ArrayNode data = Responses.arr();

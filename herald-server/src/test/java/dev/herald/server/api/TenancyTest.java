@@ -177,6 +177,32 @@ class TenancyTest {
         }
     }
 
+    /**
+     * A merchant's page cursors are opaque and its own: they show no global position, another merchant's cursor or the
+     * operator's is refused like a made-up one, and paging with them walks the merchant's own list.
+     */
+    @Test
+    void aMerchantsCursorsAreOpaqueAndItsOwn() {
+        for (int i = 0; i < 2; i++) { // at least two of each in merchant A's lists
+            assertThat(server.postJson("/v1/events", Map.of("event", "tenant.paid", "merchant_id", "mA", "data", Map.of("n", i))).status()).isEqualTo(202);
+        }
+        for (String list : List.of("/v1/deliveries?limit=1", "/v1/events?limit=1", "/v1/audit?limit=1")) {
+            JsonNode page = call(Role.MERCHANT_A, "GET", list, null).json();
+            String cursor = page.get("next_cursor").asText();
+            assertThat(cursor).as(list).doesNotMatch("[0-9]+(-[0-9]+)?").matches("[A-Za-z0-9_-]{40,}");
+            String param = list.startsWith("/v1/events") ? "after" : "cursor";
+            Response next = call(Role.MERCHANT_A, "GET", list + "&" + param + "=" + cursor, null);
+            assertThat(next.status()).as(list).isEqualTo(200);
+            Response stolen = call(Role.MERCHANT_B, "GET", list + "&" + param + "=" + cursor, null);
+            assertThat(stolen.status()).as("%s: another merchant's cursor", list).isEqualTo(422);
+            assertThat(stolen.json().get("field").asText()).isEqualTo(param);
+            String operators = call(Role.ADMIN, "GET", list, null).json().get("next_cursor").asText();
+            assertThat(call(Role.MERCHANT_A, "GET", list + "&" + param + "=" + operators, null).status()).as("%s: the operator's cursor", list)
+                    .isEqualTo(422);
+        }
+        assertThat(call(Role.MERCHANT_A, "GET", "/v1/audit", null).body()).doesNotContain("\"seq\"").doesNotContain("\"hash\"");
+    }
+
     /** Lists, counts and filters show a merchant's key its own resources only, whatever filter it sends. */
     @Test
     void listsAndFiltersShowAMerchantOnlyItsOwn() {

@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 
-/** SQL for the {@code data_keys} table (V30): data keys wrapped by the master key, one current. */
+/** SQL for the {@code data_keys} table (V17): data keys wrapped by the master key, one current. */
 final class DataKeyRepository {
     /** A stored data key, still wrapped. */
     record Row(String id, byte[] wrapped, String masterKeyId, boolean current) {}

@@ -59,7 +59,7 @@ public final class Vault {
     }
 
     /**
-     * The vault of the database behind {@code jdbc} (migrated to V30): its data keys unwrapped with {@code master};
+     * The vault of the database behind {@code jdbc} (migrated to V17): its data keys unwrapped with {@code master};
      * the first data key is made (and stored wrapped) on the first open of a database.
      *
      * @throws WrongMasterKeyException if the data keys were wrapped by another master key

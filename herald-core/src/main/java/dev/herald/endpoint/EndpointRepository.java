@@ -136,6 +136,14 @@ public final class EndpointRepository {
                 ps -> ps.setString(1, id), this::map).stream().findFirst();
     }
 
+    /** The URL of every live endpoint of {@code merchantId} by id, notification targets included. */
+    public Map<String, String> urlsOfMerchant(Connection c, String merchantId) throws SQLException {
+        Map<String, String> out = new java.util.HashMap<>();
+        Jdbc.query(c, "select id, url from endpoints where merchant_id = ? and deleted_at is null", ps -> ps.setString(1, merchantId),
+                rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
+    }
+
     /** The ids of every live endpoint of {@code merchantId}, notification targets included. */
     public List<String> idsOfMerchant(Connection c, String merchantId) throws SQLException {
         return Jdbc.query(c, "select id from endpoints where merchant_id = ? and deleted_at is null", ps -> ps.setString(1, merchantId),

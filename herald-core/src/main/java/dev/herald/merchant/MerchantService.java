@@ -120,6 +120,9 @@ public final class MerchantService {
                             d.httpsOnly() != null ? d.httpsOnly() : o != null && o.urlRules().httpsOnly(),
                             d.privateNetworks() != null ? d.privateNetworks() : o == null ? null : o.urlRules().privateNetworks())
                     : o == null ? UrlRules.NONE : o.urlRules();
+            if (o != null && d.setsUrlRules()) {
+                refuseBrokenEndpoints(c, id, rules);
+            }
             boolean rotate = o != null && d.rotateSecret();
             Merchant m = new Merchant(id,
                     d.name() != null ? d.name() : o == null ? "" : o.name(),
@@ -188,6 +191,21 @@ public final class MerchantService {
             changed.endpointIds().forEach(lifecycle::changed); // lanes hand back waiting work, or the scanner is woken
         }
         return changed.put();
+    }
+
+    /**
+     * New host or https rules must hold for the merchant's live endpoints (notify_url targets too): their URLs are
+     * checked when made, so a rule they break would otherwise never be enforced for them. Withdrawn private networks
+     * need no such check: addresses are vetted again at every connect.
+     */
+    private void refuseBrokenEndpoints(Connection c, String merchantId, UrlRules rules) throws SQLException {
+        List<String> broken = endpoints.urlsOfMerchant(c, merchantId).entrySet().stream()
+                .filter(e -> rules.violation(java.net.URI.create(e.getValue())) != null).map(java.util.Map.Entry::getKey).sorted().toList();
+        if (!broken.isEmpty()) {
+            throw new ValidationException("url_rules", broken.size() + " of this merchant's endpoints break these rules ("
+                    + String.join(", ", broken.subList(0, Math.min(5, broken.size()))) + (broken.size() > 5 ? ", …" : "")
+                    + "): change or delete them first");
+        }
     }
 
     private static List<String> syncTypes(List<String> types) {

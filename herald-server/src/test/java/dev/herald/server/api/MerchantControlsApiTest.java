@@ -66,6 +66,22 @@ class MerchantControlsApiTest {
     }
 
     @Test
+    void newHostRulesThatLiveEndpointsBreakAreRefusedNamingThem() {
+        assertThat(server.put("/v1/merchants/narrowing", "{\"url_rules\": {\"hosts\": [\"*.shop.example\"]}}").status()).isEqualTo(201);
+        String id = endpoint("narrowing", "https://old.shop.example/hook").json().get("id").asText();
+        Response narrowed = server.put("/v1/merchants/narrowing", "{\"url_rules\": {\"hosts\": [\"new.shop.example\"]}}");
+        assertThat(narrowed.status()).isEqualTo(422);
+        assertThat(narrowed.json().get("field").asText()).isEqualTo("url_rules");
+        assertThat(narrowed.json().get("detail").asText()).contains(id);
+        Response httpsOnly = server.put("/v1/merchants/narrowing", "{\"url_rules\": {\"https_only\": true}}");
+        assertThat(httpsOnly.status()).as("https-only holds for the https endpoint").isEqualTo(200);
+        assertThat(server.get("/v1/merchants/narrowing").json().get("url_rules").get("hosts").get(0).asText()).isEqualTo("*.shop.example");
+        assertThat(server.delete("/v1/endpoints/" + id).status()).isEqualTo(204);
+        assertThat(server.put("/v1/merchants/narrowing", "{\"url_rules\": {\"hosts\": [\"new.shop.example\"]}}").status())
+                .as("nothing left that breaks them").isEqualTo(200);
+    }
+
+    @Test
     void notifyUrlsKeepTheMerchantsRules() {
         Response r = server.postJson("/v1/notifications", Map.of("merchant_id", "bank-line", "notify_url", "https://evil.example/n", "mode", "async"));
         assertThat(r.status()).isEqualTo(422);

@@ -118,9 +118,11 @@ public final class TestServer implements AutoCloseable {
         return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_KEY);
     }
 
+    /** Sends {@code request}; its answer must keep /openapi.json ({@link ContractCheck}), else an AssertionError. */
     public Response send(HttpRequest request) {
         try {
             HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            ContractCheck.check(request.method(), request.uri(), r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body());
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(request.method() + " " + request.uri() + " failed", e);

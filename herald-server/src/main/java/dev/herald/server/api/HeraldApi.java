@@ -7,6 +7,8 @@ import dev.herald.web.BodyReader;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -32,7 +34,15 @@ public final class HeraldApi {
     /** Registers the auth filter, every route and the error mapping. */
     public void routing(HttpRouting.Builder r) {
         r.addFilter(BearerAuth.filter(keys, "/v1"));
-        r.register(new HealthRoutes(live, ready),
+        r.register(services().toArray(HttpService[]::new));
+        r.register(new ApiDocsRoutes());
+        r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
+        ApiErrors.register(r);
+    }
+
+    /** The services of the API's routes, the ones {@code /openapi.json} describes. */
+    List<HttpService> services() {
+        return List.of(new HealthRoutes(live, ready),
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
                 new DeliveryRoutes(herald),
@@ -40,7 +50,5 @@ public final class HeraldApi {
                 new NotificationRoutes(herald, bodies),
                 new ApiKeyRoutes(herald, keys, bodies),
                 new AuditRoutes(herald));
-        r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
-        ApiErrors.register(r);
     }
 }

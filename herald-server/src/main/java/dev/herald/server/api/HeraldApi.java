@@ -19,9 +19,11 @@ public final class HeraldApi {
     private final BodyReader bodies;
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
+    private final MetricsRoutes metrics;
 
-    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}. */
-    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready) {
+    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code metrics} {@code /metrics}. */
+    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready, MetricsRoutes metrics) {
+        this.metrics = metrics;
         this.herald = herald;
         this.keys = keys;
         this.bodies = new BodyReader(maxBodyBytes);
@@ -32,7 +34,7 @@ public final class HeraldApi {
     /** Registers the auth filter, every route and the error mapping. */
     public void routing(HttpRouting.Builder r) {
         r.addFilter(BearerAuth.filter(keys, "/v1"));
-        r.register(new HealthRoutes(live, ready),
+        r.register(new HealthRoutes(live, ready), metrics,
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
                 new DeliveryRoutes(herald),

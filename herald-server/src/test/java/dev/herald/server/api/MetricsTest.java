@@ -157,6 +157,16 @@ class MetricsTest {
         });
     }
 
+    @Test
+    void withRabbitMqTheConsumerLagIsShown() {
+        String amqp = dev.herald.bus.TestRabbit.uriOrSkip();
+        try (TestServer withBus = TestServer.start(true, java.time.Clock.systemUTC(), dev.herald.testing.TestPostgres.embedded(), amqp, List.of("#"))) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(sum(metrics(withBus), "herald_bus_messages_ready", "queue=\"herald.ingest\"")).isGreaterThanOrEqualTo(0));
+        }
+        assertThat(metrics(server)).as("no broker, no lag").doesNotContain("herald_bus_messages_ready");
+    }
+
     private static String endpoint(TestServer on, String path, String event, Map<String, Object> extra) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("url", receiver.url(path).toString());

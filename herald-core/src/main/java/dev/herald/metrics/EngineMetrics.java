@@ -110,11 +110,6 @@ public final class EngineMetrics {
         return new EngineMetrics(new CompositeMeterRegistry(), clock, 0, Duration.ofMinutes(1));
     }
 
-    /** The registry the meters are on (for the process's other meters). */
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /** Shows {@code triesInFlight} and {@code breakersOpen} as gauges, read at each scrape (both must be cheap). */
     public void watch(IntSupplier triesInFlight, IntSupplier breakersOpen) {
         Gauge.builder("herald.tries.in.flight", triesInFlight::getAsInt).description("HTTP tries under way on this node").register(registry);

@@ -18,6 +18,7 @@ import dev.herald.http.OutboundConfig;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
+import dev.herald.metrics.EngineMetrics;
 import dev.herald.notification.NotificationService;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.PageCursors;
@@ -72,14 +73,18 @@ public final class Herald implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final EndpointRepository endpointRepository;
     private final PageCursors cursors;
+    private final DeliveryRepository deliveryRepository;
+    private final EngineMetrics metrics;
 
-    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random) {
+    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics) {
         this.jdbc = jdbc;
+        this.metrics = metrics;
         this.cursors = new PageCursors(vault);
         String nodeId = Ids.next("node");
         EndpointRepository endpointRepository = new EndpointRepository(vault);
         this.endpointRepository = endpointRepository;
         DeliveryRepository deliveryRepository = new DeliveryRepository();
+        this.deliveryRepository = deliveryRepository;
         EventRepository eventRepository = new EventRepository();
         SigningKeys signingKeys = new SigningKeys(vault);
         this.registry = new EndpointRegistry(jdbc, endpointRepository, signingKeys, clock, config.dispatcher().merchantAllowList());
@@ -87,12 +92,13 @@ public final class Herald implements AutoCloseable {
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics);
+        metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
-        this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
+        this.ingest = new IngestService(jdbc, writer, dispatcher, clock, metrics);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
                 audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
@@ -107,8 +113,13 @@ public final class Herald implements AutoCloseable {
      * @throws dev.herald.seal.WrongMasterKeyException if the database's data keys were wrapped by another master key
      */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
+        return create(dataSource, config, clock, random, EngineMetrics.none(clock));
+    }
+
+    /** As {@link #create(DataSource, Config, Clock, RandomGenerator)}, counting on {@code metrics}. */
+    public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics) {
         Jdbc jdbc = new Jdbc(dataSource);
-        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random);
+        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics);
     }
 
     /**
@@ -131,7 +142,8 @@ public final class Herald implements AutoCloseable {
 
     /**
      * Seals secrets left in plaintext by an earlier version (see {@link #sealPlaintext()}), loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
-     * reloads the endpoints every 5 s and refreshes stale planner statistics every 10 s in the background.
+     * reloads the endpoints every 5 s, counts the pending backlog for metrics every 5 s and refreshes stale planner
+     * statistics every 10 s in the background.
      */
     public Herald start() {
         sealPlaintext();
@@ -139,9 +151,17 @@ public final class Herald implements AutoCloseable {
         ingest.start();
         dispatcher.start();
         every(5, "endpoint reload", registry::reload);
+        every(5, "counting the backlog for metrics", this::refreshMetrics);
         PlannerStatistics statistics = new PlannerStatistics(jdbc, List.of("deliveries", "events", "attempts", "endpoints"));
         every(10, "refreshing planner statistics", statistics::refreshStale);
         return this;
+    }
+
+    /** Counts the pending backlog (one short query) and recomputes the worst endpoints, for the metrics gauges. */
+    void refreshMetrics() {
+        DeliveryRepository.Backlog b = jdbc.inTransaction(deliveryRepository::backlog);
+        metrics.backlog(b.pending(), b.oldestCreatedAt());
+        metrics.refreshTopEndpoints();
     }
 
     /** Runs {@code task} in the background every {@code seconds}; a failure is logged and the next run tries again. */

@@ -28,6 +28,14 @@ public interface Bus extends AutoCloseable {
     /** Declares {@code queue} without consuming it, so messages published from now on are kept for a later consumer. */
     void declare(QueueSpec queue);
 
+    /**
+     * How many messages of {@code queue} wait for a consumer (ready, not yet delivered), asked of the broker now; empty
+     * where the bus cannot tell. A consumer's lag for metrics; call it periodically, not per scrape.
+     */
+    default java.util.OptionalLong ready(String queue) {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Closes the bus; unacknowledged messages go back to their queues. */
     @Override
     void close();

@@ -143,6 +143,14 @@ public final class RabbitBus implements Bus {
         withDeclarationChannel(ch -> declareOn(ch, queue));
     }
 
+    /** Asks the broker (a passive declaration on a fresh channel) how many messages of {@code queue} are ready. */
+    @Override
+    public java.util.OptionalLong ready(String queue) {
+        long[] count = {-1};
+        withDeclarationChannel(ch -> count[0] = ch.queueDeclarePassive(queue).getMessageCount());
+        return count[0] < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(count[0]);
+    }
+
     private static void declareOn(Channel ch, QueueSpec q) throws IOException {
         Map<String, Object> args = new HashMap<>();
         if (q.maxPriority() > 0) {

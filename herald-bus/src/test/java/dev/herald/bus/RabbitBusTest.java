@@ -43,6 +43,18 @@ class RabbitBusTest extends BusContractTest {
     }
 
     @Test
+    void theBrokerTellsHowManyMessagesWaitInAQueue() {
+        String key = uniqueKey("ready");
+        QueueSpec q = queue(key);
+        bus.declare(q);
+        assertThat(bus.ready(q.name())).hasValue(0);
+        bus.publish(IntStream.range(0, 3).mapToObj(i -> message("r" + i, key, 0)).toList());
+        await().atMost(Duration.ofSeconds(10)).until(() -> bus.ready(q.name()).orElse(-1) == 3);
+        assertThatThrownBy(() -> bus.ready("test.no-such-queue." + key)).isInstanceOf(BusException.class);
+        assertThat(bus.ready(q.name())).as("the bus stays usable").hasValue(3);
+    }
+
+    @Test
     void aDeclarationWithDifferentArgumentsIsRefusedAndTheBusStaysUsable() {
         QueueSpec q = queue(5, uniqueKey("args"));
         bus.declare(q);

@@ -9,6 +9,7 @@ import dev.herald.event.EventInput;
 import dev.herald.event.EventTypes;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.ErrorClass;
+import dev.herald.metrics.EngineMetrics;
 import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
@@ -46,9 +47,11 @@ final class DeliveryRecorder implements AutoCloseable {
     private final int autoDisableAfter;
     private final String nodeId;
     private final GroupCommitter<Item, Outcome> committer;
+    private final EngineMetrics metrics;
 
     DeliveryRecorder(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpoints, EventWriter events, Clock clock,
-                     RandomGenerator random, int autoDisableAfter, String nodeId) {
+                     RandomGenerator random, int autoDisableAfter, String nodeId, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.events = events;
@@ -72,10 +75,17 @@ final class DeliveryRecorder implements AutoCloseable {
 
     /**
      * Records {@code result} for {@code task} and blocks until it is committed. With {@code retry} false (a test send)
-     * a failure ends the delivery and the endpoint's streak is untouched.
+     * a failure ends the delivery and the endpoint's streak is untouched. Metrics count the try once it is durable.
      */
     Outcome record(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry) {
-        return committer.commit(new Item(task, endpoint, result, retry));
+        Outcome o = committer.commit(new Item(task, endpoint, result, retry));
+        metrics.attempt(endpoint.id(), result, o.success());
+        if (o.status() == Status.DELIVERED) {
+            metrics.delivered(task.receivedAt(), result.startedAt().plus(result.duration()));
+        } else if (o.status() == Status.FAILED) {
+            metrics.failed();
+        }
+        return o;
     }
 
     private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {

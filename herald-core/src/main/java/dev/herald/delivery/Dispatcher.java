@@ -7,6 +7,7 @@ import dev.herald.endpoint.Signing;
 import dev.herald.http.OutboundRequest;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
+import dev.herald.metrics.EngineMetrics;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -87,12 +88,15 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private final java.util.concurrent.ScheduledExecutorService pacer =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-pacer").daemon().factory());
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final java.util.concurrent.atomic.AtomicInteger trying = new java.util.concurrent.atomic.AtomicInteger();
+    private final EngineMetrics metrics;
     private volatile boolean running;
     private Thread scanner;
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
                       EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness) {
+                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -103,7 +107,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         this.budget = new MemoryBudget(config.memoryBudget(), config.maxInFlightPerEndpoint());
         this.nodeId = nodeId;
         this.liveness = liveness;
-        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
+        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId, metrics);
     }
 
     /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */
@@ -203,7 +207,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     @Override
     public void deleted(Connection c, String endpointId, Instant now) throws SQLException {
-        deliveries.cancelPending(c, endpointId, now);
+        metrics.cancelled(deliveries.cancelPending(c, endpointId, now));
     }
 
     /** Drops the waiting work of an endpoint that was paused or deleted, handing it back to the database. */
@@ -261,6 +265,21 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     /** The answer of a synchronous try. */
     public record TestResult(String deliveryId, boolean success, AttemptResult result, String errorClass) {}
+
+    /** HTTP tries under way on this node's lanes (for metrics). */
+    public int triesInFlight() {
+        return trying.get();
+    }
+
+    /** Endpoints whose breaker on this node refuses work now (for metrics; one look at each lane). */
+    public int openBreakers() {
+        Instant now = clock.instant();
+        int open = 0;
+        for (Lane l : lanes.values()) {
+            open += l.breakerOpen(now) ? 1 : 0;
+        }
+        return open;
+    }
 
     /** Number of tasks waiting or in flight on this node (for health and tests). */
     public int backlog() {
@@ -337,7 +356,13 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 }
                 return;
             }
-            AttemptResult result = http.send(request(task, stored.get()));
+            AttemptResult result;
+            trying.incrementAndGet();
+            try {
+                result = http.send(request(task, stored.get()));
+            } finally {
+                trying.decrementAndGet();
+            }
             DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
             how = switch (outcome.status()) {
                 case DELIVERED -> Lane.Finish.DELIVERED;

@@ -233,6 +233,11 @@ final class Lane {
         return gate;
     }
 
+    /** True while this lane's breaker refuses work. */
+    synchronized boolean breakerOpen(Instant now) {
+        return breaker.isOpen(now);
+    }
+
     synchronized CircuitBreaker.Snapshot breaker() {
         return breaker.snapshot();
     }

@@ -5,6 +5,7 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.EventWriter;
 import dev.herald.event.EventInput;
 import dev.herald.event.StoredEvent;
+import dev.herald.metrics.EngineMetrics;
 import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ValidationException;
@@ -35,7 +36,7 @@ public final class IngestService implements AutoCloseable {
     private final GroupCommitter<List<StoredEvent>, Committed> committer;
     private final Clock clock;
 
-    public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock) {
+    public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock, EngineMetrics metrics) {
         this.clock = clock;
         this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.failFast("ingest", GROUP_EVENTS), List::size,
                 new GroupCommitter.Work<>() {
@@ -62,7 +63,16 @@ public final class IngestService implements AutoCloseable {
                     @Override
                     public void committed(List<List<StoredEvent>> requests, List<Committed> results) {
                         List<DeliveryTask> fresh = new ArrayList<>();
-                        results.forEach(r -> fresh.addAll(r.fresh()));
+                        int events = 0;
+                        int stored = 0;
+                        for (Committed r : results) {
+                            fresh.addAll(r.fresh());
+                            for (Accepted a : r.accepted()) {
+                                events++;
+                                stored += a.duplicate() ? 0 : 1;
+                            }
+                        }
+                        metrics.ingestGroup(events, stored);
                         dispatcher.submit(fresh);
                     }
                 });

@@ -6,10 +6,12 @@ import dev.herald.bus.InProcessBus;
 import dev.herald.bus.RabbitBus;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.http.OutboundConfig;
+import dev.herald.metrics.EngineMetrics;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.Vault;
 import dev.herald.server.api.HeraldApi;
+import dev.herald.server.api.MetricsRoutes;
 import dev.herald.server.bus.BusIngest;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running Herald node: database (embedded or external), engine, event bus (RabbitMQ, or in-process) with Herald's
- * ingest consumer, and HTTP API. Closing stops them in reverse order.
+ * ingest consumer, HTTP API, and Prometheus metrics ({@link NodeMetrics}) at {@code /metrics} on the API port and,
+ * when configured, on a port of their own. Closing stops them in reverse order.
  */
 public final class HeraldServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HeraldServer.class);
@@ -43,9 +46,13 @@ public final class HeraldServer implements AutoCloseable {
     private final HttpListener web;
     private final Optional<String> generatedKey;
     private final ScheduledExecutorService keyUse;
+    private final NodeMetrics metrics;
+    private final HttpListener metricsWeb;
 
     private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
-                         Optional<String> generatedKey, ScheduledExecutorService keyUse) {
+                         Optional<String> generatedKey, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb) {
+        this.metrics = metrics;
+        this.metricsWeb = metricsWeb;
         this.keyUse = keyUse;
         this.embedded = embedded;
         this.database = database;
@@ -70,7 +77,10 @@ public final class HeraldServer implements AutoCloseable {
         Herald herald = null;
         Bus bus = null;
         BusIngest busIngest = null;
+        NodeMetrics metrics = null;
+        HttpListener metricsWeb = null;
         try {
+            metrics = NodeMetrics.start();
             // the broker first: an unreachable one fails the start before a database is started for nothing
             bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
             DatabaseConfig dbc;
@@ -82,25 +92,37 @@ public final class HeraldServer implements AutoCloseable {
                 dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
             }
             db = Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS);
+            metrics.watch(db);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
-            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey), clock, new SecureRandom()).start();
+            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey), clock, new SecureRandom(),
+                    new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1))).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
             AtomicReference<HttpListener> listening = new AtomicReference<>();
             EmbeddedPostgres database = embedded;
             // not live while the listener is down and being started again, or once the embedded PostgreSQL cannot be
             // brought back (while it is being restarted, the node is live and answers 503)
+            NodeMetrics scraped = metrics;
             HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(),
-                    () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready);
+                    () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready,
+                    MetricsRoutes.guarded(scraped::scrape, keys, cfg.metrics().key()));
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
+            if (cfg.amqpUrl() != null) {
+                metrics.watch(bus, dev.herald.bus.Topology.heraldIngest(cfg.amqpBindings()).name());
+            }
             HttpListener web = HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);
             listening.set(web);
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
+            if (cfg.metrics().ownPort()) {
+                metricsWeb = HttpListener.start("herald-metrics", cfg.metrics().host(), cfg.metrics().port(), 64 * 1024,
+                        dev.herald.web.ConnectionLimits.defaults().withMaxConnections(16), r -> r.register(MetricsRoutes.open(scraped::scrape)));
+                log.info("Herald metrics on http://{}:{}/metrics (no key needed there)", cfg.metrics().host(), metricsWeb.port());
+            }
             // keys' last use, noted in memory on every request, is written every 5 s in one statement
             ScheduledExecutorService keyUse = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-key-use").daemon().factory());
             keyUse.scheduleWithFixedDelay(() -> {
@@ -110,8 +132,14 @@ public final class HeraldServer implements AutoCloseable {
                     log.warn("could not record API keys' last use: {}", e.getMessage());
                 }
             }, 5, 5, TimeUnit.SECONDS);
-            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse);
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse, metrics, metricsWeb);
         } catch (RuntimeException e) {
+            if (metricsWeb != null) {
+                metricsWeb.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
             if (busIngest != null) {
                 busIngest.close();
             }
@@ -135,6 +163,11 @@ public final class HeraldServer implements AutoCloseable {
         return web.port();
     }
 
+    /** The port of the metrics listener, if {@code --metrics-port} started one. */
+    public Optional<Integer> metricsPort() {
+        return Optional.ofNullable(metricsWeb).map(HttpListener::port);
+    }
+
     public Herald herald() {
         return herald;
     }
@@ -154,11 +187,15 @@ public final class HeraldServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (metricsWeb != null) {
+            metricsWeb.close();
+        }
         web.close();
         keyUse.shutdownNow();
         busIngest.close();
         bus.close();
         herald.close();
+        metrics.close();
         database.close();
         if (embedded != null) {
             embedded.close();

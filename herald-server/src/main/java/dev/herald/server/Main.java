@@ -139,6 +139,20 @@ public final class Main {
         String headerTimeout;
         @Option(names = "--amqp-bindings", description = "Comma-separated routing patterns of the events Herald takes from the bus (default ${DEFAULT-VALUE}). Env: HERALD_AMQP_BINDINGS", defaultValue = "#")
         String amqpBindings;
+        @Option(names = "--metrics-port", description = "Also serve /metrics without a key on this port (default: none; /metrics is then only"
+                + " on --port, for an admin key or --metrics-key). Env: HERALD_METRICS_PORT")
+        Integer metricsPort;
+        @Option(names = "--metrics-host", description = "Address the --metrics-port listens on (default ${DEFAULT-VALUE}; anything wider should be"
+                + " a private network). Env: HERALD_METRICS_HOST", defaultValue = "127.0.0.1")
+        String metricsHost;
+        @Option(names = "--metrics-key", description = "Bearer key that may read /metrics on --port besides admin keys. Env: HERALD_METRICS_KEY"
+                + " (prefer it, or --metrics-key-file, to this flag)")
+        String metricsKey;
+        @Option(names = "--metrics-key-file", description = "File holding the --metrics-key (keep it chmod 600). Env: HERALD_METRICS_KEY_FILE")
+        Path metricsKeyFile;
+        @Option(names = "--metrics-top-endpoints", description = "Label the failures of the N endpoints failing most in the last minutes"
+                + " (0-100, default ${DEFAULT-VALUE}: no endpoint labels). Env: HERALD_METRICS_TOP_ENDPOINTS", defaultValue = "0")
+        int metricsTopEndpoints;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -199,6 +213,7 @@ public final class Main {
             String db = Secrets.resolve("database-url", databaseUrl, "database-url-file", databaseUrlFile, warnings);
             String amqp = Secrets.resolve("amqp-url", amqpUrl, "amqp-url-file", amqpUrlFile, warnings);
             String proxy = Secrets.resolve("egress-proxy", egressProxy, "egress-proxy-file", egressProxyFile, warnings);
+            String metricsSecret = Secrets.resolve("metrics-key", metricsKey, "metrics-key-file", metricsKeyFile, warnings);
             MasterKey masterKey = masterKey(env, masterKeyFile, warnings);
             ConnectionLimits limits = new ConnectionLimits(maxConnections == null ? ConnectionLimits.defaultMaxConnections() : maxConnections,
                     Durations.parse("idle-timeout", idleTimeout), Durations.parse("header-timeout", headerTimeout));
@@ -206,7 +221,11 @@ public final class Main {
                     parseSize(maxBodySize), autoDisableAfter, maxInFlight, maxInFlightPerMerchant, blankToNull(env.get("HERALD_ADMIN_KEY")),
                     blankToNull(amqp),
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
-                    merchantAllowList, blankToNull(proxy), masterKey).validate();
+                    merchantAllowList, blankToNull(proxy), masterKey,
+                    new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).validate();
+            if (onCommandLine("--metrics-key")) {
+                Secrets.warnArgument(warnings, "--metrics-key", "HERALD_METRICS_KEY", "--metrics-key-file");
+            }
             if (onCommandLine("--egress-proxy") && Secrets.hasPassword(egressProxy)) {
                 Secrets.warnArgument(warnings, "--egress-proxy", "HERALD_EGRESS_PROXY", "--egress-proxy-file");
             }

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * {@code merchantAllowList}, only merchants the operator listed receive. {@code egressProxy} (null: direct) is the
  * node's HTTP CONNECT proxy for every delivery whose merchant has none of its own. {@code masterKey} (HERALD_MASTER_KEY or
  * --master-key-file, never a flag with the key) seals secrets at rest; null means the embedded data directory's
- * {@code master.key}, so an external database without one is refused.
+ * {@code master.key}, so an external database without one is refused. {@code metrics} says where {@code /metrics} is
+ * served ({@link Metrics}).
  */
 public record ServerConfig(
         String host,
@@ -40,7 +41,8 @@ public record ServerConfig(
         ConnectionLimits connectionLimits,
         boolean merchantAllowList,
         String egressProxy,
-        MasterKey masterKey) {
+        MasterKey masterKey,
+        Metrics metrics) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -55,25 +57,68 @@ public record ServerConfig(
                         long maxBodyBytes, int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey,
                         String amqpUrl, List<String> amqpBindings) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
-                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false, null, null);
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, ConnectionLimits.defaults(), false, null, null, Metrics.defaults());
     }
 
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics);
     }
 
     /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
     public ServerConfig withEgressProxy(String url) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics);
+    }
+
+    /** This configuration serving {@code /metrics} as {@code m} says. */
+    public ServerConfig withMetrics(Metrics m) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m);
+    }
+
+    /**
+     * Where Prometheus scrapes {@code /metrics}. On the API port it always needs {@code Authorization: Bearer} with
+     * {@code key} (when set) or an admin API key. With {@code port} (-1: none; 0: an ephemeral port) it is also served
+     * without a key on {@code host:port}, a listener meant for a private network (default host 127.0.0.1).
+     * {@code topEndpoints} (0-100, default 0) adds a gauge for the endpoints with the most recent failures.
+     */
+    public record Metrics(String host, int port, String key, int topEndpoints) {
+        public Metrics {
+            java.util.Objects.requireNonNull(host, "host");
+            if (port < -1 || port > 65535) {
+                throw new IllegalArgumentException("metrics-port must be between 0 and 65535, got " + port);
+            }
+            if (key != null && !ApiKeyStore.acceptable(key)) {
+                throw new IllegalArgumentException(ApiKeyStore.rule("metrics-key"));
+            }
+            if (topEndpoints < 0 || topEndpoints > 100) {
+                throw new IllegalArgumentException("metrics-top-endpoints must be between 0 and 100, got " + topEndpoints);
+            }
+        }
+
+        /** Only on the API port, with an admin key; no top endpoints. */
+        public static Metrics defaults() {
+            return new Metrics("127.0.0.1", -1, null, 0);
+        }
+
+        /** True when a separate listener serves {@code /metrics}. */
+        public boolean ownPort() {
+            return port >= 0;
+        }
+
+        @Override
+        public String toString() {
+            return "Metrics[" + (ownPort() ? host + ":" + port : "api port only") + ", key=" + (key == null ? "admin keys" : "set")
+                    + ", topEndpoints=" + topEndpoints + "]";
+        }
     }
 
     /** The egress proxy, or null for direct connections. */
@@ -84,7 +129,7 @@ public record ServerConfig(
     /** This configuration with {@code key} sealing secrets at rest (null: the embedded data directory's master.key). */
     public ServerConfig withMasterKey(MasterKey key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics);
     }
 
     /** The rule an external database without a master key breaks. */
@@ -107,6 +152,7 @@ public record ServerConfig(
 
     public ServerConfig {
         java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
+        metrics = metrics == null ? Metrics.defaults() : metrics;
         if (egressProxy != null) {
             try {
                 new ProxySettings(egressProxy);
@@ -177,6 +223,6 @@ public record ServerConfig(
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
                 + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList
                 + ", egressProxy=" + (egressProxy == null ? "direct" : egressProxySettings().redactedUrl())
-                + ", masterKey=" + (masterKey == null ? "data-dir" : masterKey.id()) + "]";
+                + ", masterKey=" + (masterKey == null ? "data-dir" : masterKey.id()) + ", " + metrics + "]";
     }
 }

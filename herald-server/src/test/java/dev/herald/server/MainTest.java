@@ -180,6 +180,9 @@ class MainTest {
                 Arguments.of(List.of("--database-url", "postgresql://herald@db/herald", "--database-url-file", "/etc/hostname"), Map.of(),
                         "database-url and database-url-file are both set; give one of them"),
                 Arguments.of(List.of("--amqp-url-file", "/no/such/file"), Map.of(), "amqp-url-file cannot be read: /no/such/file"),
+                Arguments.of(List.of("--metrics-port", "70000"), Map.of(), "metrics-port must be between 0 and 65535, got 70000"),
+                Arguments.of(List.of("--metrics-top-endpoints", "101"), Map.of(), "metrics-top-endpoints must be between 0 and 100, got 101"),
+                Arguments.of(List.of(), Map.of("HERALD_METRICS_KEY", "short"), "metrics-key must be 16-200 printable ASCII characters without spaces"),
                 Arguments.of(List.of(), Map.of("HERALD_EGRESS_PROXY", "socks5://line:s3cret@proxy.bank:1080"),
                         "egress-proxy must be an http:// URL (Herald tunnels TLS through the proxy with CONNECT)"));
     }
@@ -352,6 +355,32 @@ class MainTest {
         StringWriter warnings = new StringWriter();
         serve(Map.of(), new Properties(), "--egress-proxy", "http://line:s3cret@proxy.bank:3128").config(Map.of(), new PrintWriter(warnings, true));
         assertThat(warnings.toString()).contains("--egress-proxy on the command line is visible to every user").doesNotContain("s3cret");
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    @Test
+    void metricsAreOnlyOnTheApiPortForAdminKeysUnlessConfiguredOtherwise() throws IOException {
+        ServerConfig.Metrics defaults = serve(Map.of(), new Properties()).config(Map.of()).metrics();
+        assertThat(defaults).isEqualTo(ServerConfig.Metrics.defaults());
+        assertThat(defaults.ownPort()).isFalse();
+        assertThat(defaults.key()).isNull();
+        assertThat(defaults.topEndpoints()).isZero();
+
+        ServerConfig cfg = serve(Map.of("HERALD_METRICS_PORT", "9100", "HERALD_METRICS_KEY", "metrics-s3cret-0123456789"),
+                props("metrics-top-endpoints=5"), "--metrics-host", "10.0.0.5").config(Map.of());
+        assertThat(cfg.metrics()).isEqualTo(new ServerConfig.Metrics("10.0.0.5", 9100, "metrics-s3cret-0123456789", 5));
+        assertThat(cfg.toString()).contains("Metrics[10.0.0.5:9100, key=set, topEndpoints=5]").doesNotContain("metrics-s3cret");
+
+        Path file = Files.writeString(dir.resolve("metrics-key"), "metrics-file-s3cret-0123\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertThat(serve(Map.of("HERALD_METRICS_KEY_FILE", file.toString()), new Properties()).config(Map.of()).metrics().key())
+                .isEqualTo("metrics-file-s3cret-0123");
+
+        StringWriter warnings = new StringWriter();
+        serve(Map.of(), new Properties(), "--metrics-key", "metrics-s3cret-0123456789").config(Map.of(), new PrintWriter(warnings, true));
+        assertThat(warnings.toString()).contains("--metrics-key on the command line is visible to every user", "HERALD_METRICS_KEY",
+                "--metrics-key-file").doesNotContain("metrics-s3cret");
     }
 
     // ---------------------------------------------------------------- the master key (secrets at rest)

@@ -69,8 +69,19 @@ public final class TestServer implements AutoCloseable {
         return start(allowPrivate, clock, db, amqpUrl, amqpBindings, adminKey, dev.herald.web.ConnectionLimits.defaults());
     }
 
+    /** A server with {@code /metrics} served as {@code metrics} says. */
+    public static TestServer start(boolean allowPrivate, ServerConfig.Metrics metrics) {
+        return start(allowPrivate, Clock.systemUTC(), TestPostgres.embedded(), null, java.util.List.of("#"), ADMIN_KEY,
+                dev.herald.web.ConnectionLimits.defaults(), metrics);
+    }
+
     private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
                                     String adminKey, dev.herald.web.ConnectionLimits limits) {
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, adminKey, limits, ServerConfig.Metrics.defaults());
+    }
+
+    private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
+                                    String adminKey, dev.herald.web.ConnectionLimits limits, ServerConfig.Metrics metrics) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
@@ -78,7 +89,8 @@ public final class TestServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
-                amqpUrl, amqpBindings).withConnectionLimits(limits).withMasterKey(MASTER_KEY);
+                amqpUrl, amqpBindings).withConnectionLimits(limits).withMasterKey(MASTER_KEY)
+                .withMetrics(metrics);
         return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }
 

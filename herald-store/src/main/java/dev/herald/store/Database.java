@@ -77,6 +77,14 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * Reports the pool's connections (active, idle, pending, acquire and usage times) to {@code tracker}, e.g. Hikari's
+     * {@code MicrometerMetricsTrackerFactory}; may be called once.
+     */
+    public void trackMetrics(com.zaxxer.hikari.metrics.MetricsTrackerFactory tracker) {
+        pool.setMetricsTrackerFactory(tracker);
+    }
+
     /** True if the schema is fully migrated and {@code select 1} answers within about a second. */
     public boolean ready() {
         if (!migrated || pool.isClosed()) {

@@ -21,9 +21,11 @@ public final class HeraldApi {
     private final BodyReader bodies;
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
+    private final MetricsRoutes metrics;
 
-    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}. */
-    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready) {
+    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code metrics} {@code /metrics}. */
+    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready, MetricsRoutes metrics) {
+        this.metrics = metrics;
         this.herald = herald;
         this.keys = keys;
         this.bodies = new BodyReader(maxBodyBytes);
@@ -40,9 +42,9 @@ public final class HeraldApi {
         ApiErrors.register(r);
     }
 
-    /** The services of the API's routes, the ones {@code /openapi.json} describes. */
+    /** The services of the API's routes (and {@code /metrics}), the ones {@code /openapi.json} describes. */
     List<HttpService> services() {
-        return List.of(new HealthRoutes(live, ready),
+        return List.of(new HealthRoutes(live, ready), metrics,
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
                 new DeliveryRoutes(herald),

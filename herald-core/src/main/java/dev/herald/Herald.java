@@ -25,6 +25,8 @@ import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.store.PlannerStatistics;
 import dev.herald.support.Ids;
+import dev.herald.tracing.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +75,7 @@ public final class Herald implements AutoCloseable {
     private final EndpointRepository endpointRepository;
     private final PageCursors cursors;
 
-    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random) {
+    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, Tracing tracing) {
         this.jdbc = jdbc;
         this.cursors = new PageCursors(vault);
         String nodeId = Ids.next("node");
@@ -87,12 +89,12 @@ public final class Herald implements AutoCloseable {
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, tracing);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
-        this.ingest = new IngestService(jdbc, writer, dispatcher, clock);
+        this.ingest = new IngestService(jdbc, writer, dispatcher, clock, tracing);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
                 audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
@@ -107,8 +109,17 @@ public final class Herald implements AutoCloseable {
      * @throws dev.herald.seal.WrongMasterKeyException if the database's data keys were wrapped by another master key
      */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
+        return create(dataSource, config, clock, random, OpenTelemetry.noop());
+    }
+
+    /**
+     * As {@link #create(DataSource, Config, Clock, RandomGenerator)}, tracing ingest, deliveries and attempts through
+     * {@code openTelemetry} ({@link OpenTelemetry#noop()}: no spans, no cost; see {@link Tracing}).
+     */
+    public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, OpenTelemetry openTelemetry) {
         Jdbc jdbc = new Jdbc(dataSource);
-        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random);
+        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random,
+                Tracing.of(openTelemetry));
     }
 
     /**

@@ -8,6 +8,9 @@ import dev.herald.http.OutboundRequest;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.store.Jdbc;
+import dev.herald.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -24,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Sends claimed deliveries through per-endpoint {@link Lane}s, one virtual thread per try. Fresh deliveries arrive from
@@ -77,6 +81,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private final WebhookRequests requests;
     private final DeliveryRecorder recorder;
     private final NodeLiveness liveness;
+    private final Tracing tracing;
     private final Clock clock;
     private final Config config;
     private final String nodeId;
@@ -92,7 +97,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
                       EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness) {
+                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, Tracing tracing) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -103,6 +108,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         this.budget = new MemoryBudget(config.memoryBudget(), config.maxInFlightPerEndpoint());
         this.nodeId = nodeId;
         this.liveness = liveness;
+        this.tracing = tracing;
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId);
     }
 
@@ -230,9 +236,8 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     /** Performs one try right now on the caller's thread (endpoint test); a failure is final, the streak untouched. */
     public TestResult sendNow(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(request(task, endpoint));
-        DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, false);
-        return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+        Tried t = attempt(task, endpoint, false);
+        return new TestResult(task.deliveryId(), t.outcome().success(), t.result(), t.outcome().errorClass());
     }
 
     /**
@@ -240,22 +245,100 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * counts and continues on the retry schedule.
      */
     public TestResult sendSync(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(request(task, endpoint));
-        DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, true);
-        return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+        Tried t = attempt(task, endpoint, true);
+        return new TestResult(task.deliveryId(), t.outcome().success(), t.result(), t.outcome().errorClass());
+    }
+
+    private record Tried(AttemptResult result, DeliveryRecorder.Outcome outcome) {}
+
+    /**
+     * Sends one try of {@code task} and records it ({@code counts}: toward the endpoint's streak and the retry
+     * schedule), inside a {@code herald.delivery} span with a {@code herald.attempt} client span around the HTTP call
+     * whose context the request's {@code traceparent} carries. Logs made meanwhile carry the ids in the MDC.
+     */
+    private Tried attempt(DeliveryTask task, EndpointRepository.Stored stored, boolean counts) {
+        String merchantId = stored.endpoint().merchantId();
+        MDC.put("trace_id", task.traceId());
+        MDC.put("delivery_id", task.deliveryId());
+        MDC.put("endpoint_id", task.endpointId());
+        if (merchantId != null) {
+            MDC.put("merchant_id", merchantId);
+        }
+        Span delivery = tracing.delivery(task.traceId(), task.traceparent());
+        try {
+            if (tracing.on()) {
+                delivery.setAttribute(Tracing.DELIVERY_ID, task.deliveryId());
+                delivery.setAttribute(Tracing.EVENT_ID, task.eventId());
+                delivery.setAttribute(Tracing.EVENT_TYPE, task.type());
+                delivery.setAttribute(Tracing.ENDPOINT_ID, task.endpointId());
+                delivery.setAttribute(Tracing.ATTEMPT_NUMBER, task.attempts() + 1L);
+                if (merchantId != null) {
+                    delivery.setAttribute(Tracing.MERCHANT_ID, merchantId);
+                }
+            }
+            Span attempt = tracing.attempt(delivery);
+            AttemptResult result;
+            try {
+                result = http.send(request(task, stored, Tracing.traceparent(attempt)));
+                if (result.gotResponse()) {
+                    attempt.setAttribute(Tracing.HTTP_STATUS, result.statusCode());
+                }
+                if (result.transportError() != null) {
+                    attempt.setAttribute(Tracing.ERROR_CLASS, result.transportError().name().toLowerCase(java.util.Locale.ROOT));
+                    attempt.setStatus(StatusCode.ERROR, result.transportError().name());
+                } else if (result.statusCode() >= 400) {
+                    attempt.setStatus(StatusCode.ERROR);
+                }
+            } catch (RuntimeException e) {
+                attempt.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+                throw e;
+            } finally {
+                attempt.end();
+            }
+            DeliveryRecorder.Outcome o = recorder.record(task, stored.endpoint(), result, counts);
+            if (tracing.on()) {
+                String outcome = switch (o.status()) {
+                    case DELIVERED -> "delivered";
+                    case PENDING -> "retry";
+                    default -> "failed";
+                };
+                delivery.setAttribute(Tracing.OUTCOME, outcome);
+                if (result.gotResponse()) {
+                    delivery.setAttribute(Tracing.HTTP_STATUS, result.statusCode());
+                }
+                if (o.errorClass() != null) {
+                    delivery.setAttribute(Tracing.ERROR_CLASS, o.errorClass());
+                    delivery.setStatus(StatusCode.ERROR, o.errorClass());
+                }
+            }
+            if (o.endpointDisabled()) {
+                log.warn("endpoint {} disabled after this try ({}); its deliveries wait until it is enabled again", task.endpointId(),
+                        o.errorClass());
+            }
+            return new Tried(result, o);
+        } catch (RuntimeException e) {
+            delivery.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            delivery.end();
+            MDC.remove("trace_id");
+            MDC.remove("delivery_id");
+            MDC.remove("endpoint_id");
+            MDC.remove("merchant_id");
+        }
     }
 
     /**
      * The signed (and, for a sealed endpoint, sealed) request of one try of {@code task} to {@code stored}, now, sent
      * as its merchant's controls say (private networks, https, TLS, proxy).
      */
-    private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored) {
+    private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored, String traceparent) {
         Instant now = clock.instant();
         Signing s = endpoints.signing(stored.endpoint(), now);
         if (stored.endpoint().sealed() && s.payloadKey() == null) {
             throw new IllegalStateException("endpoint " + stored.endpoint().id() + " seals its bodies but its merchant has no payload key");
         }
-        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now)
+        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now, traceparent)
                 .withProfile(endpoints.profile(stored.endpoint()));
     }
 
@@ -337,8 +420,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 }
                 return;
             }
-            AttemptResult result = http.send(request(task, stored.get()));
-            DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
+            DeliveryRecorder.Outcome outcome = attempt(task, stored.get(), true).outcome();
             how = switch (outcome.status()) {
                 case DELIVERED -> Lane.Finish.DELIVERED;
                 case PENDING -> Lane.Finish.RETRY_LATER;

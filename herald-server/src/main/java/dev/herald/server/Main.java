@@ -16,6 +16,8 @@ import dev.herald.bank.BankCommand;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.SealException;
+import dev.herald.server.telemetry.Logs;
+import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.web.Durations;
 import dev.herald.web.Secrets;
@@ -139,15 +141,28 @@ public final class Main {
         String headerTimeout;
         @Option(names = "--amqp-bindings", description = "Comma-separated routing patterns of the events Herald takes from the bus (default ${DEFAULT-VALUE}). Env: HERALD_AMQP_BINDINGS", defaultValue = "#")
         String amqpBindings;
+        @Option(names = "--otlp-endpoint", description = "Export traces over OTLP/HTTP to this collector, e.g. http://collector:4318 (default: no tracing). "
+                + "Env: HERALD_OTLP_ENDPOINT")
+        String otlpEndpoint;
+        @Option(names = "--log-format", description = "Log lines as text or json (one object per line) (default ${DEFAULT-VALUE}). Env: HERALD_LOG_FORMAT",
+                defaultValue = "text")
+        String logFormat;
+
+        /** Tracing and log format from {@code --otlp-endpoint} and {@code --log-format}; throws IllegalArgumentException naming the flag. */
+        Telemetry telemetry() {
+            return Telemetry.parse(otlpEndpoint, logFormat);
+        }
 
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ServerConfig cfg;
+            Telemetry telemetry;
             StringWriter warnings = new StringWriter();
             try {
                 cfg = config(parent != null ? parent.env : System.getenv(), new PrintWriter(warnings, true));
+                telemetry = telemetry();
             } catch (IllegalArgumentException e) {
                 err.println("herald: invalid configuration: " + e.getMessage());
                 err.flush();
@@ -155,9 +170,10 @@ public final class Main {
             }
             err.print(warnings);
             err.flush();
+            Logs.use(telemetry.logFormat());
             HeraldServer server;
             try {
-                server = HeraldServer.start(cfg, Clock.systemUTC());
+                server = HeraldServer.start(cfg, Clock.systemUTC(), telemetry);
             } catch (SealException e) { // a missing or wrong master key: a configuration error, named by key ids only
                 err.println("herald: could not start: " + e.getMessage());
                 err.flush();

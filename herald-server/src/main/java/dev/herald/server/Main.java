@@ -183,15 +183,17 @@ public final class Main {
                 err.flush();
                 return 1;
             }
+            // with JSON logs, stdout holds only JSON lines: what is meant for a person goes to stderr
+            PrintWriter human = telemetry.logFormat() == Telemetry.LogFormat.JSON ? err : out;
             server.generatedAdminKey().ifPresent(key -> {
-                out.println();
-                out.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
-                out.println();
-                out.println("      " + key);
-                out.println();
+                human.println();
+                human.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
+                human.println();
+                human.println("      " + key);
+                human.println();
             });
-            out.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
-            out.flush();
+            human.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
+            human.flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();

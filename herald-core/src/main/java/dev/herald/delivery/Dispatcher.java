@@ -9,8 +9,6 @@ import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.store.Jdbc;
 import dev.herald.tracing.Tracing;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -27,7 +25,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Sends claimed deliveries through per-endpoint {@link Lane}s, one virtual thread per try. Fresh deliveries arrive from
@@ -257,74 +254,25 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * whose context the request's {@code traceparent} carries. Logs made meanwhile carry the ids in the MDC.
      */
     private Tried attempt(DeliveryTask task, EndpointRepository.Stored stored, boolean counts) {
-        String merchantId = stored.endpoint().merchantId();
-        MDC.put("trace_id", task.traceId());
-        MDC.put("delivery_id", task.deliveryId());
-        MDC.put("endpoint_id", task.endpointId());
-        if (merchantId != null) {
-            MDC.put("merchant_id", merchantId);
-        }
-        Span delivery = tracing.delivery(task.traceId(), task.traceparent());
-        try {
-            if (tracing.on()) {
-                delivery.setAttribute(Tracing.DELIVERY_ID, task.deliveryId());
-                delivery.setAttribute(Tracing.EVENT_ID, task.eventId());
-                delivery.setAttribute(Tracing.EVENT_TYPE, task.type());
-                delivery.setAttribute(Tracing.ENDPOINT_ID, task.endpointId());
-                delivery.setAttribute(Tracing.ATTEMPT_NUMBER, task.attempts() + 1L);
-                if (merchantId != null) {
-                    delivery.setAttribute(Tracing.MERCHANT_ID, merchantId);
-                }
-            }
-            Span attempt = tracing.attempt(delivery);
-            AttemptResult result;
+        try (TryTrace trace = TryTrace.open(tracing, task, stored.endpoint().merchantId())) {
             try {
-                result = http.send(request(task, stored, Tracing.traceparent(attempt)));
-                if (result.gotResponse()) {
-                    attempt.setAttribute(Tracing.HTTP_STATUS, result.statusCode());
+                AttemptResult result = null;
+                try {
+                    result = http.send(request(task, stored, trace.attemptStarts()));
+                } finally {
+                    trace.attemptEnded(result);
                 }
-                if (result.transportError() != null) {
-                    attempt.setAttribute(Tracing.ERROR_CLASS, result.transportError().name().toLowerCase(java.util.Locale.ROOT));
-                    attempt.setStatus(StatusCode.ERROR, result.transportError().name());
-                } else if (result.statusCode() >= 400) {
-                    attempt.setStatus(StatusCode.ERROR);
+                DeliveryRecorder.Outcome o = recorder.record(task, stored.endpoint(), result, counts);
+                trace.recorded(result, o);
+                if (o.endpointDisabled()) {
+                    log.warn("endpoint {} disabled after this try ({}); its deliveries wait until it is enabled again", task.endpointId(),
+                            o.errorClass());
                 }
+                return new Tried(result, o);
             } catch (RuntimeException e) {
-                attempt.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+                trace.failed(e);
                 throw e;
-            } finally {
-                attempt.end();
             }
-            DeliveryRecorder.Outcome o = recorder.record(task, stored.endpoint(), result, counts);
-            if (tracing.on()) {
-                String outcome = switch (o.status()) {
-                    case DELIVERED -> "delivered";
-                    case PENDING -> "retry";
-                    default -> "failed";
-                };
-                delivery.setAttribute(Tracing.OUTCOME, outcome);
-                if (result.gotResponse()) {
-                    delivery.setAttribute(Tracing.HTTP_STATUS, result.statusCode());
-                }
-                if (o.errorClass() != null) {
-                    delivery.setAttribute(Tracing.ERROR_CLASS, o.errorClass());
-                    delivery.setStatus(StatusCode.ERROR, o.errorClass());
-                }
-            }
-            if (o.endpointDisabled()) {
-                log.warn("endpoint {} disabled after this try ({}); its deliveries wait until it is enabled again", task.endpointId(),
-                        o.errorClass());
-            }
-            return new Tried(result, o);
-        } catch (RuntimeException e) {
-            delivery.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            throw e;
-        } finally {
-            delivery.end();
-            MDC.remove("trace_id");
-            MDC.remove("delivery_id");
-            MDC.remove("endpoint_id");
-            MDC.remove("merchant_id");
         }
     }
 

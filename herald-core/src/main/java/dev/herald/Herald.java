@@ -26,6 +26,8 @@ import dev.herald.seal.Vault;
 import dev.herald.store.Jdbc;
 import dev.herald.store.PlannerStatistics;
 import dev.herald.support.Ids;
+import dev.herald.tracing.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -76,7 +78,7 @@ public final class Herald implements AutoCloseable {
     private final DeliveryRepository deliveryRepository;
     private final EngineMetrics metrics;
 
-    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics) {
+    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics, Tracing tracing) {
         this.jdbc = jdbc;
         this.metrics = metrics;
         this.cursors = new PageCursors(vault);
@@ -92,13 +94,13 @@ public final class Herald implements AutoCloseable {
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
-        this.ingest = new IngestService(jdbc, writer, dispatcher, clock, metrics);
+        this.ingest = new IngestService(jdbc, writer, dispatcher, clock, metrics, tracing);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
                 audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
@@ -113,13 +115,19 @@ public final class Herald implements AutoCloseable {
      * @throws dev.herald.seal.WrongMasterKeyException if the database's data keys were wrapped by another master key
      */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random) {
-        return create(dataSource, config, clock, random, EngineMetrics.none(clock));
+        return create(dataSource, config, clock, random, EngineMetrics.none(clock), OpenTelemetry.noop());
     }
 
-    /** As {@link #create(DataSource, Config, Clock, RandomGenerator)}, counting on {@code metrics}. */
-    public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics) {
+    /**
+     * As {@link #create(DataSource, Config, Clock, RandomGenerator)}, counting on {@code metrics} and tracing ingest,
+     * deliveries and attempts through {@code openTelemetry} ({@link OpenTelemetry#noop()}: no spans, no cost; see
+     * {@link Tracing}).
+     */
+    public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
+                                OpenTelemetry openTelemetry) {
         Jdbc jdbc = new Jdbc(dataSource);
-        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics);
+        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics,
+                Tracing.of(openTelemetry));
     }
 
     /**

@@ -92,7 +92,7 @@ public final class DeliveryRepository {
                 + " order by d.next_attempt_at limit ? for update of d skip locked),"
                 + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id"
                 + " returning d.id, d.event_seq, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key)"
-                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.priority, ev.received_at from claimed cl join events ev on ev.seq = cl.event_seq";
+                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.traceparent, ev.priority, ev.received_at from claimed cl join events ev on ev.seq = cl.event_seq";
         return Jdbc.query(c, sql, ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
@@ -103,7 +103,7 @@ public final class DeliveryRepository {
             ps.setString(7, nodeId);
         }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
                 rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
-                rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant()));
+                rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant(), rs.getString("traceparent")));
     }
 
     /** The (endpoint, ordering key) pairs among {@code pairs} that have a pending delivery nobody holds in memory. */

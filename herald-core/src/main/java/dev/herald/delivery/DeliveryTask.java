@@ -2,7 +2,8 @@ package dev.herald.delivery;
 
 /**
  * One delivery claimed by this node and ready to be tried: what the dispatcher needs without another read.
- * {@code receivedAt} is when Herald received the event (null where unknown), for the publish-to-receive latency.
+ * {@code receivedAt} is when Herald received the event (null where unknown), for the publish-to-receive latency;
+ * {@code traceparent} names the event's ingest span (null: none stored), the parent of the try's spans.
  */
 public record DeliveryTask(
         String deliveryId,
@@ -15,11 +16,12 @@ public record DeliveryTask(
         int attempts,
         int roundAttempts,
         String orderingKey,
-        java.time.Instant receivedAt) {
+        java.time.Instant receivedAt,
+        String traceparent) {
 
-    /** A task whose event's receipt time is unknown. */
+    /** A task whose event's receipt time and ingest span are unknown. */
     public DeliveryTask(String deliveryId, String eventId, String endpointId, String type, byte[] payload, String traceId, int priority,
                         int attempts, int roundAttempts, String orderingKey) {
-        this(deliveryId, eventId, endpointId, type, payload, traceId, priority, attempts, roundAttempts, orderingKey, null);
+        this(deliveryId, eventId, endpointId, type, payload, traceId, priority, attempts, roundAttempts, orderingKey, null, null);
     }
 }

@@ -9,6 +9,7 @@ import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.metrics.EngineMetrics;
 import dev.herald.store.Jdbc;
+import dev.herald.tracing.Tracing;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -78,6 +79,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private final WebhookRequests requests;
     private final DeliveryRecorder recorder;
     private final NodeLiveness liveness;
+    private final Tracing tracing;
     private final Clock clock;
     private final Config config;
     private final String nodeId;
@@ -95,7 +97,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
                       EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, EngineMetrics metrics) {
+                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, EngineMetrics metrics, Tracing tracing) {
         this.metrics = metrics;
         this.jdbc = jdbc;
         this.deliveries = deliveries;
@@ -107,6 +109,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         this.budget = new MemoryBudget(config.memoryBudget(), config.maxInFlightPerEndpoint());
         this.nodeId = nodeId;
         this.liveness = liveness;
+        this.tracing = tracing;
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId, metrics);
     }
 
@@ -234,9 +237,8 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     /** Performs one try right now on the caller's thread (endpoint test); a failure is final, the streak untouched. */
     public TestResult sendNow(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(request(task, endpoint));
-        DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, false);
-        return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+        Tried t = attempt(task, endpoint, false);
+        return new TestResult(task.deliveryId(), t.outcome().success(), t.result(), t.outcome().errorClass());
     }
 
     /**
@@ -244,22 +246,53 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * counts and continues on the retry schedule.
      */
     public TestResult sendSync(DeliveryTask task, EndpointRepository.Stored endpoint) {
-        AttemptResult result = http.send(request(task, endpoint));
-        DeliveryRecorder.Outcome o = recorder.record(task, endpoint.endpoint(), result, true);
-        return new TestResult(task.deliveryId(), o.success(), result, o.errorClass());
+        Tried t = attempt(task, endpoint, true);
+        return new TestResult(task.deliveryId(), t.outcome().success(), t.result(), t.outcome().errorClass());
+    }
+
+    private record Tried(AttemptResult result, DeliveryRecorder.Outcome outcome) {}
+
+    /**
+     * Sends one try of {@code task} and records it ({@code counts}: toward the endpoint's streak and the retry
+     * schedule), inside a {@code herald.delivery} span with a {@code herald.attempt} client span around the HTTP call
+     * whose context the request's {@code traceparent} carries. Logs made meanwhile carry the ids in the MDC.
+     */
+    private Tried attempt(DeliveryTask task, EndpointRepository.Stored stored, boolean counts) {
+        try (TryTrace trace = TryTrace.open(tracing, task, stored.endpoint().merchantId())) {
+            try {
+                AttemptResult result = null;
+                trying.incrementAndGet();
+                try {
+                    result = http.send(request(task, stored, trace.attemptStarts()));
+                } finally {
+                    trying.decrementAndGet();
+                    trace.attemptEnded(result);
+                }
+                DeliveryRecorder.Outcome o = recorder.record(task, stored.endpoint(), result, counts);
+                trace.recorded(result, o);
+                if (o.endpointDisabled()) {
+                    log.warn("endpoint {} disabled after this try ({}); its deliveries wait until it is enabled again", task.endpointId(),
+                            o.errorClass());
+                }
+                return new Tried(result, o);
+            } catch (RuntimeException e) {
+                trace.failed(e);
+                throw e;
+            }
+        }
     }
 
     /**
      * The signed (and, for a sealed endpoint, sealed) request of one try of {@code task} to {@code stored}, now, sent
      * as its merchant's controls say (private networks, https, TLS, proxy).
      */
-    private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored) {
+    private OutboundRequest request(DeliveryTask task, EndpointRepository.Stored stored, String traceparent) {
         Instant now = clock.instant();
         Signing s = endpoints.signing(stored.endpoint(), now);
         if (stored.endpoint().sealed() && s.payloadKey() == null) {
             throw new IllegalStateException("endpoint " + stored.endpoint().id() + " seals its bodies but its merchant has no payload key");
         }
-        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now)
+        return requests.build(task, stored.endpoint(), SigningMaterial.of(stored, now, s.schemes(), s.keys(), s.payloadKey()), now, traceparent)
                 .withProfile(endpoints.profile(stored.endpoint()));
     }
 
@@ -356,14 +389,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 }
                 return;
             }
-            AttemptResult result;
-            trying.incrementAndGet();
-            try {
-                result = http.send(request(task, stored.get()));
-            } finally {
-                trying.decrementAndGet();
-            }
-            DeliveryRecorder.Outcome outcome = recorder.record(task, stored.get().endpoint(), result, true);
+            DeliveryRecorder.Outcome outcome = attempt(task, stored.get(), true).outcome();
             how = switch (outcome.status()) {
                 case DELIVERED -> Lane.Finish.DELIVERED;
                 case PENDING -> Lane.Finish.RETRY_LATER;

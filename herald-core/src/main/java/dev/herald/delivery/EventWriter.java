@@ -121,7 +121,8 @@ public final class EventWriter {
                 NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), e.orderingKey(), e.priority(), local);
                 rows.add(d);
                 if (local) {
-                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey(), e.receivedAt()));
+                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey(),
+                            e.receivedAt(), e.traceparent()));
                 }
             }
             out[i] = new Written(e, false, targets.size(), tasks);

@@ -40,11 +40,19 @@ public final class WebhookRequests {
      *                                  event body
      */
     public OutboundRequest build(DeliveryTask task, Endpoint e, SigningMaterial material, Instant now) {
+        return build(task, e, material, now, null);
+    }
+
+    /**
+     * As {@link #build(DeliveryTask, Endpoint, SigningMaterial, Instant)}, sending {@code traceparent} (the try's attempt
+     * span) so the receiver joins the trace; null sends the event's trace id under a fresh span id.
+     */
+    public OutboundRequest build(DeliveryTask task, Endpoint e, SigningMaterial material, Instant now, String traceparent) {
         byte[] body = material.payloadKey() == null ? task.payload() : material.payloadKey().sealBody(task.payload());
         Map<String, String> h = new LinkedHashMap<>(e.headers());
         h.put("Content-Type", "application/json");
         h.put("User-Agent", userAgent);
-        h.put("traceparent", "00-" + task.traceId() + "-" + spanId() + "-01");
+        h.put("traceparent", traceparent != null ? traceparent : "00-" + task.traceId() + "-" + spanId() + "-01");
         h.put("X-Webhook-ID", e.id());
         h.put("X-Webhook-Event", task.type());
         h.put("X-Webhook-Delivery", task.deliveryId());

@@ -17,7 +17,7 @@ import java.util.Optional;
 /** SQL for the {@code events} table, including the commit-safe pull cursor. */
 public final class EventRepository {
     private static final String COLUMNS = "seq, xid::text as xid_text, id, type, account_uuid, occurred_at, received_at, payload,"
-            + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint";
+            + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, traceparent";
     /** With a merchant bound (3 parameters): the events that targeted it or fanned out to one of its endpoints. */
     private static final String VISIBLE_TO = " and (?::text is null or target_merchant = ? or exists (select 1 from deliveries d"
             + " join endpoints e on e.id = d.endpoint_id where d.event_seq = events.seq and e.merchant_id = ?))";
@@ -32,7 +32,7 @@ public final class EventRepository {
     public Map<Key, Long> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n],
-                targets = new String[n], orderingKeys = new String[n];
+                targets = new String[n], orderingKeys = new String[n], traceparents = new String[n];
         Timestamp[] occurred = new Timestamp[n], received = new Timestamp[n];
         byte[][] payloads = new byte[n][], fingerprints = new byte[n][];
         Short[] priorities = new Short[n];
@@ -50,14 +50,16 @@ public final class EventRepository {
             targets[i] = e.targetMerchant();
             orderingKeys[i] = e.orderingKey();
             fingerprints[i] = e.fingerprint();
+            traceparents[i] = e.traceparent();
         }
         Map<Key, Long> inserted = new HashMap<>();
         Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
-                + " target_merchant, ordering_key, fingerprint) select id, type, account_uuid, occurred_at, received_at, payload, idempotency_key,"
-                + " priority, trace_id, target_merchant, ordering_key, fingerprint"
+                + " target_merchant, ordering_key, fingerprint, traceparent) select id, type, account_uuid, occurred_at, received_at, payload,"
+                + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, traceparent"
                 + " from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
-                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[]) with ordinality as v(id, type, account_uuid, occurred_at,"
-                + " received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, ord)"
+                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as v(id, type, account_uuid,"
+                + " occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint,"
+                + " traceparent, ord)"
                 + " order by ord on conflict do nothing returning scope, id, seq", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
@@ -71,6 +73,7 @@ public final class EventRepository {
             ps.setArray(10, c.createArrayOf("text", targets));
             ps.setArray(11, c.createArrayOf("text", orderingKeys));
             ps.setArray(12, c.createArrayOf("bytea", fingerprints));
+            ps.setArray(13, c.createArrayOf("text", traceparents));
         }, rs -> inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3)));
         return inserted;
     }
@@ -150,6 +153,6 @@ public final class EventRepository {
         return new StoredEvent(seq, rs.getString("xid_text") + "-" + seq, rs.getString("id"), rs.getString("type"),
                 rs.getString("account_uuid"), instant(rs, "occurred_at"), instant(rs, "received_at"), rs.getBytes("payload"),
                 rs.getString("idempotency_key"), rs.getShort("priority"), rs.getString("trace_id"), rs.getString("target_merchant"),
-                rs.getString("ordering_key"), rs.getBytes("fingerprint"));
+                rs.getString("ordering_key"), rs.getBytes("fingerprint"), rs.getString("traceparent"));
     }
 }

@@ -9,6 +9,10 @@ import dev.herald.metrics.EngineMetrics;
 import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ValidationException;
+import dev.herald.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,6 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * in one transaction and hands their fresh deliveries to the dispatcher. A caller is answered only after its events
  * and deliveries are committed; a request is all or nothing, and a request the database refuses (or that conflicts
  * with an earlier one) fails alone.
+ *
+ * <p>With tracing on, each event gets a {@code herald.ingest} span (child of the producer's {@code traceparent}, see
+ * {@link Tracing#ingest}) from validation to commit; the event stores the span's trace id and {@code traceparent}, so
+ * its deliveries, on any node, continue the trace.
  */
 public final class IngestService implements AutoCloseable {
     public static final int MAX_BATCH = 1000;
@@ -34,10 +42,15 @@ public final class IngestService implements AutoCloseable {
     private record Committed(List<Accepted> accepted, List<DeliveryTask> fresh) {}
 
     private final GroupCommitter<List<StoredEvent>, Committed> committer;
-    private final Clock clock;
+    private static final AttributeKey<Boolean> DUPLICATE = AttributeKey.booleanKey("herald.duplicate");
+    private static final AttributeKey<Long> DELIVERIES = AttributeKey.longKey("herald.deliveries");
 
-    public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock, EngineMetrics metrics) {
+    private final Clock clock;
+    private final Tracing tracing;
+
+    public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock, EngineMetrics metrics, Tracing tracing) {
         this.clock = clock;
+        this.tracing = tracing;
         this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.failFast("ingest", GROUP_EVENTS), List::size,
                 new GroupCommitter.Work<>() {
                     @Override
@@ -85,7 +98,21 @@ public final class IngestService implements AutoCloseable {
 
     /** Validates and durably stores {@code batch}; returns once committed. */
     public List<Accepted> ingest(List<EventInput> batch) {
-        return committer.commit(prepare(batch)).accepted();
+        return ingest(batch, null);
+    }
+
+    /** As {@link #ingest(List)}, for a producer whose request carried the W3C {@code traceparent} (null: none). */
+    public List<Accepted> ingest(List<EventInput> batch, String traceparent) {
+        List<Span> spans = new ArrayList<>();
+        List<StoredEvent> events = prepare(batch, traceparent, spans);
+        try {
+            List<Accepted> accepted = committer.commit(events).accepted();
+            end(spans, accepted, null);
+            return accepted;
+        } catch (RuntimeException e) {
+            end(spans, null, e);
+            throw e;
+        }
     }
 
     /**
@@ -93,7 +120,35 @@ public final class IngestService implements AutoCloseable {
      * committed, or with what refused it.
      */
     public CompletableFuture<List<Accepted>> submit(List<EventInput> batch) {
-        return committer.submit(prepare(batch)).thenApply(Committed::accepted);
+        return submit(batch, null);
+    }
+
+    /** As {@link #submit(List)}, for a producer whose request carried the W3C {@code traceparent} (null: none). */
+    public CompletableFuture<List<Accepted>> submit(List<EventInput> batch, String traceparent) {
+        List<Span> spans = new ArrayList<>();
+        List<StoredEvent> events = prepare(batch, traceparent, spans);
+        CompletableFuture<List<Accepted>> accepted;
+        try {
+            accepted = committer.submit(events).thenApply(Committed::accepted);
+        } catch (RuntimeException e) {
+            end(spans, null, e);
+            throw e;
+        }
+        return spans.isEmpty() ? accepted : accepted.whenComplete((a, e) -> end(spans, a, e));
+    }
+
+    /** Ends the ingest spans of a request with what became of each event. */
+    private static void end(List<Span> spans, List<Accepted> accepted, Throwable failure) {
+        for (int i = 0; i < spans.size(); i++) {
+            Span s = spans.get(i);
+            if (accepted != null) {
+                s.setAttribute(DUPLICATE, accepted.get(i).duplicate());
+                s.setAttribute(DELIVERIES, accepted.get(i).deliveries());
+            } else {
+                s.setStatus(StatusCode.ERROR, failure == null ? "not stored" : failure.getClass().getSimpleName());
+            }
+            s.end();
+        }
     }
 
     /** The committer's counters. */
@@ -107,8 +162,11 @@ public final class IngestService implements AutoCloseable {
         committer.close();
     }
 
-    /** Validates {@code batch} and prepares its events (ids, wire bodies, fingerprints) on the caller's thread. */
-    private List<StoredEvent> prepare(List<EventInput> batch) {
+    /**
+     * Validates {@code batch} and prepares its events (ids, wire bodies, fingerprints) on the caller's thread, starting
+     * their ingest spans into {@code spans} when tracing is on.
+     */
+    private List<StoredEvent> prepare(List<EventInput> batch, String traceparent, List<Span> spans) {
         if (batch.isEmpty()) {
             throw new ValidationException("", "at least one event is required");
         }
@@ -120,7 +178,19 @@ public final class IngestService implements AutoCloseable {
         }
         Instant now = clock.instant();
         List<StoredEvent> prepared = new ArrayList<>(batch.size());
-        batch.forEach(in -> prepared.add(EventWriter.prepare(in, now)));
+        for (EventInput in : batch) {
+            StoredEvent e = EventWriter.prepare(in, now);
+            if (tracing.on()) {
+                Span span = tracing.ingest(in.traceId(), traceparent);
+                span.setAttribute(Tracing.EVENT_ID, e.id());
+                span.setAttribute(Tracing.EVENT_TYPE, e.type());
+                spans.add(span);
+                if (span.getSpanContext().isValid()) {
+                    e = e.withTrace(span.getSpanContext().getTraceId(), Tracing.traceparent(span));
+                }
+            }
+            prepared.add(e);
+        }
         return prepared;
     }
 }

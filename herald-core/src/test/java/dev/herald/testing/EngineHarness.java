@@ -43,12 +43,16 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune) {
+        this(db, autoDisableAfter, tune, io.opentelemetry.api.OpenTelemetry.noop());
+    }
+
+    private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune, io.opentelemetry.api.OpenTelemetry otel) {
         this.database = Database.open(db, Herald.MIGRATIONS);
         this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
-        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY), clock, new SplittableRandom(42)).start();
+        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY), clock, new SplittableRandom(42), dev.herald.metrics.EngineMetrics.none(clock), otel).start();
     }
 
     public static EngineHarness open(DatabaseConfig db) {
@@ -58,6 +62,11 @@ public final class EngineHarness implements AutoCloseable {
     /** An engine whose dispatcher limits {@code tune} changes (e.g. the merchant allow-list mode). */
     public static EngineHarness open(DatabaseConfig db, UnaryOperator<Dispatcher.Config> tune) {
         return new EngineHarness(db, 10, tune);
+    }
+
+    /** An engine tracing through {@code otel}, disabling an endpoint after {@code autoDisableAfter} failures in a row. */
+    public static EngineHarness open(DatabaseConfig db, int autoDisableAfter, io.opentelemetry.api.OpenTelemetry otel) {
+        return new EngineHarness(db, autoDisableAfter, UnaryOperator.identity(), otel);
     }
 
     public static EngineHarness open(DatabaseConfig db, int autoDisableAfter) {

@@ -13,6 +13,8 @@ import dev.herald.seal.Vault;
 import dev.herald.server.api.HeraldApi;
 import dev.herald.server.api.MetricsRoutes;
 import dev.herald.server.bus.BusIngest;
+import dev.herald.server.telemetry.Telemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import dev.herald.store.Database;
 import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
@@ -48,12 +50,15 @@ public final class HeraldServer implements AutoCloseable {
     private final ScheduledExecutorService keyUse;
     private final NodeMetrics metrics;
     private final HttpListener metricsWeb;
+    private final OpenTelemetry otel;
 
     private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
-                         Optional<String> generatedKey, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb) {
+                         Optional<String> generatedKey, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb,
+                         OpenTelemetry otel) {
         this.metrics = metrics;
         this.metricsWeb = metricsWeb;
         this.keyUse = keyUse;
+        this.otel = otel;
         this.embedded = embedded;
         this.database = database;
         this.herald = herald;
@@ -71,7 +76,13 @@ public final class HeraldServer implements AutoCloseable {
      * @throws dev.herald.seal.SealException if the master key is missing (embedded, with sealed data) or wrong
      */
     public static HeraldServer start(ServerConfig cfg, Clock clock) {
+        return start(cfg, clock, Telemetry.off());
+    }
+
+    /** As {@link #start(ServerConfig, Clock)}, tracing as {@code telemetry} says (spans exported until {@link #close()}). */
+    public static HeraldServer start(ServerConfig cfg, Clock clock, Telemetry telemetry) {
         cfg.validate();
+        OpenTelemetry otel = telemetry.openTelemetry(Version.get());
         EmbeddedPostgres embedded = null;
         Database db = null;
         Herald herald = null;
@@ -100,7 +111,7 @@ public final class HeraldServer implements AutoCloseable {
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
             herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey), clock, new SecureRandom(),
-                    new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1))).start();
+                    new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
             AtomicReference<HttpListener> listening = new AtomicReference<>();
@@ -132,7 +143,10 @@ public final class HeraldServer implements AutoCloseable {
                     log.warn("could not record API keys' last use: {}", e.getMessage());
                 }
             }, 5, 5, TimeUnit.SECONDS);
-            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse, metrics, metricsWeb);
+            if (telemetry.otlpEndpoint() != null) {
+                log.info("exporting traces over OTLP/HTTP to {}", telemetry.tracesUrl());
+            }
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse, metrics, metricsWeb, otel);
         } catch (RuntimeException e) {
             if (metricsWeb != null) {
                 metricsWeb.close();
@@ -155,6 +169,7 @@ public final class HeraldServer implements AutoCloseable {
             if (embedded != null) {
                 embedded.close();
             }
+            closeTracing(otel);
             throw e;
         }
     }
@@ -199,6 +214,18 @@ public final class HeraldServer implements AutoCloseable {
         database.close();
         if (embedded != null) {
             embedded.close();
+        }
+        closeTracing(otel);
+    }
+
+    /** Flushes and stops an SDK's exporter (the no-op has none). */
+    private static void closeTracing(OpenTelemetry otel) {
+        if (otel instanceof java.io.Closeable c) {
+            try {
+                c.close();
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("could not flush the last spans: {}", e.toString());
+            }
         }
     }
 }

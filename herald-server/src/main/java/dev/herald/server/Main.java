@@ -16,6 +16,8 @@ import dev.herald.bank.BankCommand;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.SealException;
+import dev.herald.server.telemetry.Logs;
+import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.web.Durations;
 import dev.herald.web.Secrets;
@@ -153,15 +155,28 @@ public final class Main {
         @Option(names = "--metrics-top-endpoints", description = "Label the failures of the N endpoints failing most in the last minutes"
                 + " (0-100, default ${DEFAULT-VALUE}: no endpoint labels). Env: HERALD_METRICS_TOP_ENDPOINTS", defaultValue = "0")
         int metricsTopEndpoints;
+        @Option(names = "--otlp-endpoint", description = "Export traces over OTLP/HTTP to this collector, e.g. http://collector:4318 (default: no tracing). "
+                + "Env: HERALD_OTLP_ENDPOINT")
+        String otlpEndpoint;
+        @Option(names = "--log-format", description = "Log lines as text or json (one object per line) (default ${DEFAULT-VALUE}). Env: HERALD_LOG_FORMAT",
+                defaultValue = "text")
+        String logFormat;
+
+        /** Tracing and log format from {@code --otlp-endpoint} and {@code --log-format}; throws IllegalArgumentException naming the flag. */
+        Telemetry telemetry() {
+            return Telemetry.parse(otlpEndpoint, logFormat);
+        }
 
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             ServerConfig cfg;
+            Telemetry telemetry;
             StringWriter warnings = new StringWriter();
             try {
                 cfg = config(parent != null ? parent.env : System.getenv(), new PrintWriter(warnings, true));
+                telemetry = telemetry();
             } catch (IllegalArgumentException e) {
                 err.println("herald: invalid configuration: " + e.getMessage());
                 err.flush();
@@ -169,9 +184,10 @@ public final class Main {
             }
             err.print(warnings);
             err.flush();
+            Logs.use(telemetry.logFormat());
             HeraldServer server;
             try {
-                server = HeraldServer.start(cfg, Clock.systemUTC());
+                server = HeraldServer.start(cfg, Clock.systemUTC(), telemetry);
             } catch (SealException e) { // a missing or wrong master key: a configuration error, named by key ids only
                 err.println("herald: could not start: " + e.getMessage());
                 err.flush();
@@ -181,15 +197,17 @@ public final class Main {
                 err.flush();
                 return 1;
             }
+            // with JSON logs, stdout holds only JSON lines: what is meant for a person goes to stderr
+            PrintWriter human = telemetry.logFormat() == Telemetry.LogFormat.JSON ? err : out;
             server.generatedAdminKey().ifPresent(key -> {
-                out.println();
-                out.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
-                out.println();
-                out.println("      " + key);
-                out.println();
+                human.println();
+                human.println("  Herald admin API key (shown once, stored hashed; set HERALD_ADMIN_KEY to choose your own):");
+                human.println();
+                human.println("      " + key);
+                human.println();
             });
-            out.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
-            out.flush();
+            human.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
+            human.flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();

@@ -74,7 +74,8 @@ final class EventRoutes implements HttpService {
         String publisher = Access.of(req).publisher();
         JsonNode root = bodies.json(req);
         String key = Params.header(req, IDEMPOTENCY_KEY, MAX_KEY_HEADER);
-        String trace = Traceparent.traceId(req.headers().first(HeaderNames.create("traceparent")).orElse(null)).orElse(null);
+        String traceparent = req.headers().first(HeaderNames.create("traceparent")).orElse(null);
+        String trace = Traceparent.traceId(traceparent).orElse(null);
         List<EventInput> batch = new ArrayList<>();
         if (root.isArray()) {
             if (root.isEmpty() || root.size() > IngestService.MAX_BATCH) {
@@ -88,7 +89,7 @@ final class EventRoutes implements HttpService {
         }
         List<IngestService.Accepted> accepted;
         try {
-            accepted = herald.ingest().ingest(batch);
+            accepted = herald.ingest().ingest(batch, trace == null ? null : traceparent); // the ingest spans' parent
         } catch (ConflictException e) {
             throw keyConflict(e, key);
         }

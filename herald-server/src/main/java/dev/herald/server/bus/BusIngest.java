@@ -107,7 +107,7 @@ public final class BusIngest implements AutoCloseable {
         try {
             String id = m.messageId().isEmpty() ? null : m.messageId();
             EventInput event = WireEvents.read(m.body(), id, m.priority(), traceId(m));
-            stored = ingest.submit(List.of(event));
+            stored = ingest.submit(List.of(event), traceId(m) == null ? null : m.headers().get(BusMessage.TRACEPARENT));
         } catch (IllegalArgumentException e) {
             deadLetter(in, e.getMessage());
             return;

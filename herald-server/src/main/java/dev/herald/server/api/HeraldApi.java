@@ -3,7 +3,9 @@ package dev.herald.server.api;
 import dev.herald.Herald;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
+import dev.herald.server.console.ConsoleRoutes;
 import dev.herald.web.BodyReader;
+import dev.herald.web.ConsoleSessions;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRouting;
@@ -16,14 +18,19 @@ import java.util.function.BooleanSupplier;
 public final class HeraldApi {
     private final Herald herald;
     private final ApiKeyStore keys;
+    private final ConsoleSessions sessions;
     private final BodyReader bodies;
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
 
-    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}. */
-    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready) {
+    /**
+     * {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code sessions} are the
+     * console's, which {@code /v1} also accepts in place of a bearer key.
+     */
+    public HeraldApi(Herald herald, ApiKeyStore keys, ConsoleSessions sessions, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready) {
         this.herald = herald;
         this.keys = keys;
+        this.sessions = sessions;
         this.bodies = new BodyReader(maxBodyBytes);
         this.live = live;
         this.ready = ready;
@@ -31,7 +38,7 @@ public final class HeraldApi {
 
     /** Registers the auth filter, every route and the error mapping. */
     public void routing(HttpRouting.Builder r) {
-        r.addFilter(BearerAuth.filter(keys, "/v1"));
+        r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         r.register(new HealthRoutes(live, ready),
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
@@ -39,7 +46,8 @@ public final class HeraldApi {
                 new MerchantRoutes(herald, bodies),
                 new NotificationRoutes(herald, bodies),
                 new ApiKeyRoutes(herald, keys, bodies),
-                new AuditRoutes(herald));
+                new AuditRoutes(herald),
+                new ConsoleRoutes(keys, sessions, bodies));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
     }

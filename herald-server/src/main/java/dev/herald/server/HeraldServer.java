@@ -96,7 +96,7 @@ public final class HeraldServer implements AutoCloseable {
             EmbeddedPostgres database = embedded;
             // not live while the listener is down and being started again, or once the embedded PostgreSQL cannot be
             // brought back (while it is being restarted, the node is live and answers 503)
-            HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(new Jdbc(db.dataSource()), clock), cfg.maxBodyBytes(),
+            HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(new Jdbc(db.dataSource()), clock), new Jdbc(db.dataSource()), clock, cfg.maxBodyBytes(),
                     () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready);
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
             HttpListener web = HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);

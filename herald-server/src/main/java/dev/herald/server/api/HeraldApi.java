@@ -1,6 +1,7 @@
 package dev.herald.server.api;
 
 import dev.herald.Herald;
+import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
 import dev.herald.server.console.ConsoleRoutes;
@@ -9,6 +10,7 @@ import dev.herald.web.ConsoleSessions;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,18 +21,23 @@ public final class HeraldApi {
     private final Herald herald;
     private final ApiKeyStore keys;
     private final ConsoleSessions sessions;
+    private final Jdbc jdbc;
+    private final Clock clock;
     private final BodyReader bodies;
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
 
     /**
      * {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code sessions} are the
-     * console's, which {@code /v1} also accepts in place of a bearer key.
+     * console's, which {@code /v1} also accepts in place of a bearer key; {@code jdbc} answers {@code /v1/stats}.
      */
-    public HeraldApi(Herald herald, ApiKeyStore keys, ConsoleSessions sessions, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready) {
+    public HeraldApi(Herald herald, ApiKeyStore keys, ConsoleSessions sessions, Jdbc jdbc, Clock clock, long maxBodyBytes, BooleanSupplier live,
+                     BooleanSupplier ready) {
         this.herald = herald;
         this.keys = keys;
         this.sessions = sessions;
+        this.jdbc = jdbc;
+        this.clock = clock;
         this.bodies = new BodyReader(maxBodyBytes);
         this.live = live;
         this.ready = ready;
@@ -47,6 +54,7 @@ public final class HeraldApi {
                 new NotificationRoutes(herald, bodies),
                 new ApiKeyRoutes(herald, keys, bodies),
                 new AuditRoutes(herald),
+                new StatsRoutes(herald, jdbc, clock),
                 new ConsoleRoutes(keys, sessions, bodies));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);

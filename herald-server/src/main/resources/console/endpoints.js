@@ -134,7 +134,7 @@ async function detail(view, id, current) {
       fill(out, h('section', {class: 'test-result', 'aria-label': 'Test result'},
         h('h2', {}, 'Test ', t.success ? badge('delivered') : badge('failed')),
         facts([['Receiver status', t.status_code == null ? 'no answer' : String(t.status_code)],
-          ['Latency', t.duration_ms + ' ms'], ['Error', t.error_class ? t.error_class + ': ' + (t.error_message || '') : null],
+          ['Latency', t.duration_ms + ' ms'], ['Error', [t.error_class, t.error_message].filter(Boolean).join(': ') || null],
           ['Delivery', t.delivery_id ? link(['deliveries', t.delivery_id], t.delivery_id) : null]]),
         t.response_excerpt ? pre(t.response_excerpt) : null));
     }, out),

@@ -59,7 +59,7 @@ async function detail(view, id, current) {
     title('Delivery ' + d.id, resend, refresh),
     out,
     facts([['Status', badge(d.status)], ['Event', link(['events', d.event_id], d.event_id)], ['Event type', d.event],
-      ['Endpoint', link(['endpoints', d.endpoint_id], d.endpoint_id)], ['Merchant', d.merchant_id], ['Attempts', String(d.attempts)],
+      ['Endpoint', link(['endpoints', d.endpoint_id], d.endpoint_id)], ['Merchant', d.merchant_id], ['Attempts', String(d.attempts.length)],
       ['Next attempt', d.next_attempt_at ? when(d.next_attempt_at) : null], ['Last error', d.last_error],
       ['Created', when(d.created_at)], ['Completed', when(d.completed_at)]]),
     h('h2', {}, 'Attempts'),

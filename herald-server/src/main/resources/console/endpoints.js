@@ -146,6 +146,11 @@ async function detail(view, id, current) {
     confirmDelete(e, out),
   ] : [];
   const c = e.circuit || {};
+  const recentBox = h('div', {}, deliveryTable(recent.data, 'Recent deliveries of this endpoint'));
+  const refreshRecent = async () => {
+    const again = await get('/v1/deliveries' + query({endpoint_id: id, limit: 20}));
+    fill(recentBox, deliveryTable(again.data, 'Recent deliveries of this endpoint'));
+  };
   fill(view,
     title(e.name || e.id, ...actions),
     out,
@@ -158,9 +163,9 @@ async function detail(view, id, current) {
       ['Retries', e.retry_attempts + ' (' + (e.retry_schedule || []).map(s => s + 's').join(', ') + ')'],
       ['Timeout', e.timeout_seconds + ' s'], ['Events', e.events.join(', ')], ['Description', e.description],
       ['Created', when(e.created_at)], ['Updated', when(e.updated_at)]]),
-    w ? recoverBox(id) : null,
+    w ? recoverBox(id, refreshRecent) : null,
     h('h2', {}, 'Recent deliveries'),
-    deliveryTable(recent.data, 'Recent deliveries of this endpoint'),
+    recentBox,
     h('p', {}, h('a', {href: '#/deliveries' + query({endpoint_id: id})}, 'All deliveries of this endpoint')));
 }
 
@@ -183,7 +188,7 @@ function confirmDelete(e, out) {
 }
 
 /** "Recover failed since T": counts what would be resent first, then runs and follows the resent deliveries. */
-function recoverBox(id) {
+function recoverBox(id, done) {
   const since = h('input', {type: 'datetime-local', step: 1});
   const d = new Date(Date.now() - 3600e3);
   since.value = new Date(d.getTime() - d.getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
@@ -207,6 +212,7 @@ function recoverBox(id) {
         try {
           const r = await post('/v1/endpoints/' + encodeURIComponent(id) + '/recover' + query({since: t}));
           await follow(id, new Set(failed.map(x => x.id)), r.recovered, out);
+          await done();
         } catch (err) { fill(out, problemBox(err)); }
       });
       fill(out, h('p', {class: 'count'}, failed.length + ' failed deliver' + (failed.length === 1 ? 'y' : 'ies') + ' since ' + new Date(t).toLocaleString() + ' will be sent again.'), go);

@@ -72,6 +72,15 @@ function chart(name, minutes, series) {
     pl.setAttribute('points', pts.join(' '));
     pl.setAttribute('class', 'series s' + i);
     svg.append(pl);
+    for (const pt of pts) { // dots: a minute alone between empty ones still shows
+      const [x, y] = pt.split(',');
+      const dot = document.createElementNS(SVG, 'circle');
+      dot.setAttribute('cx', x);
+      dot.setAttribute('cy', y);
+      dot.setAttribute('r', 2.5);
+      dot.setAttribute('class', 'dot s' + i);
+      svg.append(dot);
+    }
   });
   const now = series.map(([k], i) => k + ' ' + fmt(values[i].filter(v => v != null).pop())).join(', ');
   return h('figure', {class: 'chart'}, h('figcaption', {}, name, h('span', {class: 'legend'}, series.map(([k], i) => h('span', {class: 'key s' + i}, k)))),

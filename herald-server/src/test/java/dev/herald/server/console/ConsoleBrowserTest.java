@@ -184,6 +184,7 @@ class ConsoleBrowserTest {
         waitForText(By.cssSelector("ol.timeline"), "Attempt 2");
         waitForText(By.cssSelector("dl.facts"), "delivered");
         assertThat(driver.findElement(By.cssSelector("ol.timeline")).getText()).contains("200");
+        assertThat(driver.findElement(By.cssSelector("dl.facts")).getText()).contains("Attempts\n2").doesNotContain("[object");
         shot("07-delivery-resent-delivered");
 
         // recover: two failures, counted before the recovery runs, then followed until they are delivered
@@ -202,6 +203,7 @@ class ConsoleBrowserTest {
         waitForText(By.cssSelector("form.recover"), "Recovery finished");
         assertThat(driver.findElement(By.cssSelector("form.recover")).getText()).contains("2 of 2 done: 2 delivered");
         assertThat(received.get() - before).isGreaterThanOrEqualTo(2);
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElement(By.cssSelector("main table tbody")).getText().contains("failed"));
         shot("09-recover-finished");
 
         // the other pages an operator has

@@ -1,7 +1,7 @@
 // The Herald console: log in, then hash routes (#/endpoints, #/deliveries/dlv_…) rendered from /v1 answers.
 import {h, fill} from './dom.js';
 import {api, setCsrf, onSessionEnded, Problem} from './api.js';
-import {session, isAdmin, problemBox, notify, showFormError} from './ui.js';
+import {session, isAdmin, problemBox, notify, takeFlash, showFormError} from './ui.js';
 import {field} from './dom.js';
 import {routes} from './routes.js';
 
@@ -75,7 +75,7 @@ async function render() {
   const parts = route.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(qs || '');
   const mine = ++rendering;
-  notify('');
+  notify(takeFlash());
   document.querySelectorAll('#nav a').forEach(a => {
     if (a.dataset.route === (parts[0] || '')) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });

@@ -1,7 +1,7 @@
 // Endpoints: list with search and filters, create/edit form, detail with test, enable/disable, secret rotation, recover, delete.
 import {h, fill, link, table, facts, field, when, badge, pre} from './dom.js';
 import {get, post, api, query, Problem} from './api.js';
-import {session, isAdmin, canWrite, problemBox, notify, showFormError, clearFormErrors, title, action, instant} from './ui.js';
+import {session, isAdmin, canWrite, problemBox, notify, flash, showFormError, clearFormErrors, title, action, instant} from './ui.js';
 
 export async function endpoints(view, rest, params, current) {
   if (rest[0] === 'new') return form(view, null);
@@ -101,8 +101,8 @@ function form(view, e) {
         fill(view, title('Endpoint created'), secretOnce(saved.secret, 'signing secret'),
           h('p', {}, link(['endpoints', saved.id], 'Go to the endpoint')));
       } else {
+        flash('Saved.');
         location.hash = '#/endpoints/' + encodeURIComponent(saved.id);
-        notify('Saved.');
       }
     } catch (err) { showFormError(f, err); }
   });
@@ -176,8 +176,8 @@ function confirmDelete(e, out) {
     yes.addEventListener('click', async () => {
       try {
         await api('DELETE', '/v1/endpoints/' + encodeURIComponent(e.id));
+        flash('Endpoint ' + (e.name || e.id) + ' deleted.');
         location.hash = '#/endpoints';
-        notify('Endpoint ' + (e.name || e.id) + ' deleted.');
       } catch (err) { fill(out, problemBox(err)); }
     });
     no.addEventListener('click', () => out.replaceChildren());

@@ -1,7 +1,7 @@
 // Events: find by id, type or account; one event's payload and how each of its deliveries went.
 import {h, fill, link, table, facts, field, when, pre} from './dom.js';
 import {get, query} from './api.js';
-import {title} from './ui.js';
+import {title, action} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
 export async function events(view, rest, params) {
@@ -11,19 +11,27 @@ export async function events(view, rest, params) {
   const account = h('input', {type: 'text', value: params.get('account') || ''});
   const byId = h('form', {class: 'filters', role: 'search'}, field('Event id', 'id', id), h('button', {type: 'submit'}, 'Open'));
   byId.addEventListener('submit', ev => { ev.preventDefault(); if (id.value.trim()) location.hash = '#/events/' + encodeURIComponent(id.value.trim()); });
-  const f = h('form', {class: 'filters', role: 'search'}, field('Type', 'type', type), field('Account', 'account', account, 'account_uuid, among the newest 500'),
+  const f = h('form', {class: 'filters', role: 'search'}, field('Type', 'type', type), field('Account', 'account', account, 'account_uuid, among the events loaded'),
     h('button', {type: 'submit'}, 'Find'));
   f.addEventListener('submit', ev => { ev.preventDefault(); location.hash = '#/events' + query({type: type.value.trim(), account: account.value.trim()}); });
-  const page = await get('/v1/events' + query({type: params.get('type'), limit: 500}));
   const acc = params.get('account');
-  const rows = page.data.filter(e => !acc || e.account_uuid === acc).reverse();
-  fill(view, title('Events'), byId, f, table('Events (newest first)', [
-    {title: 'Event', cell: e => link(['events', e.id], e.id)},
-    {title: 'Type', cell: e => e.event},
-    {title: 'Merchant', cell: e => e.merchant_id || '—'},
-    {title: 'Account', cell: e => e.account_uuid || '—'},
-    {title: 'Received', cell: e => when(e.received_at)},
-  ], rows, 'No events found.'));
+  const out = h('div', {});
+  const more = h('div', {});
+  const rows = [];
+  const load = async after => {
+    const page = await get('/v1/events' + query({type: params.get('type'), limit: 500, after}));
+    rows.push(...page.data.filter(e => !acc || e.account_uuid === acc));
+    fill(out, table('Events, in the order received (' + rows.length + (page.has_more ? '+' : '') + ')', [
+      {title: 'Event', cell: e => link(['events', e.id], e.id)},
+      {title: 'Type', cell: e => e.event},
+      {title: 'Merchant', cell: e => e.merchant_id || '—'},
+      {title: 'Account', cell: e => e.account_uuid || '—'},
+      {title: 'Received', cell: e => when(e.received_at)},
+    ], rows, 'No events found.'));
+    fill(more, page.has_more ? action('Next 500', () => load(page.next_cursor)) : null);
+  };
+  fill(view, title('Events'), byId, f, out, more);
+  await load(null);
 }
 
 async function detail(view, id) {

@@ -15,6 +15,14 @@ export function problemBox(err) {
     p.detail ? h('p', {class: 'problem-detail'}, p.detail) : null);
 }
 
+let flashed = '';
+
+/** Shows text once the next page (after a hash change) is drawn. */
+export function flash(text) { flashed = text; }
+
+/** The message left for this page by flash, once. */
+export function takeFlash() { const t = flashed; flashed = ''; return t; }
+
 /** Shows a short message in the live region. */
 export function notify(text) {
   const n = document.getElementById('notice');

@@ -206,6 +206,27 @@ class ConsoleBrowserTest {
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElement(By.cssSelector("main table tbody")).getText().contains("failed"));
         shot("09-recover-finished");
 
+        // disable, enable, rotate the secret (shown once), delete another endpoint after a confirmation
+        click(By.xpath("//button[text()='Disable']"));
+        waitForText(By.cssSelector("dl.facts"), "disabled");
+        click(By.xpath("//button[text()='Enable']"));
+        waitForText(By.cssSelector("dl.facts"), "active");
+        click(By.xpath("//button[text()='Rotate secret']"));
+        assertThat(waitFor(By.id("secret-once")).getText()).matches("whsec_[A-Za-z0-9+/]{43}=");
+        shot("09b-secret-rotated");
+        String doomed = server.createEndpoint(Map.of("name", "doomed", "url", "http://127.0.0.1:9/d", "events", List.of("*"), "is_active", false))
+                .get("id").asText();
+        go("#/endpoints/" + doomed);
+        waitForText(By.cssSelector("main h1"), "doomed");
+        click(By.xpath("//button[text()='Delete…']"));
+        click(By.xpath("//button[text()='Keep it']"));
+        assertThat(driver.findElements(By.cssSelector(".confirm"))).isEmpty();
+        click(By.xpath("//button[text()='Delete…']"));
+        shot("09c-delete-confirmation");
+        click(By.xpath("//button[text()='Yes, delete doomed']"));
+        waitForText(By.id("notice"), "deleted");
+        assertThat(server.get("/v1/endpoints/" + doomed).status()).isEqualTo(404);
+
         // the other pages an operator has
         go("#/deliveries?endpoint_id=" + endpointId);
         waitForText(By.cssSelector("main caption"), "Deliveries (3)");

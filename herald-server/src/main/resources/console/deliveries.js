@@ -1,7 +1,7 @@
 // Deliveries: the log with filters, and one delivery's attempt timeline with resend.
 import {h, fill, link, facts, field, when, badge, pre} from './dom.js';
 import {get, post, query} from './api.js';
-import {isAdmin, canWrite, notify, title, action, instant} from './ui.js';
+import {isAdmin, canWrite, notify, title, action, instant, showFormError} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
 export async function deliveries(view, rest, params, current) {
@@ -26,7 +26,7 @@ async function list(view, params) {
     field('Status', 'status', inputs.status), field('Endpoint', 'endpoint_id', inputs.endpoint_id),
     isAdmin() ? field('Merchant', 'merchant_id', inputs.merchant_id) : null,
     field('Event', 'event', inputs.event), field('From', 'since', inputs.since), field('Until', 'until', inputs.until),
-    h('button', {type: 'submit'}, 'Filter'));
+    h('button', {type: 'submit'}, 'Filter'), h('div', {class: 'form-problem'}));
   f.addEventListener('submit', ev => {
     ev.preventDefault();
     location.hash = '#/deliveries' + query(Object.fromEntries(FILTERS.map(k => [k, inputs[k].value.trim()])));
@@ -43,7 +43,7 @@ async function list(view, params) {
     fill(more, page.has_more ? action('Load more', () => load(page.next_cursor)) : null);
   };
   fill(view, title('Deliveries'), f, out, more);
-  await load(null);
+  try { await load(null); } catch (err) { showFormError(f, err); } // a bad filter is shown at its field
 }
 
 async function detail(view, id, current) {

@@ -260,6 +260,7 @@ export function deliveryTable(rows, caption) {
   return table(caption, [
     {title: 'Delivery', cell: d => link(['deliveries', d.id], d.id)},
     {title: 'Event', cell: d => d.event},
+    {title: 'Endpoint', cell: d => link(['endpoints', d.endpoint_id], d.endpoint_id)},
     {title: 'Status', cell: d => badge(d.status)},
     {title: 'Attempts', cell: d => String(d.attempts)},
     {title: 'Last code', cell: d => d.last_status_code == null ? '—' : String(d.last_status_code)},

@@ -233,6 +233,9 @@ class ConsoleBrowserTest {
         shot("10-deliveries");
         go("#/deliveries?endpoint_id=" + endpointId + "&status=failed");
         waitForText(By.cssSelector("main .page"), "No deliveries.");
+        go("#/deliveries?merchant_id=" + "x".repeat(200));
+        assertThat(waitForNonEmpty(By.id("err-merchant_id"))).as("a bad filter is shown at its field").isNotBlank();
+        assertThat(driver.findElement(By.id("f-status")).isDisplayed()).isTrue();
         go("#/events");
         waitForText(By.cssSelector("main caption"), "Events");
         shot("11-events");

@@ -1,6 +1,6 @@
 // Merchants: the operator finds, creates and changes merchants; a merchant's key sees its own.
 import {h, fill, facts, field, pre, link} from './dom.js';
-import {get, api, Problem} from './api.js';
+import {get, api, query, Problem} from './api.js';
 import {session, isAdmin, canWrite, notify, showFormError, clearFormErrors, title} from './ui.js';
 import {secretOnce} from './endpoints.js';
 
@@ -24,8 +24,50 @@ async function detail(view, id) {
       ['Payload key', m.has_payload_key ? 'yes' : 'no'], ['Previous secret until', m.previous_secret_until]]),
     h('h2', {}, 'URL rules'), pre(m.url_rules),
     h('h2', {}, 'Certificates'), Object.keys(tls).length ? pre(tls) : h('p', {class: 'empty'}, 'No client certificate, CA or pins: the JDK\'s trust store.'),
-    h('p', {}, link(['endpoints'], 'Endpoints', {})),
+    h('p', {}, h('a', {href: '#/endpoints' + query({merchant_id: isAdmin() ? m.id : ''})}, 'Endpoints of this merchant')),
+    isAdmin() ? [h('h2', {}, 'Change certificates'), tlsForm(m, view)] : null,
     canWrite() ? [h('h2', {}, 'Change'), editForm(m, view)] : null);
+}
+
+/**
+ * The operator's certificate control of a merchant: client certificate and key (the key is write-only), trusted CAs,
+ * pinned keys and the lowest TLS version; every field empty removes the settings.
+ */
+function tlsForm(m, view) {
+  const t = m.tls || {};
+  const area = v => h('textarea', {rows: 4, spellcheck: 'false'}, v || '');
+  const inputs = {
+    client_certificate: area(t.client_certificate),
+    client_key: area(''),
+    ca_certificates: area(t.ca_certificates),
+    pinned_spki_sha256: area((t.pinned_spki_sha256 || []).join('\n')),
+    min_version: h('select', {}, ['', 'TLSv1.2', 'TLSv1.3'].map(v => h('option', {value: v}, v || 'default'))),
+  };
+  inputs.min_version.value = t.min_version || '';
+  const f = h('form', {class: 'edit', novalidate: true},
+    field('Client certificate (PEM, leaf first)', 'tls.client_certificate', inputs.client_certificate),
+    field('Client key (PEM; write-only)', 'tls.client_key', inputs.client_key, t.has_client_key ? 'A key is stored; left empty, it is kept for the same certificate.' : null),
+    field('Trusted CA certificates (PEM)', 'tls.ca_certificates', inputs.ca_certificates),
+    field('Pinned SPKI SHA-256 (one per line)', 'tls.pinned_spki_sha256', inputs.pinned_spki_sha256),
+    field('Lowest TLS version', 'tls.min_version', inputs.min_version),
+    h('span', {id: 'err-tls', class: 'field-error', role: 'alert'}),
+    h('div', {class: 'form-problem'}), h('button', {type: 'submit'}, 'Save certificates'));
+  f.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearFormErrors(f);
+    const tls = {};
+    for (const k of ['client_certificate', 'client_key', 'ca_certificates', 'min_version']) {
+      if (inputs[k].value.trim()) tls[k] = inputs[k].value.trim() + (k === 'min_version' ? '' : '\n');
+    }
+    const pins = inputs.pinned_spki_sha256.value.split('\n').map(s => s.trim()).filter(Boolean);
+    if (pins.length) tls.pinned_spki_sha256 = pins;
+    try {
+      await api('PUT', '/v1/merchants/' + encodeURIComponent(m.id), {tls});
+      await detail(view, m.id);
+      notify('Certificates saved.');
+    } catch (err) { showFormError(f, err); }
+  });
+  return f;
 }
 
 /** Create (m == null, operator) or change a merchant; operator-only controls are offered to admin keys only. */

@@ -37,7 +37,8 @@ export function showFormError(form, err) {
   clearFormErrors(form);
   const slot = form.querySelector('.form-problem');
   if (err instanceof Problem && err.field) {
-    const base = err.field.split(/[.\[]/)[0];
+    const exact = err.field.split('[')[0];
+    const base = form.querySelector('#err-' + CSS.escape(exact)) ? exact : err.field.split(/[.\[]/)[0];
     const holder = form.querySelector('#err-' + CSS.escape(base));
     if (holder) {
       holder.textContent = err.detail || err.title;

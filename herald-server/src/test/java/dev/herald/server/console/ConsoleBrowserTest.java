@@ -248,7 +248,11 @@ class ConsoleBrowserTest {
         shot("13-endpoints");
         go("#/merchants/mA");
         waitForText(By.cssSelector("main h1"), "Merchant mA");
-        shot("14-merchant");
+        type(By.id("f-tls.client_certificate"), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----");
+        click(By.xpath("//button[text()='Save certificates']"));
+        assertThat(waitForNonEmpty(By.cssSelector("form.edit .field-error:not(:empty)"))).isNotBlank();
+        assertThat(driver.findElement(By.id("f-tls.client_certificate")).getAttribute("aria-invalid")).isEqualTo("true");
+        shot("14-merchant-certificate-error");
         go("#/keys");
         waitForText(By.cssSelector("main caption"), "Live keys");
         shot("15-api-keys");

@@ -27,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -284,9 +285,12 @@ class ConsoleBrowserTest {
         open("/console");
         driver.manage().deleteAllCookies(); // a fresh browser session whatever the test before left
         open("/console");
-        type(By.id("f-key"), merchantKey);
-        click(By.cssSelector("form.login button[type=submit]"));
+        type(By.id("f-key"), merchantKey + Keys.ENTER); // by keyboard alone: the key field has the focus, Enter logs in
         waitForText(By.id("who"), "merchant mA");
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> d.switchTo().activeElement().getTagName().equals("h1")); // the page's heading takes the focus
+        assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Overview");
+        driver.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getTagName()).isIn("a", "button");
         go("#/endpoints");
         waitForText(By.cssSelector("main caption"), "Endpoints");
         String list = driver.findElement(By.cssSelector("main")).getText();

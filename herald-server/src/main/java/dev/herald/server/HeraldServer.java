@@ -20,6 +20,7 @@ import dev.herald.store.DatabaseConfig;
 import dev.herald.store.EmbeddedPostgres;
 import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
+import dev.herald.web.ConsoleSessions;
 import dev.herald.web.HttpListener;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -119,7 +120,8 @@ public final class HeraldServer implements AutoCloseable {
             // not live while the listener is down and being started again, or once the embedded PostgreSQL cannot be
             // brought back (while it is being restarted, the node is live and answers 503)
             NodeMetrics scraped = metrics;
-            HeraldApi api = new HeraldApi(herald, keys, cfg.maxBodyBytes(),
+            Jdbc jdbc = new Jdbc(db.dataSource());
+            HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(jdbc, clock), jdbc, clock, cfg.maxBodyBytes(),
                     () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready,
                     MetricsRoutes.guarded(scraped::scrape, keys, cfg.metrics().key()));
             busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));

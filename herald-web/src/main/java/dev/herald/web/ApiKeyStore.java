@@ -76,7 +76,11 @@ public final class ApiKeyStore {
         void changed(Connection c, Listed before, Listed after) throws SQLException;
     }
 
-    private record Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {}
+    private record Snapshot(Map<String, Key> byHash, Map<String, Key> byId, long version, Instant checkedAt) {
+        Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {
+            this(byHash, byHash.values().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Key::id, k -> k)), version, checkedAt);
+        }
+    }
 
     private final Jdbc jdbc;
     private final String table;
@@ -156,6 +160,18 @@ public final class ApiKeyStore {
             return Optional.empty();
         }
         Key key = current().byHash().get(HexFormat.of().formatHex(hash(presented)));
+        if (key != null) {
+            used.put(key.id(), clock.instant());
+        }
+        return Optional.ofNullable(key);
+    }
+
+    /**
+     * The live key with id {@code id}, if any (e.g. the key a console session was opened with), noting its use; a
+     * revoked key is gone here on every node within {@code maxAge}.
+     */
+    public Optional<Key> live(String id) {
+        Key key = id == null ? null : current().byId().get(id);
         if (key != null) {
             used.put(key.id(), clock.instant());
         }
@@ -285,7 +301,7 @@ public final class ApiKeyStore {
                     throw e; // nothing to answer from: the caller sees the database error
                 }
                 log.warn("could not re-check the API keys in {} ({}); using the set read at {}", table, e.getMessage(), latest.checkedAt());
-                snapshot = new Snapshot(latest.byHash(), latest.version(), now); // next try after maxAge, not on every request
+                snapshot = new Snapshot(latest.byHash(), latest.byId(), latest.version(), now); // next try after maxAge, not on every request
             }
             return snapshot;
         } finally {
@@ -297,7 +313,7 @@ public final class ApiKeyStore {
         return jdbc.read(c -> {
             long version = Jdbc.query(c, "select version from " + table + "_version", ps -> {}, rs -> rs.getLong(1)).getFirst();
             if (previous != null && previous.version() == version) {
-                return new Snapshot(previous.byHash(), version, now);
+                return new Snapshot(previous.byHash(), previous.byId(), version, now);
             }
             Map<String, Key> keys = new HashMap<>();
             Jdbc.query(c, "select id, name, key_hash, merchant_id, scopes from " + table + " where revoked_at is null", ps -> {},

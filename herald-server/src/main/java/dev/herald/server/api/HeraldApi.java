@@ -1,14 +1,18 @@
 package dev.herald.server.api;
 
 import dev.herald.Herald;
+import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
+import dev.herald.server.console.ConsoleRoutes;
 import dev.herald.web.BodyReader;
+import dev.herald.web.ConsoleSessions;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import java.util.List;
+import java.time.Clock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -18,16 +22,27 @@ import java.util.function.BooleanSupplier;
 public final class HeraldApi {
     private final Herald herald;
     private final ApiKeyStore keys;
+    private final ConsoleSessions sessions;
+    private final Jdbc jdbc;
+    private final Clock clock;
     private final BodyReader bodies;
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
     private final MetricsRoutes metrics;
 
-    /** {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code metrics} {@code /metrics}. */
-    public HeraldApi(Herald herald, ApiKeyStore keys, long maxBodyBytes, BooleanSupplier live, BooleanSupplier ready, MetricsRoutes metrics) {
+    /**
+     * {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code sessions} are the
+     * console's, which {@code /v1} also accepts in place of a bearer key; {@code jdbc} answers {@code /v1/stats};
+     * {@code metrics} serves {@code /metrics}.
+     */
+    public HeraldApi(Herald herald, ApiKeyStore keys, ConsoleSessions sessions, Jdbc jdbc, Clock clock, long maxBodyBytes, BooleanSupplier live,
+                     BooleanSupplier ready, MetricsRoutes metrics) {
         this.metrics = metrics;
         this.herald = herald;
         this.keys = keys;
+        this.sessions = sessions;
+        this.jdbc = jdbc;
+        this.clock = clock;
         this.bodies = new BodyReader(maxBodyBytes);
         this.live = live;
         this.ready = ready;
@@ -35,9 +50,9 @@ public final class HeraldApi {
 
     /** Registers the auth filter, every route and the error mapping. */
     public void routing(HttpRouting.Builder r) {
-        r.addFilter(BearerAuth.filter(keys, "/v1"));
+        r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         r.register(services().toArray(HttpService[]::new));
-        r.register(new ApiDocsRoutes());
+        r.register(new ApiDocsRoutes(), new ConsoleRoutes(keys, sessions, bodies));
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
     }
@@ -51,6 +66,7 @@ public final class HeraldApi {
                 new MerchantRoutes(herald, bodies),
                 new NotificationRoutes(herald, bodies),
                 new ApiKeyRoutes(herald, keys, bodies),
-                new AuditRoutes(herald));
+                new AuditRoutes(herald),
+                new StatsRoutes(herald, jdbc, clock));
     }
 }

@@ -145,6 +145,8 @@ class TenancyTest {
         r.add(new Route("GET", "/v1/audit?target=" + ep + "&action=endpoint.create", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/audit/verify", null, statuses(200, 403, 403, 403)));
         r.add(new Route("GET", "/metrics", null, statuses(200, 403, 403, 403)));
+        r.add(new Route("GET", "/v1/stats", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/stats?window=2d", null, statuses(422, 422, 422, 403)));
         return r.stream().map(x -> Named.of(x.toString(), x));
     }
 

@@ -1,0 +1,269 @@
+// Endpoints: list with search and filters, create/edit form, detail with test, enable/disable, secret rotation, recover, delete.
+import {h, fill, link, table, facts, field, when, badge, pre} from './dom.js';
+import {get, post, api, query, Problem} from './api.js';
+import {session, isAdmin, canWrite, problemBox, notify, flash, showFormError, clearFormErrors, title, action, instant} from './ui.js';
+
+export async function endpoints(view, rest, params, current) {
+  if (rest[0] === 'new') return form(view, null);
+  if (rest[0] && rest[1] === 'edit') return form(view, await get('/v1/endpoints/' + encodeURIComponent(rest[0])));
+  if (rest[0]) return detail(view, rest[0], current);
+  return list(view, params);
+}
+
+async function list(view, params) {
+  const merchant = params.get('merchant_id') || '';
+  const data = [];
+  let cursor = null;
+  do { // every page: search and filters below work on the whole list
+    const page = await get('/v1/endpoints' + query({limit: 500, merchant_id: merchant, cursor}));
+    data.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor && data.length < 5000);
+  const search = h('input', {type: 'search', value: params.get('q') || '', placeholder: 'name, URL or id'});
+  const status = h('select', {}, ['', 'active', 'disabled'].map(s => h('option', {value: s}, s || 'any')));
+  status.value = params.get('status') || '';
+  const failing = h('input', {type: 'checkbox', checked: params.get('failing') === '1'});
+  const merchantInput = h('input', {type: 'text', value: merchant, placeholder: 'merchant id'});
+  const out = h('div', {});
+  const apply = () => {
+    const q = search.value.trim().toLowerCase();
+    const rows = data.filter(e => (!q || [e.name, e.url, e.id, e.description].some(v => v && v.toLowerCase().includes(q)))
+      && (!status.value || (status.value === 'active') === e.is_active)
+      && (!failing.checked || e.consecutive_failures > 0));
+    fill(out, table('Endpoints (' + rows.length + ' of ' + data.length + ')', [
+      {title: 'Endpoint', cell: e => h('span', {}, link(['endpoints', e.id], e.name || e.id), h('br'), h('small', {class: 'muted'}, e.url))},
+      {title: 'Merchant', cell: e => e.merchant_id || '—'},
+      {title: 'Status', cell: e => e.is_active ? badge('active') : badge('disabled')},
+      {title: 'Failure streak', cell: e => e.consecutive_failures > 0 ? badge(String(e.consecutive_failures), 'failed') : '0'},
+      {title: 'Events', cell: e => e.events.join(', ')},
+    ], rows, 'No endpoints match.'));
+  };
+  const filters = h('form', {class: 'filters', role: 'search'},
+    field('Search', 'q', search),
+    isAdmin() ? field('Merchant', 'merchant_id', merchantInput) : null,
+    field('Status', 'status', status),
+    h('div', {class: 'field check'}, h('label', {}, failing, ' Failing only')),
+    isAdmin() ? h('button', {type: 'submit'}, 'Apply merchant') : null);
+  filters.addEventListener('submit', ev => { ev.preventDefault(); location.hash = '#/endpoints' + query({merchant_id: merchantInput.value.trim()}); });
+  [search, status, failing].forEach(i => i.addEventListener('input', apply));
+  fill(view, title('Endpoints', canWrite() ? link(['endpoints', 'new'], 'New endpoint', {class: 'button'}) : null), filters, out);
+  apply();
+}
+
+/** The create (e == null) or edit form; the API's problems are shown next to the field they name. */
+function form(view, e) {
+  const v = (f, d) => e ? e[f] : d;
+  const inputs = {
+    name: h('input', {type: 'text', value: v('name', '') || ''}),
+    url: h('input', {type: 'url', value: v('url', ''), placeholder: 'https://receiver.example/webhooks', required: true}),
+    events: h('input', {type: 'text', value: (v('events', ['*'])).join(', ')}),
+    description: h('input', {type: 'text', value: v('description', '') || ''}),
+    merchant_id: h('input', {type: 'text', value: v('merchant_id', '') || ''}),
+    retry_attempts: h('input', {type: 'number', min: 0, value: v('retry_attempts', 3)}),
+    timeout_seconds: h('input', {type: 'number', min: 1, max: 300, value: v('timeout_seconds', 30)}),
+    ordering: h('select', {}, h('option', {value: 'none'}, 'none'), h('option', {value: 'fifo'}, 'fifo')),
+    is_active: h('input', {type: 'checkbox', checked: v('is_active', true)}),
+  };
+  inputs.ordering.value = v('ordering', 'none');
+  const f = h('form', {class: 'edit', novalidate: true},
+    field('Name', 'name', inputs.name),
+    field('URL', 'url', inputs.url),
+    field('Events', 'events', inputs.events, 'Comma-separated: transfer.completed, transfer.*, *'),
+    field('Description', 'description', inputs.description),
+    isAdmin() && !e ? field('Merchant', 'merchant_id', inputs.merchant_id, 'Empty: the operator\'s own endpoint') : null,
+    field('Retry attempts', 'retry_attempts', inputs.retry_attempts),
+    field('Timeout (seconds)', 'timeout_seconds', inputs.timeout_seconds),
+    field('Ordering', 'ordering', inputs.ordering),
+    h('div', {class: 'field check'}, h('label', {}, inputs.is_active, ' Active')),
+    h('span', {id: 'err-is_active', class: 'field-error', role: 'alert'}),
+    h('div', {class: 'form-problem'}),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, e ? 'Save' : 'Create endpoint'),
+      link(e ? ['endpoints', e.id] : ['endpoints'], 'Cancel', {class: 'button secondary'})));
+  const secretOut = h('div', {});
+  f.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearFormErrors(f);
+    const body = {
+      name: inputs.name.value.trim() || null,
+      url: inputs.url.value.trim(),
+      events: inputs.events.value.split(',').map(s => s.trim()).filter(Boolean),
+      description: inputs.description.value.trim() || null,
+      retry_attempts: inputs.retry_attempts.value === '' ? null : Number(inputs.retry_attempts.value),
+      timeout_seconds: inputs.timeout_seconds.value === '' ? null : Number(inputs.timeout_seconds.value),
+      ordering: inputs.ordering.value,
+      is_active: inputs.is_active.checked,
+    };
+    if (isAdmin() && !e && inputs.merchant_id.value.trim()) body.merchant_id = inputs.merchant_id.value.trim();
+    for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+    try {
+      const saved = e ? await api('PATCH', '/v1/endpoints/' + encodeURIComponent(e.id), body) : await post('/v1/endpoints', body);
+      if (!e && saved.secret) {
+        fill(view, title('Endpoint created'), secretOnce(saved.secret, 'signing secret'),
+          h('p', {}, link(['endpoints', saved.id], 'Go to the endpoint')));
+      } else {
+        flash('Saved.');
+        location.hash = '#/endpoints/' + encodeURIComponent(saved.id);
+      }
+    } catch (err) { showFormError(f, err); }
+  });
+  fill(view, title(e ? 'Edit ' + (e.name || e.id) : 'New endpoint'), f, secretOut);
+}
+
+/** A secret shown this once, with a copy button; it is never stored by the console. */
+export function secretOnce(secret, what) {
+  const out = h('output', {class: 'secret', id: 'secret-once'}, secret);
+  return h('div', {class: 'once', role: 'alert'},
+    h('p', {}, 'The ' + what + ' is shown this once. Copy it now.'), out,
+    h('button', {type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(secret)}, 'Copy'));
+}
+
+async function detail(view, id, current) {
+  const e = await get('/v1/endpoints/' + encodeURIComponent(id));
+  const recent = await get('/v1/deliveries' + query({endpoint_id: id, limit: 20}));
+  const out = h('div', {class: 'action-out', 'aria-live': 'polite'});
+  const w = canWrite();
+  const actions = w ? [
+    link(['endpoints', id, 'edit'], 'Edit', {class: 'button'}),
+    action(e.is_active ? 'Disable' : 'Enable', async () => {
+      await post('/v1/endpoints/' + encodeURIComponent(id) + (e.is_active ? '/disable' : '/enable'));
+      notify(e.is_active ? 'Disabled.' : 'Enabled.');
+      await detail(view, id, current);
+    }, out),
+    action('Send test', async () => {
+      const t = await post('/v1/endpoints/' + encodeURIComponent(id) + '/test');
+      fill(out, h('section', {class: 'test-result', 'aria-label': 'Test result'},
+        h('h2', {}, 'Test ', t.success ? badge('delivered') : badge('failed')),
+        facts([['Receiver status', t.status_code == null ? 'no answer' : String(t.status_code)],
+          ['Latency', t.duration_ms + ' ms'], ['Error', [t.error_class, t.error_message].filter(Boolean).join(': ') || null],
+          ['Delivery', t.delivery_id ? link(['deliveries', t.delivery_id], t.delivery_id) : null]]),
+        t.response_excerpt ? pre(t.response_excerpt) : null));
+    }, out),
+    action('Rotate secret', async () => {
+      const secret = newSecret();
+      await api('PATCH', '/v1/endpoints/' + encodeURIComponent(id), {secret});
+      fill(out, secretOnce(secret, 'new signing secret (the old one keeps signing beside it for 24 h)'));
+    }, out),
+    confirmDelete(e, out),
+  ] : [];
+  const c = e.circuit || {};
+  const recentBox = h('div', {}, deliveryTable(recent.data, 'Recent deliveries of this endpoint'));
+  const refreshRecent = async () => {
+    const again = await get('/v1/deliveries' + query({endpoint_id: id, limit: 20}));
+    fill(recentBox, deliveryTable(again.data, 'Recent deliveries of this endpoint'));
+  };
+  fill(view,
+    title(e.name || e.id, ...actions),
+    out,
+    facts([['Id', e.id], ['URL', e.url], ['Merchant', e.merchant_id], ['Status', e.is_active ? badge('active') : badge('disabled')],
+      ['Disabled because', e.disabled_reason], ['Failure streak', String(e.consecutive_failures)],
+      ['Circuit breaker', badge(c.state || 'closed', c.state === 'open' ? 'failed' : c.state === 'half_open' ? 'pending' : 'delivered')],
+      ['Breaker retries at', c.retry_at ? when(c.retry_at) : null],
+      ['Rate limit', e.rate_limit ? e.rate_limit + ' requests/s' : 'none'], ['Ordering', e.ordering],
+      ['Signature schemes', (e.signature_schemes || []).join(', ')], ['Encryption', e.encryption],
+      ['Retries', e.retry_attempts + ' (' + (e.retry_schedule || []).map(s => s + 's').join(', ') + ')'],
+      ['Timeout', e.timeout_seconds + ' s'], ['Events', e.events.join(', ')], ['Description', e.description],
+      ['Created', when(e.created_at)], ['Updated', when(e.updated_at)]]),
+    w ? recoverBox(id, refreshRecent) : null,
+    h('h2', {}, 'Recent deliveries'),
+    recentBox,
+    h('p', {}, h('a', {href: '#/deliveries' + query({endpoint_id: id})}, 'All deliveries of this endpoint')));
+}
+
+function confirmDelete(e, out) {
+  return action('Delete…', async () => {
+    const yes = h('button', {type: 'button', class: 'danger'}, 'Yes, delete ' + (e.name || e.id));
+    const no = h('button', {type: 'button', class: 'secondary'}, 'Keep it');
+    yes.addEventListener('click', async () => {
+      try {
+        await api('DELETE', '/v1/endpoints/' + encodeURIComponent(e.id));
+        flash('Endpoint ' + (e.name || e.id) + ' deleted.');
+        location.hash = '#/endpoints';
+      } catch (err) { fill(out, problemBox(err)); }
+    });
+    no.addEventListener('click', () => out.replaceChildren());
+    fill(out, h('div', {class: 'confirm', role: 'alertdialog', 'aria-label': 'Confirm deletion'},
+      h('p', {}, 'Delete endpoint ' + (e.name || e.id) + '? Its deliveries stop. This cannot be undone.'), yes, no));
+    no.focus();
+  }, out, {class: 'danger'});
+}
+
+/** "Recover failed since T": counts what would be resent first, then runs and follows the resent deliveries. */
+function recoverBox(id, done) {
+  const since = h('input', {type: 'datetime-local', step: 1});
+  const d = new Date(Date.now() - 3600e3);
+  since.value = new Date(d.getTime() - d.getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+  const out = h('div', {'aria-live': 'polite'});
+  const f = h('form', {class: 'recover', novalidate: true},
+    h('h2', {}, 'Recover failed deliveries'),
+    field('Failed since', 'since', since),
+    h('div', {class: 'form-problem'}),
+    h('button', {type: 'submit'}, 'Count'), out);
+  f.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearFormErrors(f);
+    const t = instant(since.value);
+    if (!t) return showFormError(f, new Problem(422, {title: 'Invalid field', field: 'since', detail: 'Enter a date and time.'}));
+    try {
+      const failed = await failedSince(id, t);
+      if (!failed.length) return fill(out, h('p', {class: 'count'}, 'No deliveries failed since then.'));
+      const go = h('button', {type: 'button', class: 'danger'}, 'Recover ' + failed.length + ' deliveries');
+      go.addEventListener('click', async () => {
+        go.disabled = true;
+        try {
+          const r = await post('/v1/endpoints/' + encodeURIComponent(id) + '/recover' + query({since: t}));
+          await follow(id, new Set(failed.map(x => x.id)), r.recovered, out);
+          await done();
+        } catch (err) { fill(out, problemBox(err)); }
+      });
+      fill(out, h('p', {class: 'count'}, failed.length + ' failed deliver' + (failed.length === 1 ? 'y' : 'ies') + ' since ' + new Date(t).toLocaleString() + ' will be sent again.'), go);
+      go.focus();
+    } catch (err) { showFormError(f, err); }
+  });
+  return f;
+}
+
+async function failedSince(id, t) {
+  const found = [];
+  let cursor = null;
+  do {
+    const page = await get('/v1/deliveries' + query({endpoint_id: id, status: 'failed', limit: 500, cursor}));
+    found.push(...page.data.filter(x => x.completed_at && x.completed_at >= t));
+    cursor = page.next_cursor;
+  } while (cursor && found.length < 10000);
+  return found;
+}
+
+async function follow(id, ids, recovered, out) {
+  const bar = h('progress', {max: Math.max(recovered, 1), value: 0});
+  const text = h('p', {class: 'progress-text'});
+  fill(out, h('p', {}, 'Recovering ' + recovered + ' deliveries…'), bar, text);
+  for (let i = 0; i < 120; i++) {
+    const page = await get('/v1/deliveries' + query({endpoint_id: id, limit: 500}));
+    const mine = page.data.filter(x => ids.has(x.id));
+    const done = mine.filter(x => x.status !== 'pending');
+    const ok = mine.filter(x => x.status === 'delivered').length;
+    bar.value = done.length;
+    text.textContent = done.length + ' of ' + recovered + ' done: ' + ok + ' delivered, ' + (done.length - ok) + ' failed again, '
+      + (mine.length - done.length) + ' pending.';
+    if (mine.length && done.length === mine.length) { text.textContent = 'Recovery finished. ' + text.textContent; return; }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
+
+/** A fresh endpoint secret, made in the browser: whsec_ and 32 random bytes in base64. */
+function newSecret() {
+  const b = crypto.getRandomValues(new Uint8Array(32));
+  return 'whsec_' + btoa(String.fromCharCode(...b));
+}
+
+export function deliveryTable(rows, caption) {
+  return table(caption, [
+    {title: 'Delivery', cell: d => link(['deliveries', d.id], d.id)},
+    {title: 'Event', cell: d => d.event},
+    {title: 'Endpoint', cell: d => link(['endpoints', d.endpoint_id], d.endpoint_id)},
+    {title: 'Status', cell: d => badge(d.status)},
+    {title: 'Attempts', cell: d => String(d.attempts)},
+    {title: 'Last code', cell: d => d.last_status_code == null ? '—' : String(d.last_status_code)},
+    {title: 'Created', cell: d => when(d.created_at)},
+  ], rows, 'No deliveries.');
+}

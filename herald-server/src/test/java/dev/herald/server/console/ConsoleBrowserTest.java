@@ -1,0 +1,375 @@
+package dev.herald.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.herald.server.TestServer;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real browser (Debian's chromium, driven through its chromedriver): an operator logs in, creates an
+ * endpoint (seeing the API's validation error next to the field first), sends a test, finds the delivery and its
+ * attempt, resends it, recovers failures and logs out; a merchant's key sees only its own endpoints and cannot open
+ * another merchant's by URL. Every page's screenshot is written to {@code target/console-screenshots}. Mandatory under
+ * {@code CI=true}; elsewhere skipped when chromium or chromedriver is missing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SHOTS = Path.of("target", "console-screenshots");
+
+    private static TestServer server;
+    private static HttpServer receiver;
+    private static final AtomicInteger answer = new AtomicInteger(500);
+    private static final AtomicInteger received = new AtomicInteger();
+    private static ChromeDriverService service;
+    private static WebDriver driver;
+    private static Path profile;
+    private static String merchantKey;
+    private static String endpointOfB;
+
+    @BeforeAll
+    static void start() throws IOException {
+        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!present) {
+            String why = "the console's browser test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER + ")";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(why + ": under CI=true it may not be skipped (.ci/run installs them)");
+            }
+            Assumptions.abort(why + "; skipped: apt-get install chromium chromium-driver to run it");
+        }
+        server = TestServer.start(true);
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/", x -> {
+            x.getRequestBody().readAllBytes();
+            received.incrementAndGet();
+            int status = answer.get();
+            byte[] body = (status == 200 ? "{\"ok\": true}" : "{\"error\": \"receiver down <b>not bold</b>\"}").getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.getResponseHeaders().add("X-Receiver", "test-receiver");
+            x.sendResponseHeaders(status, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        receiver.start();
+        for (String m : List.of("mA", "mB")) {
+            assertThat(server.put("/v1/merchants/" + m, "{\"name\": \"Merchant " + m + "\"}").status()).isEqualTo(201);
+        }
+        merchantKey = server.postJson("/v1/api-keys", Map.of("name", "shop-a", "merchant_id", "mA", "scopes", List.of("merchant:write")))
+                .json().get("key").asText();
+        endpointOfB = server.createEndpoint(Map.of("name", "b-secret-endpoint", "url", "http://127.0.0.1:9/b", "events", List.of("*"),
+                "merchant_id", "mB", "is_active", false)).get("id").asText();
+
+        Files.createDirectories(SHOTS);
+        profile = Files.createTempDirectory("herald-chromium");
+        // the Debian driver and browser, named explicitly: Selenium Manager never runs and nothing is downloaded
+        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1280,900");
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (driver != null) {
+            driver.quit();
+        }
+        if (service != null) {
+            service.stop();
+        }
+        if (receiver != null) {
+            receiver.stop(0);
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void anOperatorManagesAnEndpointAndItsDeliveriesThroughTheConsole() {
+        open("/console");
+        WebElement key = waitFor(By.id("f-key"));
+        shot("01-login");
+        key.sendKeys("hk_this-is-not-a-valid-key-000000");
+        click(By.cssSelector("form.login button[type=submit]"));
+        assertThat(waitForText(By.id("err-key"), "not valid")).contains("not valid");
+        key.clear();
+        key.sendKeys(TestServer.ADMIN_KEY);
+        click(By.cssSelector("form.login button[type=submit]"));
+        waitForText(By.cssSelector("main h1"), "Overview");
+        waitFor(By.cssSelector("figure.chart svg"));
+        shot("02-overview");
+        assertSessionIsOnlyAnHttpOnlyCookie();
+
+        // create: the API's validation error shows next to its field first
+        go("#/endpoints/new");
+        WebElement url = waitFor(By.id("f-url"));
+        url.sendKeys("ftp://not-a-webhook");
+        type(By.id("f-name"), "orders");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        String urlError = waitForNonEmpty(By.id("err-url"));
+        assertThat(urlError).isNotBlank();
+        assertThat(driver.findElement(By.id("f-url")).getAttribute("aria-invalid")).isEqualTo("true");
+        shot("03-endpoint-form-error");
+        url.clear();
+        url.sendKeys("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks");
+        type(By.id("f-merchant_id"), "mA");
+        WebElement attempts = driver.findElement(By.id("f-retry_attempts"));
+        attempts.clear();
+        attempts.sendKeys("0");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        assertThat(waitFor(By.id("secret-once")).getText()).startsWith("whsec_");
+        shot("04-endpoint-created-secret-once");
+        click(By.linkText("Go to the endpoint"));
+        waitForText(By.cssSelector("main h1"), "orders");
+
+        // test: the receiver answers 500; the result shows its status, latency and excerpt, and links the delivery
+        click(By.xpath("//button[text()='Send test']"));
+        WebElement result = waitFor(By.cssSelector("section.test-result"));
+        waitForText(By.cssSelector("section.test-result"), "500");
+        assertThat(result.getText()).contains("500", " ms", "receiver down <b>not bold</b>");
+        shot("05-endpoint-detail-test");
+        result.findElement(By.partialLinkText("dlv_")).click();
+
+        // the delivery and its attempt; resend once the receiver is back
+        waitForText(By.cssSelector("main h1"), "Delivery dlv_");
+        WebElement timeline = waitFor(By.cssSelector("ol.timeline"));
+        click(By.xpath("//summary[starts-with(text(),'Response headers')]"));
+        assertThat(timeline.getText()).contains("Attempt 1", "500", "http_status", "receiver down <b>not bold</b>");
+        assertThat(waitFor(By.cssSelector("dl.headers")).getText()).containsIgnoringCase("X-Receiver").contains("test-receiver");
+        shot("06-delivery-attempt-500");
+        answer.set(200);
+        click(By.xpath("//button[text()='Resend']"));
+        waitForText(By.cssSelector("ol.timeline"), "Attempt 2");
+        waitForText(By.cssSelector("dl.facts"), "delivered");
+        assertThat(driver.findElement(By.cssSelector("ol.timeline")).getText()).contains("200");
+        assertThat(driver.findElement(By.cssSelector("dl.facts")).getText()).contains("Attempts\n2").doesNotContain("[object");
+        shot("07-delivery-resent-delivered");
+
+        // recover: two failures, counted before the recovery runs, then followed until they are delivered
+        answer.set(500);
+        String endpointId = driver.findElement(By.cssSelector("dl.facts")).findElement(By.partialLinkText("ep_")).getText();
+        for (int i = 0; i < 2; i++) {
+            assertThat(server.post("/v1/endpoints/" + endpointId + "/test").json().get("success").asBoolean()).isFalse();
+        }
+        answer.set(200);
+        go("#/endpoints/" + endpointId);
+        click(By.xpath("//form[contains(@class,'recover')]//button[text()='Count']"));
+        assertThat(waitForText(By.cssSelector("form.recover p.count"), "2 failed deliveries")).contains("will be sent again");
+        shot("08-recover-count");
+        int before = received.get();
+        click(By.xpath("//button[starts-with(text(),'Recover 2')]"));
+        waitForText(By.cssSelector("form.recover"), "Recovery finished");
+        assertThat(driver.findElement(By.cssSelector("form.recover")).getText()).contains("2 of 2 done: 2 delivered");
+        assertThat(received.get() - before).isGreaterThanOrEqualTo(2);
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> !d.findElement(By.cssSelector("main table tbody")).getText().contains("failed"));
+        shot("09-recover-finished");
+
+        // disable, enable, rotate the secret (shown once), delete another endpoint after a confirmation
+        click(By.xpath("//button[text()='Disable']"));
+        waitForText(By.cssSelector("dl.facts"), "disabled");
+        click(By.xpath("//button[text()='Enable']"));
+        waitForText(By.cssSelector("dl.facts"), "active");
+        click(By.xpath("//button[text()='Rotate secret']"));
+        assertThat(waitFor(By.id("secret-once")).getText()).matches("whsec_[A-Za-z0-9+/]{43}=");
+        shot("09b-secret-rotated");
+        String doomed = server.createEndpoint(Map.of("name", "doomed", "url", "http://127.0.0.1:9/d", "events", List.of("*"), "is_active", false))
+                .get("id").asText();
+        go("#/endpoints/" + doomed);
+        waitForText(By.cssSelector("main h1"), "doomed");
+        click(By.xpath("//button[text()='Delete…']"));
+        click(By.xpath("//button[text()='Keep it']"));
+        assertThat(driver.findElements(By.cssSelector(".confirm"))).isEmpty();
+        click(By.xpath("//button[text()='Delete…']"));
+        shot("09c-delete-confirmation");
+        click(By.xpath("//button[text()='Yes, delete doomed']"));
+        waitForText(By.id("notice"), "deleted");
+        assertThat(server.get("/v1/endpoints/" + doomed).status()).isEqualTo(404);
+
+        // the other pages an operator has
+        go("#/deliveries?endpoint_id=" + endpointId);
+        waitForText(By.cssSelector("main caption"), "Deliveries (3)");
+        shot("10-deliveries");
+        go("#/deliveries?endpoint_id=" + endpointId + "&status=failed");
+        waitForText(By.cssSelector("main .page"), "No deliveries.");
+        go("#/deliveries?merchant_id=" + "x".repeat(200));
+        assertThat(waitForNonEmpty(By.id("err-merchant_id"))).as("a bad filter is shown at its field").isNotBlank();
+        assertThat(driver.findElement(By.id("f-status")).isDisplayed()).isTrue();
+        go("#/events");
+        waitForText(By.cssSelector("main caption"), "Events");
+        shot("11-events");
+        driver.findElement(By.cssSelector("main tbody a")).click();
+        waitForText(By.cssSelector("main"), "Payload");
+        assertThat(driver.findElement(By.cssSelector("main")).getText()).contains("This is a test event from Herald.", "dlv_");
+        shot("12-event-detail");
+        go("#/endpoints");
+        waitForText(By.cssSelector("main caption"), "Endpoints (2 of 2)");
+        shot("13-endpoints");
+        go("#/merchants/mA");
+        waitForText(By.cssSelector("main h1"), "Merchant mA");
+        type(By.id("f-tls.client_certificate"), "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----");
+        click(By.xpath("//button[text()='Save certificates']"));
+        assertThat(waitForNonEmpty(By.cssSelector("form.edit .field-error:not(:empty)"))).isNotBlank();
+        assertThat(driver.findElement(By.id("f-tls.client_certificate")).getAttribute("aria-invalid")).isEqualTo("true");
+        shot("14-merchant-certificate-error");
+        go("#/keys");
+        waitForText(By.cssSelector("main caption"), "Live keys");
+        shot("15-api-keys");
+        go("#/audit");
+        waitForText(By.cssSelector("main caption"), "Audit entries");
+        assertThat(driver.findElement(By.cssSelector("main")).getText()).contains("endpoint.recover", "endpoint.create");
+        shot("16-audit");
+        go("#/");
+        waitForText(By.cssSelector("main .tiles"), "Attempts/s");
+        shot("17-overview-with-traffic");
+        driver.manage().window().setSize(new Dimension(390, 844));
+        go("#/endpoints/" + endpointId);
+        waitForText(By.cssSelector("main h1"), "orders");
+        shot("18-phone-endpoint");
+        go("#/deliveries");
+        waitForText(By.cssSelector("main caption"), "Deliveries");
+        shot("19-phone-deliveries");
+        driver.manage().window().setSize(new Dimension(1280, 900));
+
+        logOut();
+        go("#/endpoints");
+        waitFor(By.id("f-key"));
+        assertThat(driver.findElements(By.cssSelector("main table"))).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void aMerchantsKeySeesOnlyItsOwnEndpointsAndCannotOpenAnothersByUrl() {
+        open("/console");
+        driver.manage().deleteAllCookies(); // a fresh browser session whatever the test before left
+        open("/console");
+        type(By.id("f-key"), merchantKey + Keys.ENTER); // by keyboard alone: the key field has the focus, Enter logs in
+        waitForText(By.id("who"), "merchant mA");
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> d.switchTo().activeElement().getTagName().equals("h1")); // the page's heading takes the focus
+        assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Overview");
+        driver.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getTagName()).isIn("a", "button");
+        go("#/endpoints");
+        waitForText(By.cssSelector("main caption"), "Endpoints");
+        String list = driver.findElement(By.cssSelector("main")).getText();
+        assertThat(list).contains("orders").doesNotContain("b-secret-endpoint").doesNotContain(endpointOfB);
+        assertThat(driver.findElements(By.id("f-merchant_id"))).as("no merchant filter for a merchant's key").isEmpty();
+        assertThat(driver.findElements(By.linkText("API keys"))).isEmpty();
+        shot("20-merchant-endpoints");
+        go("#/endpoints/" + endpointOfB);
+        WebElement problem = waitFor(By.cssSelector("main .problem"));
+        assertThat(problem.getText()).contains("Not found").doesNotContain("b-secret-endpoint");
+        shot("21-merchant-other-endpoint-not-found");
+        go("#/merchants/mB");
+        assertThat(waitFor(By.cssSelector("main .problem")).getText()).contains("Not found");
+        go("#/keys");
+        assertThat(waitFor(By.cssSelector("main .problem")).getText()).contains("Forbidden");
+        go("#/merchants");
+        waitForText(By.cssSelector("main h1"), "Merchant mA");
+        shot("22-merchant-own-merchant");
+        logOut();
+    }
+
+    private static void assertSessionIsOnlyAnHttpOnlyCookie() {
+        Cookie c = driver.manage().getCookieNamed("herald_session");
+        assertThat(c).isNotNull();
+        assertThat(c.isHttpOnly()).isTrue();
+        assertThat(c.getSameSite()).isEqualTo("Strict");
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        assertThat((String) js.executeScript("return document.cookie")).doesNotContain("herald_session");
+        assertThat((Long) js.executeScript("return localStorage.length + sessionStorage.length")).isZero();
+        assertThat(driver.getPageSource()).doesNotContain(TestServer.ADMIN_KEY);
+    }
+
+    private static void logOut() {
+        click(By.id("logout"));
+        waitForText(By.cssSelector("form.login"), "logged out");
+        assertThat(driver.manage().getCookieNamed("herald_session")).isNull();
+        shot("99-logged-out");
+    }
+
+    private static void open(String path) {
+        driver.get("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static void go(String hash) {
+        ((JavascriptExecutor) driver).executeScript("location.hash = arguments[0]", hash);
+    }
+
+    private static WebElement waitFor(By by) {
+        return new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    private static String waitForText(By by, String text) {
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
+        return driver.findElement(by).getText();
+    }
+
+    private static String waitForNonEmpty(By by) {
+        return new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> {
+            String t = d.findElement(by).getText();
+            return t.isBlank() ? null : t;
+        });
+    }
+
+    private static void click(By by) {
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(by)).click();
+    }
+
+    private static void type(By by, String text) {
+        WebElement e = waitFor(by);
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    private static void shot(String name) {
+        File f = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        try {
+            Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -2,6 +2,7 @@ package dev.herald.endpoint;
 
 import dev.herald.http.OutboundProfile;
 import dev.herald.sdk.PayloadKey;
+import dev.herald.sdk.SignatureScheme;
 import dev.herald.sdk.SigningKey;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
@@ -102,8 +103,9 @@ public final class EndpointRegistry {
      */
     public Signing signing(Endpoint e, Instant now) {
         Snapshot s = snapshot;
-        List<SigningKey> keys = s.keys().getOrDefault(SigningKeys.Owner.of(e), List.of()).stream()
-                .filter(h -> h.signsAt(now)).map(SigningKeys.Held::key).toList();
+        boolean asymmetric = e.signatureSchemes().has(SignatureScheme.V1A) || e.signatureSchemes().has(SignatureScheme.RSA_SHA256);
+        List<SigningKey> keys = !asymmetric ? List.of() // the default HMAC-only path looks up no keys
+                : s.keys().getOrDefault(SigningKeys.Owner.of(e), List.of()).stream().filter(h -> h.signsAt(now)).map(SigningKeys.Held::key).toList();
         return new Signing(e.signatureSchemes(), keys, e.sealed() && e.merchantId() != null ? s.payloadKeys().get(e.merchantId()) : null);
     }
 

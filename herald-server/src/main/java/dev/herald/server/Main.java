@@ -158,13 +158,30 @@ public final class Main {
         @Option(names = "--otlp-endpoint", description = "Export traces over OTLP/HTTP to this collector, e.g. http://collector:4318 (default: no tracing). "
                 + "Env: HERALD_OTLP_ENDPOINT")
         String otlpEndpoint;
+        @Option(names = "--otlp-sampling-ratio", description = "Share of the traces starting at Herald that are sampled, 0 to 1 (default"
+                + " ${DEFAULT-VALUE}); a producer's traceparent decides for its own traces. Env: HERALD_OTLP_SAMPLING_RATIO", defaultValue = "1")
+        double otlpSamplingRatio;
+        @Option(names = "--otlp-headers", description = "Headers sent with each export, name=value,... (a collector's credentials). Env:"
+                + " HERALD_OTLP_HEADERS (prefer it, or --otlp-headers-file, to this flag)")
+        String otlpHeaders;
+        @Option(names = "--otlp-headers-file", description = "File holding the --otlp-headers (keep it chmod 600). Env: HERALD_OTLP_HEADERS_FILE")
+        Path otlpHeadersFile;
         @Option(names = "--log-format", description = "Log lines as text or json (one object per line) (default ${DEFAULT-VALUE}). Env: HERALD_LOG_FORMAT",
                 defaultValue = "text")
         String logFormat;
 
-        /** Tracing and log format from {@code --otlp-endpoint} and {@code --log-format}; throws IllegalArgumentException naming the flag. */
+        /** Tracing and log format from the {@code --otlp-*} flags and {@code --log-format}; throws IllegalArgumentException naming the flag. */
         Telemetry telemetry() {
-            return Telemetry.parse(otlpEndpoint, logFormat);
+            return telemetry(new PrintWriter(java.io.Writer.nullWriter()));
+        }
+
+        /** As {@link #telemetry()}, with a line in {@code warnings} for export headers given as a command-line argument. */
+        Telemetry telemetry(PrintWriter warnings) {
+            String headers = Secrets.resolve("otlp-headers", otlpHeaders, "otlp-headers-file", otlpHeadersFile, warnings);
+            if (onCommandLine("--otlp-headers")) {
+                Secrets.warnArgument(warnings, "--otlp-headers", "HERALD_OTLP_HEADERS", "--otlp-headers-file");
+            }
+            return Telemetry.parse(otlpEndpoint, logFormat, otlpSamplingRatio, headers);
         }
 
         @Override
@@ -176,7 +193,7 @@ public final class Main {
             StringWriter warnings = new StringWriter();
             try {
                 cfg = config(parent != null ? parent.env : System.getenv(), new PrintWriter(warnings, true));
-                telemetry = telemetry();
+                telemetry = telemetry(new PrintWriter(warnings, true));
             } catch (IllegalArgumentException e) {
                 err.println("herald: invalid configuration: " + e.getMessage());
                 err.flush();

@@ -65,4 +65,50 @@ class TelemetryFlagsTest {
         }
         assertThat(dir.resolve("never")).doesNotExist();
     }
+
+    @Test
+    void exportHeadersComeFromTheEnvironmentOrAFileAndAreNeverPrinted() throws Exception {
+        Telemetry fromEnv = serve(Map.of("HERALD_OTLP_ENDPOINT", "http://c:4318", "HERALD_OTLP_HEADERS", "Authorization=Bearer%20s3cret,x-tenant=bank"),
+                new Properties()).telemetry();
+        assertThat(fromEnv.otlpHeaders()).containsExactlyInAnyOrderEntriesOf(Map.of("authorization", "Bearer s3cret", "x-tenant", "bank"));
+        assertThat(fromEnv.toString()).contains("authorization").doesNotContain("s3cret");
+
+        Path file = dir.resolve("otlp-headers");
+        java.nio.file.Files.writeString(file, "api-key=from-file\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(serve(Map.of(), new Properties(), "--otlp-headers-file", file.toString()).telemetry().otlpHeaders())
+                .containsExactlyEntriesOf(Map.of("api-key", "from-file"));
+    }
+
+    @Test
+    void samplingRatioDefaultsToEveryTraceAndIsBoundedToZeroToOne() {
+        assertThat(serve(Map.of(), new Properties()).telemetry().samplingRatio()).isEqualTo(1.0);
+        assertThat(serve(Map.of("HERALD_OTLP_SAMPLING_RATIO", "0.25"), new Properties()).telemetry().samplingRatio()).isEqualTo(0.25);
+        for (String[] bad : new String[][] {{"--otlp-sampling-ratio", "1.5"}, {"--otlp-sampling-ratio", "-0.1"}, {"--otlp-sampling-ratio", "NaN"},
+                {"--otlp-headers", "no-equals-sign"}, {"--otlp-headers", "bad name=s3cret"}, {"--otlp-headers", "a=%zz"}}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new String[] {"serve", "--data-dir", dir.resolve("never").toString(), bad[0], bad[1]}, Map.of(),
+                    new PrintWriter(out), new PrintWriter(err));
+            assertThat(code).as(String.join(" ", bad)).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", bad)).contains("invalid configuration").contains(bad[0].substring(2)).doesNotContain("s3cret");
+        }
+        assertThat(dir.resolve("never")).doesNotExist();
+    }
+
+    @Test
+    void aZeroRatioSamplesNoNewTraceButFollowsASampledProducer() {
+        var sdk = (io.opentelemetry.sdk.OpenTelemetrySdk) Telemetry.parse("http://127.0.0.1:9", "text", 0.0, null).openTelemetry("test");
+        try {
+            var tracer = sdk.getTracer("test");
+            assertThat(tracer.spanBuilder("root").startSpan().getSpanContext().isSampled()).isFalse();
+            var producer = io.opentelemetry.api.trace.SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+                    io.opentelemetry.api.trace.TraceFlags.getSampled(), io.opentelemetry.api.trace.TraceState.getDefault());
+            var child = tracer.spanBuilder("child").setParent(io.opentelemetry.context.Context.root().with(io.opentelemetry.api.trace.Span.wrap(producer)))
+                    .startSpan();
+            assertThat(child.getSpanContext().isSampled()).isTrue();
+        } finally {
+            sdk.getSdkTracerProvider().shutdown();
+        }
+    }
 }

@@ -209,8 +209,13 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     }
 
     @Override
-    public void deleted(Connection c, String endpointId, Instant now) throws SQLException {
-        metrics.cancelled(deliveries.cancelPending(c, endpointId, now));
+    public int deleted(Connection c, String endpointId, Instant now) throws SQLException {
+        return deliveries.cancelPending(c, endpointId, now);
+    }
+
+    @Override
+    public void cancelled(int count) {
+        metrics.cancelled(count);
     }
 
     /** Drops the waiting work of an endpoint that was paused or deleted, handing it back to the database. */

@@ -35,8 +35,11 @@ public final class EndpointService {
         /** In the transaction that re-enables the endpoint: its waiting deliveries become due now, not at their old schedule. */
         void resumed(Connection c, String endpointId, Instant now) throws SQLException;
 
-        /** In the transaction that deletes the endpoint: its pending deliveries are cancelled. */
-        void deleted(Connection c, String endpointId, Instant now) throws SQLException;
+        /** In the transaction that deletes the endpoint: its pending deliveries are cancelled; returns how many. */
+        int deleted(Connection c, String endpointId, Instant now) throws SQLException;
+
+        /** After a deletion committed that cancelled {@code count} deliveries (a rolled-back one never reports). */
+        void cancelled(int count);
 
         /** After a change committed (paused, resumed, deleted, rate limit changed). */
         void changed(String endpointId);
@@ -290,19 +293,20 @@ public final class EndpointService {
 
     /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled. */
     public void delete(AuditContext ctx, String id) {
-        boolean deleted = jdbc.inTransaction(c -> {
+        int cancelled = jdbc.inTransaction(c -> {
             Instant now = clock.instant();
             Optional<EndpointRepository.Stored> before = repository.find(c, id, true);
             if (before.isEmpty() || !repository.softDelete(c, id, now)) {
-                return false;
+                return -1;
             }
-            lifecycle.deleted(c, id, now);
+            int n = lifecycle.deleted(c, id, now);
             audit.append(c, ctx, "endpoint.delete", Target.endpoint(id, before.get().endpoint().merchantId()), before.get().endpoint(), null);
-            return true;
+            return n;
         });
-        if (!deleted) {
+        if (cancelled < 0) {
             throw notFound(id);
         }
+        lifecycle.cancelled(cancelled);
         changed(id);
     }
 

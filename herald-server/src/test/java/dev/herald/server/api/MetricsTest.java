@@ -92,6 +92,20 @@ class MetricsTest {
     }
 
     @Test
+    void deletingAnEndpointCountsItsCancelledDeliveriesOnceTheDeleteCommits() {
+        String id = endpoint(server, "/metrics-doomed", "metrics.doomed", Map.of("retry_attempts", 5));
+        receiver.reply("/metrics-doomed", Reply.status(503));
+        server.postJson("/v1/events", Map.of("event", "metrics.doomed"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.received("/metrics-doomed").isEmpty());
+        double before = sum(metrics(server), "herald_deliveries_total", "outcome=\"cancelled\"");
+
+        assertThat(server.delete("/v1/endpoints/" + id).status()).isEqualTo(204);
+        assertThat(sum(metrics(server), "herald_deliveries_total", "outcome=\"cancelled\"")).isEqualTo(before + 1);
+        assertThat(server.delete("/v1/endpoints/" + id).status()).isEqualTo(404);
+        assertThat(sum(metrics(server), "herald_deliveries_total", "outcome=\"cancelled\"")).isEqualTo(before + 1);
+    }
+
+    @Test
     void byDefaultNoEndpointIsNamedInAnyLabel() {
         String id = endpoint(server, "/metrics-quiet", "metrics.quiet", Map.of("retry_attempts", 0));
         receiver.reply("/metrics-quiet", Reply.status(503));

@@ -19,6 +19,9 @@ import dev.herald.http.WebhookHttpClient;
 import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.metrics.EngineMetrics;
+import dev.herald.stats.MinuteStats;
+import dev.herald.stats.StatsRepository;
+import dev.herald.stats.StatsWriter;
 import dev.herald.notification.NotificationService;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.PageCursors;
@@ -77,12 +80,17 @@ public final class Herald implements AutoCloseable {
     private final PageCursors cursors;
     private final DeliveryRepository deliveryRepository;
     private final EngineMetrics metrics;
+    private final MinuteStats minutes = new MinuteStats();
+    private final StatsRepository stats;
+    private final StatsWriter statsWriter;
 
     private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics, Tracing tracing) {
         this.jdbc = jdbc;
         this.metrics = metrics;
         this.cursors = new PageCursors(vault);
         String nodeId = Ids.next("node");
+        this.stats = new StatsRepository();
+        this.statsWriter = new StatsWriter(jdbc, stats, minutes, nodeId, clock);
         EndpointRepository endpointRepository = new EndpointRepository(vault);
         this.endpointRepository = endpointRepository;
         DeliveryRepository deliveryRepository = new DeliveryRepository();
@@ -94,7 +102,7 @@ public final class Herald implements AutoCloseable {
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, minutes, tracing);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
@@ -150,7 +158,7 @@ public final class Herald implements AutoCloseable {
 
     /**
      * Seals secrets left in plaintext by an earlier version (see {@link #sealPlaintext()}), loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
-     * reloads the endpoints every 5 s, counts the pending backlog for metrics every 5 s and refreshes stale planner
+     * reloads the endpoints every 5 s, counts the pending backlog for metrics and writes the minute stats every 5 s and refreshes stale planner
      * statistics every 10 s in the background.
      */
     public Herald start() {
@@ -160,6 +168,7 @@ public final class Herald implements AutoCloseable {
         dispatcher.start();
         every(5, "endpoint reload", registry::reload);
         every(5, "counting the backlog for metrics", this::refreshMetrics);
+        every(5, "writing the minute stats", statsWriter::flush);
         PlannerStatistics statistics = new PlannerStatistics(jdbc, List.of("deliveries", "events", "attempts", "endpoints"));
         every(10, "refreshing planner statistics", statistics::refreshStale);
         return this;
@@ -194,6 +203,8 @@ public final class Herald implements AutoCloseable {
     public Dispatcher dispatcher() { return dispatcher; }
     /** The operator audit log of every control-plane change. */
     public AuditLog audit() { return audit; }
+    /** Every node's per-minute totals for the console's charts (written every 5 s by each node). */
+    public StatsRepository stats() { return stats; }
 
     @Override
     public void close() {
@@ -201,5 +212,10 @@ public final class Herald implements AutoCloseable {
         ingest.close();
         dispatcher.close();
         http.close();
+        try {
+            statsWriter.flush();
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Herald.class).warn("writing the minute stats at shutdown failed: {}", e.toString());
+        }
     }
 }

@@ -3,6 +3,9 @@ package dev.herald.server.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
+import dev.herald.stats.LatencyHistogram;
+import dev.herald.stats.MinuteStats;
+import dev.herald.stats.StatsRepository;
 import dev.herald.store.Jdbc;
 import dev.herald.web.Params;
 import dev.herald.web.Problem;
@@ -16,7 +19,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
- * {@code GET /v1/stats?window=15m|1h|3h}: per minute, attempts ({@code delivered}: answered 2xx, {@code failed}: not), attempt latency and publish → receive
+ * {@code GET /v1/stats?window=15m|1h|3h}: per minute (from every node's minute stats, {@link MinuteStats}: latencies
+ * read from bucketed histograms, so to within a bucket's width), attempts ({@code delivered}: answered 2xx, {@code failed}: not), attempt latency and publish → receive
  * latency (p50, p99); now, the pending backlog and its oldest delivery, failing endpoints and open circuit breakers. A
  * merchant's key sees its own merchant's numbers, an admin key everyone's.
  */
@@ -54,30 +58,17 @@ final class StatsRoutes implements HttpService {
                             .put("delivered", 0).put("failed", 0).putNull("attempt_p50_ms").putNull("attempt_p99_ms")
                             .putNull("receive_p50_ms").putNull("receive_p99_ms");
                 }
-                Jdbc.query(c, "select date_trunc('minute', a.started_at) as m, count(*) as total,"
-                        + " count(*) filter (where a.error_class is null and a.status_code between 200 and 299) as ok,"
-                        + " percentile_cont(0.5) within group (order by a.duration_ms) as p50, percentile_cont(0.99) within group (order by a.duration_ms) as p99,"
-                        + " percentile_cont(0.5) within group (order by extract(epoch from a.started_at - ev.received_at) * 1000 + a.duration_ms)"
-                        + "   filter (where a.error_class is null and a.status_code between 200 and 299) as r50,"
-                        + " percentile_cont(0.99) within group (order by extract(epoch from a.started_at - ev.received_at) * 1000 + a.duration_ms)"
-                        + "   filter (where a.error_class is null and a.status_code between 200 and 299) as r99"
-                        + " from attempts a join deliveries d on d.id = a.delivery_id join endpoints ep on ep.id = d.endpoint_id join events ev on ev.seq = d.event_seq"
-                        + " where a.started_at >= ?" + MERCHANT + " group by 1", ps -> {
-                    ps.setTimestamp(1, Jdbc.ts(from));
-                    ps.setString(2, merchant);
-                    ps.setString(3, merchant);
-                }, rs -> {
-                    int i = (int) Duration.between(from, Jdbc.instant(rs, "m")).toMinutes();
+                for (StatsRepository.Minute m : herald.stats().read(c, from, merchant == null ? MinuteStats.ALL : merchant)) {
+                    int i = (int) Duration.between(from, m.minute()).toMinutes();
                     if (i >= 0 && i < n) {
-                        minutes[i].put("attempts", rs.getLong("total")).put("attempts_ok", rs.getLong("ok")).put("delivered", rs.getLong("ok"))
-                                .put("failed", rs.getLong("total") - rs.getLong("ok"));
-                        ms(minutes[i], "attempt_p50_ms", rs, "p50");
-                        ms(minutes[i], "attempt_p99_ms", rs, "p99");
-                        ms(minutes[i], "receive_p50_ms", rs, "r50");
-                        ms(minutes[i], "receive_p99_ms", rs, "r99");
+                        minutes[i].put("attempts", m.attempts()).put("attempts_ok", m.acknowledged()).put("delivered", m.acknowledged())
+                                .put("failed", m.attempts() - m.acknowledged());
+                        ms(minutes[i], "attempt_p50_ms", LatencyHistogram.quantile(m.attemptMillis(), 0.5));
+                        ms(minutes[i], "attempt_p99_ms", LatencyHistogram.quantile(m.attemptMillis(), 0.99));
+                        ms(minutes[i], "receive_p50_ms", LatencyHistogram.quantile(m.receiveMillis(), 0.5));
+                        ms(minutes[i], "receive_p99_ms", LatencyHistogram.quantile(m.receiveMillis(), 0.99));
                     }
-                    return null;
-                });
+                }
                 ArrayNode list = out.putArray("minutes");
                 for (ObjectNode m : minutes) {
                     list.add(m);
@@ -109,9 +100,8 @@ final class StatsRoutes implements HttpService {
         });
     }
 
-    private static void ms(ObjectNode n, String field, java.sql.ResultSet rs, String column) throws java.sql.SQLException {
-        double v = rs.getDouble(column);
-        if (rs.wasNull()) {
+    private static void ms(ObjectNode n, String field, Double v) {
+        if (v == null) {
             n.putNull(field);
         } else {
             n.put(field, Math.round(v * 10) / 10.0);

@@ -2,6 +2,7 @@ package dev.herald.web;
 
 import dev.herald.store.StoreException;
 import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRouting;
@@ -9,14 +10,17 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * How every API answers a failure: a {@link Problem} as it is; a value the database refuses as 422 (retrying cannot
  * help); a database that is not answering as 503 with {@code Retry-After}; anything else as a 500 whose cause is logged
- * and never shown. Log lines name the method and path, never the request's values.
+ * and never shown. Log lines name the method and path, never the request's values, and carry the trace id of the
+ * request's {@code traceparent} (MDC {@code trace_id}).
  */
 public final class Problems {
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
 
     private Problems() {}
 
@@ -26,6 +30,36 @@ public final class Problems {
             return p;
         }
         String where = req.prologue().method().text() + " " + req.path().path();
+        String traceId = traceId(req);
+        if (traceId != null) {
+            MDC.put("trace_id", traceId);
+        }
+        try {
+            return logged(e, where);
+        } finally {
+            if (traceId != null) {
+                MDC.remove("trace_id");
+            }
+        }
+    }
+
+    /** The trace id of the request's W3C {@code traceparent} header, or null when it has none or a malformed one. */
+    static String traceId(ServerRequest req) {
+        String tp = req.headers().first(TRACEPARENT).orElse(null);
+        if (tp == null || tp.length() < 55 || tp.charAt(2) != '-' || tp.charAt(35) != '-') {
+            return null;
+        }
+        String id = tp.substring(3, 35);
+        for (int i = 0; i < id.length(); i++) {
+            char ch = id.charAt(i);
+            if (!(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+                return null;
+            }
+        }
+        return id.equals("00000000000000000000000000000000") ? null : id;
+    }
+
+    private static Problem logged(Throwable e, String where) {
         if (e instanceof StoreException s) {
             if (s.refusedInput()) {
                 log.warn("database refused a value on {} (SQLState {})", where, s.sqlState());

@@ -14,6 +14,7 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import java.time.Instant;
 import java.util.List;
 
 /** {@code /v1/deliveries}: the delivery log, one delivery with its attempts, resend. */
@@ -38,8 +39,13 @@ final class DeliveryRoutes implements HttpService {
             }
             String event = Params.query(req, "event", EventInput.MAX_TYPE);
             boolean byId = event != null && isEventId(event, merchant);
+            Instant since = Params.instant(req, "since");
+            Instant until = Params.instant(req, "until");
+            if (since != null && until != null && until.isBefore(since)) {
+                throw Problem.invalid("until must not be before since (the range is since ≤ created_at < until)", "until");
+            }
             DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
-                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, Params.instant(req, "since"),
+                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, since, until,
                     Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1, merchant != null ? merchant : merchantFilter);
             List<Delivery> page = herald.deliveries().list(f);
             ArrayNode data = Responses.arr();

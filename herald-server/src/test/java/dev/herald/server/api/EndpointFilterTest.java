@@ -182,6 +182,7 @@ class EndpointFilterTest {
         assertProblem(server.get("/v1/deliveries?until=tomorrow"), 422, "until");
         assertProblem(server.get("/v1/deliveries?until="), 422, "until");
         assertProblem(server.get("/v1/deliveries?since=2026-01-02T00:00:00Z&until=2026-01-01T23:59:59Z"), 422, "until");
+        assertProblem(as(writerB, "GET", "/v1/deliveries?merchant_id=" + A + "&until=tomorrow", null), 422, "until");
     }
 
     // ---------------------------------------------------------------- the delivery log's time range

@@ -324,6 +324,18 @@ class EndpointFilterTest {
         assertThat(server.post(path, "{\"grace_seconds\": 604800}").status()).isEqualTo(200);
     }
 
+    /** A notify_url target's secret is its merchant's, rotated with the merchant: its own rotation conflicts. */
+    @Test
+    void theHiddenEndpointOfANotifyUrlIsRotatedWithItsMerchant() {
+        Response sent = server.postJson("/v1/notifications", Map.of("merchant_id", C, "notify_url", "http://127.0.0.1:9/notify", "mode", "async",
+                "event", "payment.succeeded"));
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        String target = server.jdbc().read(c -> Jdbc.query(c, "select id from endpoints where kind = 'notification' and merchant_id = ?",
+                ps -> ps.setString(1, C), rs -> rs.getString(1))).getFirst();
+        assertThat(assertProblem(server.post("/v1/endpoints/" + target + "/rotate-secret"), 409).get("detail").asText()).contains("rotate_secret");
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/endpoints?q=notify")).as("not listed as an endpoint").doesNotContain(target);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static String endpoint(String merchant, String name, String path, boolean active) {

@@ -25,20 +25,19 @@ async function list(view, params) {
   const f = h('form', {class: 'filters', role: 'search'},
     field('Status', 'status', inputs.status), field('Endpoint', 'endpoint_id', inputs.endpoint_id),
     isAdmin() ? field('Merchant', 'merchant_id', inputs.merchant_id) : null,
-    field('Event', 'event', inputs.event), field('From', 'since', inputs.since), field('Until', 'until', inputs.until),
+    field('Event', 'event', inputs.event), field('From', 'since', inputs.since), field('Until', 'until', inputs.until, 'Up to, not including'),
     h('button', {type: 'submit'}, 'Filter'), h('div', {class: 'form-problem'}));
   f.addEventListener('submit', ev => {
     ev.preventDefault();
     location.hash = '#/deliveries' + query(Object.fromEntries(FILTERS.map(k => [k, inputs[k].value.trim()])));
   });
-  const until = instant(p.until);
   const out = h('div', {});
   const more = h('div', {});
   const rows = [];
-  const load = async cursor => {
+  const load = async cursor => { // the server applies every filter, the time range too (since ≤ created < until)
     const page = await get('/v1/deliveries' + query({status: p.status, endpoint_id: p.endpoint_id, merchant_id: p.merchant_id,
-      event: p.event, since: instant(p.since), limit: 100, cursor}));
-    rows.push(...page.data.filter(d => !until || d.created_at <= until));
+      event: p.event, since: instant(p.since), until: instant(p.until), limit: 100, cursor}));
+    rows.push(...page.data);
     fill(out, deliveryTable(rows, 'Deliveries (' + rows.length + (page.has_more ? '+' : '') + ')'));
     fill(more, page.has_more ? action('Load more', () => load(page.next_cursor)) : null);
   };

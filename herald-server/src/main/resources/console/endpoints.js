@@ -10,44 +10,60 @@ export async function endpoints(view, rest, params, current) {
   return list(view, params);
 }
 
+const COLUMNS = [
+  {title: 'Endpoint', cell: e => h('span', {}, link(['endpoints', e.id], e.name || e.id), h('br'), h('small', {class: 'muted'}, e.url))},
+  {title: 'Merchant', cell: e => e.merchant_id || '—'},
+  {title: 'Status', cell: e => e.is_active ? badge('active') : badge('disabled')},
+  {title: 'Failure streak', cell: e => e.consecutive_failures > 0 ? badge(String(e.consecutive_failures), 'failed') : '0'},
+  {title: 'Events', cell: e => e.events.join(', ')},
+];
+
+/**
+ * The list, filtered by the server (q, status, failing and, for the operator, merchant_id) a page at a time: "Load
+ * more" follows the cursor with the same filters. The filters live in the URL, so a filtered list can be linked.
+ */
 async function list(view, params) {
-  const merchant = params.get('merchant_id') || '';
-  const data = [];
-  let cursor = null;
-  do { // every page: search and filters below work on the whole list
-    const page = await get('/v1/endpoints' + query({limit: 500, merchant_id: merchant, cursor}));
-    data.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor && data.length < 5000);
-  const search = h('input', {type: 'search', value: params.get('q') || '', placeholder: 'name, URL or id'});
-  const status = h('select', {}, ['', 'active', 'disabled'].map(s => h('option', {value: s}, s || 'any')));
-  status.value = params.get('status') || '';
-  const failing = h('input', {type: 'checkbox', checked: params.get('failing') === '1'});
-  const merchantInput = h('input', {type: 'text', value: merchant, placeholder: 'merchant id'});
-  const out = h('div', {});
-  const apply = () => {
-    const q = search.value.trim().toLowerCase();
-    const rows = data.filter(e => (!q || [e.name, e.url, e.id, e.description].some(v => v && v.toLowerCase().includes(q)))
-      && (!status.value || (status.value === 'active') === e.is_active)
-      && (!failing.checked || e.consecutive_failures > 0));
-    fill(out, table('Endpoints (' + rows.length + ' of ' + data.length + ')', [
-      {title: 'Endpoint', cell: e => h('span', {}, link(['endpoints', e.id], e.name || e.id), h('br'), h('small', {class: 'muted'}, e.url))},
-      {title: 'Merchant', cell: e => e.merchant_id || '—'},
-      {title: 'Status', cell: e => e.is_active ? badge('active') : badge('disabled')},
-      {title: 'Failure streak', cell: e => e.consecutive_failures > 0 ? badge(String(e.consecutive_failures), 'failed') : '0'},
-      {title: 'Events', cell: e => e.events.join(', ')},
-    ], rows, 'No endpoints match.'));
+  const p = {
+    q: params.get('q') || '',
+    status: params.get('status') || '',
+    failing: params.get('failing') === 'true' ? 'true' : '',
+    merchant_id: isAdmin() ? params.get('merchant_id') || '' : '',
   };
-  const filters = h('form', {class: 'filters', role: 'search'},
+  const search = h('input', {type: 'search', value: p.q, placeholder: 'name, URL or id', maxlength: 200});
+  const status = h('select', {}, ['', 'active', 'disabled'].map(s => h('option', {value: s}, s || 'any')));
+  status.value = p.status;
+  const failing = h('input', {type: 'checkbox', id: 'f-failing', name: 'failing', checked: p.failing === 'true',
+    'aria-describedby': 'err-failing'});
+  const merchantInput = h('input', {type: 'text', value: p.merchant_id, placeholder: 'merchant id'});
+  const filters = h('form', {class: 'filters', role: 'search', novalidate: true},
     field('Search', 'q', search),
     isAdmin() ? field('Merchant', 'merchant_id', merchantInput) : null,
     field('Status', 'status', status),
-    h('div', {class: 'field check'}, h('label', {}, failing, ' Failing only')),
-    isAdmin() ? h('button', {type: 'submit'}, 'Apply merchant') : null);
-  filters.addEventListener('submit', ev => { ev.preventDefault(); location.hash = '#/endpoints' + query({merchant_id: merchantInput.value.trim()}); });
-  [search, status, failing].forEach(i => i.addEventListener('input', apply));
-  fill(view, title('Endpoints', canWrite() ? link(['endpoints', 'new'], 'New endpoint', {class: 'button'}) : null), filters, out);
-  apply();
+    h('div', {class: 'field check'}, h('label', {for: 'f-failing'}, failing, ' Failing only'),
+      h('span', {id: 'err-failing', class: 'field-error', role: 'alert'})),
+    h('button', {type: 'submit'}, 'Filter'),
+    h('div', {class: 'form-problem'}));
+  filters.addEventListener('submit', ev => {
+    ev.preventDefault();
+    location.hash = '#/endpoints' + query({q: search.value.trim(), merchant_id: isAdmin() ? merchantInput.value.trim() : '',
+      status: status.value, failing: failing.checked ? 'true' : ''});
+  });
+  const out = h('div', {});
+  const more = h('div', {});
+  const rows = [];
+  const load = async cursor => {
+    const page = await get('/v1/endpoints' + query({...p, limit: 100, cursor}));
+    rows.push(...page.data);
+    fill(out, table('Endpoints (' + rows.length + (page.has_more ? '+' : '') + ')', COLUMNS, rows, 'No endpoints match.'));
+    fill(more, page.has_more ? action('Load more', async () => {
+      const first = rows.length;
+      await load(page.next_cursor);
+      const next = more.querySelector('button') || out.querySelectorAll('tbody tr a')[first]; // keep the keyboard's place
+      if (next) next.focus();
+    }) : null);
+  };
+  fill(view, title('Endpoints', canWrite() ? link(['endpoints', 'new'], 'New endpoint', {class: 'button'}) : null), filters, out, more);
+  try { await load(null); } catch (err) { showFormError(filters, err); } // a filter the API refuses is shown at its field
 }
 
 /** The create (e == null) or edit form; the API's problems are shown next to the field they name. */
@@ -109,12 +125,27 @@ function form(view, e) {
   fill(view, title(e ? 'Edit ' + (e.name || e.id) : 'New endpoint'), f, secretOut);
 }
 
-/** A secret shown this once, with a copy button; it is never stored by the console. */
+/**
+ * A secret shown this once, with a copy button; the console never stores it, and leaving the page (any hash change)
+ * blanks it, so going back does not show it again.
+ */
 export function secretOnce(secret, what) {
   const out = h('output', {class: 'secret', id: 'secret-once'}, secret);
-  return h('div', {class: 'once', role: 'alert'},
-    h('p', {}, 'The ' + what + ' is shown this once. Copy it now.'), out,
-    h('button', {type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(secret)}, 'Copy'));
+  const copied = h('span', {class: 'hint', 'aria-live': 'polite'});
+  const copy = h('button', {type: 'button'}, 'Copy');
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(out.textContent);
+      copied.textContent = ' Copied.';
+    } catch (e) { // no clipboard here: select it for Ctrl+C
+      getSelection().selectAllChildren(out);
+      copied.textContent = ' Selected: press Ctrl+C (⌘C) to copy.';
+    }
+  });
+  const box = h('div', {class: 'once', role: 'alert'},
+    h('p', {}, 'The ' + what + ' is shown this once. Copy it now: Herald cannot show it again.'), out, copy, copied);
+  window.addEventListener('hashchange', () => { out.textContent = ''; box.remove(); }, {once: true});
+  return box;
 }
 
 async function detail(view, id, current) {
@@ -139,9 +170,9 @@ async function detail(view, id, current) {
         t.response_excerpt ? pre(t.response_excerpt) : null));
     }, out),
     action('Rotate secret', async () => {
-      const secret = newSecret();
-      await api('PATCH', '/v1/endpoints/' + encodeURIComponent(id), {secret});
-      fill(out, secretOnce(secret, 'new signing secret (the old one keeps signing beside it for 24 h)'));
+      const r = await post('/v1/endpoints/' + encodeURIComponent(id) + '/rotate-secret');
+      fill(out, secretOnce(r.secret, 'new signing secret (the old one keeps signing beside it until '
+        + new Date(r.previous_secret_until).toLocaleString() + ')'));
     }, out),
     confirmDelete(e, out),
   ] : [];
@@ -248,12 +279,6 @@ async function follow(id, ids, recovered, out) {
     if (mine.length && done.length === mine.length) { text.textContent = 'Recovery finished. ' + text.textContent; return; }
     await new Promise(r => setTimeout(r, 1000));
   }
-}
-
-/** A fresh endpoint secret, made in the browser: whsec_ and 32 random bytes in base64. */
-function newSecret() {
-  const b = crypto.getRandomValues(new Uint8Array(32));
-  return 'whsec_' + btoa(String.fromCharCode(...b));
 }
 
 export function deliveryTable(rows, caption) {

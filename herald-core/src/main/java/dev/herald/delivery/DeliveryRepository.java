@@ -41,13 +41,14 @@ public final class DeliveryRepository {
 
     /**
      * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope;
-     * {@code merchantId} keeps the deliveries to that merchant's endpoints).
+     * {@code merchantId} keeps the deliveries to that merchant's endpoints; {@code since} and {@code until} bound the
+     * creation time, {@code since} included, {@code until} not).
      */
-    public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit,
-                         String merchantId) {
-        /** A filter of every merchant's deliveries. */
+    public record Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Instant until, Long beforeSeq,
+                         int limit, String merchantId) {
+        /** A filter of every merchant's deliveries, without an end. */
         public Filter(Status status, String endpointId, String eventId, String eventType, Instant since, Long beforeSeq, int limit) {
-            this(status, endpointId, eventId, eventType, since, beforeSeq, limit, null);
+            this(status, endpointId, eventId, eventType, since, null, beforeSeq, limit, null);
         }
     }
 
@@ -197,6 +198,7 @@ public final class DeliveryRepository {
         if (f.eventId() != null) { sql.append(" and ev.id = ?"); args.add(f.eventId()); }
         if (f.eventType() != null) { sql.append(" and ev.type = ?"); args.add(f.eventType()); }
         if (f.since() != null) { sql.append(" and d.created_at >= ?"); args.add(ts(f.since())); }
+        if (f.until() != null) { sql.append(" and d.created_at < ?"); args.add(ts(f.until())); }
         if (f.beforeSeq() != null) { sql.append(" and d.seq < ?"); args.add(f.beforeSeq()); }
         sql.append(" order by d.seq desc limit ?");
         args.add(f.limit());

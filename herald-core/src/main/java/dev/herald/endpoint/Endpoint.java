@@ -85,6 +85,12 @@ public record Endpoint(
                 consecutiveFailures, createdAt, updatedAt, fifo, ack, notification, rateLimit, partition, signatureSchemes, sealed, settings);
     }
 
+    /** This endpoint signing with {@code newSecret}, changed at {@code at}. */
+    public Endpoint withSecret(String newSecret, Instant at) {
+        return new Endpoint(id, merchantId, name, description, url, events, headers, newSecret, active, disabledReason, retryPolicy, timeoutSeconds,
+                consecutiveFailures, createdAt, at, fifo, ack, notification, rateLimit, partition, signatureSchemes, sealed, tls);
+    }
+
     /** A webhook endpoint that acknowledges with any 2xx. */
     public Endpoint(String id, String merchantId, String name, String description, URI url, List<String> events, Map<String, String> headers,
                     String secret, boolean active, String disabledReason, RetryPolicy retryPolicy, int timeoutSeconds,

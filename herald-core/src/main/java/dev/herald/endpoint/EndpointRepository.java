@@ -150,15 +150,58 @@ public final class EndpointRepository {
                 rs -> rs.getString(1));
     }
 
-    /** Live endpoints after {@code afterId} in id order, optionally of one merchant. */
-    public List<Stored> list(Connection c, String merchantId, String afterId, int limit) throws SQLException {
-        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook' and (?::text is null or merchant_id=?)"
-                + " and id > ? order by id limit ?", ps -> {
-            ps.setString(1, merchantId);
-            ps.setString(2, merchantId);
-            ps.setString(3, afterId == null ? "" : afterId);
-            ps.setInt(4, limit);
+    /**
+     * Which live webhook endpoints a list shows; null fields do not filter. {@code search} is a case-insensitive
+     * substring of the id, name or URL, matched literally ({@code %}, {@code _} and {@code \} are no wildcards);
+     * {@code active} is the endpoint's switch; {@code failing} true keeps those whose latest tries failed (a failure
+     * streak, {@code consecutive_failures > 0}, as every node records it), false those without one. Rows come in id
+     * order after {@code afterId}, at most {@code limit}.
+     */
+    public record Filter(String merchantId, String search, Boolean active, Boolean failing, String afterId, int limit) {
+        /** Every live webhook endpoint (of {@code merchantId} when not null), a page after {@code afterId}. */
+        public static Filter page(String merchantId, String afterId, int limit) {
+            return new Filter(merchantId, null, null, null, afterId, limit);
+        }
+    }
+
+    /** Live webhook endpoints as {@code f} selects them, in id order. */
+    public List<Stored> list(Connection c, Filter f) throws SQLException {
+        StringBuilder sql = new StringBuilder("select " + READ_COLUMNS + " from endpoints where deleted_at is null and kind = 'webhook'");
+        List<Object> args = new java.util.ArrayList<>();
+        if (f.merchantId() != null) {
+            sql.append(" and merchant_id = ?");
+            args.add(f.merchantId());
+        }
+        if (f.search() != null) {
+            sql.append(" and (id ilike ? escape '\\' or name ilike ? escape '\\' or url ilike ? escape '\\')");
+            String pattern = "%" + likeLiteral(f.search()) + "%";
+            args.add(pattern);
+            args.add(pattern);
+            args.add(pattern);
+        }
+        if (f.active() != null) {
+            sql.append(" and is_active = ?");
+            args.add(f.active());
+        }
+        if (f.failing() != null) {
+            sql.append(f.failing() ? " and consecutive_failures > 0" : " and consecutive_failures = 0");
+        }
+        if (f.afterId() != null) {
+            sql.append(" and id > ?");
+            args.add(f.afterId());
+        }
+        sql.append(" order by id limit ?");
+        args.add(f.limit());
+        return Jdbc.query(c, sql.toString(), ps -> {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
         }, this::map);
+    }
+
+    /** {@code text} as a LIKE pattern that matches exactly it: the escape character, {@code %} and {@code _} escaped. */
+    static String likeLiteral(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** The live notification endpoint of {@code merchantId} for {@code url}, if one was made before. */

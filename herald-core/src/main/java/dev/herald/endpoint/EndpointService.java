@@ -7,6 +7,7 @@ import dev.herald.http.AddressPolicy;
 import dev.herald.sdk.SignatureSchemes;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
+import dev.herald.support.ConflictException;
 import dev.herald.support.Ids;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
@@ -49,6 +50,8 @@ public final class EndpointService {
     public static final int DEFAULT_TIMEOUT_SECONDS = 30;
     /** How long a replaced secret keeps signing alongside the new one. */
     public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+    /** The longest a replaced secret may keep signing after {@link #rotateSecret}. */
+    public static final Duration MAX_ROTATION_GRACE = Duration.ofDays(7);
     /** Longest URL (endpoint or notify_url). */
     public static final int MAX_URL = 2048;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,100}");
@@ -160,6 +163,50 @@ public final class EndpointService {
         });
         changed(id);
         return e;
+    }
+
+    /**
+     * A secret made by Herald, as {@link #rotateSecret} answers it: shown to the caller this once. {@code previousSecretUntil}
+     * is when the replaced secret stops signing. {@link #toString()} shows no secret.
+     */
+    public record SecretRotation(String endpointId, String secret, Instant previousSecretUntil) {
+        @Override
+        public String toString() {
+            return "SecretRotation[endpointId=" + endpointId + ", previousSecretUntil=" + previousSecretUntil + "]";
+        }
+    }
+
+    /** What the audit log records of a secret rotation (the secrets redacted there). */
+    private record SecretState(String secret, Instant previousSecretUntil) {}
+
+    /**
+     * Gives the endpoint a new secret, generated as on create; the current one keeps signing beside it for {@code grace}
+     * (null: {@link #ROTATION_OVERLAP}; 0 ends it at once; at most {@link #MAX_ROTATION_GRACE}). A secret still in an
+     * earlier rotation's grace stops signing now, as with a changed {@code secret}. Both are sealed at rest; the change
+     * is audited with the secrets redacted.
+     */
+    public SecretRotation rotateSecret(AuditContext ctx, String id, Duration grace) {
+        Duration overlap = grace == null ? ROTATION_OVERLAP : grace;
+        if (overlap.isNegative() || overlap.compareTo(MAX_ROTATION_GRACE) > 0) {
+            throw new ValidationException("grace_seconds", "grace_seconds must be between 0 and " + MAX_ROTATION_GRACE.toSeconds());
+        }
+        SecretRotation done = jdbc.inTransaction(c -> {
+            EndpointRepository.Stored s = repository.find(c, id, true).orElseThrow(() -> notFound(id));
+            Endpoint o = s.endpoint();
+            if (o.notification()) {
+                throw new ConflictException("the secret of a notify_url target is its merchant's: rotate it with PUT /v1/merchants/{id}"
+                        + " {\"rotate_secret\": true}");
+            }
+            Instant now = clock.instant();
+            Endpoint n = o.withSecret(WebhookSigner.generateSecret(), now);
+            Instant until = now.plus(overlap);
+            repository.update(c, n, o.secret(), until);
+            audit.append(c, ctx, "endpoint.rotate_secret", Target.endpoint(id, o.merchantId()), new SecretState(o.secret(), s.previousSecretUntil()),
+                    new SecretState(n.secret(), until));
+            return new SecretRotation(id, n.secret(), until);
+        });
+        changed(id);
+        return done;
     }
 
     /**
@@ -288,7 +335,12 @@ public final class EndpointService {
     }
 
     public List<EndpointRepository.Stored> list(String merchantId, String afterId, int limit) {
-        return jdbc.read(c -> repository.list(c, merchantId, afterId, limit));
+        return list(EndpointRepository.Filter.page(merchantId, afterId, limit));
+    }
+
+    /** The live webhook endpoints {@code filter} selects, in id order. */
+    public List<EndpointRepository.Stored> list(EndpointRepository.Filter filter) {
+        return jdbc.read(c -> repository.list(c, filter));
     }
 
     /** Deletes an endpoint: it stops receiving, and its pending deliveries are cancelled. */

@@ -14,6 +14,7 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import java.time.Instant;
 import java.util.List;
 
 /** {@code /v1/deliveries}: the delivery log, one delivery with its attempts, resend. */
@@ -32,15 +33,20 @@ final class DeliveryRoutes implements HttpService {
             String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
             String merchantFilter = Params.query(req, "merchant_id", 128);
+            String event = Params.query(req, "event", EventInput.MAX_TYPE);
+            boolean byId = event != null && isEventId(event, merchant);
+            Instant since = Params.instant(req, "since");
+            Instant until = Params.instant(req, "until");
+            if (since != null && until != null && until.isBefore(since)) {
+                throw Problem.invalid("until must not be before since (the range is since ≤ created_at < until)", "until");
+            }
+            DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
+                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, since, until,
+                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1, merchant != null ? merchant : merchantFilter);
             if (merchant != null && merchantFilter != null && !merchantFilter.equals(merchant)) {
                 Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
                 return; // another merchant's deliveries, to this key, are as if there were none
             }
-            String event = Params.query(req, "event", EventInput.MAX_TYPE);
-            boolean byId = event != null && isEventId(event, merchant);
-            DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
-                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, Params.instant(req, "since"),
-                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1, merchant != null ? merchant : merchantFilter);
             List<Delivery> page = herald.deliveries().list(f);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(d -> data.add(Views.delivery(d)));

@@ -8,6 +8,7 @@ import dev.herald.delivery.Dispatcher;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointDraft;
 import dev.herald.endpoint.EndpointRepository;
+import dev.herald.endpoint.EndpointService;
 import dev.herald.endpoint.SigningKeys;
 import dev.herald.sdk.KeyAlgorithm;
 import dev.herald.sdk.VerificationKey;
@@ -18,6 +19,7 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +28,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code /v1/endpoints}: create, list, read, change, delete, enable, disable, test, recover; the public keys that sign
- * an endpoint's requests ({@code signing-keys}, also as a JWKS) and their rotation.
+ * {@code /v1/endpoints}: create, list (filtered by search, status, failure streak and merchant, paged), read, change,
+ * delete, enable, disable, test, recover, rotate the secret (made by Herald, shown once); the public keys that sign an
+ * endpoint's requests ({@code signing-keys}, also as a JWKS) and their rotation.
  */
 final class EndpointRoutes implements HttpService {
     private static final Set<String> FIELDS = Set.of("name", "description", "url", "events", "headers", "secret", "is_active",
@@ -35,6 +38,9 @@ final class EndpointRoutes implements HttpService {
             "signature_schemes", "encryption", "tls");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,7})(s|m|h|d)");
     private static final int MAX_PAGE = 500;
+    /** Longest {@code ?q=} of a list. */
+    private static final int MAX_SEARCH = 200;
+    private static final Set<String> ROTATE_FIELDS = Set.of("grace_seconds");
 
     private final Herald herald;
     private final BodyReader bodies;
@@ -55,12 +61,13 @@ final class EndpointRoutes implements HttpService {
             String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
             String filter = Params.query(req, "merchant_id", 128);
+            EndpointRepository.Filter f = new EndpointRepository.Filter(merchant != null ? merchant : filter, search(req), status(req),
+                    flag(req, "failing"), Params.query(req, "cursor", 128), limit + 1);
             if (merchant != null && filter != null && !filter.equals(merchant)) {
                 Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
                 return; // another merchant's endpoints, to this key, are as if there were none
             }
-            List<EndpointRepository.Stored> page = herald.endpoints().list(merchant != null ? merchant : filter, Params.query(req, "cursor", 128),
-                    limit + 1);
+            List<EndpointRepository.Stored> page = herald.endpoints().list(f);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(s -> data.add(Views.endpoint(s.endpoint())));
             String next = page.size() > limit ? page.get(limit - 1).endpoint().id() : null;
@@ -113,6 +120,14 @@ final class EndpointRoutes implements HttpService {
         });
         r.post("/v1/endpoints/{id}/signing-keys/rotate", (req, res) ->
                 Responses.json(res, 200, Responses.obj().put("rotated", herald.endpoints().rotateSigningKeys(Caller.of(req), writable(req)))));
+        r.post("/v1/endpoints/{id}/rotate-secret", (req, res) -> {
+            String id = writable(req);
+            byte[] body = bodies.bytes(req);
+            Integer grace = body.length == 0 ? null : JsonInput.object(JsonInput.parse(body), "", ROTATE_FIELDS).integer("grace_seconds");
+            EndpointService.SecretRotation rotation = herald.endpoints().rotateSecret(Caller.of(req), id, grace == null ? null : Duration.ofSeconds(grace));
+            Responses.json(res, 200, Responses.obj().put("id", rotation.endpointId()).put("secret", rotation.secret())
+                    .put("previous_secret_until", rotation.previousSecretUntil().toString()));
+        });
         r.post("/v1/endpoints/{id}/recover", (req, res) -> {
             String id = writable(req);
             var since = Params.instant(req, "since");
@@ -124,8 +139,43 @@ final class EndpointRoutes implements HttpService {
         });
     }
 
+    /** {@code ?q=}: 1-{@value #MAX_SEARCH} characters, or null. */
+    private static String search(ServerRequest req) {
+        String q = Params.query(req, "q", MAX_SEARCH);
+        if (q != null && q.isEmpty()) {
+            throw Problem.invalid("q must be 1-" + MAX_SEARCH + " characters (leave it out to match every endpoint)", "q");
+        }
+        return q;
+    }
+
+    /** {@code ?status=}: true for {@code active}, false for {@code disabled}, null when absent. */
+    private static Boolean status(ServerRequest req) {
+        String s = Params.query(req, "status", 20);
+        if (s == null) {
+            return null;
+        }
+        return switch (s) {
+            case "active" -> true;
+            case "disabled" -> false;
+            default -> throw Problem.invalid("status must be 'active' or 'disabled'", "status");
+        };
+    }
+
+    /** A {@code true}/{@code false} query parameter, or null when absent. */
+    private static Boolean flag(ServerRequest req, String name) {
+        String s = Params.query(req, name, 10);
+        if (s == null) {
+            return null;
+        }
+        return switch (s) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw Problem.invalid(name + " must be 'true' or 'false'", name);
+        };
+    }
+
     /** The endpoint id of the path, if the key may change it (another merchant's endpoint is not found). */
-    private String writable(io.helidon.webserver.http.ServerRequest req) {
+    private String writable(ServerRequest req) {
         String id = Params.path(req, "id");
         return herald.endpoints().get(id, Access.of(req).writer()).endpoint().id();
     }

@@ -254,6 +254,34 @@ class BadInputTest {
         check(server, c);
     }
 
+    // ---------------------------------------------------------------- secret rotation (its body is optional)
+
+    static Stream<Named<Case>> badSecretRotations() {
+        String p = "/v1/endpoints/{ep}/rotate-secret";
+        List<Named<Case>> out = new ArrayList<>();
+        out.add(named("malformed JSON", "POST", p, "{\"grace_seconds\": ", 400, NO_FIELD));
+        out.add(named("malformed JSON (bare word)", "POST", p, "hello", 400, NO_FIELD));
+        out.add(named("whitespace body", "POST", p, "  \r\n\t ", 400, NO_FIELD));
+        out.add(named("number", "POST", p, "3600", 400, NO_FIELD));
+        out.add(named("null", "POST", p, "null", 400, NO_FIELD));
+        out.add(named("array", "POST", p, "[{\"grace_seconds\": 60}]", 400, NO_FIELD));
+        out.add(named("duplicate key", "POST", p, "{\"grace_seconds\": 1, \"grace_seconds\": 2}", 400, NO_FIELD));
+        out.add(named("trailing tokens", "POST", p, "{} {}", 400, NO_FIELD));
+        out.add(named("unknown field", "POST", p, "{\"nope\": 1}", 400, "nope"));
+        out.add(named("a secret of the caller's", "POST", p, "{\"secret\": \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}", 400, "secret"));
+        for (String grace : List.of("-1", "604801", "2147483648", "1.5", "\"3600\"", "\"1h\"", "true", "[60]", "{}")) {
+            out.add(named("grace_seconds " + grace, "POST", p, "{\"grace_seconds\": " + grace + "}", 422, "grace_seconds"));
+        }
+        return out.stream();
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSecretRotations")
+    void refusesBadSecretRotations(Case c) {
+        check(server, c);
+    }
+
     @Order(1)
     @ParameterizedTest
     @ValueSource(strings = {"http://example.com:99999/hook", "http://example.com:0/hook", "https://example.com:65536/"})
@@ -431,7 +459,9 @@ class BadInputTest {
             "/v1/deliveries?since=%2B300000-01-01T00:00:00Z",
             "/v1/events?after=garbage", "/v1/events?after=12", "/v1/events?after=-1-1", "/v1/events?after=1--1",
             "/v1/events?after=99999999999999999999-1", "/v1/events?after=1-x", "/v1/events?limit=0", "/v1/events?limit=abc",
-            "/v1/endpoints?limit=0", "/v1/endpoints?limit=abc", "/v1/endpoints?limit=501",
+            "/v1/endpoints?limit=0", "/v1/endpoints?limit=abc", "/v1/endpoints?limit=501", "/v1/endpoints?q=", "/v1/endpoints?status=paused",
+            "/v1/endpoints?status=", "/v1/endpoints?failing=yes", "/v1/endpoints?failing=", "/v1/deliveries?until=yesterday",
+            "/v1/deliveries?until=", "/v1/deliveries?until=2025-01-14T10:00:00Z&since=2025-01-14T10:00:01Z",
             "/v1/audit?limit=0", "/v1/audit?limit=abc", "/v1/audit?limit=501", "/v1/audit?since=yesterday", "/v1/audit?since=",
             "/v1/audit?cursor=x", "/v1/audit?cursor=0", "/v1/audit?cursor=-3", "/v1/audit?cursor=", "/v1/audit?target=a%00b",
             "/v1/audit?actor=%00", "/v1/audit?action=x%00"})
@@ -452,7 +482,7 @@ class BadInputTest {
     /** Text PostgreSQL cannot store (NUL) in query parameters must not become a database error. */
     @Order(1)
     @ParameterizedTest
-    @ValueSource(strings = {"/v1/endpoints?merchant_id=%00", "/v1/endpoints?cursor=%00", "/v1/events?type=a%00", "/v1/deliveries?event=evt_%00",
+    @ValueSource(strings = {"/v1/endpoints?merchant_id=%00", "/v1/endpoints?cursor=%00", "/v1/endpoints?q=%00", "/v1/events?type=a%00", "/v1/deliveries?event=evt_%00",
             "/v1/deliveries?event=a.b%00", "/v1/deliveries?endpoint_id=%00", "/v1/endpoints/%00", "/v1/endpoints/ep_%00/disable",
             "/v1/events/evt_%00", "/v1/deliveries/dlv_%00"})
     void nulInParametersIsAClientError(String path) {
@@ -473,6 +503,7 @@ class BadInputTest {
         out.add(named("disable endpoint", "POST", "/v1/endpoints/" + ep + "/disable", null, 404, NO_FIELD));
         out.add(named("test endpoint", "POST", "/v1/endpoints/" + ep + "/test", null, 404, NO_FIELD));
         out.add(named("recover endpoint", "POST", "/v1/endpoints/" + ep + "/recover?since=2025-01-14T10:30:00Z", null, 404, NO_FIELD));
+        out.add(named("rotate the secret of an endpoint", "POST", "/v1/endpoints/" + ep + "/rotate-secret", null, 404, NO_FIELD));
         out.add(named("GET event", "GET", "/v1/events/evt_unknown0000000000", null, 404, NO_FIELD));
         out.add(named("GET delivery", "GET", "/v1/deliveries/dlv_unknown0000000000", null, 404, NO_FIELD));
         out.add(named("resend delivery", "POST", "/v1/deliveries/dlv_unknown0000000000/resend", null, 404, NO_FIELD));
@@ -506,7 +537,8 @@ class BadInputTest {
     @Test
     void operationsOnADeletedEndpointAnswer404() {
         String doomedId = before.deletedEndpointId(server);
-        for (String[] r : new String[][] {{"GET", ""}, {"DELETE", ""}, {"POST", "/enable"}, {"POST", "/disable"}, {"POST", "/test"}}) {
+        for (String[] r : new String[][] {{"GET", ""}, {"DELETE", ""}, {"POST", "/enable"}, {"POST", "/disable"}, {"POST", "/test"},
+                {"POST", "/rotate-secret"}}) {
             check(server, new Case(r[0], "/v1/endpoints/" + doomedId + r[1], null, Map.of(), 404, NO_FIELD));
         }
         check(server, new Case("PATCH", "/v1/endpoints/" + doomedId, bytes("{\"name\": \"back\"}"), Map.of(), 404, NO_FIELD));

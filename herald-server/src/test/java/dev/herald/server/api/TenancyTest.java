@@ -107,6 +107,8 @@ class TenancyTest {
         r.add(new Route("POST", "/v1/endpoints", "{\"url\": \"http://127.0.0.1:9/new\", \"events\": [\"tenant.*\"], \"is_active\": false}", statuses(201, 201, 201, 403)));
         r.add(new Route("POST", "/v1/endpoints", "{\"url\": \"http://127.0.0.1:9/new\", \"events\": [\"x.y\"], \"merchant_id\": \"mA\"}", statuses(201, 201, 422, 403)));
         r.add(new Route("GET", "/v1/endpoints", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/endpoints?q=tenant&status=disabled&failing=false", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/endpoints?status=bogus", null, statuses(422, 422, 422, 403)));
         r.add(new Route("GET", "/v1/endpoints/" + ep, null, statuses(200, 200, 404, 403)));
         r.add(new Route("PATCH", "/v1/endpoints/" + ep, "{\"description\": \"changed\"}", statuses(200, 200, 404, 403)));
         r.add(new Route("PATCH", "/v1/endpoints/" + ep, "{\"rate_limit\": 5}", statuses(200, 403, 404, 403)));
@@ -119,6 +121,8 @@ class TenancyTest {
         r.add(new Route("GET", "/v1/endpoints/" + ep + "/signing-keys", null, statuses(200, 200, 404, 403)));
         r.add(new Route("GET", "/v1/endpoints/" + ep + "/signing-keys?format=jwks", null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/endpoints/" + ep + "/signing-keys/rotate", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("POST", "/v1/endpoints/" + ep + "/rotate-secret", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("POST", "/v1/endpoints/" + ep + "/rotate-secret", "{\"grace_seconds\": 60}", statuses(200, 200, 404, 403)));
         r.add(new Route("DELETE", "/v1/endpoints/{fresh}", null, statuses(204, 204, 404, 403)));
         r.add(new Route("POST", "/v1/events", "{\"event\": \"tenant.paid\"}", statuses(202, 403, 403, 202)));
         r.add(new Route("GET", "/v1/events", null, statuses(200, 200, 200, 403)));
@@ -126,6 +130,7 @@ class TenancyTest {
         r.add(new Route("GET", "/v1/event-types", null, statuses(200, 200, 200, 200)));
         r.add(new Route("GET", "/v1/deliveries", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries?endpoint_id=" + ep, null, statuses(200, 200, 200, 403)));
+        r.add(new Route("GET", "/v1/deliveries?since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries/" + dlv, null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/deliveries/" + dlv + "/resend", null, statuses(202, 202, 404, 403)));
         r.add(new Route("GET", "/v1/merchants/mA", null, statuses(200, 200, 404, 403)));

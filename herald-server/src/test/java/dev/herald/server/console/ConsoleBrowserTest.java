@@ -2,6 +2,7 @@ package dev.herald.server.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.herald.server.TestServer;
 import java.io.File;
@@ -213,7 +214,7 @@ class ConsoleBrowserTest {
         click(By.xpath("//button[text()='Enable']"));
         waitForText(By.cssSelector("dl.facts"), "active");
         click(By.xpath("//button[text()='Rotate secret']"));
-        assertThat(waitFor(By.id("secret-once")).getText()).matches("whsec_[A-Za-z0-9+/]{43}=");
+        assertThat(waitFor(By.id("secret-once")).getText()).matches("whsec_[A-Za-z0-9+/]{32}");
         shot("09b-secret-rotated");
         String doomed = server.createEndpoint(Map.of("name", "doomed", "url", "http://127.0.0.1:9/d", "events", List.of("*"), "is_active", false))
                 .get("id").asText();
@@ -245,7 +246,7 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.cssSelector("main")).getText()).contains("This is a test event from Herald.", "dlv_");
         shot("12-event-detail");
         go("#/endpoints");
-        waitForText(By.cssSelector("main caption"), "Endpoints (2 of 2)");
+        waitForText(By.cssSelector("main caption"), "Endpoints (2)");
         shot("13-endpoints");
         go("#/merchants/mA");
         waitForText(By.cssSelector("main h1"), "Merchant mA");
@@ -277,6 +278,92 @@ class ConsoleBrowserTest {
         go("#/endpoints");
         waitFor(By.id("f-key"));
         assertThat(driver.findElements(By.cssSelector("main table"))).isEmpty();
+    }
+
+    /**
+     * The endpoint list is filtered by the server: a search and a status find an endpoint beyond the first page of the
+     * unfiltered list, "Load more" follows the cursor with the filters kept, a filter the API refuses is shown at its
+     * field; "Rotate secret" shows the secret Herald made once, and it is gone after navigating away.
+     */
+    @Test
+    @Order(3)
+    void anOperatorFiltersEndpointsOnTheServerAndRotatesASecretShownOnce() {
+        assertThat(server.put("/v1/merchants/mF", "{\"name\": \"Merchant mF\"}").status()).isEqualTo(201);
+        List<String> made = new java.util.ArrayList<>();
+        for (int i = 0; i < 101; i++) { // more than a page of the console's list, made before the needles, so their ids sort after
+            made.add(server.createEndpoint(Map.of("name", String.format("hay-%03d", i), "url", "http://127.0.0.1:9/hay/" + i, "events", List.of("filter.never"),
+                    "merchant_id", "mF", "is_active", i % 2 == 0)).get("id").asText());
+        }
+        JsonNode needle = server.createEndpoint(Map.of("name", "needle-active", "url", "http://127.0.0.1:9/needle", "events", List.of("filter.never"),
+                "merchant_id", "mF"));
+        made.add(needle.get("id").asText());
+        made.add(server.createEndpoint(Map.of("name", "needle-paused", "url", "http://127.0.0.1:9/needle-paused", "events", List.of("filter.never"),
+                "merchant_id", "mF", "is_active", false)).get("id").asText());
+        try {
+            driver.manage().deleteAllCookies();
+            open("/console");
+            type(By.id("f-key"), TestServer.ADMIN_KEY + Keys.ENTER);
+            waitForText(By.id("who"), "operator");
+
+            go("#/endpoints");
+            waitForText(By.cssSelector("main caption"), "Endpoints (100+)");
+            assertThat(driver.findElement(By.cssSelector("main table")).getText()).doesNotContain("needle");
+            type(By.id("f-q"), "NEEDLE");
+            new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("f-status"))).selectByValue("active");
+            driver.findElement(By.id("f-q")).sendKeys(Keys.ENTER); // by keyboard: Enter in the search field applies the filters
+            waitForText(By.cssSelector("main caption"), "Endpoints (1)");
+            assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("needle-active").doesNotContain("needle-paused", "hay-");
+            assertThat(driver.getCurrentUrl()).contains("#/endpoints?q=NEEDLE&status=active");
+            assertThat(requested("/v1/endpoints?q=NEEDLE&status=active&limit=100")).as("the server filtered").isTrue();
+            assertThat(driver.findElement(By.id("f-q")).getAttribute("value")).isEqualTo("NEEDLE");
+            shot("23-endpoints-filtered-on-the-server");
+
+            go("#/endpoints?q=hay-&merchant_id=mF");
+            waitForText(By.cssSelector("main caption"), "Endpoints (100+)");
+            click(By.xpath("//button[text()='Load more']"));
+            waitForText(By.cssSelector("main caption"), "Endpoints (101)");
+            assertThat(driver.findElements(By.xpath("//button[text()='Load more']"))).isEmpty();
+            assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("hay-000", "hay-100").doesNotContain("needle");
+            assertThat(requested("/v1/endpoints?q=hay-&merchant_id=mF&limit=100&cursor=")).as("the next page, filters kept").isTrue();
+            click(By.id("f-failing"));
+            click(By.xpath("//form[contains(@class,'filters')]//button[text()='Filter']"));
+            waitForText(By.cssSelector("main .page"), "No endpoints match.");
+            go("#/endpoints?status=paused");
+            assertThat(waitForNonEmpty(By.id("err-status"))).as("a filter the API refuses is shown at its field").contains("active");
+            assertThat(driver.findElement(By.id("f-status")).getAttribute("aria-invalid")).isEqualTo("true");
+            shot("24-endpoints-bad-filter");
+
+            go("#/endpoints/" + needle.get("id").asText());
+            waitForText(By.cssSelector("main h1"), "needle-active");
+            WebElement rotate = waitFor(By.xpath("//button[text()='Rotate secret']"));
+            rotate.sendKeys(Keys.ENTER);
+            String secret = waitFor(By.id("secret-once")).getText();
+            assertThat(secret).matches("whsec_[A-Za-z0-9+/]{32}").isNotEqualTo(needle.get("secret").asText());
+            assertThat(driver.findElement(By.cssSelector(".once")).getText()).contains("shown this once", "Copy it now");
+            click(By.xpath("//div[contains(@class,'once')]//button[text()='Copy']"));
+            assertThat(waitForNonEmpty(By.cssSelector(".once .hint"))).containsAnyOf("Copied", "Ctrl+C");
+            shot("25-endpoint-secret-rotated-once");
+            JsonNode audited = server.get("/v1/audit?target=" + needle.get("id").asText() + "&action=endpoint.rotate_secret").json().get("data");
+            assertThat(audited).hasSize(1);
+            assertThat(audited.toString()).doesNotContain(secret);
+            assertThat(server.get("/v1/endpoints/" + needle.get("id").asText()).body()).doesNotContain(secret);
+
+            go("#/endpoints");
+            waitForText(By.cssSelector("main caption"), "Endpoints");
+            driver.navigate().back();
+            waitForText(By.cssSelector("main h1"), "needle-active");
+            assertThat(driver.findElements(By.id("secret-once"))).as("shown once: gone after navigating away and back").isEmpty();
+            assertThat(driver.getPageSource()).doesNotContain(secret);
+            logOut();
+        } finally {
+            made.forEach(id -> server.delete("/v1/endpoints/" + id));
+        }
+    }
+
+    /** True when the page fetched a URL whose path and query start with {@code prefix}. */
+    private static boolean requested(String prefix) {
+        return Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript("return performance.getEntriesByType('resource')"
+                + ".some(e => { const u = new URL(e.name); return (u.pathname + u.search).startsWith(arguments[0]); })", prefix));
     }
 
     @Test

@@ -18,7 +18,7 @@ export async function overview(view, rest, params, current) {
         tile('Attempt success rate (hour)', pct(sum(m, 'delivered'), sum(m, 'delivered') + sum(m, 'failed'))),
         tile('Pending backlog', String(s.pending.count)),
         tile('Oldest pending', s.pending.oldest_age_seconds == null ? '—' : age(s.pending.oldest_age_seconds)),
-        tile('Failing endpoints', s.failing_endpoints.length ? link(['endpoints'], String(s.failing_endpoints.length), {}) : '0'),
+        tile('Failing endpoints', s.failing_endpoints.length ? h('a', {href: '#/endpoints?failing=true'}, String(s.failing_endpoints.length)) : '0'),
         tile('Open breakers', String(s.open_breakers.length))),
       h('div', {class: 'charts'},
         chart('Attempts per second', m, [['delivered', d => d.delivered / secs], ['failed', d => d.failed / secs]]),

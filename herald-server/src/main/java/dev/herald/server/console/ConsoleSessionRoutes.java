@@ -108,7 +108,8 @@ public final class ConsoleSessionRoutes implements HttpService {
             throw Problem.invalid("this API key is not valid (or was revoked)", "key");
         }
         ApiKeyStore.Key live = k.get();
-        sessions.close(BearerAuth.cookie(req, ConsoleSessions.COOKIE), loggedOut(req));
+        String previous = BearerAuth.cookie(req, ConsoleSessions.COOKIE);
+        sessions.close(previous, loggedOut(req, previous));
         ConsoleSessions.Opened opened = sessions.open(live.id(), (c, s) -> herald.audit().append(c, context(req, actor(live)), "console.login",
                 Target.apiKey(live.id(), live.merchantId()), null, Map.of("expires_at", s.expiresAt().toString())));
         res.header(HeaderNames.SET_COOKIE, cookie(req, opened.id(), sessions.absolute().toSeconds()));
@@ -122,15 +123,19 @@ public final class ConsoleSessionRoutes implements HttpService {
         if (id != null && !ConsoleSessions.csrfMatches(id, req.headers().first(HeaderNames.create(ConsoleSessions.CSRF_HEADER)).orElse(null))) {
             throw Problem.forbidden("logging out needs the session's CSRF token in " + ConsoleSessions.CSRF_HEADER, ConsoleSessions.CSRF_HEADER);
         }
-        sessions.close(id, loggedOut(req));
+        sessions.close(id, loggedOut(req, id));
         res.header(HeaderNames.SET_COOKIE, cookie(req, "", 0));
         res.status(204).send();
     }
 
-    /** A hook recording the end of a session, its key as the actor (a revoked key by its id alone). */
-    private ConsoleSessions.ChangeHook loggedOut(ServerRequest req) {
+    /**
+     * A hook recording the end of session {@code id}, its key as the actor (looked up before the session's transaction;
+     * an expired session's or a revoked key by its id alone).
+     */
+    private ConsoleSessions.ChangeHook loggedOut(ServerRequest req, String id) {
+        Optional<ApiKeyStore.Key> known = id == null ? Optional.empty() : sessions.find(id).flatMap(s -> keys.live(s.keyId()));
         return (c, s) -> {
-            ApiKeyStore.Key key = keys.live(s.keyId()).orElse(new ApiKeyStore.Key(s.keyId(), s.keyId(), null, Set.of()));
+            ApiKeyStore.Key key = known.filter(k -> k.id().equals(s.keyId())).orElse(new ApiKeyStore.Key(s.keyId(), s.keyId(), null, Set.of()));
             herald.audit().append(c, context(req, actor(key)), "console.logout", Target.apiKey(key.id(), key.merchantId()),
                     Map.of("expires_at", s.expiresAt().toString()), null);
         };

@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
@@ -83,9 +85,18 @@ class OpenFilesLimitTest {
         }
     }
 
-    private int startChild(String maxConnections, String idleTimeout) throws IOException {
+    @Test
+    void whatAConnectionNeedsIsLoadedBeforeTheListenerIsAnnounced(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("class-init.log");
+        startChild("default", "30s", "-Xlog:class+init=info:file=" + log);
+        // before any client: the warm-up request has initialised them, so no flood can be first to need them
+        assertThat(Files.readString(log)).contains("Initializing 'dev/herald/web/ConnectionGuard$Guarded'")
+                .contains("Initializing 'sun/nio/ch/Poller'"); // the JDK's poller for virtual threads waiting on sockets
+    }
+
+    private int startChild(String maxConnections, String idleTimeout, String... jvmOptions) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String command = "ulimit -n 256 && exec '" + java + "' -Xmx256m -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' "
+        String command = "ulimit -n 256 && exec '" + java + "' -Xmx256m -XX:+UseSerialGC " + String.join(" ", jvmOptions) + " -cp '" + System.getProperty("java.class.path") + "' "
                 + ListenerMain.class.getName() + " " + maxConnections + " " + idleTimeout;
         child = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));

@@ -88,7 +88,7 @@ public final class ConsoleSessionRoutes implements HttpService {
             throw Problem.forbidden("log in from the console's own page", null);
         }
         String address = req.remotePeer().host();
-        Optional<Duration> wait = throttle.retryAfter(address);
+        Optional<Duration> wait = throttle.acquire(address);
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
             res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
@@ -96,10 +96,16 @@ public final class ConsoleSessionRoutes implements HttpService {
                     + seconds + " s", null));
             return;
         }
-        String key = presentedKey(req);
-        Optional<ApiKeyStore.Key> k = keys.verify(key);
+        String key;
+        Optional<ApiKeyStore.Key> k;
+        try {
+            key = presentedKey(req);
+            k = keys.verify(key);
+        } catch (RuntimeException noKeyOrUnchecked) {
+            throttle.release(address); // no key given, or none could be checked: no failed login
+            throw noKeyOrUnchecked;
+        }
         if (k.isEmpty()) {
-            throttle.failed(address);
             Map<String, Object> after = new LinkedHashMap<>();
             after.put("key_prefix", MADE_KEY.matcher(key).matches() ? key.substring(0, 6) : null);
             after.put("reason", "no live key matches");
@@ -107,6 +113,7 @@ public final class ConsoleSessionRoutes implements HttpService {
                     new Target("api_key", "unknown", null), null, after);
             throw Problem.invalid("this API key is not valid (or was revoked)", "key");
         }
+        throttle.release(address);
         ApiKeyStore.Key live = k.get();
         String previous = BearerAuth.cookie(req, ConsoleSessions.COOKIE);
         sessions.close(previous, loggedOut(req, previous));

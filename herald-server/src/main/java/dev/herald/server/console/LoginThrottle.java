@@ -12,9 +12,10 @@ import java.util.Optional;
 
 /**
  * Failed console logins per client address: a token bucket of {@code failures} tokens per address, one token back every
- * {@code window / failures}. Each failed login takes a token; an address with none left is refused until one is back,
- * before its key is even looked at. A successful login gives nothing back (so a caller holding one valid key cannot
- * reset the count it burns guessing others), and one address's state never touches another's. An IPv6 address counts
+ * {@code window / failures}. Each login takes a token before its key is looked at and a login that did not fail gives it
+ * back, so each failed login costs one; an address with none left is refused until one is back, its key unread. A
+ * successful login gives back only its own token (so a caller holding one valid key cannot reset the count it burns
+ * guessing others), and one address's state never touches another's. An IPv6 address counts
  * by its /64, which one client typically holds whole.
  *
  * <p>Memory is bounded: at most {@code maxAddresses} buckets are kept; past that, buckets that have refilled are dropped
@@ -49,30 +50,32 @@ final class LoginThrottle {
         this(clock, FAILURES, WINDOW, MAX_ADDRESSES);
     }
 
-    /** How long {@code address} must wait before it may try to log in again; empty when it may now. */
-    synchronized Optional<Duration> retryAfter(String address) {
-        String k = key(address);
-        Bucket b = buckets.get(k);
-        if (b == null) {
-            return Optional.empty();
-        }
-        Instant now = clock.instant();
-        double tokens = tokens(b, now);
-        if (tokens >= 1) {
-            return Optional.empty();
-        }
-        return Optional.of(Duration.ofNanos((long) Math.ceil((1 - tokens) * refillNanos)));
-    }
-
-    /** Notes a failed login from {@code address}. */
-    synchronized void failed(String address) {
+    /**
+     * Takes a try for {@code address}: empty when it may try now, else how long it must wait. A try taken is kept as a
+     * failure unless {@link #release} gives it back, so parallel guesses cannot all pass before the first one fails.
+     */
+    synchronized Optional<Duration> acquire(String address) {
         Instant now = clock.instant();
         String k = key(address);
         Bucket b = buckets.get(k);
         double tokens = b == null ? capacity : tokens(b, now);
-        buckets.put(k, new Bucket(Math.max(0, tokens - 1), now));
+        if (tokens < 1) {
+            return Optional.of(Duration.ofNanos((long) Math.ceil((1 - tokens) * refillNanos)));
+        }
+        buckets.put(k, new Bucket(tokens - 1, now));
         if (buckets.size() > maxAddresses) {
             evict(now);
+        }
+        return Optional.empty();
+    }
+
+    /** Gives back the try {@link #acquire} took, for a login that did not fail (it logged in, or gave no key). */
+    synchronized void release(String address) {
+        String k = key(address);
+        Bucket b = buckets.get(k);
+        if (b != null) {
+            Instant now = clock.instant();
+            buckets.put(k, new Bucket(Math.min(capacity, tokens(b, now) + 1), now));
         }
     }
 

@@ -24,6 +24,7 @@ export async function audit(view, rest, params) {
     {title: 'Actor', cell: e => e.actor ? (e.actor.name || e.actor.key_id) : '—'},
     {title: 'Action', cell: e => e.action},
     {title: 'Target', cell: e => e.target ? e.target.type + ' ' + e.target.id : '—'},
+    {title: 'From', cell: e => e.client_address || '—'},
     {title: 'Change', cell: e => h('details', {}, h('summary', {}, 'before / after'), pre({before: e.before, after: e.after}))},
   ], page.data, 'No entries.'));
 }

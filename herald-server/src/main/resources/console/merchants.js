@@ -23,10 +23,83 @@ async function detail(view, id) {
       ['Default priority', String(m.default_priority)], ['Sync types', (m.sync_types || []).join(', ')],
       ['Payload key', m.has_payload_key ? 'yes' : 'no'], ['Previous secret until', m.previous_secret_until]]),
     h('h2', {}, 'URL rules'), pre(m.url_rules),
+    h('h2', {}, 'Egress proxy'), m.proxy ? pre(m.proxy.url) : h('p', {class: 'empty'}, 'None of its own: the node\'s proxy, if any, or direct.'),
     h('h2', {}, 'Certificates'), Object.keys(tls).length ? pre(tls) : h('p', {class: 'empty'}, 'No client certificate, CA or pins: the JDK\'s trust store.'),
     h('p', {}, h('a', {href: '#/endpoints' + query({merchant_id: isAdmin() ? m.id : ''})}, 'Endpoints of this merchant')),
+    isAdmin() ? [h('h2', {}, 'Change URL rules'), rulesForm(m, view)] : null,
+    isAdmin() ? [h('h2', {}, 'Change egress proxy'), proxyForm(m, view)] : null,
     isAdmin() ? [h('h2', {}, 'Change certificates'), tlsForm(m, view)] : null,
     canWrite() ? [h('h2', {}, 'Change'), editForm(m, view)] : null);
+}
+
+/** Lines of a textarea, trimmed, without empty ones. */
+const lines = area => area.value.split('\n').map(s => s.trim()).filter(Boolean);
+
+/**
+ * The operator's URL rules of a merchant: host patterns, https only, and the private networks its receivers may use.
+ * The three are saved together; the API's problems (e.g. url_rules.hosts[2], or live endpoints that the new rules would
+ * break) show next to their field.
+ */
+function rulesForm(m, view) {
+  const r = m.url_rules || {};
+  const inputs = {
+    hosts: h('textarea', {rows: 3, spellcheck: 'false'}, (r.hosts || []).join('\n')),
+    https_only: h('input', {type: 'checkbox', checked: !!r.https_only, id: 'f-url_rules.https_only', name: 'url_rules.https_only'}),
+    private_networks: h('textarea', {rows: 2, spellcheck: 'false'}, (r.private_networks || []).join('\n')),
+  };
+  const f = h('form', {class: 'edit rules', novalidate: true, 'aria-label': 'URL rules'},
+    field('Allowed hosts (one per line)', 'url_rules.hosts', inputs.hosts, 'Patterns such as *.shop.example or api.bank.example:8443; none: any host.'),
+    h('div', {class: 'field check'}, h('label', {for: 'f-url_rules.https_only'}, inputs.https_only, ' HTTPS only')),
+    field('Permitted private networks (one CIDR per line)', 'url_rules.private_networks', inputs.private_networks,
+      'Such as 10.20.0.0/16, for receivers inside the bank; none: public addresses only (unless the node allows private ones).'),
+    h('span', {id: 'err-url_rules', class: 'field-error', role: 'alert'}),
+    h('div', {class: 'form-problem'}), h('button', {type: 'submit'}, 'Save URL rules'));
+  f.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearFormErrors(f);
+    const url_rules = {hosts: lines(inputs.hosts), https_only: inputs.https_only.checked, private_networks: lines(inputs.private_networks)};
+    try {
+      await api('PUT', '/v1/merchants/' + encodeURIComponent(m.id), {url_rules});
+      await detail(view, m.id);
+      notify('URL rules saved.');
+    } catch (err) { showFormError(f, err); }
+  });
+  return f;
+}
+
+/**
+ * The operator's egress proxy of a merchant. The password is write-only: the URL is shown without it, and an empty
+ * password field keeps the stored one as long as user, host and port stay the same (the API's rule); an empty URL
+ * removes the proxy.
+ */
+function proxyForm(m, view) {
+  const shown = m.proxy ? m.proxy.url : '';
+  const stored = shown.includes(':***@');
+  const inputs = {
+    url: h('input', {type: 'text', class: 'wide', value: shown.replace(':***@', '@'), spellcheck: 'false', autocomplete: 'off',
+      placeholder: 'http://user@proxy.internal:3128', inputmode: 'url'}),
+    password: h('input', {type: 'password', class: 'wide', autocomplete: 'new-password', spellcheck: 'false'}),
+  };
+  const f = h('form', {class: 'edit proxy', novalidate: true, 'aria-label': 'Egress proxy'},
+    field('Proxy URL (without the password)', 'proxy.url', inputs.url, 'http://[user@]host:port, tunnelled with CONNECT; empty: no proxy of its own.'),
+    field('Proxy password (write-only)', 'proxy.password', inputs.password, stored
+      ? 'A password is stored and never shown. Left empty, it is kept while user, host and port stay the same.'
+      : 'Only with a user in the URL.'),
+    h('div', {class: 'form-problem'}), h('button', {type: 'submit'}, 'Save proxy'));
+  f.addEventListener('submit', async ev => {
+    ev.preventDefault();
+    clearFormErrors(f);
+    const url = inputs.url.value.trim();
+    const proxy = url ? {url} : {};
+    if (inputs.password.value) proxy.password = inputs.password.value;
+    try {
+      await api('PUT', '/v1/merchants/' + encodeURIComponent(m.id), {proxy});
+      inputs.password.value = '';
+      await detail(view, m.id);
+      notify(url ? 'Proxy saved.' : 'Proxy removed.');
+    } catch (err) { showFormError(f, err); }
+  });
+  return f;
 }
 
 /**
@@ -77,6 +150,9 @@ function editForm(m, view) {
     name: h('input', {type: 'text', value: m ? m.name : ''}),
     status: h('select', {}, ['active', 'suspended', 'blocked'].map(s => h('option', {value: s}, s))),
     max_in_flight: h('input', {type: 'number', min: 0, value: m ? m.max_in_flight : 0}),
+    listed: h('input', {type: 'checkbox', checked: m ? m.listed : false, id: 'f-listed', name: 'listed', 'aria-describedby': 'hint-listed err-listed'}),
+    default_priority: h('input', {type: 'number', min: 0, max: 9, value: m ? m.default_priority : 0}),
+    sync_types: h('input', {type: 'text', class: 'wide', value: m ? (m.sync_types || []).join(', ') : '', spellcheck: 'false'}),
     rotate_secret: h('input', {type: 'checkbox'}),
   };
   inputs.status.value = m ? m.status : 'active';
@@ -85,13 +161,24 @@ function editForm(m, view) {
     field('Name', 'name', inputs.name),
     isAdmin() ? field('Status', 'status', inputs.status) : null,
     isAdmin() ? field('Max in flight', 'max_in_flight', inputs.max_in_flight, '0: the node\'s default') : null,
+    isAdmin() ? h('div', {class: 'field check'}, h('label', {for: 'f-listed'}, inputs.listed, ' Listed'),
+      h('small', {id: 'hint-listed', class: 'hint'}, ' (a node in allow-list mode delivers only for listed merchants)')) : null,
+    isAdmin() ? h('span', {id: 'err-listed', class: 'field-error', role: 'alert'}) : null,
+    isAdmin() ? field('Default priority (0-9)', 'default_priority', inputs.default_priority) : null,
+    isAdmin() ? field('Sync types', 'sync_types', inputs.sync_types, 'Comma-separated event types delivered synchronously') : null,
     m ? h('div', {class: 'field check'}, h('label', {}, inputs.rotate_secret, ' Rotate the signing secret')) : null,
     h('div', {class: 'form-problem'}), h('button', {type: 'submit'}, m ? 'Save' : 'Create merchant'));
   f.addEventListener('submit', async ev => {
     ev.preventDefault();
     clearFormErrors(f);
     const body = {name: inputs.name.value.trim()};
-    if (isAdmin()) { body.status = inputs.status.value; body.max_in_flight = Number(inputs.max_in_flight.value || 0); }
+    if (isAdmin()) {
+      body.status = inputs.status.value;
+      body.max_in_flight = Number(inputs.max_in_flight.value || 0);
+      body.listed = inputs.listed.checked;
+      body.default_priority = Number(inputs.default_priority.value || 0);
+      body.sync_types = inputs.sync_types.value.split(',').map(t => t.trim()).filter(Boolean);
+    }
     if (m && inputs.rotate_secret.checked) body.rotate_secret = true;
     const id = m ? m.id : inputs.id.value.trim();
     if (!id) return showFormError(f, new Problem(422, {title: 'Invalid field', field: 'id', detail: 'Enter the merchant id.'}));

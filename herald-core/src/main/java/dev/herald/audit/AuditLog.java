@@ -54,6 +54,14 @@ public final class AuditLog {
         return e;
     }
 
+    /**
+     * Records, in a transaction of its own, something that changes nothing else in the database (e.g. a refused console
+     * login); {@code before} and {@code after} are redacted as for {@link #append}.
+     */
+    public AuditEntry record(AuditContext ctx, String action, Target target, Object before, Object after) {
+        return jdbc.inTransaction(c -> append(c, ctx, action, target, before, after));
+    }
+
     /** A page of entries, newest first. */
     public List<AuditEntry> page(Query q) {
         return jdbc.read(c -> repository.page(c, q));

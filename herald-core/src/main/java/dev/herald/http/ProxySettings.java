@@ -56,6 +56,54 @@ public record ProxySettings(String url) {
         return "http://" + user + host + ":" + port();
     }
 
+    /**
+     * {@code url}, which names a user and no password, with {@code password} (percent-encoded here, so it may hold any
+     * character): the proxy's password given apart from its URL. Problems name {@code proxy.password}, never echoing it.
+     */
+    public static ProxySettings withPassword(String url, String password) {
+        URI u = parse(url);
+        String info = u.getRawUserInfo();
+        if (info == null || info.isEmpty() || info.startsWith(":")) {
+            throw new ValidationException("proxy.password", "a proxy password needs a user in proxy.url, such as http://user@proxy.internal:3128");
+        }
+        if (info.contains(":")) {
+            throw new ValidationException("proxy.password", "give the password in proxy.url or in proxy.password, not both");
+        }
+        if (password.isEmpty()) {
+            throw new ValidationException("proxy.password", "proxy.password may not be empty; leave it out to keep the stored one");
+        }
+        return new ProxySettings("http://" + info + ":" + percentEncode(password) + "@" + u.getHost() + ":" + (u.getPort() == -1 ? DEFAULT_PORT : u.getPort()));
+    }
+
+    /**
+     * The stored proxy {@code current} when this one is the same user at the same host and port with no password of its
+     * own (a URL as {@link #redactedUrl()} shows it, less {@code :***}): a stored password is kept, but only for the
+     * proxy it was given for. Otherwise this proxy as it is.
+     */
+    public ProxySettings keepingPasswordOf(ProxySettings current) {
+        String info = parse(url).getRawUserInfo();
+        if (current == null || info == null || info.contains(":")) {
+            return this;
+        }
+        String stored = parse(current.url).getRawUserInfo();
+        int colon = stored == null ? -1 : stored.indexOf(':');
+        boolean same = colon > 0 && stored.substring(0, colon).equals(info) && host().equalsIgnoreCase(current.host()) && port() == current.port();
+        return same ? current : this;
+    }
+
+    private static String percentEncode(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
     /** The {@code Proxy-Authorization} header value, or null without credentials. */
     String authorization() {
         String userInfo = parse(url).getUserInfo(); // percent-decoded

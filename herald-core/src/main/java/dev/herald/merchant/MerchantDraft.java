@@ -8,7 +8,8 @@ import java.util.List;
  * the default on creation). {@code maxInFlight} 0 returns to the node's cap. {@link #operatorFields()} names the
  * controls only the operator may set. {@code payloadKey} sets the merchant's own payload key, {@code rotatePayloadKey}
  * has Herald make one (shown once); at most one of them. {@code tls} replaces the TLS settings ({@code {}} removes
- * them); {@code proxyUrl} sets the egress proxy, an empty string removes it.
+ * them); {@code proxyUrl} sets the egress proxy, an empty string removes it: a URL that names a user without a password
+ * keeps the stored password when the stored proxy is the same user at the same host and port.
  */
 public record MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
                             List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority,

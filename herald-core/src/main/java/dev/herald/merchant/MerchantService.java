@@ -139,7 +139,7 @@ public final class MerchantService {
                     schemes != null ? schemes : o == null ? SignatureSchemes.DEFAULT : o.signatureSchemes(),
                     given != null ? given : made != null ? made : o == null ? null : o.payloadKey(),
                     d.tls() != null ? d.tls().resolve(o == null ? null : o.tls()) : o == null ? null : o.tls(),
-                    d.proxyUrl() != null ? proxy : o == null ? null : o.proxy(),
+                    d.proxyUrl() != null ? (proxy == null ? null : proxy.keepingPasswordOf(o == null ? null : o.proxy())) : o == null ? null : o.proxy(),
                     o == null ? now : o.createdAt(), now);
             Jdbc.update(c, "insert into merchants (id, name, secret, previous_secret, previous_secret_until, ack, max_in_flight, status, listed,"
                     + " url_rules, sync_types, default_priority, signature_schemes, payload_key, tls, tls_client_key, proxy_url,"

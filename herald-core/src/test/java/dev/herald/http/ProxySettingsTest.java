@@ -20,6 +20,34 @@ class ProxySettingsTest {
     }
 
     @Test
+    void aPasswordGivenApartIsEncodedIntoTheUrlAndNeverEchoed() {
+        ProxySettings p = ProxySettings.withPassword("http://egress@proxy.internal:3128", "p@ss:w/rd é");
+        assertThat(p.authorization()).isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString(
+                "egress:p@ss:w/rd é".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(p.redactedUrl()).isEqualTo("http://egress:***@proxy.internal:3128");
+        for (String url : java.util.List.of("http://proxy.internal:3128", "http://egress:other@proxy.internal:3128")) {
+            ValidationException e = catchThrowableOfType(ValidationException.class, () -> ProxySettings.withPassword(url, "p@ss"));
+            assertThat(e.field()).isEqualTo("proxy.password");
+            assertThat(e.getMessage()).doesNotContain("p@ss").doesNotContain("other");
+        }
+    }
+
+    @Test
+    void aUserWithoutAPasswordKeepsTheStoredPasswordOnlyForTheSameUserHostAndPort() {
+        ProxySettings stored = new ProxySettings("http://egress:s3cret@proxy.internal:3128");
+        assertThat(new ProxySettings("http://egress@proxy.internal:3128").keepingPasswordOf(stored)).isSameAs(stored);
+        assertThat(new ProxySettings("http://egress@PROXY.internal:3128").keepingPasswordOf(stored)).isSameAs(stored);
+        for (String other : java.util.List.of("http://egress@proxy-b.internal:3128", "http://egress@proxy.internal:8080",
+                "http://someone@proxy.internal:3128", "http://proxy.internal:3128", "http://egress:new@proxy.internal:3128")) {
+            ProxySettings p = new ProxySettings(other);
+            assertThat(p.keepingPasswordOf(stored)).as(other).isSameAs(p);
+        }
+        ProxySettings p = new ProxySettings("http://egress@proxy.internal:3128");
+        assertThat(p.keepingPasswordOf(null)).isSameAs(p);
+        assertThat(p.keepingPasswordOf(new ProxySettings("http://egress@proxy.internal:3128"))).as("nothing stored to keep").isSameAs(p);
+    }
+
+    @Test
     void portDefaultsTo80AndHostIsKept() {
         ProxySettings p = new ProxySettings("http://proxy.internal");
         assertThat(p.port()).isEqualTo(80);

@@ -3,6 +3,8 @@ package dev.herald.web;
 import dev.herald.store.Jdbc;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +38,18 @@ public final class ConsoleSessions {
     /** A session just opened: the id for the cookie (never stored) and its CSRF token. */
     public record Opened(String id, String csrfToken, Instant expiresAt) {}
 
+    /**
+     * Told of a session opened or closed inside the transaction that does it (e.g. to record it in an audit log): a hook
+     * that throws rolls it back. It hears the session's key and expiry, never the session id.
+     */
+    @FunctionalInterface
+    public interface ChangeHook {
+        /** A hook that does nothing. */
+        ChangeHook NONE = (c, s) -> {};
+
+        void changed(Connection c, Session session) throws SQLException;
+    }
+
     private final Jdbc jdbc;
     private final Clock clock;
     private final Duration absolute;
@@ -59,8 +73,11 @@ public final class ConsoleSessions {
         return absolute;
     }
 
-    /** Opens a session for key {@code keyId}; expired sessions of every key are cleared on the way. */
-    public Opened open(String keyId) {
+    /**
+     * Opens a session for key {@code keyId}; expired sessions of every key are cleared on the way. {@code hook} hears of
+     * it in the same transaction.
+     */
+    public Opened open(String keyId, ChangeHook hook) {
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String id = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -71,13 +88,15 @@ public final class ConsoleSessions {
                 ps.setTimestamp(1, Jdbc.ts(now));
                 ps.setTimestamp(2, Jdbc.ts(now.minus(idle)));
             });
-            return Jdbc.update(c, "insert into console_sessions (id_hash, key_id, created_at, last_seen_at, expires_at) values (?,?,?,?,?)", ps -> {
+            Jdbc.update(c, "insert into console_sessions (id_hash, key_id, created_at, last_seen_at, expires_at) values (?,?,?,?,?)", ps -> {
                 ps.setBytes(1, sha256("session:" + id));
                 ps.setString(2, keyId);
                 ps.setTimestamp(3, Jdbc.ts(now));
                 ps.setTimestamp(4, Jdbc.ts(now));
                 ps.setTimestamp(5, Jdbc.ts(expires));
             });
+            hook.changed(c, new Session(keyId, expires));
+            return null;
         });
         return new Opened(id, csrfToken(id), expires);
     }
@@ -108,12 +127,23 @@ public final class ConsoleSessions {
         return Optional.of(new Session(row.keyId(), row.expires()));
     }
 
-    /** Ends session {@code id} (logout); nothing happens for an unknown id. */
-    public void close(String id) {
+    /**
+     * Ends session {@code id} (logout) and answers it; {@code hook} hears of it in the same transaction. Nothing happens
+     * for an unknown id (empty).
+     */
+    public Optional<Session> close(String id, ChangeHook hook) {
         if (id == null || !ID.matcher(id).matches()) {
-            return;
+            return Optional.empty();
         }
-        jdbc.inTransaction(c -> Jdbc.update(c, "delete from console_sessions where id_hash = ?", ps -> ps.setBytes(1, sha256("session:" + id))));
+        return jdbc.inTransaction(c -> {
+            List<Session> closed = Jdbc.query(c, "delete from console_sessions where id_hash = ? returning key_id, expires_at",
+                    ps -> ps.setBytes(1, sha256("session:" + id)), rs -> new Session(rs.getString(1), Jdbc.instant(rs, "expires_at")));
+            if (closed.isEmpty()) {
+                return Optional.<Session>empty();
+            }
+            hook.changed(c, closed.getFirst());
+            return Optional.of(closed.getFirst());
+        });
     }
 
     /** The CSRF token of session {@code id}. */

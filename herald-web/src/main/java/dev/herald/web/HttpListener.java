@@ -8,7 +8,9 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>client faults logged as one short rate-limited line each ({@link ClientFaults}), not as stack traces;</li>
  *   <li>supervised: Helidon's accept loop closes the server socket for good on any accept failure (for example
  *       "Too many open files"), so the listener is probed every {@link #PROBE_INTERVAL} and, when it no longer accepts,
- *       started again on the same port ({@link #listening()} is false meanwhile).</li>
+ *       started again on the same port ({@link #listening()} is false meanwhile); one request at start loads what a
+ *       connection needs, so a flood cannot leave it unable to load it later ({@code warmUp}).</li>
  * </ul>
  */
 public final class HttpListener implements AutoCloseable {
@@ -78,6 +81,7 @@ public final class HttpListener implements AutoCloseable {
         ClientFaults.filterHelidonLogs();
         ConnectionGuard guard = new ConnectionGuard(limits, ClientFaults.shared());
         WebServer web = build(host, port, maxBodyBytes, limits, guard, routing).start();
+        warmUp(host, web.port());
         HttpListener l = new HttpListener(name, host, maxBodyBytes, limits, routing, guard, web);
         long tick = Math.clamp(Math.min(limits.idleTimeout().toMillis(), limits.headerTimeout().toMillis()) / 4, 10, 1000);
         l.clock.scheduleWithFixedDelay(l::guardTick, tick, tick, TimeUnit.MILLISECONDS);
@@ -210,12 +214,50 @@ public final class HttpListener implements AutoCloseable {
     }
 
     /**
+     * Sends one request through the new server and reads its answer, from a virtual thread that first waits for bytes the
+     * server has no reason to send, so what a connection needs is loaded and initialised now rather than by the first
+     * connection of a flood: the JDK's poller for virtual threads waiting on sockets (whose initialisation opens file
+     * descriptors) and the classes on a connection's path (read from a class directory, as in the tests, each needs one;
+     * a jar is already open). Done while the process has no descriptor left, either fails, and the JVM then refuses that
+     * class for good: every later connection would fail with NoClassDefFoundError, and a listener started again after
+     * the flood would accept connections and drop each one unanswered. The answer (a 404 for a path no API has) does not
+     * matter; a warm-up that fails is only logged.
+     */
+    private static void warmUp(String host, int port) {
+        Thread t = Thread.ofVirtual().name("listener-warm-up").start(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(probeAddress(host), port), 2000);
+                s.setSoTimeout(50);
+                try {
+                    s.getInputStream().read();
+                } catch (SocketTimeoutException expected) {
+                    // nothing was sent yet, so this read waited on the poller, as a connection's first read does
+                }
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("GET /.well-known/herald-listener-warm-up HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.shutdownOutput(); // the server's lingering close after an error answer ends at this end of input
+                s.getInputStream().readAllBytes();
+            } catch (IOException | RuntimeException e) {
+                log.debug("warming the listener on port {} up failed", port, e);
+            }
+        });
+        try {
+            if (!t.join(Duration.ofSeconds(10))) {
+                log.debug("warming the listener on port {} up took over 10 s; going on", port);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * True unless a connection to the port is refused. Failing to make the probe (no file descriptor left, a full
      * backlog that times out) says nothing about the listener, so it counts as accepting.
      */
     private boolean accepts() {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(probeAddress(), port), 1000);
+            s.connect(new InetSocketAddress(probeAddress(host), port), 1000);
             return true;
         } catch (ConnectException refused) {
             return false;
@@ -224,7 +266,7 @@ public final class HttpListener implements AutoCloseable {
         }
     }
 
-    private InetAddress probeAddress() throws UnknownHostException {
+    private static InetAddress probeAddress(String host) throws UnknownHostException {
         InetAddress a = InetAddress.getByName(host);
         if (a.isAnyLocalAddress()) {
             return a instanceof java.net.Inet6Address ? InetAddress.getByName("::1") : InetAddress.getLoopbackAddress();

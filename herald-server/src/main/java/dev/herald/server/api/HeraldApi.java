@@ -5,6 +5,7 @@ import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
 import dev.herald.server.console.ConsoleRoutes;
+import dev.herald.server.console.ConsoleSessionRoutes;
 import dev.herald.web.BodyReader;
 import dev.herald.web.ConsoleSessions;
 import dev.herald.web.Problem;
@@ -29,6 +30,7 @@ public final class HeraldApi {
     private final BooleanSupplier live;
     private final BooleanSupplier ready;
     private final MetricsRoutes metrics;
+    private final ConsoleSessionRoutes consoleSession;
 
     /**
      * {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code sessions} are the
@@ -46,18 +48,22 @@ public final class HeraldApi {
         this.bodies = new BodyReader(maxBodyBytes);
         this.live = live;
         this.ready = ready;
+        this.consoleSession = new ConsoleSessionRoutes(herald, keys, sessions, bodies, clock);
     }
 
     /** Registers the auth filter, every route and the error mapping. */
     public void routing(HttpRouting.Builder r) {
         r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         r.register(services().toArray(HttpService[]::new));
-        r.register(new ApiDocsRoutes(), new ConsoleRoutes(keys, sessions, bodies));
+        r.register(new ApiDocsRoutes(), new ConsoleRoutes());
         r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
         ApiErrors.register(r);
     }
 
-    /** The services of the API's routes (and {@code /metrics}), the ones {@code /openapi.json} describes. */
+    /**
+     * The services of the API's routes (and {@code /metrics} and the console's session), the ones {@code /openapi.json}
+     * describes.
+     */
     List<HttpService> services() {
         return List.of(new HealthRoutes(live, ready), metrics,
                 new EndpointRoutes(herald, bodies),
@@ -67,6 +73,7 @@ public final class HeraldApi {
                 new NotificationRoutes(herald, bodies),
                 new ApiKeyRoutes(herald, keys, bodies),
                 new AuditRoutes(herald),
-                new StatsRoutes(herald, jdbc, clock));
+                new StatsRoutes(herald, jdbc, clock),
+                consoleSession);
     }
 }

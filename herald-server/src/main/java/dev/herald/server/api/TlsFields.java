@@ -5,6 +5,7 @@ import dev.herald.endpoint.TlsDraft;
 import dev.herald.http.ProxySettings;
 import dev.herald.http.TlsSettings;
 import dev.herald.web.JsonInput;
+import dev.herald.web.Problem;
 import java.util.Set;
 
 /**
@@ -29,14 +30,22 @@ final class TlsFields {
 
     /**
      * The proxy URL of {@code o}'s {@code proxy} object: null when absent (unchanged), empty when {@code {}} or
-     * {@code {"url": null}} (removed).
+     * {@code {"url": null}} (removed). A {@code password} given apart (write-only) goes into the URL, whose user it is for.
      */
     static String proxyUrl(JsonInput.Obj o) {
         if (o.object("proxy") == null) {
             return null;
         }
-        String url = JsonInput.object(o.object("proxy"), o.path() + "proxy.", Set.of("url")).string("url", 2048);
-        return url == null ? "" : url;
+        JsonInput.Obj p = JsonInput.object(o.object("proxy"), o.path() + "proxy.", Set.of("url", "password"));
+        String url = p.string("url", 2048);
+        String password = p.string("password", 1024);
+        if (url == null) {
+            if (password != null) {
+                throw Problem.invalid("a proxy password needs proxy.url", "proxy.password");
+            }
+            return "";
+        }
+        return password == null ? url : ProxySettings.withPassword(url, password).url();
     }
 
     static void put(ObjectNode n, TlsSettings t) {

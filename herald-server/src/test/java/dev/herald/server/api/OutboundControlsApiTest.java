@@ -185,6 +185,35 @@ class OutboundControlsApiTest {
     }
 
     @Test
+    void aProxyPasswordGivenApartOrLeftOutIsKeptForTheSameProxyOnly() {
+        String port = Integer.toString(proxy.port());
+        Response set = putMerchant("kept-bank", Map.of("url_rules", LOOPBACK, "tls", tls(true),
+                "proxy", Map.of("url", "http://herald@127.0.0.1:" + port, "password", PASSWORD)));
+        assertThat(set.status()).as(set.body()).isEqualTo(201);
+        assertThat(set.json().get("proxy").get("url").asText()).isEqualTo("http://herald:***@127.0.0.1:" + port);
+        assertThat(deliverOnce("kept-bank", "/kept", "kept.ok").get("status").asText()).as("the password given apart authenticates").isEqualTo("delivered");
+
+        // the URL as shown, less ":***", changes nothing: the stored password stays, so the proxy still lets deliveries through
+        Response kept = putMerchant("kept-bank", Map.of("proxy", Map.of("url", "http://herald@127.0.0.1:" + port)));
+        assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+        assertThat(kept.json().get("proxy").get("url").asText()).isEqualTo("http://herald:***@127.0.0.1:" + port);
+        assertThat(postAndSettle("kept.ok").get("status").asText()).isEqualTo("delivered");
+
+        // another host (or port, or user) never gets the stored password
+        Response moved = putMerchant("kept-bank", Map.of("proxy", Map.of("url", "http://herald@localhost:" + port)));
+        assertThat(moved.status()).isEqualTo(200);
+        assertThat(moved.json().get("proxy").get("url").asText()).isEqualTo("http://herald@localhost:" + port);
+
+        Response noUser = putMerchant("kept-bank", Map.of("proxy", Map.of("url", "http://127.0.0.1:" + port, "password", PASSWORD)));
+        assertThat(noUser.status()).isEqualTo(422);
+        assertThat(noUser.json().get("field").asText()).isEqualTo("proxy.password");
+        Response twice = putMerchant("kept-bank", Map.of("proxy", Map.of("url", "http://herald:" + PASSWORD + "@127.0.0.1:" + port, "password", PASSWORD)));
+        assertThat(twice.json().get("field").asText()).isEqualTo("proxy.password");
+        assertThat(noUser.body() + twice.body()).doesNotContain(PASSWORD);
+        assertThat(server.get("/v1/audit?target=kept-bank").body()).doesNotContain(PASSWORD);
+    }
+
+    @Test
     void badCertificateAndProxySettingsAreNamedAndNothingIsStored() {
         record Case(Map<String, Object> body, String field) {}
         for (Case c : List.of(

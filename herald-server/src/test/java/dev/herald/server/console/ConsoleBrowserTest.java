@@ -399,6 +399,107 @@ class ConsoleBrowserTest {
         logOut();
     }
 
+    @Test
+    @Order(30)
+    void anOperatorEditsAMerchantsUrlRulesAfterAValidationErrorAndItsProxyWithoutEverSeeingThePassword() {
+        String password = "pr0xy-Secret-1";
+        assertThat(server.put("/v1/merchants/mRules", "{\"name\": \"Rules bank\", \"proxy\": {\"url\": \"http://egress:" + password
+                + "@127.0.0.1:3128\"}}").status()).isEqualTo(201);
+        freshLogin(TestServer.ADMIN_KEY);
+        go("#/merchants/mRules");
+        waitForText(By.cssSelector("main h1"), "Merchant Rules bank");
+        assertThat(driver.findElement(By.id("f-proxy.url")).getAttribute("value")).isEqualTo("http://egress@127.0.0.1:3128");
+        assertThat(driver.findElement(By.id("hint-proxy.password")).getText()).contains("A password is stored");
+        assertThat(driver.getPageSource()).doesNotContain(password);
+
+        // URL rules: the API's problem shows at the field it names, then a corrected value is saved
+        type(By.id("f-url_rules.hosts"), "*.shop.example\napi.bank.example:8443");
+        type(By.id("f-url_rules.private_networks"), "10.0.0.0/4");
+        driver.findElement(By.id("f-url_rules.https_only")).sendKeys(Keys.SPACE); // by keyboard
+        click(By.xpath("//button[text()='Save URL rules']"));
+        assertThat(waitForNonEmpty(By.id("err-url_rules.private_networks"))).isNotBlank();
+        assertThat(driver.findElement(By.id("f-url_rules.private_networks")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).as("the field at fault has the focus").isEqualTo("f-url_rules.private_networks");
+        shot("30-merchant-url-rules-error");
+        type(By.id("f-url_rules.private_networks"), "10.20.0.0/16");
+        click(By.xpath("//button[text()='Save URL rules']"));
+        waitForText(By.id("notice"), "URL rules saved.");
+        var rules = server.get("/v1/merchants/mRules").json().get("url_rules");
+        assertThat(rules.get("hosts").toString()).isEqualTo("[\"*.shop.example\",\"api.bank.example:8443\"]");
+        assertThat(rules.get("https_only").asBoolean()).isTrue();
+        assertThat(rules.get("private_networks").get(0).asText()).isEqualTo("10.20.0.0/16");
+        assertThat(driver.findElement(By.id("f-url_rules.https_only")).isSelected()).isTrue();
+        shot("31-merchant-url-rules-saved");
+
+        // proxy: a bad URL is named, a new host takes a new password, an untouched form keeps it; it is never on the page
+        type(By.id("f-proxy.url"), "socks5://egress@127.0.0.1:1080");
+        click(By.xpath("//button[text()='Save proxy']"));
+        assertThat(waitForNonEmpty(By.id("err-proxy.url"))).contains("http://");
+        type(By.id("f-proxy.url"), "http://egress@proxy-b.internal:3128");
+        type(By.id("f-proxy.password"), "n3w-Pass" + Keys.ENTER); // Enter submits
+        waitForText(By.id("notice"), "Proxy saved.");
+        assertThat(server.get("/v1/merchants/mRules").json().get("proxy").get("url").asText()).isEqualTo("http://egress:***@proxy-b.internal:3128");
+        assertThat(driver.findElement(By.id("f-proxy.password")).getAttribute("value")).isEmpty();
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('notice').replaceChildren()");
+        click(By.xpath("//button[text()='Save proxy']"));
+        waitForText(By.id("notice"), "Proxy saved.");
+        assertThat(server.get("/v1/merchants/mRules").json().get("proxy").get("url").asText()).as("an empty password field kept it")
+                .isEqualTo("http://egress:***@proxy-b.internal:3128");
+        assertThat(driver.getPageSource()).doesNotContain(password).doesNotContain("n3w-Pass");
+        shot("32-merchant-proxy-saved");
+        // the allow-list: listed, by keyboard, saved with the merchant's other settings
+        driver.findElement(By.id("f-listed")).sendKeys(Keys.SPACE);
+        type(By.id("f-default_priority"), "12");
+        click(By.xpath("//button[text()='Save']"));
+        assertThat(waitForNonEmpty(By.id("err-default_priority"))).contains("between 0 and 9");
+        type(By.id("f-default_priority"), "3");
+        click(By.xpath("//button[text()='Save']"));
+        waitForText(By.id("notice"), "Saved.");
+        var saved = server.get("/v1/merchants/mRules").json();
+        assertThat(saved.get("listed").asBoolean()).isTrue();
+        assertThat(saved.get("default_priority").asInt()).isEqualTo(3);
+        assertThat(saved.get("proxy").get("url").asText()).as("the other forms leave the proxy alone").endsWith("@proxy-b.internal:3128");
+        driver.manage().window().setSize(new Dimension(390, 844));
+        go("#/merchants/mRules");
+        waitForText(By.cssSelector("main h1"), "Merchant Rules bank");
+        WebElement rulesForm = driver.findElement(By.cssSelector("form.rules"));
+        assertThat(rulesForm.getSize().getWidth()).as("no wider than the phone").isLessThanOrEqualTo(390);
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", rulesForm);
+        shot("33-phone-merchant-controls");
+        driver.manage().window().setSize(new Dimension(1280, 900));
+        logOut();
+    }
+
+    @Test
+    @Order(31)
+    void aFailedLoginThenASuccessShowInTheAuditLog() {
+        driver.manage().deleteAllCookies();
+        open("/console");
+        type(By.id("f-key"), "hk_notAKeyAtAll00000000000000000000000" + Keys.ENTER);
+        assertThat(waitForText(By.id("err-key"), "not valid")).contains("not valid");
+        type(By.id("f-key"), TestServer.ADMIN_KEY + Keys.ENTER);
+        waitForText(By.cssSelector("main h1"), "Overview");
+        go("#/audit?action=console.login_failed");
+        waitForText(By.cssSelector("main caption"), "Audit entries");
+        String failed = driver.findElement(By.cssSelector("main table")).getText();
+        assertThat(failed).contains("console.login_failed", "anonymous", "127.0.0.1").doesNotContain("hk_notAKeyAtAll");
+        shot("34-audit-failed-login");
+        go("#/audit?action=console.login");
+        waitForText(By.cssSelector("main table"), "console.login");
+        assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("configured", "127.0.0.1");
+        shot("35-audit-login");
+        logOut();
+        assertThat(server.get("/v1/audit?action=console.logout").json().get("data").findValuesAsText("client_address")).contains("127.0.0.1");
+    }
+
+    /** A browser without a session logs in with {@code key} by keyboard and waits for the overview. */
+    private static void freshLogin(String key) {
+        driver.manage().deleteAllCookies();
+        open("/console");
+        type(By.id("f-key"), key + Keys.ENTER);
+        waitForText(By.cssSelector("main h1"), "Overview");
+    }
+
     private static void assertSessionIsOnlyAnHttpOnlyCookie() {
         Cookie c = driver.manage().getCookieNamed("herald_session");
         assertThat(c).isNotNull();

@@ -130,6 +130,11 @@ final class Bench implements AutoCloseable {
             return AdminApi.EndpointOptions.of(s);
         }
 
+        /** What the generator drives: Herald's {@code POST /v1/events} by default. */
+        default LoadGenerator.Target target(HeraldUnderTest herald, Workload w, Receipts receipts, int concurrency) {
+            return new Targets.Herald(herald, w, receipts, concurrency);
+        }
+
         /** After the endpoints exist, before the load. */
         default void ready(Run run) throws Exception {}
 
@@ -218,7 +223,7 @@ final class Bench implements AutoCloseable {
                 m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
                 out.printf("[%s] Herald up on 127.0.0.1:%s, %,d endpoints created in %.1f s; database %s%n",
                         name, Arrays.toString(herald.ports()), w.endpoints(), (System.nanoTime() - setupStart) / 1e9, db);
-                try (Targets.Herald target = new Targets.Herald(herald, w, receipts, plan.concurrency())) {
+                try (LoadGenerator.Target target = script.target(herald, w, receipts, plan.concurrency())) {
                     gen = new LoadGenerator(plan, target, receipts);
                     Run run = new Run(name, db, herald, ids, receipts, gen);
                     script.ready(run);
@@ -303,6 +308,114 @@ final class Bench implements AutoCloseable {
                 pg.dropDatabase(db);
             }
         }
+    }
+
+    /**
+     * A phase without Herald: the hand-written consumer {@code shape} ({@link HandConsumer}) on a fresh database holding
+     * only its attempt table takes what the generator publishes to the bus in {@code vhost} (its queue bound by
+     * {@code bindings}) and delivers it to the fleet behaving as {@code behaviours}; load, drain and audit as in a Herald phase.
+     */
+    Phase consumer(String name, Behaviour[] behaviours, LoadGenerator.Plan plan, HandConsumer.Shape shape, RabbitBroker.Vhost vhost,
+                   List<String> bindings) throws Exception {
+        Settings s = settings;
+        String db = ("herald_bench_" + runId + "_" + name).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        fleet.behaviours(behaviours);
+        Workload w = s.workload(name + "-");
+        boolean[] tracked = trackedMask(behaviours);
+        Receipts receipts = new Receipts(w, plan.maxEvents(), tracked, tracked);
+        pg.createDatabase(db);
+        Map<String, Object> m = header(name, "consumer", plan.concurrency(), plan.batch(), plan.rate());
+        m.put("database", db);
+        m.put("vhost", vhost.name);
+        m.put("shape", shape.toString());
+        m.put("prefetch", shape.prefetch());
+        m.put("consumers", shape.consumers());
+        m.put("pooled", shape.pooled());
+        try {
+            long setupStart = System.nanoTime();
+            String jdbcUrl = pg.url(db);
+            AttemptLog.createTable(jdbcUrl);
+            LoadGenerator gen;
+            Meter meter;
+            long walStart;
+            long loadStart;
+            Drain drain;
+            long fleetRequests0;
+            long fleetBytes0;
+            long fleetConnections0;
+            try (HandConsumer consumer = HandConsumer.start(shape, vhost.url, bindings, jdbcUrl, Subscriptions.of(w, fleet));
+                 Targets.Bus target = new Targets.Bus(vhost.url, w, receipts)) {
+                m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
+                out.printf("[%s] consumer %s on queue %s, %,d endpoints; database %s, virtual host %s%n", name, shape, HandConsumer.QUEUE,
+                        w.endpoints(), db, vhost.name);
+                gen = new LoadGenerator(plan, target, receipts);
+                awaitQuietMachine(name);
+                fleet.sink(receipts);
+                fleet.resetPeaks();
+                fleetRequests0 = fleet.requests();
+                fleetBytes0 = fleet.bodyBytes();
+                fleetConnections0 = fleet.connectionsAccepted();
+                walStart = pg.walBytes();
+                meter = new Meter(pg);
+                loadStart = System.nanoTime();
+                receipts.begin(loadStart);
+                receipts.openWindow(loadStart + TimeUnit.SECONDS.toNanos(s.warmup()));
+                try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+                    gen.run();
+                    receipts.closeWindow(System.nanoTime());
+                    p.phase("drain");
+                    drain = drain(gen, receipts);
+                }
+                m.putAll(meter.stop());
+                m.put("queue_ready_at_end", vhost.ready(HandConsumer.QUEUE));
+                m.put("consumer_acked", consumer.acked());
+                m.put("consumer_requeued", consumer.requeued());
+                m.put("consumer_redelivered", consumer.redelivered());
+                m.put("consumer_attempts", consumer.attempts());
+                m.put("consumer_failed_attempts", consumer.failedAttempts());
+                m.put("consumer_failed_writes", consumer.failedWrites());
+            } finally {
+                fleet.sink(null);
+            }
+            warnFds(name, m);
+            load(m, gen, receipts, loadStart);
+            fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
+            m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
+            m.put("fleet_peak_concurrency_per_endpoint", fleet.peakConcurrency());
+            m.put("wal_bytes", pg.walBytes() - walStart);
+            Receipts.Audit audit = receipts.audit(gen.issued());
+            audit(m, audit, receipts.pendingTracked(), drain.drained(), drain.seconds());
+            m.put("drain_deliveries", drain.acks());
+            m.put("drain_deliveries_per_s", Math.round(drain.seconds() > 0 ? drain.acks() / drain.seconds() : 0));
+            m.putAll(AttemptLog.summary(jdbcUrl));
+            m.putAll(pg.counters(db));
+            long deliveries = receipts.uniqueAcks();
+            if (deliveries > 0) {
+                m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));
+                m.put("commits_per_delivery", Meter.round(((Number) m.get("pg_xact_commit")).doubleValue() / deliveries));
+                perThousand(m, "cpu_pg_s", deliveries);
+            }
+            return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
+        } finally {
+            if (!s.keep()) {
+                pg.dropDatabase(db);
+            }
+        }
+    }
+
+    /** How the wait for the last accepted deliveries ended. */
+    private record Drain(boolean drained, double seconds, long acks) {}
+
+    /** Waits up to {@code --drain-timeout} until every accepted delivery to an always-acknowledging endpoint arrived. */
+    private Drain drain(LoadGenerator gen, Receipts receipts) throws InterruptedException {
+        long start = System.nanoTime();
+        long acks0 = receipts.uniqueAcks();
+        long end = start + TimeUnit.SECONDS.toNanos(settings.drainTimeout());
+        while ((receipts.pendingTracked() > 0 || receipts.audit(gen.issued()).lost() > 0) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        boolean drained = receipts.pendingTracked() <= 0 && receipts.audit(gen.issued()).lost() == 0;
+        return new Drain(drained, (System.nanoTime() - start) / 1e9, receipts.uniqueAcks() - acks0);
     }
 
     /** What the database says of the deliveries still pending (for a phase that did not drain), grouped, most first. */

@@ -348,13 +348,13 @@ final class Scenarios {
     }
 
     /** Rows common to the load scenarios: latency, CPU, memory and PostgreSQL of the load, then the audit. */
-    private static List<Report.Row> common() {
+    static List<Report.Row> common() {
         List<Report.Row> rows = new ArrayList<>(load());
         rows.addAll(audit());
         return rows;
     }
 
-    private static List<Report.Row> load() {
+    static List<Report.Row> load() {
         return List.of(
                 Report.Row.of("publish->receive p50 ms", "latency_p50_ms", ""),
                 Report.Row.of("publish->receive p99 ms", "latency_p99_ms", ""),
@@ -384,7 +384,7 @@ final class Scenarios {
     }
 
     /** Correctness failures of Herald phases: undelivered after the drain, duplicates, misrouted or unknown deliveries. */
-    private static List<String> failures(Report r, List<Bench.Phase> phases) {
+    static List<String> failures(Report r, List<Bench.Phase> phases) {
         return failures(r, phases, 0);
     }
 

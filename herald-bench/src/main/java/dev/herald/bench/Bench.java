@@ -130,11 +130,6 @@ final class Bench implements AutoCloseable {
             return AdminApi.EndpointOptions.of(s);
         }
 
-        /** What the generator drives: Herald's {@code POST /v1/events} by default. */
-        default LoadGenerator.Target target(HeraldUnderTest herald, Workload w, Receipts receipts, int concurrency) {
-            return new Targets.Herald(herald, w, receipts, concurrency);
-        }
-
         /** After the endpoints exist, before the load. */
         default void ready(Run run) throws Exception {}
 
@@ -223,7 +218,7 @@ final class Bench implements AutoCloseable {
                 m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
                 out.printf("[%s] Herald up on 127.0.0.1:%s, %,d endpoints created in %.1f s; database %s%n",
                         name, Arrays.toString(herald.ports()), w.endpoints(), (System.nanoTime() - setupStart) / 1e9, db);
-                try (LoadGenerator.Target target = script.target(herald, w, receipts, plan.concurrency())) {
+                try (Targets.Herald target = new Targets.Herald(herald, w, receipts, plan.concurrency())) {
                     gen = new LoadGenerator(plan, target, receipts);
                     Run run = new Run(name, db, herald, ids, receipts, gen);
                     script.ready(run);
@@ -310,13 +305,26 @@ final class Bench implements AutoCloseable {
         }
     }
 
+    /** How a bus phase publishes: all its events before the consumer starts, or while it consumes (closed loop). */
+    enum Publish {
+        /** All events first, then the consumer starts: its rate is its own, measured on a full queue, without publishers. */
+        FIRST,
+        /** While the consumer consumes, in the closed loop of {@code --max-pending}: live traffic, publishers share the box. */
+        STEADY
+    }
+
+    /** Makes the {@link BusConsumer} of a bus phase once its fresh database {@code database} and workload exist. */
+    interface BusSetup {
+        BusConsumer prepare(String database, Workload w) throws Exception;
+    }
+
     /**
-     * A phase without Herald: the hand-written consumer {@code shape} ({@link HandConsumer}) on a fresh database holding
-     * only its attempt table takes what the generator publishes to the bus in {@code vhost} (its queue bound by
-     * {@code bindings}) and delivers it to the fleet behaving as {@code behaviours}; load, drain and audit as in a Herald phase.
+     * A phase fed through RabbitMQ: a fresh database, the consumer {@code setup} makes (its queue declared in
+     * {@code vhost}), events published there as the reference bank publishes them ({@link Targets.Bus}) as
+     * {@code publish} says, the wait until every confirmed event reached the fleet (or {@code --drain-timeout}), the audit.
+     * With {@link Publish#FIRST} the rate, CPU and the window ({@code --warmup} excluded) cover the consumption only.
      */
-    Phase consumer(String name, Behaviour[] behaviours, LoadGenerator.Plan plan, HandConsumer.Shape shape, RabbitBroker.Vhost vhost,
-                   List<String> bindings) throws Exception {
+    Phase bus(String name, Behaviour[] behaviours, LoadGenerator.Plan plan, RabbitBroker.Vhost vhost, Publish publish, BusSetup setup) throws Exception {
         Settings s = settings;
         String db = ("herald_bench_" + runId + "_" + name).toLowerCase().replaceAll("[^a-z0-9_]", "_");
         fleet.behaviours(behaviours);
@@ -324,61 +332,70 @@ final class Bench implements AutoCloseable {
         boolean[] tracked = trackedMask(behaviours);
         Receipts receipts = new Receipts(w, plan.maxEvents(), tracked, tracked);
         pg.createDatabase(db);
-        Map<String, Object> m = header(name, "consumer", plan.concurrency(), plan.batch(), plan.rate());
+        Map<String, Object> m = header(name, "bus", plan.concurrency(), plan.batch(), plan.rate());
         m.put("database", db);
         m.put("vhost", vhost.name);
-        m.put("shape", shape.toString());
-        m.put("prefetch", shape.prefetch());
-        m.put("consumers", shape.consumers());
-        m.put("pooled", shape.pooled());
+        m.put("publish", publish.name().toLowerCase());
         try {
             long setupStart = System.nanoTime();
-            String jdbcUrl = pg.url(db);
-            AttemptLog.createTable(jdbcUrl);
             LoadGenerator gen;
             Meter meter;
             long walStart;
-            long loadStart;
+            long start;
             Drain drain;
             long fleetRequests0;
             long fleetBytes0;
             long fleetConnections0;
-            try (HandConsumer consumer = HandConsumer.start(shape, vhost.url, bindings, jdbcUrl, Subscriptions.of(w, fleet));
-                 Targets.Bus target = new Targets.Bus(vhost.url, w, receipts)) {
+            BusConsumer consumer = setup.prepare(db, w);
+            try (consumer; Targets.Bus target = new Targets.Bus(vhost.url, w, receipts)) {
+                m.put("system", consumer.describe());
                 m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
-                out.printf("[%s] consumer %s on queue %s, %,d endpoints; database %s, virtual host %s%n", name, shape, HandConsumer.QUEUE,
+                out.printf("[%s] %s on queue %s, %,d endpoints; database %s, virtual host %s%n", name, consumer.describe(), consumer.queue(),
                         w.endpoints(), db, vhost.name);
                 gen = new LoadGenerator(plan, target, receipts);
                 awaitQuietMachine(name);
                 fleet.sink(receipts);
                 fleet.resetPeaks();
+                if (publish == Publish.FIRST) {
+                    long publishStart = System.nanoTime();
+                    try (Meter publishing = new Meter(pg); Progress p = new Progress(name, gen, receipts, publishing, publishStart)) {
+                        p.phase("publish");
+                        gen.run();
+                    }
+                    double seconds = (System.nanoTime() - publishStart) / 1e9;
+                    m.put("publish_s", Meter.round(seconds));
+                    m.put("published_per_s", Math.round(receipts.acceptedEvents() / seconds));
+                    m.put("queue_ready_at_start", vhost.ready(consumer.queue()));
+                    out.printf("[%s] %,d events published in %.1f s; starting the consumer%n", name, receipts.acceptedEvents(), seconds);
+                }
                 fleetRequests0 = fleet.requests();
                 fleetBytes0 = fleet.bodyBytes();
                 fleetConnections0 = fleet.connectionsAccepted();
+                consumer.start();
                 walStart = pg.walBytes();
                 meter = new Meter(pg);
-                loadStart = System.nanoTime();
-                receipts.begin(loadStart);
-                receipts.openWindow(loadStart + TimeUnit.SECONDS.toNanos(s.warmup()));
-                try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
-                    gen.run();
-                    receipts.closeWindow(System.nanoTime());
-                    p.phase("drain");
+                start = System.nanoTime();
+                receipts.begin(start);
+                receipts.openWindow(start + TimeUnit.SECONDS.toNanos(s.warmup()));
+                try (Progress p = new Progress(name, gen, receipts, meter, start)) {
+                    if (publish == Publish.STEADY) {
+                        gen.run();
+                        receipts.closeWindow(System.nanoTime());
+                    }
+                    p.phase(publish == Publish.FIRST ? "consume" : "drain");
                     drain = drain(gen, receipts);
+                    if (publish == Publish.FIRST) {
+                        receipts.closeWindow(System.nanoTime());
+                    }
                 }
                 m.putAll(meter.stop());
-                m.put("queue_ready_at_end", vhost.ready(HandConsumer.QUEUE));
-                m.put("consumer_acked", consumer.acked());
-                m.put("consumer_requeued", consumer.requeued());
-                m.put("consumer_redelivered", consumer.redelivered());
-                m.put("consumer_attempts", consumer.attempts());
-                m.put("consumer_failed_attempts", consumer.failedAttempts());
-                m.put("consumer_failed_writes", consumer.failedWrites());
+                m.put("queue_ready_at_end", vhost.ready(consumer.queue()));
+                consumer.running(m);
             } finally {
                 fleet.sink(null);
             }
             warnFds(name, m);
-            load(m, gen, receipts, loadStart);
+            load(m, gen, receipts, start);
             fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
             m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
             m.put("fleet_peak_concurrency_per_endpoint", fleet.peakConcurrency());
@@ -387,8 +404,8 @@ final class Bench implements AutoCloseable {
             audit(m, audit, receipts.pendingTracked(), drain.drained(), drain.seconds());
             m.put("drain_deliveries", drain.acks());
             m.put("drain_deliveries_per_s", Math.round(drain.seconds() > 0 ? drain.acks() / drain.seconds() : 0));
-            m.putAll(AttemptLog.summary(jdbcUrl));
             m.putAll(pg.counters(db));
+            m.putAll(consumer.closed());
             long deliveries = receipts.uniqueAcks();
             if (deliveries > 0) {
                 m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));

@@ -360,7 +360,19 @@ public final class BenchMain {
                 description = "RabbitMQ on this machine; each phase runs in a virtual host of its own, herald_bench_<run>_<phase>, made and "
                         + "deleted (unless --keep) with rabbitmqctl (default ${DEFAULT-VALUE}).")
         String amqpUrl;
+        @Option(names = "--publish", defaultValue = "steady",
+                description = "first: publish every event, then start the consumer and time how fast it empties the queue (its own rate, "
+                        + "no publishers sharing the box); steady: publish while it consumes, closed loop of --max-pending (default ${DEFAULT-VALUE}).")
+        String publish;
         private RabbitBroker broker;
+
+        Bench.Publish publish() {
+            return switch (publish) {
+                case "first" -> Bench.Publish.FIRST;
+                case "steady" -> Bench.Publish.STEADY;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(), "--publish must be first or steady, got '" + publish + "'");
+            };
+        }
 
         abstract List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception;
 
@@ -394,17 +406,18 @@ public final class BenchMain {
 
     @Command(name = "baseline", mixinStandardHelpOptions = true, defaultValueProvider = Baseline.D.class,
             description = {"Herald against the webhook consumer a payment team writes by hand from the finance-bus design, on the same fleet,",
-                    "box and event stream: events published to RabbitMQ as the reference bank publishes them (closed loop, --max-pending),",
-                    "consumed by Herald (--amqp-url), then by the hand-written consumer in each of --shapes (its own queue; per message one",
-                    "HMAC-SHA256-signed POST per subscribed endpoint and one attempt row committed in PostgreSQL, then the ack). Reports each",
-                    "one's deliveries/s, Herald's ratio to each (target >= 5x tuned), CPU of the bench JVM, PostgreSQL and RabbitMQ;",
-                    "exits 1 if any published event did not reach its endpoint."})
+                    "box and event stream: --events published to RabbitMQ as the reference bank publishes them (by default all first, then",
+                    "the consumer empties the queue: --publish), consumed by Herald (--amqp-url), then by the hand-written consumer in each",
+                    "of --shapes (its own queue; per message one HMAC-SHA256-signed POST per subscribed endpoint and one attempt row committed",
+                    "in PostgreSQL, then the ack). Reports each one's deliveries/s, Herald's ratio to each (target >= 5x tuned), CPU of the",
+                    "bench JVM, PostgreSQL and RabbitMQ; exits 1 if any published event did not reach its endpoint."})
     static final class Baseline extends BusScenario {
         static final class D extends Defaults {
             D() {
                 // Ten endpoints per fleet port, as in backlog and fanout: a slowed Herald holds up to 16 tries in flight per
                 // endpoint, 32,000 sockets on one-port-per-endpoint, above this project's open-files limit of 20,000.
-                super(Map.of("--events", "100000", "--duration", "60", "--drain-timeout", "120", "--raw-duration", "0", "--fleet-ports", "100"));
+                super(Map.of("--events", "100000", "--duration", "300", "--drain-timeout", "600", "--raw-duration", "0", "--fleet-ports", "100",
+                        "--publish", "first"));
             }
         }
 
@@ -412,6 +425,10 @@ public final class BenchMain {
                 description = "Hand-written consumers to run after Herald: tuned (--tuned-prefetch, --tuned-consumers, pooled HTTP, HikariCP) "
                         + "and design (prefetch 1, one consumer, JDK HTTP client, one JDBC connection) (default ${DEFAULT-VALUE}).")
         List<String> shapes;
+        @Option(names = "--design-events", defaultValue = "20000",
+                description = "Events of the design shape's phase, the first of the same stream (it runs at a few hundred per second); "
+                        + "0 = --events (default ${DEFAULT-VALUE}).")
+        long designEvents;
         @Option(names = "--tuned-prefetch", defaultValue = "256", description = "Prefetch of each tuned consumer (default ${DEFAULT-VALUE}).")
         int tunedPrefetch;
         @Option(names = "--tuned-consumers", defaultValue = "16",
@@ -433,7 +450,10 @@ public final class BenchMain {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            return BusScenarios.baseline(bench, broker, report, out, chosen);
+            if (designEvents < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--design-events must be 0 or more");
+            }
+            return BusScenarios.baseline(bench, broker, report, out, publish(), chosen, designEvents);
         }
     }
 
@@ -454,7 +474,7 @@ public final class BenchMain {
 
         @Override
         List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception {
-            return BusScenarios.busThroughput(bench, broker, report, out, httpPhase);
+            return BusScenarios.busThroughput(bench, broker, report, out, publish(), httpPhase);
         }
     }
 }

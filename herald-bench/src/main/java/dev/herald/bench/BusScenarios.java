@@ -5,14 +5,16 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * The scenarios fed through RabbitMQ. Events are published while they are consumed, as the reference bank publishes
- * them (one persistent message per event on {@link Topology#EXCHANGE}, publisher confirms, batches of {@code --batch}
- * per confirm, {@code --producers} publishers), in the closed loop of the other throughput scenarios: publishers wait
- * while {@code --max-pending} confirmed events have not reached the fleet, so the rate measured is what the consumer
- * sustains, not a backlog growing in the queue. Every phase runs in a virtual host of its own.
+ * The scenarios fed through RabbitMQ. Events are published as the reference bank publishes them (one persistent message
+ * per event on {@link Topology#EXCHANGE}, publisher confirms, {@code --batch} messages per confirm, {@code --producers}
+ * publishers), either all before the consumer starts ({@link Bench.Publish#FIRST}: the consumer's own rate, on a full
+ * queue) or while it consumes ({@link Bench.Publish#STEADY}: the closed loop of the other throughput scenarios, publishers
+ * waiting while {@code --max-pending} confirmed events have not reached the fleet). Every phase runs in a virtual host of
+ * its own.
  */
 final class BusScenarios {
     /** What Herald's queue and the hand-written consumer's are bound by: the workload's event types ({@code bench.g<n>}). */
@@ -24,23 +26,30 @@ final class BusScenarios {
 
     /**
      * Herald fed through the bus, then each hand-written consumer {@code shapes} (in that order, so the references run
-     * on a fleet and publisher already warmed by Herald's phase), each on the same fleet with the same event stream.
+     * on a fleet and publisher already warmed by Herald's phase), each on the same fleet with the same event stream; the
+     * design shape takes the first {@code designEvents} events only (0: all), as it is slow.
      */
-    static List<String> baseline(Bench b, RabbitBroker broker, Report r, PrintStream out, List<HandConsumer.Shape> shapes) throws Exception {
+    static List<String> baseline(Bench b, RabbitBroker broker, Report r, PrintStream out, Bench.Publish publish, List<HandConsumer.Shape> shapes,
+                                 long designEvents) throws Exception {
         Settings s = b.settings;
         Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        LoadGenerator.Plan plan = Scenarios.heraldPlan(s);
-        Bench.Phase herald = heraldOverBus(b, broker, "herald", fleet, plan);
-        r.add(derive(herald));
+        Bench.Phase herald = derive(heraldOverBus(b, broker, "herald", fleet, plan(s, publish, s.events()), publish));
+        r.add(herald);
         List<Bench.Phase> references = new ArrayList<>();
         for (HandConsumer.Shape shape : shapes) {
+            long events = shape.name().equals("design") && designEvents > 0 ? Math.min(designEvents, s.events()) : s.events();
             try (RabbitBroker.Vhost v = broker.vhost(vhostName(b, shape.name()))) {
-                Bench.Phase p = derive(b.consumer(shape.name(), fleet, plan, shape, v, BINDINGS));
+                Bench.Phase p = derive(b.bus(shape.name(), fleet, plan(s, publish, events), v, publish, (db, w) -> {
+                    String jdbcUrl = b.pg.url(db);
+                    AttemptLog.createTable(jdbcUrl);
+                    return HandConsumer.connect(shape, v.url, BINDINGS, jdbcUrl, Subscriptions.of(w, b.fleet));
+                }));
                 references.add(p);
                 r.add(p);
             }
         }
         double heraldRate = herald.num("deliveries_per_s");
+        r.summary("publish", publish.name().toLowerCase());
         r.summary("herald_deliveries_per_s", herald.metrics().get("deliveries_per_s"));
         for (Bench.Phase p : references) {
             r.summary(p.name() + "_deliveries_per_s", p.metrics().get("deliveries_per_s"));
@@ -51,9 +60,14 @@ final class BusScenarios {
                 Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ""),
                 new Report.Row("  Herald's deliveries/s / this", p -> p == herald ? null : ratio(heraldRate, p.num("deliveries_per_s")),
                         ">= " + TARGET_RATIO_TO_TUNED + " (tuned)"),
-                Report.Row.of("events published (confirmed)", "events_accepted", ""),
-                Report.Row.of("publish->receive p50 ms", "latency_p50_ms", ""),
-                Report.Row.of("publish->receive p99 ms", "latency_p99_ms", ""),
+                Report.Row.of("events published (confirmed)", "events_accepted", "")));
+        if (publish == Bench.Publish.FIRST) {
+            rows.add(Report.Row.of("  published/s (before consuming)", "published_per_s", ""));
+        } else {
+            rows.add(Report.Row.of("publish->receive p50 ms", "latency_p50_ms", ""));
+            rows.add(Report.Row.of("publish->receive p99 ms", "latency_p99_ms", ""));
+        }
+        rows.addAll(List.of(
                 Report.Row.of("CPU, bench JVM (cores)", "cpu_bench_cores", "of 2"),
                 Report.Row.of("  s per 1,000 deliveries", "cpu_bench_s_per_1k", ""),
                 Report.Row.of("CPU, PostgreSQL (cores)", "cpu_pg_cores", ""),
@@ -68,28 +82,29 @@ final class BusScenarios {
                 Report.Row.of("attempt rows (2xx)", "attempt_rows", "")));
         rows.addAll(audit());
         r.print(out, "baseline: RabbitMQ -> consumer -> " + s.endpoints() + " endpoints (" + s.fleet() + "), fanout " + s.fanout() + ", "
-                + s.eventBytes() + " B events, " + s.producers() + " publishers x " + s.batch() + " per confirm, max pending " + s.maxPending()
-                + "; consumers: " + shapes.stream().map(HandConsumer.Shape::toString).collect(Collectors.joining("; ")), rows);
+                + s.eventBytes() + " B events, published " + (publish == Bench.Publish.FIRST ? "first" : "steadily, max pending " + s.maxPending())
+                + " by " + s.producers() + " publishers x " + s.batch() + " per confirm; consumers: "
+                + shapes.stream().map(HandConsumer.Shape::toString).collect(Collectors.joining("; ")), rows);
         List<Bench.Phase> all = new ArrayList<>(List.of(herald));
         all.addAll(references);
         return failures(r, all);
     }
 
     /** Herald fed through the bus, next to Herald fed through {@code POST /v1/events} (unless {@code httpPhase} is false). */
-    static List<String> busThroughput(Bench b, RabbitBroker broker, Report r, PrintStream out, boolean httpPhase) throws Exception {
+    static List<String> busThroughput(Bench b, RabbitBroker broker, Report r, PrintStream out, Bench.Publish publish, boolean httpPhase) throws Exception {
         Settings s = b.settings;
         Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
-        LoadGenerator.Plan plan = Scenarios.heraldPlan(s);
         if (s.rawDuration() > 0) {
             r.add(b.raw("raw", fleet));
         }
-        Bench.Phase http = httpPhase ? derive(b.herald("http", fleet, Bench.mask(fleet, Behaviour.Fast.class), plan)) : null;
+        Bench.Phase http = httpPhase ? derive(b.herald("http", fleet, Bench.mask(fleet, Behaviour.Fast.class), Scenarios.heraldPlan(s))) : null;
         if (http != null) {
             r.add(http);
         }
-        Bench.Phase bus = derive(heraldOverBus(b, broker, "bus", fleet, plan));
+        Bench.Phase bus = derive(heraldOverBus(b, broker, "bus", fleet, plan(s, publish, s.events()), publish));
         r.add(bus);
         Double ratio = http == null ? null : ratio(bus.num("deliveries_per_s"), http.num("deliveries_per_s"));
+        r.summary("publish", publish.name().toLowerCase());
         r.summary("bus_deliveries_per_s", bus.metrics().get("deliveries_per_s"));
         r.summary("http_deliveries_per_s", http == null ? null : http.metrics().get("deliveries_per_s"));
         r.summary("bus_to_http", ratio);
@@ -102,8 +117,8 @@ final class BusScenarios {
                 Report.Row.of("CPU, bench JVM s per 1,000 deliveries", "cpu_bench_s_per_1k", "")));
         rows.addAll(Scenarios.common());
         r.print(out, "bus-throughput: " + s.endpoints() + " endpoints (" + s.fleet() + "), fanout " + s.fanout() + ", " + s.eventBytes()
-                + " B events; HTTP: batches of " + s.batch() + " per POST; bus: one message per event, " + s.batch()
-                + " per confirm; " + s.producers() + " producers, max pending " + s.maxPending(), rows);
+                + " B events; HTTP: batches of " + s.batch() + " per POST; bus: one message per event, " + s.batch() + " per confirm, published "
+                + (publish == Bench.Publish.FIRST ? "first" : "steadily") + "; " + s.producers() + " producers, max pending " + s.maxPending(), rows);
         List<Bench.Phase> herald = new ArrayList<>();
         if (http != null) {
             herald.add(http);
@@ -112,27 +127,22 @@ final class BusScenarios {
         return failures(r, herald);
     }
 
-    /** Herald in this JVM taking the events from RabbitMQ ({@code --amqp-url} of a virtual host of its own), as {@code herald serve} does. */
-    static Bench.Phase heraldOverBus(Bench b, RabbitBroker broker, String name, Behaviour[] fleet, LoadGenerator.Plan plan) throws Exception {
+    /**
+     * The generator's plan for a bus phase of at most {@code events}: publishing first, as fast as the broker confirms
+     * (bounded by {@code --duration}); steadily, the closed loop of {@code --max-pending} (or {@code --rate}).
+     */
+    static LoadGenerator.Plan plan(Settings s, Bench.Publish publish, long events) {
+        long duration = TimeUnit.SECONDS.toNanos(s.duration());
+        return publish == Bench.Publish.FIRST
+                ? new LoadGenerator.Plan(duration, events, s.producers(), s.batch(), 0, 0)
+                : new LoadGenerator.Plan(duration, events, s.producers(), s.batch(), s.rate(), s.maxPending());
+    }
+
+    /** Herald in this JVM taking the events from RabbitMQ ({@link HeraldOnBus}) in a virtual host of its own. */
+    static Bench.Phase heraldOverBus(Bench b, RabbitBroker broker, String name, Behaviour[] fleet, LoadGenerator.Plan plan, Bench.Publish publish)
+            throws Exception {
         try (RabbitBroker.Vhost v = broker.vhost(vhostName(b, name))) {
-            return b.herald(name, fleet, Bench.mask(fleet, Behaviour.Fast.class), plan, new Bench.Script() {
-                @Override
-                public HeraldUnderTest start(Bench bench, String phase, String databaseUrl) {
-                    return BenchHerald.start(databaseUrl, bench.settings.maxInFlight(), bench.settings.maxBodyBytes(), v.url, BINDINGS);
-                }
-
-                @Override
-                public LoadGenerator.Target target(HeraldUnderTest herald, Workload w, Receipts receipts, int concurrency) {
-                    return new Targets.Bus(v.url, w, receipts);
-                }
-
-                @Override
-                public void after(Bench.Run run, Map<String, Object> m) {
-                    m.put("ingest", "bus");
-                    m.put("vhost", v.name);
-                    m.put("queue_ready_at_end", v.ready(Topology.heraldIngest(BINDINGS).name()));
-                }
-            });
+            return b.bus(name, fleet, plan, v, publish, (db, w) -> HeraldOnBus.prepare(b, db, w, v.url, BINDINGS));
         }
     }
 
@@ -185,7 +195,7 @@ final class BusScenarios {
         List<String> out = new ArrayList<>();
         for (Bench.Phase p : phases) {
             Receipts.Audit a = p.audit();
-            boolean consumer = "consumer".equals(p.metrics().get("kind"));
+            boolean consumer = p.metrics().containsKey("consumer_acked");
             if (a.lost() > 0) {
                 out.add(p.name() + ": " + a.lost() + " of " + a.expected() + " published deliveries never reached their endpoint"
                         + (Boolean.TRUE.equals(p.metrics().get("drained")) ? "" : " (not drained within --drain-timeout)"));

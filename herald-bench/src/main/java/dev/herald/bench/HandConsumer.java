@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  * (at least once, deduplicated by {@code webhook-id}). Each consumer has its own channel and handles its messages one
  * at a time, in order; the consumers run in parallel.
  */
-final class HandConsumer implements AutoCloseable {
+final class HandConsumer implements BusConsumer {
     static final String QUEUE = "payments.webhooks";
     private static final int SHUTDOWN_WAIT_SECONDS = 10;
 
@@ -75,6 +75,7 @@ final class HandConsumer implements AutoCloseable {
     }
 
     private final Shape shape;
+    private final String jdbcUrl;
     private final Subscriptions subscriptions;
     private final WebhookPoster poster;
     private final AttemptLog log;
@@ -90,8 +91,9 @@ final class HandConsumer implements AutoCloseable {
     private Connection connection;
     private volatile boolean closing;
 
-    private HandConsumer(Shape shape, Subscriptions subscriptions, WebhookPoster poster, AttemptLog log) {
+    private HandConsumer(Shape shape, String jdbcUrl, Subscriptions subscriptions, WebhookPoster poster, AttemptLog log) {
         this.shape = shape;
+        this.jdbcUrl = jdbcUrl;
         this.subscriptions = subscriptions;
         this.poster = poster;
         this.log = log;
@@ -99,16 +101,16 @@ final class HandConsumer implements AutoCloseable {
     }
 
     /**
-     * Connects to {@code amqpUrl}, declares the exchange and {@value #QUEUE} (durable, priorities 0-10, rejected messages
-     * to {@link Topology#DEAD_LETTER_EXCHANGE}) bound by {@code bindings}, and starts consuming; rows go to the
-     * database of {@code jdbcUrl}, whose table must exist ({@link AttemptLog#createTable}).
+     * Connects to {@code amqpUrl} and declares the exchange and {@value #QUEUE} (durable, priorities 0-10, rejected
+     * messages to {@link Topology#DEAD_LETTER_EXCHANGE}) bound by {@code bindings}; consumes from {@link #start}. Rows go
+     * to the database of {@code jdbcUrl}, whose table must exist ({@link AttemptLog#createTable}).
      */
-    static HandConsumer start(Shape shape, String amqpUrl, List<String> bindings, String jdbcUrl, Subscriptions subscriptions) throws Exception {
+    static HandConsumer connect(Shape shape, String amqpUrl, List<String> bindings, String jdbcUrl, Subscriptions subscriptions) throws Exception {
         WebhookPoster poster = shape.pooled() ? WebhookPoster.pooled(shape.consumers()) : WebhookPoster.jdk();
         AttemptLog log = shape.pooled() ? AttemptLog.pooled(jdbcUrl, shape.consumers()) : AttemptLog.unpooled(jdbcUrl);
-        HandConsumer c = new HandConsumer(shape, subscriptions, poster, log);
+        HandConsumer c = new HandConsumer(shape, jdbcUrl, subscriptions, poster, log);
         try {
-            c.connect(amqpUrl, bindings);
+            c.declare(amqpUrl, bindings);
             return c;
         } catch (Exception e) {
             c.close();
@@ -116,7 +118,7 @@ final class HandConsumer implements AutoCloseable {
         }
     }
 
-    private void connect(String amqpUrl, List<String> bindings) throws Exception {
+    private void declare(String amqpUrl, List<String> bindings) throws Exception {
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(amqpUrl);
         f.setConnectionTimeout(5000);
@@ -129,6 +131,11 @@ final class HandConsumer implements AutoCloseable {
                 ch.queueBind(QUEUE, Topology.EXCHANGE, b);
             }
         }
+    }
+
+    /** Starts {@link Shape#consumers()} consumers, each on its own channel with {@link Shape#prefetch()} unacknowledged messages. */
+    @Override
+    public void start() throws IOException {
         for (int i = 0; i < shape.consumers(); i++) {
             Channel ch = connection.createChannel();
             ch.basicQos(shape.prefetch());
@@ -136,6 +143,31 @@ final class HandConsumer implements AutoCloseable {
             workers.add(w);
             w.tag = ch.basicConsume(QUEUE, false, w);
         }
+    }
+
+    @Override
+    public String describe() {
+        return "hand-written consumer " + shape;
+    }
+
+    @Override
+    public String queue() {
+        return QUEUE;
+    }
+
+    @Override
+    public void running(Map<String, Object> m) {
+        m.put("consumer_acked", acked());
+        m.put("consumer_requeued", requeued());
+        m.put("consumer_redelivered", redelivered());
+        m.put("consumer_attempts", attempts());
+        m.put("consumer_failed_attempts", failedAttempts());
+        m.put("consumer_failed_writes", failedWrites());
+    }
+
+    @Override
+    public Map<String, Object> closed() throws java.sql.SQLException {
+        return AttemptLog.summary(jdbcUrl);
     }
 
     Shape shape() {
@@ -248,6 +280,9 @@ final class HandConsumer implements AutoCloseable {
     /** Stops consuming; messages being handled finish (up to 10 s), the rest go back to the queue with the channels. */
     @Override
     public void close() {
+        if (closing) {
+            return;
+        }
         closing = true;
         for (Worker w : workers) {
             try {

@@ -21,14 +21,14 @@ class BusScenariosTest {
     private final PrintStream print = new PrintStream(console, true, StandardCharsets.UTF_8);
 
     @Test
-    void heraldAndBothHandWrittenConsumersDeliverEveryPublishedEventToItsEndpoint(@TempDir Path out) throws Exception {
+    void heraldAndBothHandWrittenConsumersEmptyAQueueOfPublishedEventsIntoTheirEndpoints(@TempDir Path out) throws Exception {
         RabbitBroker broker = RabbitBroker.of(TestRabbit.uriOrSkip(), false);
         Settings s = BenchMain.settings("baseline", "--endpoints", "10", "--events", "500", "--duration", "30", "--warmup", "0",
                 "--producers", "2", "--batch", "50", "--quiet-wait", "0", "--drain-timeout", "60", "--out", out.toString());
         try (PgServer pg = PgServer.of(TestPostgres.embedded()); Bench bench = Bench.open(s, pg, print)) {
             Report report = new Report("baseline", bench);
-            List<String> failures = BusScenarios.baseline(bench, broker, report, print,
-                    List.of(HandConsumer.Shape.tuned(256, 16), HandConsumer.Shape.design()));
+            List<String> failures = BusScenarios.baseline(bench, broker, report, print, Bench.Publish.FIRST,
+                    List.of(HandConsumer.Shape.tuned(256, 16), HandConsumer.Shape.design()), 0);
             report.write(new String[] {"baseline"});
 
             assertThat(failures).as(log()).isEmpty();
@@ -38,7 +38,8 @@ class BusScenariosTest {
                 assertThat(p.audit().lost()).as(phase).isZero();
                 assertThat(p.audit().wrongEndpoint()).as(phase).isZero();
                 assertThat(p.audit().unknownIds()).as(phase).isZero();
-                assertThat(p.metrics()).as(phase).containsEntry("events_accepted", 500L).containsEntry("queue_ready_at_end", 0L);
+                assertThat(p.metrics()).as(phase).containsEntry("events_accepted", 500L).containsEntry("queue_ready_at_end", 0L)
+                        .as("published first: all of them wait in the queue before the consumer starts").containsEntry("queue_ready_at_start", 500L);
             }
             assertThat(report.phase("herald").metrics()).containsEntry("ingest", "bus").containsEntry("db_deliveries", 500L);
             for (String shape : List.of("tuned", "design")) {
@@ -52,13 +53,13 @@ class BusScenariosTest {
     }
 
     @Test
-    void heraldFedThroughTheBusDeliversWhatHttpIngestDeliversNextToIt(@TempDir Path out) throws Exception {
+    void heraldFedSteadilyThroughTheBusDeliversWhatHttpIngestDeliversNextToIt(@TempDir Path out) throws Exception {
         RabbitBroker broker = RabbitBroker.of(TestRabbit.uriOrSkip(), false);
         Settings s = BenchMain.settings("bus-throughput", "--endpoints", "10", "--events", "500", "--duration", "30", "--warmup", "0",
                 "--producers", "2", "--batch", "50", "--quiet-wait", "0", "--drain-timeout", "60", "--out", out.toString());
         try (PgServer pg = PgServer.of(TestPostgres.embedded()); Bench bench = Bench.open(s, pg, print)) {
             Report report = new Report("bus-throughput", bench);
-            List<String> failures = BusScenarios.busThroughput(bench, broker, report, print, true);
+            List<String> failures = BusScenarios.busThroughput(bench, broker, report, print, Bench.Publish.STEADY, true);
 
             assertThat(failures).as(log()).isEmpty();
             for (String phase : List.of("http", "bus")) {

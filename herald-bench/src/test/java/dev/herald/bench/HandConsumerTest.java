@@ -37,7 +37,10 @@ class HandConsumerTest {
             Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
             HandConsumer.Shape shape = HandConsumer.Shape.design().withRetryDelay(Duration.ZERO);
 
-            Bench.Phase p = bench.consumer("design", fleet, Scenarios.heraldPlan(s), shape, vhost, BusScenarios.BINDINGS);
+            Bench.Phase p = bench.bus("design", fleet, BusScenarios.plan(s, Bench.Publish.STEADY, s.events()), vhost, Bench.Publish.STEADY, (db, w) -> {
+                AttemptLog.createTable(pg.url(db));
+                return HandConsumer.connect(shape, vhost.url, BusScenarios.BINDINGS, pg.url(db), Subscriptions.of(w, bench.fleet));
+            });
 
             String log = console.toString(StandardCharsets.UTF_8);
             Map<String, Object> m = p.metrics();
@@ -67,8 +70,9 @@ class HandConsumerTest {
                 sql(url, "alter table payments.webhook_attempts rename to webhook_attempts_away");
                 fleet.sink(receipts);
                 HandConsumer.Shape shape = HandConsumer.Shape.tuned(16, 2).withRetryDelay(Duration.ofMillis(100));
-                try (HandConsumer consumer = HandConsumer.start(shape, vhost.url, BusScenarios.BINDINGS, url, Subscriptions.of(workload, fleet));
+                try (HandConsumer consumer = HandConsumer.connect(shape, vhost.url, BusScenarios.BINDINGS, url, Subscriptions.of(workload, fleet));
                      Targets.Bus publisher = new Targets.Bus(vhost.url, workload, receipts)) {
+                    consumer.start();
                     assertThat(publisher.send(0, 20, System.nanoTime())).isNull();
 
                     await().atMost(30, TimeUnit.SECONDS).until(() -> consumer.failedWrites() >= 20);

@@ -381,14 +381,14 @@ public final class BenchMain {
             return run(bench, broker, report, out);
         }
 
-        @Override
-        String passed() {
-            return "correctness: every published event reached each endpoint subscribed to it, and nowhere else (duplicates, if any, are"
-                    + " the hand-written consumer's at-least-once re-sends, reported above)";
+        /** Checks the scenario's own options before anything starts (throws ParameterException). */
+        void validate() {
+            publish();
         }
 
         @Override
         public Integer call() throws Exception {
+            validate();
             try {
                 broker = RabbitBroker.of(amqpUrl, common.keep);
             } catch (IllegalArgumentException e) {
@@ -421,6 +421,12 @@ public final class BenchMain {
             }
         }
 
+        @Override
+        String passed() {
+            return "correctness: every published event reached each endpoint subscribed to it, and nowhere else; Herald sent none twice"
+                    + " (the hand-written consumer's duplicates, if any, are its at-least-once re-sends, reported above)";
+        }
+
         @Option(names = "--shapes", defaultValue = "tuned,design", split = ",",
                 description = "Hand-written consumers to run after Herald: tuned (--tuned-prefetch, --tuned-consumers, pooled HTTP, HikariCP) "
                         + "and design (prefetch 1, one consumer, JDK HTTP client, one JDBC connection) (default ${DEFAULT-VALUE}).")
@@ -436,9 +442,12 @@ public final class BenchMain {
                         + "JDBC connections (default ${DEFAULT-VALUE}).")
         int tunedConsumers;
 
+        private final List<HandConsumer.Shape> chosen = new java.util.ArrayList<>();
+
         @Override
-        List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception {
-            List<HandConsumer.Shape> chosen = new java.util.ArrayList<>();
+        void validate() {
+            super.validate();
+            chosen.clear();
             try {
                 for (String name : shapes) {
                     switch (name.trim()) {
@@ -453,7 +462,11 @@ public final class BenchMain {
             if (designEvents < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--design-events must be 0 or more");
             }
-            return BusScenarios.baseline(bench, broker, report, out, publish(), chosen, designEvents);
+        }
+
+        @Override
+        List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception {
+            return BusScenarios.baseline(bench, broker, report, out, publish(), List.copyOf(chosen), designEvents);
         }
     }
 

@@ -354,7 +354,7 @@ final class Scenarios {
         return rows;
     }
 
-    static List<Report.Row> load() {
+    private static List<Report.Row> load() {
         return List.of(
                 Report.Row.of("publish->receive p50 ms", "latency_p50_ms", ""),
                 Report.Row.of("publish->receive p99 ms", "latency_p99_ms", ""),
@@ -384,7 +384,7 @@ final class Scenarios {
     }
 
     /** Correctness failures of Herald phases: undelivered after the drain, duplicates, misrouted or unknown deliveries. */
-    static List<String> failures(Report r, List<Bench.Phase> phases) {
+    private static List<String> failures(Report r, List<Bench.Phase> phases) {
         return failures(r, phases, 0);
     }
 

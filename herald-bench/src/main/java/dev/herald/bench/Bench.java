@@ -305,6 +305,136 @@ final class Bench implements AutoCloseable {
         }
     }
 
+    /** How a bus phase publishes: all its events before the consumer starts, or while it consumes (closed loop). */
+    enum Publish {
+        /** All events first, then the consumer starts: its rate is its own, measured on a full queue, without publishers. */
+        FIRST,
+        /** While the consumer consumes, in the closed loop of {@code --max-pending}: live traffic, publishers share the box. */
+        STEADY
+    }
+
+    /** Makes the {@link BusConsumer} of a bus phase once its fresh database {@code database} and workload exist. */
+    interface BusSetup {
+        BusConsumer prepare(String database, Workload w) throws Exception;
+    }
+
+    /**
+     * A phase fed through RabbitMQ: a fresh database, the consumer {@code setup} makes (its queue declared in
+     * {@code vhost}), events published there as the reference bank publishes them ({@link Targets.Bus}) as
+     * {@code publish} says, the wait until every confirmed event reached the fleet (or {@code --drain-timeout}), the audit.
+     * With {@link Publish#FIRST} the rate, CPU and the window ({@code --warmup} excluded) cover the consumption only.
+     */
+    Phase bus(String name, Behaviour[] behaviours, LoadGenerator.Plan plan, RabbitBroker.Vhost vhost, Publish publish, BusSetup setup) throws Exception {
+        Settings s = settings;
+        String db = ("herald_bench_" + runId + "_" + name).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        fleet.behaviours(behaviours);
+        Workload w = s.workload(name + "-");
+        boolean[] tracked = trackedMask(behaviours);
+        Receipts receipts = new Receipts(w, plan.maxEvents(), tracked, tracked);
+        pg.createDatabase(db);
+        Map<String, Object> m = header(name, "bus", plan.concurrency(), plan.batch(), plan.rate());
+        m.put("database", db);
+        m.put("vhost", vhost.name);
+        m.put("publish", publish.name().toLowerCase());
+        try {
+            long setupStart = System.nanoTime();
+            LoadGenerator gen;
+            Meter meter;
+            long walStart;
+            long start;
+            Drain drain;
+            long fleetRequests0;
+            long fleetBytes0;
+            long fleetConnections0;
+            BusConsumer consumer = setup.prepare(db, w);
+            try (consumer; Targets.Bus target = new Targets.Bus(vhost.url, w, receipts)) {
+                m.put("system", consumer.describe());
+                m.put("setup_s", Meter.round((System.nanoTime() - setupStart) / 1e9));
+                out.printf("[%s] %s on queue %s, %,d endpoints; database %s, virtual host %s%n", name, consumer.describe(), consumer.queue(),
+                        w.endpoints(), db, vhost.name);
+                gen = new LoadGenerator(plan, target, receipts);
+                awaitQuietMachine(name);
+                fleet.sink(receipts);
+                fleet.resetPeaks();
+                if (publish == Publish.FIRST) {
+                    long publishStart = System.nanoTime();
+                    try (Meter publishing = new Meter(pg); Progress p = new Progress(name, gen, receipts, publishing, publishStart)) {
+                        p.phase("publish");
+                        gen.run();
+                    }
+                    double seconds = (System.nanoTime() - publishStart) / 1e9;
+                    m.put("publish_s", Meter.round(seconds));
+                    m.put("published_per_s", Math.round(receipts.acceptedEvents() / seconds));
+                    m.put("queue_ready_at_start", vhost.ready(consumer.queue()));
+                    out.printf("[%s] %,d events published in %.1f s; starting the consumer%n", name, receipts.acceptedEvents(), seconds);
+                }
+                fleetRequests0 = fleet.requests();
+                fleetBytes0 = fleet.bodyBytes();
+                fleetConnections0 = fleet.connectionsAccepted();
+                consumer.start();
+                walStart = pg.walBytes();
+                meter = new Meter(pg);
+                start = System.nanoTime();
+                receipts.begin(start);
+                receipts.openWindow(start + TimeUnit.SECONDS.toNanos(s.warmup()));
+                try (Progress p = new Progress(name, gen, receipts, meter, start)) {
+                    if (publish == Publish.STEADY) {
+                        gen.run();
+                        receipts.closeWindow(System.nanoTime());
+                    }
+                    p.phase(publish == Publish.FIRST ? "consume" : "drain");
+                    drain = drain(gen, receipts);
+                    if (publish == Publish.FIRST) {
+                        receipts.closeWindow(System.nanoTime());
+                    }
+                }
+                m.putAll(meter.stop());
+                m.put("queue_ready_at_end", vhost.ready(consumer.queue()));
+                consumer.running(m);
+            } finally {
+                fleet.sink(null);
+            }
+            warnFds(name, m);
+            load(m, gen, receipts, start);
+            fleetCounters(m, fleet.requests() - fleetRequests0, fleet.bodyBytes() - fleetBytes0);
+            m.put("fleet_connections", fleet.connectionsAccepted() - fleetConnections0);
+            m.put("fleet_peak_concurrency_per_endpoint", fleet.peakConcurrency());
+            m.put("wal_bytes", pg.walBytes() - walStart);
+            Receipts.Audit audit = receipts.audit(gen.issued());
+            audit(m, audit, receipts.pendingTracked(), drain.drained(), drain.seconds());
+            m.put("drain_deliveries", drain.acks());
+            m.put("drain_deliveries_per_s", Math.round(drain.seconds() > 0 ? drain.acks() / drain.seconds() : 0));
+            m.putAll(pg.counters(db));
+            m.putAll(consumer.closed());
+            long deliveries = receipts.uniqueAcks();
+            if (deliveries > 0) {
+                m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));
+                m.put("commits_per_delivery", Meter.round(((Number) m.get("pg_xact_commit")).doubleValue() / deliveries));
+                perThousand(m, "cpu_pg_s", deliveries);
+            }
+            return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
+        } finally {
+            if (!s.keep()) {
+                pg.dropDatabase(db);
+            }
+        }
+    }
+
+    /** How the wait for the last accepted deliveries ended. */
+    private record Drain(boolean drained, double seconds, long acks) {}
+
+    /** Waits up to {@code --drain-timeout} until every accepted delivery to an always-acknowledging endpoint arrived. */
+    private Drain drain(LoadGenerator gen, Receipts receipts) throws InterruptedException {
+        long start = System.nanoTime();
+        long acks0 = receipts.uniqueAcks();
+        long end = start + TimeUnit.SECONDS.toNanos(settings.drainTimeout());
+        while ((receipts.pendingTracked() > 0 || receipts.audit(gen.issued()).lost() > 0) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        boolean drained = receipts.pendingTracked() <= 0 && receipts.audit(gen.issued()).lost() == 0;
+        return new Drain(drained, (System.nanoTime() - start) / 1e9, receipts.uniqueAcks() - acks0);
+    }
+
     /** What the database says of the deliveries still pending (for a phase that did not drain), grouped, most first. */
     private List<String> pendingInDatabase(String db) {
         List<String> out = new java.util.ArrayList<>();

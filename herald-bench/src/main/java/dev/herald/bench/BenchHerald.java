@@ -4,6 +4,7 @@ import dev.herald.server.HeraldServer;
 import dev.herald.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 
 /** Herald running in this JVM on 127.0.0.1 (HTTP API on an ephemeral port) against one database, set up through its own API. */
@@ -21,9 +22,17 @@ final class BenchHerald implements HeraldUnderTest {
 
     /** Starts Herald exactly as {@code herald serve} would, with loopback webhooks allowed. */
     static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes) {
+        return start(databaseUrl, maxInFlightPerEndpoint, maxBodyBytes, null, List.of("#"));
+    }
+
+    /**
+     * As {@link #start(String, int, long)}, taking events also from RabbitMQ at {@code amqpUrl} (as {@code herald serve
+     * --amqp-url URL --amqp-bindings B} does: queue {@code herald.ingest} bound by {@code amqpBindings}); null: the in-process bus.
+     */
+    static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes, String amqpUrl, List<String> amqpBindings) {
         String key = "bench-" + UUID.randomUUID();
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, Path.of(System.getProperty("java.io.tmpdir"), "herald-bench-unused"),
-                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key).withMasterKey(MASTER_KEY);
+                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key, amqpUrl, amqpBindings).withMasterKey(MASTER_KEY);
         return new BenchHerald(HeraldServer.start(cfg, Clock.systemUTC()), key);
     }
 

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
 /** The {@code herald-bench} command line ({@code ./herald bench <scenario>}): one subcommand per scenario. */
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
         subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
-                BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class, SigningCost.class},
+                BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class, BenchMain.Baseline.class,
+                BenchMain.BusThroughput.class, SigningCost.class},
         description = {"Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine.",
                 "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table",
                 "and writes bench-results/<scenario>-<timestamp>.json, .csv and -timeline.csv."})
@@ -350,6 +351,143 @@ public final class BenchMain {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--fifo-share must be 0..100");
             }
             return Scenarios.cluster(bench, report, out, nodes, children.killAt(spec, common.duration), children.javaOpts, fifoShare);
+        }
+    }
+
+    /** A scenario fed through RabbitMQ: checks the broker answers before anything starts. */
+    abstract static class BusScenario extends Scenario {
+        @Option(names = "--amqp-url", defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
+                description = "RabbitMQ on this machine; each phase runs in a virtual host of its own, herald_bench_<run>_<phase>, made and "
+                        + "deleted (unless --keep) with rabbitmqctl (default ${DEFAULT-VALUE}).")
+        String amqpUrl;
+        @Option(names = "--publish", defaultValue = "steady",
+                description = "first: publish every event, then start the consumer and time how fast it empties the queue (its own rate, "
+                        + "no publishers sharing the box); steady: publish while it consumes, closed loop of --max-pending (default ${DEFAULT-VALUE}).")
+        String publish;
+        private RabbitBroker broker;
+
+        Bench.Publish publish() {
+            return switch (publish) {
+                case "first" -> Bench.Publish.FIRST;
+                case "steady" -> Bench.Publish.STEADY;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(), "--publish must be first or steady, got '" + publish + "'");
+            };
+        }
+
+        abstract List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception;
+
+        @Override
+        final List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return run(bench, broker, report, out);
+        }
+
+        /** Checks the scenario's own options before anything starts (throws ParameterException). */
+        void validate() {
+            publish();
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            validate();
+            try {
+                broker = RabbitBroker.of(amqpUrl, common.keep);
+            } catch (IllegalArgumentException e) {
+                System.err.println("herald-bench: " + e.getMessage());
+                return 2;
+            }
+            String problem = broker.probe();
+            if (problem != null) {
+                System.err.println("herald-bench: cannot reach " + broker.describe() + ": " + problem + " (use --amqp-url)");
+                return 2;
+            }
+            return super.call();
+        }
+    }
+
+    @Command(name = "baseline", mixinStandardHelpOptions = true, defaultValueProvider = Baseline.D.class,
+            description = {"Herald against the webhook consumer a payment team writes by hand from the finance-bus design, on the same fleet,",
+                    "box and event stream: --events published to RabbitMQ as the reference bank publishes them (by default all first, then",
+                    "the consumer empties the queue: --publish), consumed by Herald (--amqp-url), then by the hand-written consumer in each",
+                    "of --shapes (its own queue; per message one HMAC-SHA256-signed POST per subscribed endpoint and one attempt row committed",
+                    "in PostgreSQL, then the ack). Reports each one's deliveries/s, Herald's ratio to each (target >= 5x tuned), CPU of the",
+                    "bench JVM, PostgreSQL and RabbitMQ; exits 1 if any published event did not reach its endpoint."})
+    static final class Baseline extends BusScenario {
+        static final class D extends Defaults {
+            D() {
+                // Ten endpoints per fleet port, as in backlog and fanout: a slowed Herald holds up to 16 tries in flight per
+                // endpoint, 32,000 sockets on one-port-per-endpoint, above this project's open-files limit of 20,000.
+                super(Map.of("--events", "100000", "--duration", "300", "--drain-timeout", "600", "--raw-duration", "0", "--fleet-ports", "100",
+                        "--publish", "first"));
+            }
+        }
+
+        @Override
+        String passed() {
+            return "correctness: every published event reached each endpoint subscribed to it, and nowhere else; Herald sent none twice"
+                    + " (the hand-written consumer's duplicates, if any, are its at-least-once re-sends, reported above)";
+        }
+
+        @Option(names = "--shapes", defaultValue = "tuned,design", split = ",",
+                description = "Hand-written consumers to run after Herald: tuned (--tuned-prefetch, --tuned-consumers, pooled HTTP, HikariCP) "
+                        + "and design (prefetch 1, one consumer, JDK HTTP client, one JDBC connection) (default ${DEFAULT-VALUE}).")
+        List<String> shapes;
+        @Option(names = "--design-events", defaultValue = "20000",
+                description = "Events of the design shape's phase, the first of the same stream (it runs at a few hundred per second); "
+                        + "0 = --events (default ${DEFAULT-VALUE}).")
+        long designEvents;
+        @Option(names = "--tuned-prefetch", defaultValue = "256", description = "Prefetch of each tuned consumer (default ${DEFAULT-VALUE}).")
+        int tunedPrefetch;
+        @Option(names = "--tuned-consumers", defaultValue = "16",
+                description = "Tuned consumers (channels, each handling its messages in turn), HTTP connections per endpoint and pooled "
+                        + "JDBC connections (default ${DEFAULT-VALUE}).")
+        int tunedConsumers;
+
+        private final List<HandConsumer.Shape> chosen = new java.util.ArrayList<>();
+
+        @Override
+        void validate() {
+            super.validate();
+            chosen.clear();
+            try {
+                for (String name : shapes) {
+                    switch (name.trim()) {
+                        case "tuned" -> chosen.add(HandConsumer.Shape.tuned(tunedPrefetch, tunedConsumers));
+                        case "design" -> chosen.add(HandConsumer.Shape.design());
+                        default -> throw new IllegalArgumentException("--shapes takes tuned and design, got '" + name + "'");
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (designEvents < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--design-events must be 0 or more");
+            }
+        }
+
+        @Override
+        List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception {
+            return BusScenarios.baseline(bench, broker, report, out, publish(), List.copyOf(chosen), designEvents);
+        }
+    }
+
+    @Command(name = "bus-throughput", mixinStandardHelpOptions = true, defaultValueProvider = BusThroughput.D.class,
+            description = {"Like throughput, with the events published to RabbitMQ (one message per event, as the reference bank publishes",
+                    "them) and taken by Herald's --amqp-url consumer; next to a phase fed through POST /v1/events with the same settings",
+                    "(--no-http-phase skips it): deliveries/s of both and their ratio."})
+    static final class BusThroughput extends BusScenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--raw-duration", "0", "--fleet-ports", "100")); // as baseline
+            }
+        }
+
+        @Option(names = "--http-phase", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Also run Herald fed through POST /v1/events, for the pairing (default ${DEFAULT-VALUE}).")
+        boolean httpPhase;
+
+        @Override
+        List<String> run(Bench bench, RabbitBroker broker, Report report, PrintStream out) throws Exception {
+            return BusScenarios.busThroughput(bench, broker, report, out, publish(), httpPhase);
         }
     }
 }

@@ -18,9 +18,13 @@ import java.util.stream.Stream;
  * high-water (sampled every 100 ms, and the sum of the heap pools' peaks, an upper bound), GC and open file descriptors.
  * The whole machine's CPU is measured too, and the processes that are neither this JVM nor PostgreSQL
  * ({@code cpu_other_cores}, {@code cpu_other_top}): a result taken on a busy machine says so. When Herald runs in child
- * processes their CPU is reported apart ({@code cpu_herald_s}, and {@code cpu_<node>_s} per node).
+ * processes their CPU is reported apart ({@code cpu_herald_s}, and {@code cpu_<node>_s} per node), and so is a RabbitMQ
+ * server's on this machine ({@code cpu_broker_cores}, not in {@code cpu_other_cores}).
  */
 final class Meter implements AutoCloseable {
+    /** The Erlang VM a RabbitMQ server runs in: reported apart ({@code cpu_broker_cores}) when one runs on this machine. */
+    private static final String BROKER_COMM = "beam.smp";
+
     private final PgServer pg;
     private final HeraldUnderTest herald;
     private final Map<String, Long> heraldCpuStart;
@@ -170,7 +174,7 @@ final class Meter implements AutoCloseable {
     }
 
     /**
-     * CPU of every process that is neither this JVM nor the PostgreSQL server (e.g. someone's build on a shared box):
+     * CPU of every process that is neither this JVM nor the PostgreSQL nor the RabbitMQ server (e.g. someone's build on a shared box):
      * {@code cpu_other_cores} and the three biggest as {@code cpu_other_top}. Processes that ended meanwhile are missed.
      */
     private void otherProcesses(Map<String, Object> m, double wall) {
@@ -183,16 +187,27 @@ final class Meter implements AutoCloseable {
         java.util.Set<Long> children = herald == null ? java.util.Set.of() : herald.pids();
         Map<String, Long> byName = new java.util.HashMap<>();
         long total = 0;
+        long broker = 0;
+        boolean brokerSeen = false;
         for (Proc p : end.values()) {
             if (p.pid() == self || p.pid() == pm || (pm > 0 && p.ppid() == pm) || children.contains(p.pid())) {
                 continue;
             }
             Proc before = procStart.get(p.pid());
             long delta = p.ticks() - (before != null && before.comm().equals(p.comm()) ? before.ticks() : 0);
+            if (p.comm().equals(BROKER_COMM)) {
+                brokerSeen = true;
+                broker += Math.max(0, delta);
+                continue;
+            }
             if (delta > 0) {
                 total += delta;
                 byName.merge(p.comm() + "(" + p.pid() + ")", delta, Long::sum);
             }
+        }
+        if (brokerSeen) {
+            m.put("cpu_broker_s", round(broker / 100.0));
+            m.put("cpu_broker_cores", round(broker / 100.0 / wall));
         }
         m.put("cpu_other_cores", round(total / 100.0 / wall));
         m.put("cpu_other_top", String.join(" ", byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)

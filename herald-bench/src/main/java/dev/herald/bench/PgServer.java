@@ -130,33 +130,7 @@ final class PgServer implements AutoCloseable {
     Map<String, Object> stats(String database) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
         try (Connection c = connect(database)) {
-            for (int i = 0; i < 50 && scalar(c, "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()") > 0; i++) {
-                sleep(100);
-            }
-            sleep(200);
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = current_database()")) {
-                rs.next();
-                m.put("pg_xact_commit", rs.getLong(1));
-                m.put("pg_xact_rollback", rs.getLong(2));
-                m.put("pg_tup_inserted", rs.getLong(3));
-                m.put("pg_tup_updated", rs.getLong(4));
-                m.put("pg_tup_deleted", rs.getLong(5));
-                m.put("pg_rows_written", rs.getLong(3) + rs.getLong(4) + rs.getLong(5));
-            }
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "select relname, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd from pg_stat_user_tables order by relname")) {
-                while (rs.next()) {
-                    String t = rs.getString(1);
-                    if (t.startsWith("flyway")) {
-                        continue;
-                    }
-                    m.put("pg_" + t + "_ins", rs.getLong(2));
-                    m.put("pg_" + t + "_upd", rs.getLong(3));
-                    m.put("pg_" + t + "_del", rs.getLong(4));
-                    m.put("pg_" + t + "_hot_upd", rs.getLong(5));
-                }
-            }
+            counters(c, m);
             m.put("db_events", scalar(c, "select count(*) from events"));
             m.put("db_deliveries", scalar(c, "select count(*) from deliveries"));
             for (String status : new String[] {"pending", "delivered", "failed", "cancelled"}) {
@@ -172,6 +146,46 @@ final class PgServer implements AutoCloseable {
             m.put("db_size_bytes", scalar(c, "select pg_database_size(current_database())"));
         }
         return m;
+    }
+
+    /** The commit and row counters of {@code database} (pg_stat_database, per table), read as {@link #stats} reads them. */
+    Map<String, Object> counters(String database) throws SQLException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try (Connection c = connect(database)) {
+            counters(c, m);
+        }
+        return m;
+    }
+
+    /** Waits (≤ 5 s) for the phase's other connections to end so their statistics are flushed, then reads the counters. */
+    private static void counters(Connection c, Map<String, Object> m) throws SQLException {
+        for (int i = 0; i < 50 && scalar(c, "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()") > 0; i++) {
+            sleep(100);
+        }
+        sleep(200);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted from pg_stat_database where datname = current_database()")) {
+            rs.next();
+            m.put("pg_xact_commit", rs.getLong(1));
+            m.put("pg_xact_rollback", rs.getLong(2));
+            m.put("pg_tup_inserted", rs.getLong(3));
+            m.put("pg_tup_updated", rs.getLong(4));
+            m.put("pg_tup_deleted", rs.getLong(5));
+            m.put("pg_rows_written", rs.getLong(3) + rs.getLong(4) + rs.getLong(5));
+        }
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "select relname, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd from pg_stat_user_tables order by relname")) {
+            while (rs.next()) {
+                String t = rs.getString(1);
+                if (t.startsWith("flyway")) {
+                    continue;
+                }
+                m.put("pg_" + t + "_ins", rs.getLong(2));
+                m.put("pg_" + t + "_upd", rs.getLong(3));
+                m.put("pg_" + t + "_del", rs.getLong(4));
+                m.put("pg_" + t + "_hot_upd", rs.getLong(5));
+            }
+        }
     }
 
     /**

@@ -348,7 +348,7 @@ final class Scenarios {
     }
 
     /** Rows common to the load scenarios: latency, CPU, memory and PostgreSQL of the load, then the audit. */
-    private static List<Report.Row> common() {
+    static List<Report.Row> common() {
         List<Report.Row> rows = new ArrayList<>(load());
         rows.addAll(audit());
         return rows;

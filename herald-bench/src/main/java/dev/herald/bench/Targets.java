@@ -1,6 +1,15 @@
 package dev.herald.bench;
 
+import dev.herald.bus.BusException;
+import dev.herald.bus.BusMessage;
+import dev.herald.bus.RabbitBus;
+import dev.herald.outbox.BusPublisher;
+import dev.herald.outbox.OutboxEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
@@ -9,7 +18,10 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** The two things the load generator drives: Herald's ingest API, and the fleet directly (the raw limit). Same HTTP client. */
+/**
+ * The things the load generator drives: Herald's ingest API, the fleet directly (the raw limit), both on the same HTTP
+ * client, and the finance bus (events published as the reference bank publishes them).
+ */
 final class Targets {
     private static final long REQUEST_TIMEOUT_SECONDS = 30;
 
@@ -149,6 +161,49 @@ final class Targets {
         @Override
         public void close() {
             stop(http);
+        }
+    }
+
+    /**
+     * Publishes each event to the finance bus exactly as the reference bank's outbox relay does ({@link BusPublisher}
+     * over {@link RabbitBus}: exchange {@link dev.herald.bus.Topology#EXCHANGE}, routing key = event type, message id =
+     * event id, persistent, body = the event in Herald's wire format, {@code trace_id} and {@code traceparent} headers),
+     * one batch per publish; the events count as accepted once the broker confirmed the whole batch.
+     */
+    static final class Bus implements LoadGenerator.Target {
+        private final RabbitBus bus;
+        private final Workload workload;
+        private final Receipts receipts;
+        private final String timestamp = Workload.timestampNow();
+
+        Bus(String amqpUrl, Workload workload, Receipts receipts) {
+            this.bus = RabbitBus.connect(amqpUrl);
+            this.workload = workload;
+            this.receipts = receipts;
+        }
+
+        @Override
+        public String send(long first, int n, long dueNanos) {
+            List<BusMessage> messages = new ArrayList<>(n);
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            for (long seq = first; seq < first + n; seq++) {
+                String body = new String(workload.wireBody(seq, dueNanos, timestamp), StandardCharsets.UTF_8);
+                String traceId = HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+                messages.add(BusPublisher.toMessage(new OutboxEvent(workload.eventId(seq), Workload.type(workload.group(seq)),
+                        "acct-" + seq % 1000, 0, traceId, body)));
+            }
+            try {
+                bus.publish(messages);
+            } catch (BusException e) {
+                return "bus: not confirmed";
+            }
+            receipts.accepted(first, n);
+            return null;
+        }
+
+        @Override
+        public void close() {
+            bus.close();
         }
     }
 }

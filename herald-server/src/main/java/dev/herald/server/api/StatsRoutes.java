@@ -61,7 +61,8 @@ final class StatsRoutes implements HttpService {
                         + "   filter (where a.error_class is null and a.status_code between 200 and 299) as r50,"
                         + " percentile_cont(0.99) within group (order by extract(epoch from a.started_at - ev.received_at) * 1000 + a.duration_ms)"
                         + "   filter (where a.error_class is null and a.status_code between 200 and 299) as r99"
-                        + " from attempts a join deliveries d on d.id = a.delivery_id join endpoints ep on ep.id = d.endpoint_id join events ev on ev.seq = d.event_seq"
+                        + " from attempts a join deliveries d on d.id = a.delivery_id and d.part_day = a.part_day join endpoints ep on ep.id = d.endpoint_id"
+                        + " join events ev on ev.seq = d.event_seq and ev.part_day = d.part_day"
                         + " where a.started_at >= ?" + MERCHANT + " group by 1", ps -> {
                     ps.setTimestamp(1, Jdbc.ts(from));
                     ps.setString(2, merchant);

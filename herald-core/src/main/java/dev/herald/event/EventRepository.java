@@ -25,8 +25,6 @@ public final class EventRepository {
     /** With a merchant bound (3 parameters): the events (alias e) that targeted it or fanned out to one of its endpoints. */
     private static final String VISIBLE_TO = " and (?::text is null or e.target_merchant = ? or exists (select 1 from deliveries d"
             + " join endpoints ep on ep.id = d.endpoint_id where d.event_seq = e.seq and d.part_day = e.part_day and ep.merchant_id = ?))";
-    /** An event's row from its key row (alias k): one partition, by primary key. */
-    private static final String KEYED = " from event_keys k join events e on e.seq = k.event_seq and e.part_day = k.part_day";
 
     /** An event's identity: its scope and id. */
     public record Key(String scope, String id) {}
@@ -92,14 +90,15 @@ public final class EventRepository {
 
     /** The stored event of {@code scope} that has {@code id} or {@code idempotencyKey}. */
     public Optional<StoredEvent> findByIdOrKey(Connection c, String scope, String id, String idempotencyKey) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + KEYED + " where k.scope = ? and (k.id = ? or (?::text is not null and k.idempotency_key = ?))"
-                + " order by (k.id = ?) desc limit 1", ps -> {
+        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where scope = ? and (id = ? or (?::text is not null and idempotency_key = ?))"
+                + " order by (id = ?) desc limit 1", ps -> {
             ps.setString(1, scope);
             ps.setString(2, id);
             ps.setString(3, idempotencyKey);
             ps.setString(4, idempotencyKey);
             ps.setString(5, id);
-        }, EventRepository::map).stream().findFirst();
+        }, EventRepository::located);
+        return keys.isEmpty() ? Optional.empty() : read(c, keys.getFirst(), null).stream().findFirst();
     }
 
     /**
@@ -107,14 +106,34 @@ public final class EventRepository {
      * {@code merchant} sees when it is not null (that targeted it or fanned out to its endpoints); operator scope first.
      */
     public List<StoredEvent> find(Connection c, String id, String scope, String merchant) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + KEYED + " where k.id = ? and (?::text is null or k.scope = ?)" + VISIBLE_TO
-                + " order by k.scope, e.seq limit 10", ps -> {
+        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where id = ? and (?::text is null or scope = ?)"
+                + " order by scope limit 10", ps -> {
             ps.setString(1, id);
             ps.setString(2, scope);
             ps.setString(3, scope);
+        }, EventRepository::located);
+        List<StoredEvent> out = new java.util.ArrayList<>(keys.size());
+        for (Located k : keys) {
+            out.addAll(read(c, k, merchant));
+        }
+        return out;
+    }
+
+    /** Where a key row says its event lives: its sequence number and day partition. */
+    private record Located(long seq, java.time.LocalDate partDay) {}
+
+    private static Located located(ResultSet rs) throws SQLException {
+        return new Located(rs.getLong(1), rs.getObject(2, java.time.LocalDate.class));
+    }
+
+    /** The event a key row points to, read from its one partition (if {@code merchant}, not null, sees it). */
+    private static List<StoredEvent> read(Connection c, Located k, String merchant) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from events e where e.seq = ? and e.part_day = ?" + VISIBLE_TO, ps -> {
+            ps.setLong(1, k.seq());
+            ps.setObject(2, k.partDay());
+            ps.setString(3, merchant);
             ps.setString(4, merchant);
             ps.setString(5, merchant);
-            ps.setString(6, merchant);
         }, EventRepository::map);
     }
 

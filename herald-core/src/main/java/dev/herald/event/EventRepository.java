@@ -59,17 +59,20 @@ public final class EventRepository {
             traceparents[i] = e.traceparent();
         }
         Map<Key, Long> inserted = new HashMap<>();
-        Jdbc.query(c, "with v as (select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
-                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as v(id, type, account_uuid,"
+        // each candidate draws its sequence number up front (in list order), so the keys that win name their own row,
+        // also when the list holds the same key twice
+        Jdbc.query(c, "with u as (select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
+                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as u(id, type, account_uuid,"
                 + " occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint,"
-                + " traceparent, ord)),"
+                + " traceparent, ord) order by ord),"
+                + " v as materialized (select u.*, nextval('events_seq_seq') as seq from u),"
                 + " k as (insert into event_keys (id, scope, idempotency_key, event_seq, part_day)"
-                + " select id, coalesce(target_merchant, ''), idempotency_key, nextval('events_seq_seq'), (received_at at time zone 'UTC')::date"
-                + " from v order by ord on conflict do nothing returning id, scope, event_seq, part_day)"
+                + " select id, coalesce(target_merchant, ''), idempotency_key, seq, (received_at at time zone 'UTC')::date"
+                + " from v order by ord on conflict do nothing returning event_seq, part_day)"
                 + " insert into events (seq, part_day, id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
                 + " target_merchant, ordering_key, fingerprint, traceparent) select k.event_seq, k.part_day, v.id, v.type, v.account_uuid,"
                 + " v.occurred_at, v.received_at, v.payload, v.idempotency_key, v.priority, v.trace_id, v.target_merchant, v.ordering_key,"
-                + " v.fingerprint, v.traceparent from v join k on k.id = v.id and k.scope = coalesce(v.target_merchant, '')"
+                + " v.fingerprint, v.traceparent from v join k on k.event_seq = v.seq"
                 + " order by k.event_seq returning scope, id, seq", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));

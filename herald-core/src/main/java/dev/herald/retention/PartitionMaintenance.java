@@ -206,6 +206,13 @@ public final class PartitionMaintenance {
                 kept.add(day);
             }
         }
+        if (!dropped.isEmpty()) {
+            // the deleted keys' space is reused by the next days' keys (autovacuum may be off or behind; Herald does not rely on it)
+            jdbc.read(c -> {
+                execute(c, "vacuum event_keys");
+                return null;
+            });
+        }
         if (!dropped.isEmpty() || !kept.isEmpty()) {
             log.info("partition maintenance: dropped days {}, kept days past retention {} (they hold work that must stay)", dropped, kept);
         }
@@ -218,7 +225,7 @@ public final class PartitionMaintenance {
     }
 
     /** The day partitions of {@code table} by day (name without the default partition). */
-    static Map<LocalDate, String> partitionsOf(Connection c, String table) throws SQLException {
+    public static Map<LocalDate, String> partitionsOf(Connection c, String table) throws SQLException {
         Map<LocalDate, String> out = new TreeMap<>();
         String prefix = table + "_p";
         for (String name : Jdbc.query(c, "select p.relname from pg_inherits i join pg_class p on p.oid = i.inhrelid where i.inhparent = ?::regclass",

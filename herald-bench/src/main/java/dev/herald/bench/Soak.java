@@ -149,8 +149,9 @@ final class Soak implements Callable<Integer> {
         List<Day> out2 = new ArrayList<>();
         try (Database database = Database.open(db.withMaxPoolSize(20).withApplicationName("herald-soak"), Herald.MIGRATIONS)) {
             OutboundConfig outbound = new OutboundConfig(true, false, 64, Duration.ofSeconds(5), "Herald-Webhook/soak");
-            // failing endpoints are never auto-disabled: their deliveries fail after the retries, so no day is held by a paused endpoint
-            Dispatcher.Config dc = new Dispatcher.Config(16, 64, 1000, 20_000, Duration.ofMillis(200), 500, Integer.MAX_VALUE, 5,
+            // failing endpoints are never auto-disabled (their deliveries fail after the retries, so no day is held by a paused
+            // endpoint) and their breakers never open (a breaker's probe per cool-down would stretch their retries over days)
+            Dispatcher.Config dc = new Dispatcher.Config(16, 64, 1000, 20_000, Duration.ofMillis(200), 500, Integer.MAX_VALUE, Integer.MAX_VALUE,
                     Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, false);
             PartitionMaintenance.Config retention = PartitionMaintenance.Config.defaults().withRetentionDays(s.retentionDays())
                     .withEvery(Duration.ofDays(1)); // the soak runs it itself after each simulated day
@@ -206,7 +207,7 @@ final class Soak implements Callable<Integer> {
 
     /**
      * Waits until nothing is pending any more (failing endpoints' deliveries end failed after their retries), moving the
-     * clock 10 minutes every 100 ms of waiting (at most 3 hours) so the last hour's retries fall due; returns what is left.
+     * clock 10 minutes every 100 ms of waiting (at most a day) so the last hour's retries fall due; returns what is left.
      */
     private static long drain(Jdbc jdbc, DrivenClock clock, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -214,7 +215,7 @@ final class Soak implements Callable<Integer> {
         int moved = 0;
         while ((pending = scalar(jdbc, "select count(*) from deliveries where status = 'pending'")) > 0 && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            if (moved++ < 18) {
+            if (moved++ < 144) {
                 clock.advance(Duration.ofMinutes(10));
             }
         }

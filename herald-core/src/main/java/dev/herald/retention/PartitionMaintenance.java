@@ -59,9 +59,13 @@ public final class PartitionMaintenance {
     private static final Logger log = LoggerFactory.getLogger(PartitionMaintenance.class);
     /** The partitioned tables, in the order a day's partitions are dropped (no foreign keys join them: see V21). */
     static final List<String> TABLES = List.of("attempts", "deliveries", "events");
-    /** Advisory lock keys ("Herald" and a number): the maintenance run, and partition DDL. */
-    static final long RUN_LOCK = 0x4865_7261_6C64_0001L;
-    static final long DDL_LOCK = 0x4865_7261_6C64_0002L;
+    /**
+     * Advisory lock classes ("HRL" and a number) of the maintenance run and of partition DDL; the other half of each key
+     * is {@code hashtext(current_schema())}, so Herald deployments in other schemas of the same database never wait for
+     * each other (advisory locks are per database).
+     */
+    static final int RUN_LOCK = 0x48524C01;
+    static final int DDL_LOCK = 0x48524C02;
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
     private static final int KEY_BATCH = 10_000;
     private static final int DROP_TRIES = 5;
@@ -165,7 +169,7 @@ public final class PartitionMaintenance {
     public Report runOnce() {
         try (Connection lock = dataSource.getConnection()) {
             lock.setAutoCommit(true);
-            if (!Jdbc.query(lock, "select pg_try_advisory_lock(?)", ps -> ps.setLong(1, RUN_LOCK), rs -> rs.getBoolean(1)).getFirst()) {
+            if (!Jdbc.query(lock, "select pg_try_advisory_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, RUN_LOCK), rs -> rs.getBoolean(1)).getFirst()) {
                 log.debug("partition maintenance is running on another node; skipping this turn");
                 return Report.skipped();
             }
@@ -174,7 +178,7 @@ public final class PartitionMaintenance {
                 listener.reported(report);
                 return report;
             } finally {
-                Jdbc.query(lock, "select pg_advisory_unlock(?)", ps -> ps.setLong(1, RUN_LOCK), rs -> rs.getBoolean(1));
+                Jdbc.query(lock, "select pg_advisory_unlock(?, hashtext(current_schema()))", ps -> ps.setInt(1, RUN_LOCK), rs -> rs.getBoolean(1));
             }
         } catch (SQLException e) {
             throw new dev.herald.store.StoreException(e);
@@ -367,7 +371,7 @@ public final class PartitionMaintenance {
             try {
                 return jdbc.inTransaction(c -> {
                     execute(c, "set local lock_timeout = '500ms'");
-                    Jdbc.query(c, "select pg_advisory_xact_lock(?)", ps -> ps.setLong(1, DDL_LOCK), rs -> null);
+                    Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
                     execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
                     if (mustKeep(c, day, now)) {
                         restoreKeys(c, day);
@@ -412,7 +416,7 @@ public final class PartitionMaintenance {
     private boolean ddl(Jdbc.TxWork<Boolean> work) {
         return jdbc.inTransaction(c -> {
             execute(c, "set local lock_timeout = '10s'");
-            Jdbc.query(c, "select pg_advisory_xact_lock(?)", ps -> ps.setLong(1, DDL_LOCK), rs -> null);
+            Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
             return work.run(c);
         });
     }
@@ -420,7 +424,7 @@ public final class PartitionMaintenance {
     private long ddlCount(Jdbc.TxWork<Integer> work) {
         return jdbc.inTransaction(c -> {
             execute(c, "set local lock_timeout = '10s'");
-            Jdbc.query(c, "select pg_advisory_xact_lock(?)", ps -> ps.setLong(1, DDL_LOCK), rs -> null);
+            Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
             return work.run(c);
         });
     }

@@ -290,7 +290,7 @@ class RetentionTest {
 
         // another node in the middle of a run: this one skips its turn
         try (Connection held = DriverManager.getConnection(jdbcUrl(db), user(db), password(db))) {
-            held.createStatement().execute("select pg_advisory_lock(" + PartitionMaintenance.RUN_LOCK + ")");
+            held.createStatement().execute("select pg_advisory_lock(" + PartitionMaintenance.RUN_LOCK + ", hashtext(current_schema()))");
             assertThat(h.herald.partitions().runOnce().ran()).isFalse();
             assertThat(other.herald.partitions().runOnce().ran()).isFalse();
         }

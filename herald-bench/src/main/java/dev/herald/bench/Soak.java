@@ -185,9 +185,16 @@ final class Soak implements Callable<Integer> {
                             herald.ingest().ingest(events);
                             published += events.size();
                         }
-                        clock.advance(Duration.ofHours(1)); // retries fall due, leases and heartbeats follow the clock
+                        if (hour < 23) {
+                            clock.advance(Duration.ofHours(1)); // retries fall due, leases and heartbeats follow the clock
+                        }
                     }
-                    long pending = drain(jdbc, clock, Duration.ofSeconds(120));
+                    long pending = drain(jdbc, clock, Duration.ofSeconds(120)); // from 23:30, the day's last retries
+                    // the next day starts at 00:30, so every line is measured at the same time of day
+                    Instant next = date.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(1800);
+                    if (clock.instant().isBefore(next)) {
+                        clock.advance(Duration.between(clock.instant(), next));
+                    }
                     double seconds = (System.nanoTime() - started) / 1e9;
                     PartitionMaintenance.Report r = maintain(herald);
                     Day d = measure(jdbc, day, date, published, seconds, r, pending);
@@ -206,20 +213,36 @@ final class Soak implements Callable<Integer> {
     }
 
     /**
-     * Waits until nothing is pending any more (failing endpoints' deliveries end failed after their retries), moving the
-     * clock 10 minutes every 100 ms of waiting (at most a day) so the last hour's retries fall due; returns what is left.
+     * Waits until nothing is pending any more (failing endpoints' deliveries end failed after their retries). While
+     * something is due it waits in real time; when all that is left waits for a retry, the clock jumps to the earliest,
+     * and when nothing moved for half a second (a lane pacing a retry by the clock) it moves a minute. So the day's last
+     * retries take minutes of simulated time, not hours. Returns what is left at the timeout.
      */
     private static long drain(Jdbc jdbc, DrivenClock clock, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long pending;
-        int moved = 0;
-        while ((pending = scalar(jdbc, "select count(*) from deliveries where status = 'pending'")) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            if (moved++ < 144) {
-                clock.advance(Duration.ofMinutes(10));
+        long last = -1;
+        int still = 0;
+        while (System.nanoTime() < deadline) {
+            Instant now = clock.instant();
+            long[] left = jdbc.read(c -> Jdbc.query(c, "select count(*), count(*) filter (where next_attempt_at <= ?),"
+                    + " extract(epoch from min(next_attempt_at) - ?) from deliveries where status = 'pending'", ps -> {
+                        ps.setTimestamp(1, Jdbc.ts(now));
+                        ps.setTimestamp(2, Jdbc.ts(now));
+                    }, rs -> new long[] {rs.getLong(1), rs.getLong(2), (long) Math.ceil(rs.getDouble(3) * 1000)}).getFirst());
+            if (left[0] == 0) {
+                return 0;
             }
+            still = left[0] == last ? still + 1 : 0;
+            last = left[0];
+            if (left[1] == 0 && left[2] > 0) {
+                clock.advance(Duration.ofMillis(left[2]));
+            } else if (still >= 10) {
+                clock.advance(Duration.ofMinutes(1));
+                still = 0;
+            }
+            Thread.sleep(50);
         }
-        return pending;
+        return scalar(jdbc, "select count(*) from deliveries where status = 'pending'");
     }
 
     /** One maintenance run (another may be under way from the engine's own schedule: then wait for it and run again). */

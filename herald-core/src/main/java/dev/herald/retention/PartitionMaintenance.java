@@ -435,9 +435,12 @@ public final class PartitionMaintenance {
         }
     }
 
-    /** The table's total size over all its partitions and indexes, in bytes (for the soak benchmark and operators). */
+    /** The table's total size over all its partitions (if any) and indexes, in bytes (for the soak benchmark and operators). */
     public static long totalSize(Connection c, String table) throws SQLException {
-        return Jdbc.query(c, "select coalesce(sum(pg_total_relation_size(relid)), 0) from pg_partition_tree(?::regclass)",
-                ps -> ps.setString(1, table), rs -> rs.getLong(1)).getFirst();
+        return Jdbc.query(c, "select coalesce((select sum(pg_total_relation_size(relid)) from pg_partition_tree(?::regclass)),"
+                + " pg_total_relation_size(?::regclass))", ps -> { // a plain table has no partition tree
+                    ps.setString(1, table);
+                    ps.setString(2, table);
+                }, rs -> rs.getLong(1)).getFirst();
     }
 }

@@ -23,6 +23,7 @@ import dev.herald.stats.MinuteStats;
 import dev.herald.stats.StatsRepository;
 import dev.herald.stats.StatsWriter;
 import dev.herald.notification.NotificationService;
+import dev.herald.retention.PartitionMaintenance;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.PageCursors;
 import dev.herald.seal.Vault;
@@ -50,14 +51,27 @@ public final class Herald implements AutoCloseable {
     /** Where Herald's schema migrations live (for {@code Database.open}). */
     public static final String MIGRATIONS = "classpath:db/migration";
 
-    /** What the engine needs to know; {@code masterKey} wraps the data keys that seal secrets at rest. */
-    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey) {
+    /**
+     * What the engine needs to know; {@code masterKey} wraps the data keys that seal secrets at rest; {@code retention}
+     * says how long work is kept in its day partitions (see {@link PartitionMaintenance}).
+     */
+    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey, PartitionMaintenance.Config retention) {
         public Config {
             java.util.Objects.requireNonNull(masterKey, "a master key is required to seal secrets at rest");
+            java.util.Objects.requireNonNull(retention, "retention");
+        }
+
+        /** With the default retention (30 days, partitions 3 days ahead, a maintenance run every hour). */
+        public Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey) {
+            this(outbound, dispatcher, masterKey, PartitionMaintenance.Config.defaults());
         }
 
         public static Config defaults(MasterKey masterKey) {
             return new Config(OutboundConfig.defaults(), Dispatcher.Config.defaults(), masterKey);
+        }
+
+        public Config withRetention(PartitionMaintenance.Config r) {
+            return new Config(outbound, dispatcher, masterKey, r);
         }
     }
 
@@ -83,8 +97,12 @@ public final class Herald implements AutoCloseable {
     private final MinuteStats minutes = new MinuteStats();
     private final StatsRepository stats;
     private final StatsWriter statsWriter;
+    private final PartitionMaintenance partitions;
+    private final ScheduledExecutorService partitionJob;
+    private final Duration partitionEvery;
 
-    private Herald(Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics, Tracing tracing) {
+    private Herald(DataSource dataSource, Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
+                   Tracing tracing) {
         this.jdbc = jdbc;
         this.metrics = metrics;
         this.cursors = new PageCursors(vault);
@@ -114,6 +132,10 @@ public final class Herald implements AutoCloseable {
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
+        this.partitions = new PartitionMaintenance(dataSource, clock, config.retention(),
+                r -> metrics.partitions(r.days(), r.kept().size(), r.dropped().size(), r.movedFromDefault()));
+        this.partitionJob = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-partitions").daemon().factory());
+        this.partitionEvery = config.retention().every();
     }
 
     /**
@@ -134,7 +156,7 @@ public final class Herald implements AutoCloseable {
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
                                 OpenTelemetry openTelemetry) {
         Jdbc jdbc = new Jdbc(dataSource);
-        return new Herald(jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics,
+        return new Herald(dataSource, jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics,
                 Tracing.of(openTelemetry));
     }
 
@@ -162,6 +184,7 @@ public final class Herald implements AutoCloseable {
      * statistics every 10 s in the background.
      */
     public Herald start() {
+        partitions.ensurePartitions();
         sealPlaintext();
         registry.reload();
         ingest.start();
@@ -171,6 +194,14 @@ public final class Herald implements AutoCloseable {
         every(5, "writing the minute stats", statsWriter::flush);
         PlannerStatistics statistics = new PlannerStatistics(jdbc, List.of("deliveries", "events", "attempts", "endpoints"));
         every(10, "refreshing planner statistics", statistics::refreshStale);
+        long every = partitionEvery.toMillis();
+        partitionJob.scheduleWithFixedDelay(() -> {
+            try {
+                partitions.runOnce();
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(Herald.class).warn("partition maintenance failed: {}", e.toString());
+            }
+        }, Math.min(every, 300_000), every, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -201,6 +232,8 @@ public final class Herald implements AutoCloseable {
     public NotificationService notifications() { return notifications; }
     public EventService events() { return events; }
     public Dispatcher dispatcher() { return dispatcher; }
+    /** The day partitions' maintenance: runs on its own schedule; tests and the soak benchmark also call it. */
+    public PartitionMaintenance partitions() { return partitions; }
     /** The operator audit log of every control-plane change. */
     public AuditLog audit() { return audit; }
     /** Every node's per-minute totals for the console's charts (written every 5 s by each node). */
@@ -209,6 +242,7 @@ public final class Herald implements AutoCloseable {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        partitionJob.shutdownNow();
         ingest.close();
         dispatcher.close();
         http.close();

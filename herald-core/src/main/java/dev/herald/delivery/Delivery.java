@@ -2,7 +2,10 @@ package dev.herald.delivery;
 
 import java.time.Instant;
 
-/** A delivery of one event to one endpoint (of {@code merchantId}, null for the operator's own), as stored. */
+/**
+ * A delivery of one event to one endpoint (of {@code merchantId}, null for the operator's own), as stored;
+ * {@code partDay} is the day partition its row and its attempts live in (its event's, V21).
+ */
 public record Delivery(
         long seq,
         String id,
@@ -18,7 +21,8 @@ public record Delivery(
         String lastError,
         Instant createdAt,
         Instant updatedAt,
-        Instant completedAt) {
+        Instant completedAt,
+        java.time.LocalDate partDay) {
 
     /** Lifecycle: pending → delivered | failed | cancelled; failed and delivered may be resent (→ pending). */
     public enum Status {

@@ -94,6 +94,7 @@ final class DeliveryRecorder implements AutoCloseable {
 
     private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {
         List<Attempt> attempts = new ArrayList<>(batch.size());
+        List<java.time.LocalDate> partDays = new ArrayList<>(batch.size());
         List<DeliveryRepository.TryResult> tries = new ArrayList<>(batch.size());
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         Map<String, Streak> streaks = new LinkedHashMap<>();
@@ -106,18 +107,19 @@ final class DeliveryRecorder implements AutoCloseable {
             attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
                     truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders())));
+            partDays.add(it.task().partDay());
             Instant next = success || !it.retry() ? null
                     : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
             Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
             String error = success ? null : errorClass + ": " + (is2xx ? "HTTP " + r.statusCode() + " without the expected body '"
                     + it.endpoint().ack().body() + "'" : r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
-            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000)));
+            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000), it.task().partDay()));
             outcomes.add(new Outcome(success, status, next, errorClass, false, List.of()));
             if (it.retry()) {
                 streaks.computeIfAbsent(it.endpoint().id(), id -> new Streak(it.endpoint())).add(success, code);
             }
         }
-        deliveries.insertAttempts(c, attempts);
+        deliveries.insertAttempts(c, attempts, partDays);
         deliveries.finishTries(c, tries, nodeId, now);
         if (streaks.isEmpty()) {
             return outcomes;

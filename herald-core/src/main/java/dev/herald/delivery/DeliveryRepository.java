@@ -14,6 +14,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.LocalDate;
+import dev.herald.support.PartDays;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -23,21 +25,31 @@ import java.util.Optional;
 /**
  * SQL for {@code deliveries} and {@code attempts}. A pending delivery is either claimed by a node
  * ({@code claimed_by}, held in that node's memory) or unclaimed and waiting for {@code next_attempt_at}.
+ * Both tables live in day partitions shared with the delivery's event ({@code part_day}, V21): a statement about one
+ * delivery names its {@code part_day} (from its id, see {@link PartDays#ofId}, or from the task that holds it), so it
+ * reads one partition; a join to the event matches {@code part_day} too.
  */
 public final class DeliveryRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "d.seq, d.id, ev.id as event_id, ev.type as event_type, d.endpoint_id, ep.merchant_id, d.status, d.attempts,"
             + " d.next_attempt_at,"
             + " d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, d.completed_at";
+    private static final String JOINED = " from deliveries d join events ev on ev.seq = d.event_seq and ev.part_day = d.part_day"
+            + " join endpoints ep on ep.id = d.endpoint_id";
 
     /**
      * A delivery to create. A claimed one belongs to the creating node's hot path at birth; an unclaimed one waits for
      * the scanner (a FIFO key whose older delivery is still pending).
      */
-    public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed) {}
+    public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed, LocalDate partDay) {}
 
-    /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
-    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
+    /** The end of one try: the delivery's next state ({@code next} is set only for pending); {@code partDay} is its partition. */
+    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error, LocalDate partDay) {
+        /** The result of a try of a delivery in the partition its id names. */
+        public TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {
+            this(deliveryId, status, next, statusCode, error, PartDays.ofId(deliveryId));
+        }
+    }
 
     /**
      * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope;
@@ -57,7 +69,7 @@ public final class DeliveryRepository {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("insert into deliveries (id, event_seq, endpoint_id, status, next_attempt_at, claimed_by,"
-                + " created_at, updated_at, ordering_key, priority) values (?,?,?,'pending',?,?,?,?,?,?)")) {
+                + " created_at, updated_at, ordering_key, priority, part_day) values (?,?,?,'pending',?,?,?,?,?,?,?)")) {
             for (NewDelivery d : rows) {
                 ps.setString(1, d.id());
                 ps.setLong(2, d.eventSeq());
@@ -68,6 +80,7 @@ public final class DeliveryRepository {
                 ps.setTimestamp(7, ts(now));
                 ps.setString(8, d.orderingKey());
                 ps.setShort(9, (short) d.priority());
+                ps.setObject(10, d.partDay());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -82,7 +95,7 @@ public final class DeliveryRepository {
      */
     public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints,
                                        Collection<Integer> partitions, boolean allowListMode) throws SQLException {
-        String sql = "with due as (select d.id from deliveries d join endpoints e on e.id = d.endpoint_id"
+        String sql = "with due as (select d.id, d.part_day from deliveries d join endpoints e on e.id = d.endpoint_id"
                 + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
                 + " and not (d.endpoint_id = any (?)) and e.partition = any (?)"
                 + " and (e.merchant_id is null or not exists (select 1 from merchants m where m.id = e.merchant_id"
@@ -91,9 +104,10 @@ public final class DeliveryRepository {
                 + " and (e.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
                 + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
                 + " order by d.next_attempt_at limit ? for update of d skip locked),"
-                + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id"
-                + " returning d.id, d.event_seq, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key)"
-                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.traceparent, ev.priority, ev.received_at from claimed cl join events ev on ev.seq = cl.event_seq";
+                + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id and d.part_day = due.part_day"
+                + " returning d.id, d.event_seq, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key, d.part_day)"
+                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.traceparent, ev.priority, ev.received_at from claimed cl"
+                + " join events ev on ev.seq = cl.event_seq and ev.part_day = cl.part_day";
         return Jdbc.query(c, sql, ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
@@ -104,7 +118,8 @@ public final class DeliveryRepository {
             ps.setString(7, nodeId);
         }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
                 rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
-                rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant(), rs.getString("traceparent")));
+                rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant(), rs.getString("traceparent"),
+                rs.getObject("part_day", LocalDate.class)));
     }
 
     /** The (endpoint, ordering key) pairs among {@code pairs} that have a pending delivery nobody holds in memory. */
@@ -126,11 +141,17 @@ public final class DeliveryRepository {
         });
     }
 
-    /** Inserts many attempt rows in one round trip. */
+    /** Inserts many attempt rows in one round trip, each in the partition of its delivery (in the id's, where not given). */
     public void insertAttempts(Connection c, List<Attempt> rows) throws SQLException {
+        insertAttempts(c, rows, rows.stream().map(a -> PartDays.ofId(a.deliveryId())).toList());
+    }
+
+    /** Inserts many attempt rows in one round trip; {@code partDays.get(i)} is the partition of row i's delivery. */
+    public void insertAttempts(Connection c, List<Attempt> rows, List<LocalDate> partDays) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("insert into attempts (delivery_id, attempt_no, started_at, duration_ms, status_code,"
-                + " error_class, error_message, response_excerpt, response_headers) values (?,?,?,?,?,?,?,?,?::jsonb)")) {
-            for (Attempt a : rows) {
+                + " error_class, error_message, response_excerpt, response_headers, part_day) values (?,?,?,?,?,?,?,?,?::jsonb,?)")) {
+            for (int i = 0; i < rows.size(); i++) {
+                Attempt a = rows.get(i);
                 ps.setString(1, a.deliveryId());
                 ps.setInt(2, a.attemptNo());
                 ps.setTimestamp(3, ts(a.startedAt()));
@@ -140,6 +161,7 @@ public final class DeliveryRepository {
                 ps.setString(7, a.errorMessage());
                 ps.setString(8, a.responseExcerpt());
                 ps.setString(9, json(a.responseHeaders()));
+                ps.setObject(10, partDays.get(i));
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -151,6 +173,16 @@ public final class DeliveryRepository {
      * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over.
      */
     public void finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
+        Map<LocalDate, List<TryResult>> byDay = new java.util.LinkedHashMap<>();
+        for (TryResult r : rows) {
+            byDay.computeIfAbsent(r.partDay(), d -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<LocalDate, List<TryResult>> day : byDay.entrySet()) { // nearly always one: today's
+            finishTries(c, day.getValue(), day.getKey(), nodeId, now);
+        }
+    }
+
+    private void finishTries(Connection c, List<TryResult> rows, LocalDate partDay, String nodeId, Instant now) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n];
         String[] statuses = new String[n];
@@ -169,7 +201,7 @@ public final class DeliveryRepository {
                 + " next_attempt_at = coalesce(v.next, d.next_attempt_at), claimed_by = null, last_attempt_at = ?, last_status_code = v.code,"
                 + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end"
                 + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[]) as v(id, status, next, code, err)"
-                + " where d.id = v.id and d.claimed_by = ?", ps -> {
+                + " where d.part_day = ? and d.id = v.id and d.claimed_by = ?", ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setTimestamp(2, ts(now));
             ps.setTimestamp(3, ts(now));
@@ -178,19 +210,35 @@ public final class DeliveryRepository {
             ps.setArray(6, c.createArrayOf("timestamptz", next));
             ps.setArray(7, c.createArrayOf("int4", codes));
             ps.setArray(8, c.createArrayOf("text", errors));
-            ps.setString(9, nodeId);
+            ps.setObject(9, partDay);
+            ps.setString(10, nodeId);
         });
     }
 
+    /**
+     * The delivery with {@code id}, read from the one partition its id names. Rows from before V21 may sit a day off (their
+     * id and their event's receipt time were taken apart), so a miss looks in the day on either side (three partitions).
+     */
     public Optional<Delivery> find(Connection c, String id) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq join endpoints ep on ep.id = d.endpoint_id where d.id = ?",
-                ps -> ps.setString(1, id), DeliveryRepository::map).stream().findFirst();
+        LocalDate day = PartDays.ofId(id);
+        if (day == null) {
+            return Optional.empty();
+        }
+        Optional<Delivery> found = findIn(c, id, day, day);
+        return found.isPresent() ? found : findIn(c, id, day.minusDays(1), day.plusDays(1));
+    }
+
+    private Optional<Delivery> findIn(Connection c, String id, LocalDate from, LocalDate to) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + ", d.part_day" + JOINED + " where d.id = ? and d.part_day between ? and ?", ps -> {
+            ps.setString(1, id);
+            ps.setObject(2, from);
+            ps.setObject(3, to);
+        }, DeliveryRepository::map).stream().findFirst();
     }
 
     /** Newest first; page with {@code beforeSeq} = the last row's seq. */
     public List<Delivery> list(Connection c, Filter f) throws SQLException {
-        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from deliveries d join events ev on ev.seq = d.event_seq join endpoints ep on ep.id = d.endpoint_id"
-                + " where true");
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + ", d.part_day" + JOINED + " where true");
         List<Object> args = new ArrayList<>();
         if (f.status() != null) { sql.append(" and d.status = ?"); args.add(f.status().wire()); }
         if (f.endpointId() != null) { sql.append(" and d.endpoint_id = ?"); args.add(f.endpointId()); }
@@ -209,24 +257,33 @@ public final class DeliveryRepository {
         }, DeliveryRepository::map);
     }
 
-    public List<Attempt> attempts(Connection c, String deliveryId) throws SQLException {
-        return Jdbc.query(c, "select * from attempts where delivery_id = ? order by id", ps -> ps.setString(1, deliveryId),
+    /** The attempts of a delivery in partition {@code partDay} (the delivery's, see {@link Delivery#partDay()}), oldest first. */
+    public List<Attempt> attempts(Connection c, String deliveryId, LocalDate partDay) throws SQLException {
+        return Jdbc.query(c, "select * from attempts where delivery_id = ? and part_day = ? order by id", ps -> {
+                    ps.setString(1, deliveryId);
+                    ps.setObject(2, partDay);
+                },
                 rs -> new Attempt(rs.getString("delivery_id"), rs.getInt("attempt_no"), instant(rs, "started_at"), rs.getInt("duration_ms"),
                         intOrNull(rs, "status_code"), rs.getString("error_class"), rs.getString("error_message"), rs.getString("response_excerpt"),
                         headers(rs.getString("response_headers"))));
     }
 
-    public int countForEvent(Connection c, long eventSeq) throws SQLException {
-        return Jdbc.query(c, "select count(*) from deliveries where event_seq = ?", ps -> ps.setLong(1, eventSeq), rs -> rs.getInt(1)).getFirst();
+    /** How many deliveries the event {@code eventSeq} of partition {@code partDay} has. */
+    public int countForEvent(Connection c, long eventSeq, LocalDate partDay) throws SQLException {
+        return Jdbc.query(c, "select count(*) from deliveries where event_seq = ? and part_day = ?", ps -> {
+            ps.setLong(1, eventSeq);
+            ps.setObject(2, partDay);
+        }, rs -> rs.getInt(1)).getFirst();
     }
 
     /** Makes a delivery due now with a fresh retry budget; a claimed (in-flight) delivery is left alone. True when changed. */
-    public boolean resend(Connection c, String id, Instant now) throws SQLException {
+    public boolean resend(Connection c, String id, LocalDate partDay, Instant now) throws SQLException {
         return Jdbc.update(c, "update deliveries set status='pending', round_attempts=0, next_attempt_at=?, completed_at=null, updated_at=?"
-                + " where id=? and status <> 'cancelled' and claimed_by is null", ps -> {
+                + " where id=? and part_day=? and status <> 'cancelled' and claimed_by is null", ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setTimestamp(2, ts(now));
             ps.setString(3, id);
+            ps.setObject(4, partDay);
         }) == 1;
     }
 
@@ -274,7 +331,7 @@ public final class DeliveryRepository {
                 rs.getString("merchant_id"),
                 Status.parse(rs.getString("status")), rs.getInt("attempts"), instant(rs, "next_attempt_at"), instant(rs, "last_attempt_at"),
                 intOrNull(rs, "last_status_code"), rs.getString("last_error"), instant(rs, "created_at"), instant(rs, "updated_at"),
-                instant(rs, "completed_at"));
+                instant(rs, "completed_at"), rs.getObject("part_day", LocalDate.class));
     }
 
     private static String json(Map<String, String> headers) {

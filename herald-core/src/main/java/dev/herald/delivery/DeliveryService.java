@@ -50,7 +50,7 @@ public final class DeliveryService {
     public Detail get(String id, String merchant) {
         return jdbc.read(c -> {
             Delivery d = visible(deliveries.find(c, id), id, merchant);
-            return new Detail(d, deliveries.attempts(c, id));
+            return new Detail(d, deliveries.attempts(c, id, d.partDay()));
         });
     }
 
@@ -82,7 +82,7 @@ public final class DeliveryService {
             if (found.status() == Delivery.Status.CANCELLED) {
                 throw new ConflictException("delivery " + id + " was cancelled (its endpoint was deleted) and cannot be resent");
             }
-            if (!deliveries.resend(c, id, now)) {
+            if (!deliveries.resend(c, id, found.partDay(), now)) {
                 throw new ConflictException("delivery " + id + " is being sent right now; try again when this attempt ends");
             }
             Delivery after = deliveries.find(c, id).orElseThrow();

@@ -11,6 +11,7 @@ import dev.herald.event.StoredEvent;
 import dev.herald.support.ConflictException;
 import dev.herald.support.ForbiddenException;
 import dev.herald.support.Ids;
+import dev.herald.support.PartDays;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -118,11 +119,13 @@ public final class EventWriter {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
                 boolean local = !held && (onlyEndpoint != null
                         || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())));
-                NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), e.orderingKey(), e.priority(), local);
+                // the id carries the event's receipt time, so it names the day partition the delivery shares with its event
+                NewDelivery d = new NewDelivery(Ids.next("dlv", e.receivedAt().toEpochMilli()), seqs[i], target.id(), e.orderingKey(), e.priority(),
+                        local, PartDays.of(e.receivedAt()));
                 rows.add(d);
                 if (local) {
                     tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey(),
-                            e.receivedAt(), e.traceparent()));
+                            e.receivedAt(), e.traceparent(), d.partDay()));
                 }
             }
             out[i] = new Written(e, false, targets.size(), tasks);
@@ -136,7 +139,7 @@ public final class EventWriter {
                 if (existing.fingerprint() != null && !Arrays.equals(existing.fingerprint(), e.fingerprint())) {
                     throw conflict(existing, e);
                 }
-                out[i] = new Written(existing, true, deliveries.countForEvent(c, existing.seq()), List.of());
+                out[i] = new Written(existing, true, deliveries.countForEvent(c, existing.seq(), PartDays.of(existing.receivedAt())), List.of());
             }
         }
         return List.of(out);

@@ -14,20 +14,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** SQL for the {@code events} table, including the commit-safe pull cursor. */
+/**
+ * SQL for the {@code events} table, including the commit-safe pull cursor. Events live in day partitions (V21); an event's
+ * id and idempotency key are unique per scope through {@code event_keys}, which also finds an event by id in one
+ * partition (its {@code part_day}) instead of every partition.
+ */
 public final class EventRepository {
-    private static final String COLUMNS = "seq, xid::text as xid_text, id, type, account_uuid, occurred_at, received_at, payload,"
-            + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, traceparent";
-    /** With a merchant bound (3 parameters): the events that targeted it or fanned out to one of its endpoints. */
-    private static final String VISIBLE_TO = " and (?::text is null or target_merchant = ? or exists (select 1 from deliveries d"
-            + " join endpoints e on e.id = d.endpoint_id where d.event_seq = events.seq and e.merchant_id = ?))";
+    private static final String COLUMNS = "e.seq, e.xid::text as xid_text, e.id, e.type, e.account_uuid, e.occurred_at, e.received_at, e.payload,"
+            + " e.idempotency_key, e.priority, e.trace_id, e.target_merchant, e.ordering_key, e.fingerprint, e.traceparent";
+    /** With a merchant bound (3 parameters): the events (alias e) that targeted it or fanned out to one of its endpoints. */
+    private static final String VISIBLE_TO = " and (?::text is null or e.target_merchant = ? or exists (select 1 from deliveries d"
+            + " join endpoints ep on ep.id = d.endpoint_id where d.event_seq = e.seq and d.part_day = e.part_day and ep.merchant_id = ?))";
 
     /** An event's identity: its scope and id. */
     public record Key(String scope, String id) {}
 
     /**
      * Inserts the events in order, skipping any whose id or idempotency key exists in its scope (in the table or earlier
-     * in the list); returns the sequence number of each event actually inserted.
+     * in the list); returns the sequence number of each event actually inserted. The keys are claimed first
+     * ({@code event_keys}, whose unique indexes decide), then the events that got theirs are written in their day's
+     * partition (the UTC day of {@code received_at}).
      */
     public Map<Key, Long> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
@@ -53,14 +59,21 @@ public final class EventRepository {
             traceparents[i] = e.traceparent();
         }
         Map<Key, Long> inserted = new HashMap<>();
-        Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
-                + " target_merchant, ordering_key, fingerprint, traceparent) select id, type, account_uuid, occurred_at, received_at, payload,"
-                + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, traceparent"
-                + " from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
-                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as v(id, type, account_uuid,"
+        // each candidate draws its sequence number up front (in list order), so the keys that win name their own row,
+        // also when the list holds the same key twice
+        Jdbc.query(c, "with u as (select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
+                + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as u(id, type, account_uuid,"
                 + " occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint,"
-                + " traceparent, ord)"
-                + " order by ord on conflict do nothing returning scope, id, seq", ps -> {
+                + " traceparent, ord) order by ord),"
+                + " v as materialized (select u.*, nextval('events_seq_seq') as seq from u),"
+                + " k as (insert into event_keys (id, scope, idempotency_key, event_seq, part_day)"
+                + " select id, coalesce(target_merchant, ''), idempotency_key, seq, (received_at at time zone 'UTC')::date"
+                + " from v order by ord on conflict do nothing returning event_seq, part_day)"
+                + " insert into events (seq, part_day, id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
+                + " target_merchant, ordering_key, fingerprint, traceparent) select k.event_seq, k.part_day, v.id, v.type, v.account_uuid,"
+                + " v.occurred_at, v.received_at, v.payload, v.idempotency_key, v.priority, v.trace_id, v.target_merchant, v.ordering_key,"
+                + " v.fingerprint, v.traceparent from v join k on k.event_seq = v.seq"
+                + " order by k.event_seq returning scope, id, seq", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
             ps.setArray(3, c.createArrayOf("text", accounts));
@@ -80,14 +93,15 @@ public final class EventRepository {
 
     /** The stored event of {@code scope} that has {@code id} or {@code idempotencyKey}. */
     public Optional<StoredEvent> findByIdOrKey(Connection c, String scope, String id, String idempotencyKey) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from events where scope = ? and (id = ? or (?::text is not null and idempotency_key = ?))"
+        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where scope = ? and (id = ? or (?::text is not null and idempotency_key = ?))"
                 + " order by (id = ?) desc limit 1", ps -> {
             ps.setString(1, scope);
             ps.setString(2, id);
             ps.setString(3, idempotencyKey);
             ps.setString(4, idempotencyKey);
             ps.setString(5, id);
-        }, EventRepository::map).stream().findFirst();
+        }, EventRepository::located);
+        return keys.isEmpty() ? Optional.empty() : read(c, keys.getFirst(), null).stream().findFirst();
     }
 
     /**
@@ -95,14 +109,34 @@ public final class EventRepository {
      * {@code merchant} sees when it is not null (that targeted it or fanned out to its endpoints); operator scope first.
      */
     public List<StoredEvent> find(Connection c, String id, String scope, String merchant) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + " from events where id = ? and (?::text is null or scope = ?)" + VISIBLE_TO
-                + " order by scope, seq limit 10", ps -> {
+        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where id = ? and (?::text is null or scope = ?)"
+                + " order by scope limit 10", ps -> {
             ps.setString(1, id);
             ps.setString(2, scope);
             ps.setString(3, scope);
+        }, EventRepository::located);
+        List<StoredEvent> out = new java.util.ArrayList<>(keys.size());
+        for (Located k : keys) {
+            out.addAll(read(c, k, merchant));
+        }
+        return out;
+    }
+
+    /** Where a key row says its event lives: its sequence number and day partition. */
+    private record Located(long seq, java.time.LocalDate partDay) {}
+
+    private static Located located(ResultSet rs) throws SQLException {
+        return new Located(rs.getLong(1), rs.getObject(2, java.time.LocalDate.class));
+    }
+
+    /** The event a key row points to, read from its one partition (if {@code merchant}, not null, sees it). */
+    private static List<StoredEvent> read(Connection c, Located k, String merchant) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + " from events e where e.seq = ? and e.part_day = ?" + VISIBLE_TO, ps -> {
+            ps.setLong(1, k.seq());
+            ps.setObject(2, k.partDay());
+            ps.setString(3, merchant);
             ps.setString(4, merchant);
             ps.setString(5, merchant);
-            ps.setString(6, merchant);
         }, EventRepository::map);
     }
 
@@ -110,13 +144,14 @@ public final class EventRepository {
      * Events after {@code cursor} in commit-safe order: by transaction id, then sequence number. Only events whose
      * transaction is older than every transaction still running are returned, so an event committed later can never
      * sort before a cursor already handed out; of those {@code merchant} sees when it is not null. (The transaction id is compared as {@code xid8}, a number; its text
-     * form would sort "3841" before "917".)
+     * form would sort "3841" before "917".) Rows never move between partitions and a dropped partition takes whole events
+     * with it, so a cursor into a dropped range goes on with the next event kept: nothing kept is ever skipped.
      */
     public List<StoredEvent> pull(Connection c, String cursor, String type, int limit, String merchant) throws SQLException {
         long[] after = parseCursor(cursor);
-        return Jdbc.query(c, "select " + COLUMNS + " from events where (xid, seq) > (?::text::xid8, ?)"
-                + " and xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or type = ?)" + VISIBLE_TO
-                + " order by events.xid, events.seq limit ?", ps -> {
+        return Jdbc.query(c, "select " + COLUMNS + " from events e where (e.xid, e.seq) > (?::text::xid8, ?)"
+                + " and e.xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or e.type = ?)" + VISIBLE_TO
+                + " order by e.xid, e.seq limit ?", ps -> {
             ps.setString(1, Long.toUnsignedString(after[0]));
             ps.setLong(2, after[1]);
             ps.setString(3, type);

@@ -19,11 +19,13 @@ import java.util.List;
  * {@code signatureSchemes} sign its notify_url callbacks; {@code payloadKey} (write-only, null when none) seals the
  * bodies of its endpoints that ask for encryption. {@code tls} (client certificate, trust, pins, minimum version) and
  * {@code proxy} (the egress "special line") say how Herald connects to its receivers; each null when not set.
+ * {@code retentionDays} keeps its work (deliveries to its endpoints, events targeting it) longer than the node's
+ * retention; null: the node's.
  */
 public record Merchant(String id, String name, String secret, String previousSecret, Instant previousSecretUntil, AckRule ack,
                        Integer maxInFlight, String status, boolean listed, UrlRules urlRules, List<String> syncTypes, int defaultPriority,
                        SignatureSchemes signatureSchemes, PayloadKey payloadKey, TlsSettings tls, ProxySettings proxy, Instant createdAt,
-                       Instant updatedAt) {
+                       Instant updatedAt, Integer retentionDays) {
     public Merchant {
         syncTypes = List.copyOf(syncTypes);
     }

@@ -9,11 +9,21 @@ import java.util.List;
  * controls only the operator may set. {@code payloadKey} sets the merchant's own payload key, {@code rotatePayloadKey}
  * has Herald make one (shown once); at most one of them. {@code tls} replaces the TLS settings ({@code {}} removes
  * them); {@code proxyUrl} sets the egress proxy, an empty string removes it: a URL that names a user without a password
- * keeps the stored password when the stored proxy is the same user at the same host and port.
+ * keeps the stored password when the stored proxy is the same user at the same host and port. {@code retentionDays}
+ * keeps the merchant's work longer than the node's retention (1–3650; 0 returns to the node's).
  */
 public record MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
                             List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority,
-                            List<String> signatureSchemes, String payloadKey, boolean rotatePayloadKey, TlsDraft tls, String proxyUrl) {
+                            List<String> signatureSchemes, String payloadKey, boolean rotatePayloadKey, TlsDraft tls, String proxyUrl,
+                            Integer retentionDays) {
+    /** A draft that leaves the retention as it is. */
+    public MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
+                         List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority,
+                         List<String> signatureSchemes, String payloadKey, boolean rotatePayloadKey, TlsDraft tls, String proxyUrl) {
+        this(name, ack, rotateSecret, maxInFlight, status, listed, hosts, httpsOnly, privateNetworks, syncTypes, defaultPriority, signatureSchemes,
+                payloadKey, rotatePayloadKey, tls, proxyUrl, null);
+    }
+
     /** A draft of the controls that leaves the signing settings as they are. */
     public MerchantDraft(String name, String ack, boolean rotateSecret, Integer maxInFlight, String status, Boolean listed,
                          List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, List<String> syncTypes, Integer defaultPriority) {

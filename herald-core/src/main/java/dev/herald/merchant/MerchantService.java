@@ -44,6 +44,8 @@ public final class MerchantService {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
     /** Highest per-merchant cap; also the migration's check. */
     public static final int MAX_IN_FLIGHT = 10_000;
+    /** The longest retention a merchant may have, in days (ten years). */
+    public static final int MAX_RETENTION_DAYS = 3650;
     private static final int NAME_MAX = 200;
     private static final List<String> STATUSES = List.of(MerchantPolicy.ACTIVE, MerchantPolicy.SUSPENDED, MerchantPolicy.BLOCKED);
 
@@ -96,6 +98,9 @@ public final class MerchantService {
         if (d.maxInFlight() != null && (d.maxInFlight() < 0 || d.maxInFlight() > MAX_IN_FLIGHT)) {
             throw new ValidationException("max_in_flight", "max_in_flight must be 1-" + MAX_IN_FLIGHT + ", or 0 for the node's default");
         }
+        if (d.retentionDays() != null && (d.retentionDays() < 0 || d.retentionDays() > MAX_RETENTION_DAYS)) {
+            throw new ValidationException("retention_days", "retention_days must be 1-" + MAX_RETENTION_DAYS + ", or 0 for the node's retention");
+        }
         if (d.status() != null && !STATUSES.contains(d.status())) {
             throw new ValidationException("status", "status must be one of " + String.join(", ", STATUSES));
         }
@@ -140,16 +145,17 @@ public final class MerchantService {
                     given != null ? given : made != null ? made : o == null ? null : o.payloadKey(),
                     d.tls() != null ? d.tls().resolve(o == null ? null : o.tls()) : o == null ? null : o.tls(),
                     d.proxyUrl() != null ? (proxy == null ? null : proxy.keepingPasswordOf(o == null ? null : o.proxy())) : o == null ? null : o.proxy(),
-                    o == null ? now : o.createdAt(), now);
+                    o == null ? now : o.createdAt(), now,
+                    cap(d.retentionDays(), o == null ? null : o.retentionDays()));
             Jdbc.update(c, "insert into merchants (id, name, secret, previous_secret, previous_secret_until, ack, max_in_flight, status, listed,"
                     + " url_rules, sync_types, default_priority, signature_schemes, payload_key, tls, tls_client_key, proxy_url,"
-                    + " created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?::jsonb,?,?,?,?)"
+                    + " created_at, updated_at, retention_days) values (?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?::jsonb,?,?,?,?,?)"
                     + " on conflict (id) do update set name = excluded.name, secret = excluded.secret, previous_secret = excluded.previous_secret,"
                     + " previous_secret_until = excluded.previous_secret_until, ack = excluded.ack, max_in_flight = excluded.max_in_flight,"
                     + " status = excluded.status, listed = excluded.listed, url_rules = excluded.url_rules, sync_types = excluded.sync_types,"
                     + " default_priority = excluded.default_priority, signature_schemes = excluded.signature_schemes,"
                     + " payload_key = excluded.payload_key, tls = excluded.tls, tls_client_key = excluded.tls_client_key,"
-                    + " proxy_url = excluded.proxy_url, updated_at = excluded.updated_at", ps -> {
+                    + " proxy_url = excluded.proxy_url, updated_at = excluded.updated_at, retention_days = excluded.retention_days", ps -> {
                 ps.setString(1, m.id());
                 ps.setString(2, m.name());
                 ps.setString(3, vault.seal(m.secret(), place("secret", m.id())));
@@ -169,6 +175,7 @@ public final class MerchantService {
                 ps.setString(17, vault.seal(m.proxy() == null ? null : m.proxy().url(), place("proxy_url", id)));
                 ps.setTimestamp(18, ts(m.createdAt()));
                 ps.setTimestamp(19, ts(now));
+                ps.setObject(20, m.retentionDays(), java.sql.Types.INTEGER);
             });
             signingKeys.ensure(c, new SigningKeys.Owner("merchant", id), m.signatureSchemes().keyAlgorithms(), now);
             if (o == null) {
@@ -221,7 +228,7 @@ public final class MerchantService {
         return List.copyOf(types);
     }
 
-    /** The cap after a put: {@code requested} if given (0 clears it), else the current one. */
+    /** A cap (or retention) after a put: {@code requested} if given (0 clears it), else the current one. */
     private static Integer cap(Integer requested, Integer current) {
         return requested == null ? current : requested == 0 ? null : requested;
     }
@@ -262,6 +269,7 @@ public final class MerchantService {
                 Jdbc.strings(rs, "sync_types"), rs.getShort("default_priority"), SignatureSchemes.parse(Jdbc.strings(rs, "signature_schemes")),
                 payloadKey == null ? null : PayloadKey.parse(payloadKey),
                 EndpointRepository.tls(rs.getString("tls"), vault.open(rs.getString("tls_client_key"), place("tls_client_key", id))),
-                proxy == null ? null : new ProxySettings(proxy), instant(rs, "created_at"), instant(rs, "updated_at"));
+                proxy == null ? null : new ProxySettings(proxy), instant(rs, "created_at"), instant(rs, "updated_at"),
+                Jdbc.intOrNull(rs, "retention_days"));
     }
 }

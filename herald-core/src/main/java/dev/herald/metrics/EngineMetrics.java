@@ -62,6 +62,10 @@ public final class EngineMetrics {
     private volatile Map<String, LongAdder> current = new ConcurrentHashMap<>();
     private volatile Map<String, LongAdder> previous = Map.of();
     private volatile Instant windowStart;
+    private volatile int partitionDays;
+    private volatile int partitionsKept;
+    private final Counter partitionsDropped;
+    private final Counter defaultPartitionRows;
 
     /**
      * Registers the meters on {@code registry}. With {@code topEndpoints > 0}, failed tries are also counted per
@@ -101,8 +105,27 @@ public final class EngineMetrics {
                 .register(registry);
         Gauge.builder("herald.oldest.pending.age", this::oldestPendingAgeSeconds).baseUnit("seconds")
                 .description("Age of the oldest pending delivery (0 when none)").register(registry);
+        Gauge.builder("herald.partitions.days", () -> partitionDays)
+                .description("Day partitions of events, deliveries and attempts (as of the last maintenance run on this node)").register(registry);
+        Gauge.builder("herald.partitions.kept", () -> partitionsKept)
+                .description("Days past retention kept because they hold pending or resendable work (as of the last run)").register(registry);
+        this.partitionsDropped = Counter.builder("herald.partitions.dropped").description("Days whose partitions were dropped by retention")
+                .register(registry);
+        this.defaultPartitionRows = Counter.builder("herald.partition.default.rows")
+                .description("Rows found in a default partition (no partition for their day) and moved to their day's partition").register(registry);
         this.worst = topEndpoints == 0 ? null : MultiGauge.builder("herald.endpoint.recent.failures")
                 .description("Failed tries of the endpoints with the most of them recently (at most --metrics-top-endpoints)").register(registry);
+    }
+
+    /**
+     * The outcome of a partition maintenance run (see {@code PartitionMaintenance}): day partitions left, days past
+     * retention kept for the work they hold, days dropped, rows found in a default partition (there should be none).
+     */
+    public void partitions(int days, int kept, int dropped, long defaultRows) {
+        partitionDays = days;
+        partitionsKept = kept;
+        partitionsDropped.increment(dropped);
+        defaultPartitionRows.increment(defaultRows);
     }
 
     /** Meters registered nowhere a scrape could see: for engines run without metrics (tests, benchmarks). */

@@ -21,7 +21,11 @@ public final class Ids {
         return next(prefix, System.currentTimeMillis());
     }
 
-    static String next(String prefix, long epochMillis) {
+    /**
+     * A new id whose time part is {@code epochMillis}: ids made from the engine's clock (a delivery's from its event's
+     * receipt time) tell the day partition of their row (see {@link #millisOf}).
+     */
+    public static String next(String prefix, long epochMillis) {
         byte[] random = new byte[10];
         RANDOM.get().nextBytes(random);
         // Four 32-bit limbs, most significant first: 48 bits of time, then the 80 random bits.
@@ -41,6 +45,41 @@ public final class Ids {
             out[i] = ALPHABET[(int) rem];
         }
         return prefix + "_" + new String(out);
+    }
+
+    /**
+     * The Unix time in milliseconds that {@link #next} put into {@code id} ({@code prefix_} and 22 base-62 digits), or
+     * -1 when {@code id} is not shaped like one (a producer's own event id, say).
+     */
+    public static long millisOf(String id) {
+        int us = id == null ? -1 : id.lastIndexOf('_');
+        if (us < 0 || id.length() - us - 1 != LENGTH) {
+            return -1;
+        }
+        // value / 2^80 = the time: only the top 48 bits matter, so keep the value in 64-bit limbs of the top part.
+        java.math.BigInteger v = java.math.BigInteger.ZERO;
+        java.math.BigInteger base = java.math.BigInteger.valueOf(62);
+        for (int i = us + 1; i < id.length(); i++) {
+            int digit = digit(id.charAt(i));
+            if (digit < 0) {
+                return -1;
+            }
+            v = v.multiply(base).add(java.math.BigInteger.valueOf(digit));
+        }
+        return v.bitLength() > 128 ? -1 : v.shiftRight(80).longValue();
+    }
+
+    private static int digit(char ch) {
+        if (ch >= '0' && ch <= '9') {
+            return ch - '0';
+        }
+        if (ch >= 'A' && ch <= 'Z') {
+            return ch - 'A' + 10;
+        }
+        if (ch >= 'a' && ch <= 'z') {
+            return ch - 'a' + 36;
+        }
+        return -1;
     }
 
     private static long word(byte[] b, int at) {

@@ -73,8 +73,8 @@ class EventPullTest {
             long[] xids = {3, 7, 9, 10, 11, 42, 95, 99, 100, 101, 500, 917, 999, 1000, 1001, 1099};
             List<String> ids = new ArrayList<>();
             jdbc.inTransaction(c -> {
-                try (PreparedStatement ps = c.prepareStatement("insert into events (xid, id, type, occurred_at, received_at, payload)"
-                        + " values (?::text::xid8, ?, 'account.created', now(), now(), '\\x7b7d')")) {
+                try (PreparedStatement ps = c.prepareStatement("insert into events (xid, id, type, occurred_at, received_at, payload, part_day)"
+                        + " values (?::text::xid8, ?, 'account.created', now(), now(), '\\x7b7d', (now() at time zone 'UTC')::date)")) {
                     for (int i = 0; i < 288; i++) { // interleaved, so sequence order and transaction id order disagree
                         String id = "evt_d" + i;
                         ps.setString(1, Long.toString(xids[i % xids.length]));

@@ -30,7 +30,7 @@ public final class EngineHarness implements AutoCloseable {
     /** The operator the engine tests act as: every change they make is audited as made by this key. */
     public static final AuditContext OP = new AuditContext(new Actor("key_engine_test", "engine test", null), "127.0.0.1",
             "4bf92f3577b34da6a3ce929d0e0e4736");
-    public final MutableClock clock = MutableClock.startingNow();
+    public final MutableClock clock;
     public final Database database;
     /** The test's own handle on the engine's database (the engine does not hand out its own). */
     public final Jdbc jdbc;
@@ -47,16 +47,35 @@ public final class EngineHarness implements AutoCloseable {
     }
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune, io.opentelemetry.api.OpenTelemetry otel) {
+        this(db, autoDisableAfter, tune, otel, dev.herald.retention.PartitionMaintenance.Config.defaults(), MutableClock.startingNow());
+    }
+
+    private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune, io.opentelemetry.api.OpenTelemetry otel,
+                          dev.herald.retention.PartitionMaintenance.Config retention, MutableClock clock) {
+        this.clock = clock;
         this.database = Database.open(db, Herald.MIGRATIONS);
         this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
-        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY), clock, new SplittableRandom(42), dev.herald.metrics.EngineMetrics.none(clock), otel).start();
+        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY, retention), clock, new SplittableRandom(42), dev.herald.metrics.EngineMetrics.none(clock), otel).start();
     }
 
     public static EngineHarness open(DatabaseConfig db) {
         return new EngineHarness(db, 10);
+    }
+
+    /**
+     * An engine keeping work as {@code retention} says, its clock starting at {@code start} (the maintenance job runs
+     * only when a test calls it: its first scheduled run is minutes away).
+     */
+    public static EngineHarness open(DatabaseConfig db, dev.herald.retention.PartitionMaintenance.Config retention, java.time.Instant start) {
+        return new EngineHarness(db, 10, UnaryOperator.identity(), io.opentelemetry.api.OpenTelemetry.noop(), retention, new MutableClock(start));
+    }
+
+    /** A second engine on the same database and clock as this one (another node), keeping work as {@code retention} says. */
+    public EngineHarness secondNode(DatabaseConfig db, dev.herald.retention.PartitionMaintenance.Config retention) {
+        return new EngineHarness(db, 10, UnaryOperator.identity(), io.opentelemetry.api.OpenTelemetry.noop(), retention, clock);
     }
 
     /** An engine whose dispatcher limits {@code tune} changes (e.g. the merchant allow-list mode). */

@@ -1,6 +1,7 @@
 package dev.herald.server;
 
 import dev.herald.Herald;
+import dev.herald.retention.PartitionMaintenance;
 import dev.herald.bus.Bus;
 import dev.herald.bus.InProcessBus;
 import dev.herald.bus.RabbitBus;
@@ -111,7 +112,7 @@ public final class HeraldServer implements AutoCloseable {
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
-            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey), clock, new SecureRandom(),
+            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey).withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
                     new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");

@@ -155,6 +155,10 @@ public final class Main {
         @Option(names = "--metrics-top-endpoints", description = "Label the failures of the N endpoints failing most in the last minutes"
                 + " (0-100, default ${DEFAULT-VALUE}: no endpoint labels). Env: HERALD_METRICS_TOP_ENDPOINTS", defaultValue = "0")
         int metricsTopEndpoints;
+        @Option(names = "--retention-days", description = "Keep events, deliveries and attempts this many days (1-3650, default ${DEFAULT-VALUE});"
+                + " then a whole day goes at once, except pending deliveries and failed ones inside their resend window (see README, Retention)."
+                + " Env: HERALD_RETENTION_DAYS", defaultValue = "30")
+        int retentionDays;
         @Option(names = "--otlp-endpoint", description = "Export traces over OTLP/HTTP to this collector, e.g. http://collector:4318 (default: no tracing). "
                 + "Env: HERALD_OTLP_ENDPOINT")
         String otlpEndpoint;
@@ -257,7 +261,7 @@ public final class Main {
                     blankToNull(amqp),
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
                     merchantAllowList, blankToNull(proxy), masterKey,
-                    new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).validate();
+                    new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).withRetentionDays(retentionDays).validate();
             if (onCommandLine("--metrics-key")) {
                 Secrets.warnArgument(warnings, "--metrics-key", "HERALD_METRICS_KEY", "--metrics-key-file");
             }

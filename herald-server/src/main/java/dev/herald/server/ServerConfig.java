@@ -12,6 +12,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
+import dev.herald.retention.PartitionMaintenance;
 
 /**
  * A validated server configuration. {@code databaseUrl} null means "embedded PostgreSQL in {@code dataDir}".
@@ -42,8 +43,19 @@ public record ServerConfig(
         boolean merchantAllowList,
         String egressProxy,
         MasterKey masterKey,
-        Metrics metrics) {
+        Metrics metrics,
+        int retentionDays) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
+
+    /** A configuration keeping work for the default retention (30 days, see {@link #withRetentionDays}). */
+    public ServerConfig(String host, int port, Path dataDir, String databaseUrl, boolean allowPrivateAddresses, boolean httpsOnly, long maxBodyBytes,
+                        int autoDisableAfter, int maxInFlightPerEndpoint, int maxInFlightPerMerchant, String adminKey, String amqpUrl,
+                        List<String> amqpBindings, ConnectionLimits connectionLimits, boolean merchantAllowList, String egressProxy,
+                        MasterKey masterKey, Metrics metrics) {
+        this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
+                maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, metrics,
+                PartitionMaintenance.Config.defaults().retentionDays());
+    }
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
     public ServerConfig(String host, int port, Path dataDir, String databaseUrl, boolean allowPrivateAddresses, boolean httpsOnly,
@@ -63,25 +75,35 @@ public record ServerConfig(
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics, retentionDays);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics, retentionDays);
     }
 
     /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
     public ServerConfig withEgressProxy(String url) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics, retentionDays);
+    }
+
+    /**
+     * This configuration keeping events, deliveries and attempts {@code days} (1-3650) before their day's partitions may
+     * go (see {@link PartitionMaintenance}); a merchant's own {@code retention_days} may be longer.
+     */
+    public ServerConfig withRetentionDays(int days) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
+                metrics, days);
     }
 
     /** This configuration serving {@code /metrics} as {@code m} says. */
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m, retentionDays);
     }
 
     /**
@@ -129,7 +151,7 @@ public record ServerConfig(
     /** This configuration with {@code key} sealing secrets at rest (null: the embedded data directory's master.key). */
     public ServerConfig withMasterKey(MasterKey key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics, retentionDays);
     }
 
     /** The rule an external database without a master key breaks. */
@@ -153,6 +175,9 @@ public record ServerConfig(
     public ServerConfig {
         java.util.Objects.requireNonNull(connectionLimits, "connectionLimits");
         metrics = metrics == null ? Metrics.defaults() : metrics;
+        if (retentionDays < 1 || retentionDays > 3650) {
+            throw new IllegalArgumentException("retention-days must be between 1 and 3650, got " + retentionDays);
+        }
         if (egressProxy != null) {
             try {
                 new ProxySettings(egressProxy);

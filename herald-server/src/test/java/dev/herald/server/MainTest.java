@@ -182,6 +182,8 @@ class MainTest {
                 Arguments.of(List.of("--amqp-url-file", "/no/such/file"), Map.of(), "amqp-url-file cannot be read: /no/such/file"),
                 Arguments.of(List.of("--metrics-port", "70000"), Map.of(), "metrics-port must be between 0 and 65535, got 70000"),
                 Arguments.of(List.of("--metrics-top-endpoints", "101"), Map.of(), "metrics-top-endpoints must be between 0 and 100, got 101"),
+                Arguments.of(List.of("--retention-days", "0"), Map.of(), "retention-days must be between 1 and 3650, got 0"),
+                Arguments.of(List.of(), Map.of("HERALD_RETENTION_DAYS", "4000"), "retention-days must be between 1 and 3650, got 4000"),
                 Arguments.of(List.of(), Map.of("HERALD_METRICS_KEY", "short"), "metrics-key must be 16-200 printable ASCII characters without spaces"),
                 Arguments.of(List.of(), Map.of("HERALD_EGRESS_PROXY", "socks5://line:s3cret@proxy.bank:1080"),
                         "egress-proxy must be an http:// URL (Herald tunnels TLS through the proxy with CONNECT)"));

@@ -196,7 +196,7 @@ class SecretsAtRestTest {
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
             for (String t : tables) {
                 out.write(("-- " + t + "\n").getBytes(StandardCharsets.UTF_8));
-                copy.copyOut("copy " + t + " to stdout", out);
+                copy.copyOut("copy (select * from " + t + ") to stdout", out); // a query: COPY cannot read a partitioned table itself
             }
             return out.toString(StandardCharsets.UTF_8);
         }

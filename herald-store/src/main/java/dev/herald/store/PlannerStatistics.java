@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
  * changed by more than autovacuum's default analyze threshold (50 rows + 10%) since its last analyze is analyzed now.
  * Without it, a burst into a fresh table (a backlog of a million deliveries) is planned as if the table were empty, and
  * the due-scan's claim degrades from milliseconds to tens of seconds. With autovacuum keeping up it finds nothing to do.
+ * A partitioned table is watched through its partitions, each analyzed on its own when it is stale.
  */
 public final class PlannerStatistics {
     private static final Logger log = LoggerFactory.getLogger(PlannerStatistics.class);
@@ -31,12 +32,14 @@ public final class PlannerStatistics {
 
     /** Analyzes each watched table whose statistics are stale; returns their names. */
     public List<String> refreshStale() {
-        List<String> stale = jdbc.read(c -> Jdbc.query(c, "select relname from pg_stat_user_tables where schemaname = current_schema()"
-                + " and relname = any (?) and n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)",
+        // a partitioned table holds no rows itself: its partitions (leaves) are what gets stale and analyzed
+        List<String> stale = jdbc.read(c -> Jdbc.query(c, "select quote_ident(s.relname) from pg_stat_user_tables s where s.schemaname = current_schema()"
+                + " and s.relid in (select p.relid from unnest(?::text[]) as t(name), pg_partition_tree(t.name::regclass) p where p.isleaf)"
+                + " and s.n_mod_since_analyze > 50 + 0.1 * greatest(s.n_live_tup, 0)",
                 ps -> ps.setArray(1, Jdbc.textArray(c, tables)), rs -> rs.getString(1)));
         for (String table : stale) {
             long started = System.nanoTime();
-            jdbc.inTransaction(c -> Jdbc.update(c, "analyze " + table, ps -> {})); // a checked plain name from the caller, never input
+            jdbc.inTransaction(c -> Jdbc.update(c, "analyze " + table, ps -> {})); // a quoted name from the catalog, never input
             log.info("analyzed {} (statistics were stale) in {} ms", table, (System.nanoTime() - started) / 1_000_000);
         }
         return stale;

@@ -24,7 +24,7 @@ import java.util.Set;
 final class MerchantRoutes implements HttpService {
     private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
-            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy");
+            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy", "retention_days");
     private static final Set<String> URL_RULES = Set.of("hosts", "https_only", "private_networks");
 
     private final Herald herald;
@@ -55,7 +55,7 @@ final class MerchantRoutes implements HttpService {
                     rules == null ? null : rules.strings("hosts"), rules == null ? null : rules.bool("https_only"),
                     rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"),
                     o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")),
-                    TlsFields.tls(o), TlsFields.proxyUrl(o));
+                    TlsFields.tls(o), TlsFields.proxyUrl(o), o.integer("retention_days"));
             MerchantService.Put put = herald.merchants().put(Caller.of(req), id, draft);
             ObjectNode view = merchant(put.merchant());
             if (put.created() || draft.rotateSecret()) {
@@ -83,7 +83,7 @@ final class MerchantRoutes implements HttpService {
     static ObjectNode merchant(Merchant m) {
         ObjectNode n = Responses.obj().put("id", m.id()).put("name", m.name()).put("ack", m.ack().toString())
                 .put("status", m.status()).put("listed", m.listed())
-                .put("max_in_flight", m.maxInFlight());
+                .put("max_in_flight", m.maxInFlight()).put("retention_days", m.retentionDays());
         ObjectNode rules = n.putObject("url_rules");
         m.urlRules().hosts().forEach(rules.putArray("hosts")::add);
         rules.put("https_only", m.urlRules().httpsOnly());

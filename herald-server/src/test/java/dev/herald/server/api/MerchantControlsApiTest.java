@@ -38,6 +38,34 @@ class MerchantControlsApiTest {
     }
 
     @Test
+    void aMerchantsRetentionIsSetByTheOperatorOnlyWithinOneToTenYearsAndAudited() {
+        Response set = server.put("/v1/merchants/long-keeper", "{\"retention_days\": 90}");
+        assertThat(set.status()).as(set.body()).isEqualTo(201);
+        assertThat(set.json().get("retention_days").asInt()).isEqualTo(90);
+        assertThat(server.get("/v1/merchants/long-keeper").json().get("retention_days").asInt()).isEqualTo(90);
+
+        Response tooLong = server.put("/v1/merchants/long-keeper", "{\"retention_days\": 3651}");
+        assertThat(tooLong.status()).isEqualTo(422);
+        assertThat(tooLong.json().get("field").asText()).isEqualTo("retention_days");
+        Response negative = server.put("/v1/merchants/long-keeper", "{\"retention_days\": -1}");
+        assertThat(negative.status()).isEqualTo(422);
+        assertThat(negative.json().get("field").asText()).isEqualTo("retention_days");
+
+        String key = server.postJson("/v1/api-keys", Map.of("name", "keeper", "merchant_id", "long-keeper", "scopes", List.of("merchant:write")))
+                .json().get("key").asText();
+        Response own = server.send(server.request("/v1/merchants/long-keeper").setHeader("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"retention_days\": 365}")).build());
+        assertThat(own.status()).as("storage is the operator's to spend").isEqualTo(403);
+        assertThat(own.json().get("field").asText()).isEqualTo("retention_days");
+
+        Response back = server.put("/v1/merchants/long-keeper", "{\"retention_days\": 0}");
+        assertThat(back.status()).isEqualTo(200);
+        assertThat(back.json().get("retention_days").isNull()).as("0 returns to the node's retention").isTrue();
+        String audit = server.get("/v1/audit?target=long-keeper&action=merchant.update&limit=10").body();
+        assertThat(audit).contains("\"retention_days\":90").contains("\"retention_days\":null");
+    }
+
+    @Test
     void endpointsKeepTheirMerchantsHostPatternsPortsAndNetworks() {
         assertThat(endpoint("bank-line", "https://pay.shop.example/hook").status()).isEqualTo(201);
         assertThat(endpoint("bank-line", "https://api.bank.example:8443/hook").status()).isEqualTo(201);

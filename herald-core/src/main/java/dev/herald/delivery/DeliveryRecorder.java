@@ -32,7 +32,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Decides what each try's result means (DESIGN §3) and records results in groups through a {@link GroupCommitter}: the
- * attempt rows, the deliveries' new states, the endpoints' failure streaks and — when an endpoint gets disabled — the
+ * deliveries' new states, the attempt rows (a first try that succeeded stays in its delivery's row instead, see
+ * {@link DeliveryRepository#finishTries}), the endpoints' failure streaks and — when an endpoint gets disabled — the
  * {@code endpoint.disabled} event, for many tries in one transaction. A caller returns only once its result is
  * durable. A try that happened must be recorded: while the database is unreachable the group is retried.
  */
@@ -93,7 +94,6 @@ final class DeliveryRecorder implements AutoCloseable {
     }
 
     private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {
-        List<Attempt> attempts = new ArrayList<>(batch.size());
         List<DeliveryRepository.TryResult> tries = new ArrayList<>(batch.size());
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         Map<String, Streak> streaks = new LinkedHashMap<>();
@@ -103,22 +103,31 @@ final class DeliveryRecorder implements AutoCloseable {
             boolean success = is2xx && it.endpoint().ack().accepts(r.responseExcerpt());
             String errorClass = success ? null : (is2xx ? ErrorClass.ACK_MISMATCH : r.gotResponse() ? ErrorClass.HTTP_STATUS : r.transportError()).wireName();
             Integer code = r.gotResponse() ? r.statusCode() : null;
-            attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
+            Attempt attempt = new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
-                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders())));
+                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders()));
             Instant next = success || !it.retry() ? null
                     : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
             Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
             String error = success ? null : errorClass + ": " + (is2xx ? "HTTP " + r.statusCode() + " without the expected body '"
                     + it.endpoint().ack().body() + "'" : r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
-            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000)));
+            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000), attempt));
             outcomes.add(new Outcome(success, status, next, errorClass, false, List.of()));
             if (it.retry()) {
                 streaks.computeIfAbsent(it.endpoint().id(), id -> new Streak(it.endpoint())).add(success, code);
             }
         }
-        deliveries.insertAttempts(c, attempts);
-        deliveries.finishTries(c, tries, nodeId, now);
+        // A first try that succeeded is kept in its delivery's row; every other try gets an attempts row.
+        Set<String> inRow = deliveries.finishTries(c, tries, nodeId, now);
+        List<Attempt> attempts = new ArrayList<>(tries.size() - inRow.size());
+        for (DeliveryRepository.TryResult t : tries) {
+            if (!inRow.contains(t.deliveryId())) {
+                attempts.add(t.attempt());
+            }
+        }
+        if (!attempts.isEmpty()) {
+            deliveries.insertAttempts(c, attempts);
+        }
         if (streaks.isEmpty()) {
             return outcomes;
         }

@@ -36,8 +36,11 @@ public final class DeliveryRepository {
      */
     public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed) {}
 
-    /** The end of one try: the delivery's next state ({@code next} is set only for pending). */
-    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {}
+    /**
+     * The end of one try: the delivery's next state ({@code next} is set only for pending) and the try as an attempts row
+     * would hold it.
+     */
+    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error, Attempt attempt) {}
 
     /**
      * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope;
@@ -148,15 +151,21 @@ public final class DeliveryRepository {
 
     /**
      * Records the end of many tries in one statement: new state, counters advanced, claims released. Only deliveries
-     * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over.
+     * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over. A
+     * delivery's first recorded try, when it succeeded, is kept in the delivery's row; returns the ids of those deliveries. Every other try of {@code rows} (a failure, a
+     * later try, or one whose claim was lost) must be inserted as an attempts row by the caller, in the same transaction.
      */
-    public void finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
+    public java.util.Set<String> finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n];
         String[] statuses = new String[n];
         java.sql.Timestamp[] next = new java.sql.Timestamp[n];
         Integer[] codes = new Integer[n];
         String[] errors = new String[n];
+        java.sql.Timestamp[] started = new java.sql.Timestamp[n];
+        Integer[] durations = new Integer[n];
+        String[] excerpts = new String[n];
+        String[] headers = new String[n];
         for (int i = 0; i < n; i++) {
             TryResult r = rows.get(i);
             ids[i] = r.deliveryId();
@@ -164,12 +173,27 @@ public final class DeliveryRepository {
             next[i] = ts(r.next());
             codes[i] = r.statusCode();
             errors[i] = r.error();
+            started[i] = ts(r.attempt().startedAt());
+            durations[i] = r.attempt().durationMs();
+            excerpts[i] = r.attempt().responseExcerpt();
+            headers[i] = json(r.attempt().responseHeaders());
         }
-        Jdbc.update(c, "update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
+        // In the row: this try succeeded and no try was recorded before it.
+        String inRow = "(v.status = 'delivered' and d.attempts = 0)";
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        Jdbc.query(c, "update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
                 + " next_attempt_at = coalesce(v.next, d.next_attempt_at), claimed_by = null, last_attempt_at = ?, last_status_code = v.code,"
-                + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end"
-                + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[]) as v(id, status, next, code, err)"
-                + " where d.id = v.id and d.claimed_by = ?", ps -> {
+                + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end,"
+                + " first_try_started_at = case when " + inRow + " then v.started else d.first_try_started_at end,"
+                + " first_try_duration_ms = case when " + inRow + " then v.duration else d.first_try_duration_ms end,"
+                + " first_try_status_code = case when " + inRow + " then v.code else d.first_try_status_code end,"
+                + " first_try_response_excerpt = case when " + inRow + " then v.excerpt else d.first_try_response_excerpt end,"
+                + " first_try_response_headers = case when " + inRow + " then v.headers::jsonb else d.first_try_response_headers end"
+                + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[])"
+                + " as v(id, status, next, code, err, started, duration, excerpt, headers)"
+                + " where d.id = v.id and d.claimed_by = ?"
+                // after the update: one try recorded, and it is the one in the row
+                + " returning d.id, d.attempts = 1 and d.first_try_started_at is not null", ps -> {
             ps.setTimestamp(1, ts(now));
             ps.setTimestamp(2, ts(now));
             ps.setTimestamp(3, ts(now));
@@ -178,8 +202,18 @@ public final class DeliveryRepository {
             ps.setArray(6, c.createArrayOf("timestamptz", next));
             ps.setArray(7, c.createArrayOf("int4", codes));
             ps.setArray(8, c.createArrayOf("text", errors));
-            ps.setString(9, nodeId);
+            ps.setArray(9, c.createArrayOf("timestamptz", started));
+            ps.setArray(10, c.createArrayOf("int4", durations));
+            ps.setArray(11, c.createArrayOf("text", excerpts));
+            ps.setArray(12, c.createArrayOf("text", headers));
+            ps.setString(13, nodeId);
+        }, rs -> {
+            if (rs.getBoolean(2)) {
+                kept.add(rs.getString(1));
+            }
+            return null;
         });
+        return kept;
     }
 
     public Optional<Delivery> find(Connection c, String id) throws SQLException {
@@ -209,11 +243,29 @@ public final class DeliveryRepository {
         }, DeliveryRepository::map);
     }
 
+    /**
+     * Every recorded try of a delivery: the attempts rows in the order they were recorded, and a first try kept in the
+     * delivery's row (see {@link #finishTries}) as attempt 1, placed before the rows of tries that did not start before it.
+     */
     public List<Attempt> attempts(Connection c, String deliveryId) throws SQLException {
-        return Jdbc.query(c, "select * from attempts where delivery_id = ? order by id", ps -> ps.setString(1, deliveryId),
+        List<Attempt> out = new ArrayList<>(Jdbc.query(c, "select * from attempts where delivery_id = ? order by id", ps -> ps.setString(1, deliveryId),
                 rs -> new Attempt(rs.getString("delivery_id"), rs.getInt("attempt_no"), instant(rs, "started_at"), rs.getInt("duration_ms"),
                         intOrNull(rs, "status_code"), rs.getString("error_class"), rs.getString("error_message"), rs.getString("response_excerpt"),
-                        headers(rs.getString("response_headers"))));
+                        headers(rs.getString("response_headers")))));
+        List<Attempt> first = Jdbc.query(c, "select first_try_started_at, first_try_duration_ms, first_try_status_code, first_try_response_excerpt,"
+                + " first_try_response_headers from deliveries where id = ? and first_try_started_at is not null", ps -> ps.setString(1, deliveryId),
+                rs -> new Attempt(deliveryId, 1, instant(rs, "first_try_started_at"), rs.getInt("first_try_duration_ms"),
+                        intOrNull(rs, "first_try_status_code"), null, null, rs.getString("first_try_response_excerpt"),
+                        headers(rs.getString("first_try_response_headers"))));
+        if (!first.isEmpty()) {
+            Attempt a = first.getFirst();
+            int at = 0;
+            while (at < out.size() && out.get(at).startedAt().isBefore(a.startedAt())) {
+                at++;
+            }
+            out.add(at, a);
+        }
+        return out;
     }
 
     public int countForEvent(Connection c, long eventSeq) throws SQLException {

@@ -32,7 +32,7 @@ public final class DeliveryRepository {
 
     /**
      * A delivery to create. A claimed one belongs to the creating node's hot path at birth; an unclaimed one waits for
-     * the scanner (a FIFO key whose older delivery is still pending).
+     * the scanner (a FIFO key whose older delivery is still pending). {@code orderingKey} is set only for a FIFO endpoint.
      */
     public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed) {}
 
@@ -300,6 +300,16 @@ public final class DeliveryRepository {
             ps.setString(2, endpointId);
             ps.setTimestamp(3, ts(now));
         });
+    }
+
+    /**
+     * Gives the endpoint's pending deliveries that have no ordering key their event's (deliveries carry one only while
+     * their endpoint is FIFO); used when the endpoint becomes FIFO. Returns how many.
+     */
+    public int adoptOrderingKeys(Connection c, String endpointId) throws SQLException {
+        return Jdbc.update(c, "update deliveries d set ordering_key = ev.ordering_key from events ev"
+                + " where d.endpoint_id = ? and d.status = 'pending' and d.ordering_key is null and ev.seq = d.event_seq and ev.ordering_key is not null",
+                ps -> ps.setString(1, endpointId));
     }
 
     /** Cancels the endpoint's pending deliveries (the endpoint was deleted); returns how many. */

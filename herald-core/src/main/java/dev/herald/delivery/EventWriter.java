@@ -118,10 +118,11 @@ public final class EventWriter {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
                 boolean local = !held && (onlyEndpoint != null
                         || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())));
-                NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), e.orderingKey(), e.priority(), local);
+                // Only a FIFO endpoint's deliveries carry the ordering key: the others stay out of the FIFO index.
+                NewDelivery d = new NewDelivery(Ids.next("dlv"), seqs[i], target.id(), target.fifo() ? e.orderingKey() : null, e.priority(), local);
                 rows.add(d);
                 if (local) {
-                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey(),
+                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, d.orderingKey(),
                             e.receivedAt(), e.traceparent()));
                 }
             }

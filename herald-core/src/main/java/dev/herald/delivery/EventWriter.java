@@ -1,6 +1,7 @@
 package dev.herald.delivery;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.delivery.DeliveryRepository.NewDelivery;
 import dev.herald.endpoint.Endpoint;
@@ -14,6 +15,7 @@ import dev.herald.support.Ids;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -151,8 +153,14 @@ public final class EventWriter {
                         + " was already used for a different request (type or payload differ); use a new key for a new request");
     }
 
-    /** The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. */
+    /**
+     * The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. With the producer's bytes
+     * of {@code data} at hand they go in as posted; otherwise {@code data} is serialised from the parsed tree.
+     */
     static byte[] body(String id, EventInput in, Instant occurred) {
+        if (in.rawData() != null) {
+            return rawBody(id, in, occurred);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -172,6 +180,41 @@ public final class EventWriter {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** As {@link #body}, the envelope written as Jackson writes it (same escaping), then the producer's {@code data} bytes. */
+    private static byte[] rawBody(String id, EventInput in, Instant occurred) {
+        byte[] data = in.rawData();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 160);
+        out.writeBytes(ID_FIELD);
+        quoted(out, id);
+        out.writeBytes(EVENT_FIELD);
+        quoted(out, in.type());
+        out.writeBytes(TIMESTAMP_FIELD);
+        quoted(out, DateTimeFormatter.ISO_INSTANT.format(occurred));
+        out.writeBytes(ACCOUNT_FIELD);
+        if (in.accountUuid() == null) {
+            out.writeBytes(NULL);
+        } else {
+            quoted(out, in.accountUuid());
+        }
+        out.writeBytes(DATA_FIELD);
+        out.writeBytes(data);
+        out.write('}');
+        return out.toByteArray();
+    }
+
+    private static final byte[] ID_FIELD = "{\"id\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EVENT_FIELD = ",\"event\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] TIMESTAMP_FIELD = ",\"timestamp\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ACCOUNT_FIELD = ",\"account_uuid\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA_FIELD = ",\"data\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
+
+    private static void quoted(ByteArrayOutputStream out, String s) {
+        out.write('"');
+        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(s));
+        out.write('"');
     }
 
     private static String randomTraceId() {

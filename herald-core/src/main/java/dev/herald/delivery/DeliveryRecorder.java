@@ -117,8 +117,11 @@ final class DeliveryRecorder implements AutoCloseable {
                 streaks.computeIfAbsent(it.endpoint().id(), id -> new Streak(it.endpoint())).add(success, code);
             }
         }
-        // A first try that succeeded is kept in its delivery's row; every other try gets an attempts row.
-        Set<String> inRow = deliveries.finishTries(c, tries, nodeId, now);
+        // One statement for the deliveries and the streaks. A first try that succeeded is kept in its delivery's row;
+        // every other try gets an attempts row.
+        DeliveryRepository.Finished finished = deliveries.finishTries(c, tries, streaks.values().stream()
+                .map(s -> new EndpointRepository.StreakChange(s.endpoint.id(), s.reset, s.failures)).toList(), nodeId, now);
+        Set<String> inRow = finished.inRow();
         List<Attempt> attempts = new ArrayList<>(tries.size() - inRow.size());
         for (DeliveryRepository.TryResult t : tries) {
             if (!inRow.contains(t.deliveryId())) {
@@ -131,8 +134,7 @@ final class DeliveryRecorder implements AutoCloseable {
         if (streaks.isEmpty()) {
             return outcomes;
         }
-        Map<String, Integer> current = endpoints.applyStreaks(c, streaks.values().stream()
-                .map(s -> new EndpointRepository.StreakChange(s.endpoint.id(), s.reset, s.failures)).toList());
+        Map<String, Integer> current = finished.streaks();
         Map<String, List<DeliveryTask>> disabled = new HashMap<>();
         for (Streak s : streaks.values()) {
             int streak = current.getOrDefault(s.endpoint.id(), 0);

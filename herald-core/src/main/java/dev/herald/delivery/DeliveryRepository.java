@@ -149,13 +149,19 @@ public final class DeliveryRepository {
         }
     }
 
+    /** What {@link #finishTries} did: the deliveries whose try is kept in their row, and each changed endpoint's streak. */
+    public record Finished(java.util.Set<String> inRow, Map<String, Integer> streaks) {}
+
     /**
-     * Records the end of many tries in one statement: new state, counters advanced, claims released. Only deliveries
-     * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over. A
-     * delivery's first recorded try, when it succeeded, is kept in the delivery's row; returns the ids of those deliveries. Every other try of {@code rows} (a failure, a
-     * later try, or one whose claim was lost) must be inserted as an attempts row by the caller, in the same transaction.
+     * Records the end of many tries in one statement: new state, counters advanced, claims released, and the endpoints'
+     * failure streaks advanced ({@code streaks}: reset by a success, then more failures; an endpoint whose streak is and
+     * stays 0 is not written). Only deliveries still claimed by {@code nodeId} change, so a late result cannot overwrite
+     * the work of a node that took over. A delivery's first recorded try, when it succeeded, is kept in the delivery's
+     * row. Every other try of {@code rows} (a failure, a later try, or one whose claim was lost) must be inserted as an
+     * attempts row by the caller, in the same transaction.
      */
-    public java.util.Set<String> finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
+    public Finished finishTries(Connection c, List<TryResult> rows, List<dev.herald.endpoint.EndpointRepository.StreakChange> streaks,
+                                String nodeId, Instant now) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n];
         String[] statuses = new String[n];
@@ -181,7 +187,11 @@ public final class DeliveryRepository {
         // In the row: this try succeeded and no try was recorded before it.
         String inRow = "(v.status = 'delivered' and d.attempts = 0)";
         java.util.Set<String> kept = new java.util.HashSet<>();
-        Jdbc.query(c, "update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
+        Map<String, Integer> current = new java.util.HashMap<>();
+        Jdbc.query(c, "with streaks as (update endpoints e set consecutive_failures = case when s.reset then s.failures"
+                + " else e.consecutive_failures + s.failures end from unnest(?::text[], ?::boolean[], ?::int[]) as s(id, reset, failures)"
+                + " where e.id = s.id and (s.failures > 0 or e.consecutive_failures <> 0) returning e.id, e.consecutive_failures),"
+                + " finished as (update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
                 + " next_attempt_at = coalesce(v.next, d.next_attempt_at), claimed_by = null, last_attempt_at = ?, last_status_code = v.code,"
                 + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end,"
                 + " first_try_started_at = case when " + inRow + " then v.started else d.first_try_started_at end,"
@@ -193,27 +203,34 @@ public final class DeliveryRepository {
                 + " as v(id, status, next, code, err, started, duration, excerpt, headers)"
                 + " where d.id = v.id and d.claimed_by = ?"
                 // after the update: one try recorded, and it is the one in the row
-                + " returning d.id, d.attempts = 1 and d.first_try_started_at is not null", ps -> {
-            ps.setTimestamp(1, ts(now));
-            ps.setTimestamp(2, ts(now));
-            ps.setTimestamp(3, ts(now));
-            ps.setArray(4, c.createArrayOf("text", ids));
-            ps.setArray(5, c.createArrayOf("text", statuses));
-            ps.setArray(6, c.createArrayOf("timestamptz", next));
-            ps.setArray(7, c.createArrayOf("int4", codes));
-            ps.setArray(8, c.createArrayOf("text", errors));
-            ps.setArray(9, c.createArrayOf("timestamptz", started));
-            ps.setArray(10, c.createArrayOf("int4", durations));
-            ps.setArray(11, c.createArrayOf("text", excerpts));
-            ps.setArray(12, c.createArrayOf("text", headers));
-            ps.setString(13, nodeId);
+                + " returning d.id, d.attempts = 1 and d.first_try_started_at is not null as in_row)"
+                + " select id, in_row, null::int from finished union all select id, null, consecutive_failures from streaks", ps -> {
+            ps.setArray(1, c.createArrayOf("text", streaks.stream().map(s -> s.endpointId()).toArray()));
+            ps.setArray(2, c.createArrayOf("bool", streaks.stream().map(s -> s.reset()).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", streaks.stream().map(s -> s.failures()).toArray()));
+            ps.setTimestamp(4, ts(now));
+            ps.setTimestamp(5, ts(now));
+            ps.setTimestamp(6, ts(now));
+            ps.setArray(7, c.createArrayOf("text", ids));
+            ps.setArray(8, c.createArrayOf("text", statuses));
+            ps.setArray(9, c.createArrayOf("timestamptz", next));
+            ps.setArray(10, c.createArrayOf("int4", codes));
+            ps.setArray(11, c.createArrayOf("text", errors));
+            ps.setArray(12, c.createArrayOf("timestamptz", started));
+            ps.setArray(13, c.createArrayOf("int4", durations));
+            ps.setArray(14, c.createArrayOf("text", excerpts));
+            ps.setArray(15, c.createArrayOf("text", headers));
+            ps.setString(16, nodeId);
         }, rs -> {
-            if (rs.getBoolean(2)) {
+            int streak = rs.getInt(3);
+            if (!rs.wasNull()) {
+                current.put(rs.getString(1), streak);
+            } else if (rs.getBoolean(2)) {
                 kept.add(rs.getString(1));
             }
             return null;
         });
-        return kept;
+        return new Finished(kept, current);
     }
 
     public Optional<Delivery> find(Connection c, String id) throws SQLException {

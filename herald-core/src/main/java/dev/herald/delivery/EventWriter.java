@@ -78,15 +78,21 @@ public final class EventWriter {
      * {@code id} or {@code idempotency_key} when it is a different one.
      */
     public List<Written> writeAll(Connection c, List<StoredEvent> candidates, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        if (onlyEndpoint == null) {
+        // The registry must be current before fan-out: the events insert reads the endpoint change counter in its own
+        // statement (no round trip of its own); a registry found behind is reloaded and the merchants' refusals checked
+        // again, and one that would refuse is caught up first so a merchant unblocked elsewhere is not refused.
+        if (onlyEndpoint == null && refusesAny(candidates)) {
             endpoints.catchUp(c);
-            for (StoredEvent e : candidates) {
-                if (endpoints.refusesNew(e.targetMerchant())) {
-                    throw new ForbiddenException("merchant_id", "merchant " + e.targetMerchant() + " does not receive new events");
-                }
+            refuse(candidates);
+        }
+        EventRepository.Inserted written = events.insertAll(c, candidates);
+        if (onlyEndpoint == null) {
+            boolean reloaded = written.seqs().isEmpty() ? catchUpAlways(c) : endpoints.catchUp(c, written.endpointChanges());
+            if (reloaded) {
+                refuse(candidates);
             }
         }
-        Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
+        Map<EventRepository.Key, Long> inserted = written.seqs();
         Written[] out = new Written[candidates.size()];
         long[] seqs = new long[candidates.size()];
         List<NewDelivery> rows = new ArrayList<>();
@@ -143,6 +149,29 @@ public final class EventWriter {
             }
         }
         return List.of(out);
+    }
+
+    private boolean refusesAny(List<StoredEvent> candidates) {
+        for (StoredEvent e : candidates) {
+            if (endpoints.refusesNew(e.targetMerchant())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void refuse(List<StoredEvent> candidates) {
+        for (StoredEvent e : candidates) {
+            if (endpoints.refusesNew(e.targetMerchant())) {
+                throw new ForbiddenException("merchant_id", "merchant " + e.targetMerchant() + " does not receive new events");
+            }
+        }
+    }
+
+    /** Only duplicates: no counter came back, so read it (a blocked merchant's duplicate is refused like its new event). */
+    private boolean catchUpAlways(Connection c) throws SQLException {
+        endpoints.catchUp(c);
+        return true;
     }
 
     private static ConflictException conflict(StoredEvent existing, StoredEvent attempted) {

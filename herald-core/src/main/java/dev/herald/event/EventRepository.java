@@ -30,6 +30,20 @@ public final class EventRepository {
      * in the list); returns the sequence number of each event actually inserted.
      */
     public Map<Key, Long> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
+        return insertAll(c, rows).seqs();
+    }
+
+    /**
+     * What {@link #insertAll} inserted: the sequence number of each event actually inserted, and the endpoint change
+     * counter (V8) as the insert's own snapshot saw it, or -1 when nothing was inserted.
+     */
+    public record Inserted(Map<Key, Long> seqs, long endpointChanges) {}
+
+    /**
+     * As {@link #insertAllIfAbsent}, also reading the endpoint change counter in the same statement, so the ingest
+     * transaction learns whether its endpoint registry is behind without a round trip of its own.
+     */
+    public Inserted insertAll(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n],
                 targets = new String[n], orderingKeys = new String[n], traceparents = new String[n];
@@ -53,6 +67,7 @@ public final class EventRepository {
             traceparents[i] = e.traceparent();
         }
         Map<Key, Long> inserted = new HashMap<>();
+        long[] changes = {-1};
         Jdbc.query(c, "insert into events (id, type, account_uuid, occurred_at, received_at, payload, idempotency_key, priority, trace_id,"
                 + " target_merchant, ordering_key, fingerprint, traceparent) select id, type, account_uuid, occurred_at, received_at, payload,"
                 + " idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint, traceparent"
@@ -60,7 +75,7 @@ public final class EventRepository {
                 + " ?::text[], ?::int2[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[]) with ordinality as v(id, type, account_uuid,"
                 + " occurred_at, received_at, payload, idempotency_key, priority, trace_id, target_merchant, ordering_key, fingerprint,"
                 + " traceparent, ord)"
-                + " order by ord on conflict do nothing returning scope, id, seq", ps -> {
+                + " order by ord on conflict do nothing returning scope, id, seq, (select version from endpoint_changes)", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
             ps.setArray(3, c.createArrayOf("text", accounts));
@@ -74,8 +89,11 @@ public final class EventRepository {
             ps.setArray(11, c.createArrayOf("text", orderingKeys));
             ps.setArray(12, c.createArrayOf("bytea", fingerprints));
             ps.setArray(13, c.createArrayOf("text", traceparents));
-        }, rs -> inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3)));
-        return inserted;
+        }, rs -> {
+            changes[0] = rs.getLong(4);
+            return inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3));
+        });
+        return new Inserted(inserted, changes[0]);
     }
 
     /** The stored event of {@code scope} that has {@code id} or {@code idempotencyKey}. */

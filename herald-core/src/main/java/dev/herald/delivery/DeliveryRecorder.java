@@ -40,6 +40,8 @@ import java.util.random.RandomGenerator;
 final class DeliveryRecorder implements AutoCloseable {
     static final int EXCERPT_LIMIT = 4096;
     private static final int MAX_BATCH = 512;
+    /** How long a results group that is not full waits for more results before it commits. */
+    static final java.time.Duration RESULTS_LINGER = java.time.Duration.ofMillis(5);
 
     private final DeliveryRepository deliveries;
     private final EndpointRepository endpoints;
@@ -63,7 +65,9 @@ final class DeliveryRecorder implements AutoCloseable {
         this.random = random;
         this.autoDisableAfter = autoDisableAfter;
         this.nodeId = nodeId;
-        this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.retrying("results", MAX_BATCH), item -> 1,
+        // Results may linger: their tries are over (the receiver has the body), so a few milliseconds only delay the
+        // try's lane slot, while at a trickle they save most of the transactions.
+        this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.retrying("results", MAX_BATCH).withLinger(RESULTS_LINGER), item -> 1,
                 (c, batch) -> write(c, batch, clock.instant()));
     }
 

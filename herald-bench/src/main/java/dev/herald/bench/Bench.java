@@ -111,6 +111,9 @@ final class Bench implements AutoCloseable {
         warnFds(name, m);
         Receipts.Audit audit = receipts.audit(gen.issued());
         audit(m, audit, receipts.pendingTracked(), true, 0);
+        if (m.get("alloc_bytes") instanceof Number a && receipts.uniqueAcks() > 0) {
+            m.put("alloc_bytes_per_delivery", Math.round(a.doubleValue() / receipts.uniqueAcks()));
+        }
         return new Phase(name, m, receipts.timeline(secondsSince(receipts.originNanos())), audit);
     }
 
@@ -289,6 +292,13 @@ final class Bench implements AutoCloseable {
             if (deliveries > 0) {
                 m.put("rows_written_per_delivery", Meter.round(((Number) m.get("pg_rows_written")).doubleValue() / deliveries));
                 m.put("commits_per_delivery", Meter.round(((Number) m.get("pg_xact_commit")).doubleValue() / deliveries));
+                m.put("wal_bytes_per_delivery", Math.round(((Number) m.get("wal_bytes")).doubleValue() / deliveries));
+                if (m.get("alloc_bytes") instanceof Number a) {
+                    m.put("alloc_bytes_per_delivery", Math.round(a.doubleValue() / deliveries));
+                }
+                if (m.get("pg_deliveries_upd") instanceof Number upd && upd.longValue() > 0) {
+                    m.put("deliveries_hot_update_share", Meter.round(((Number) m.get("pg_deliveries_hot_upd")).doubleValue() / upd.doubleValue()));
+                }
                 perThousand(m, "cpu_pg_s", deliveries);
                 perThousand(m, "cpu_herald_s", deliveries);
                 for (String k : List.copyOf(m.keySet())) {

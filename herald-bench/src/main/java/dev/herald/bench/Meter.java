@@ -30,6 +30,7 @@ final class Meter implements AutoCloseable {
     private final Map<String, Long> heraldCpuStart;
     private final long wallStart = System.nanoTime();
     private final long cpuStart = processCpuNanos();
+    private final long allocStart = allocatedBytes();
     private final OptionalLong pgCpuStart;
     private final long[] machineStart = machineTicks();
     private final Map<Long, Proc> procStart = processes();
@@ -132,6 +133,10 @@ final class Meter implements AutoCloseable {
             m.put("cpu_steal_cores", round((machineEnd[2] - machineStart[2]) / 100.0 / wall));
         }
         otherProcesses(m, wall);
+        long allocated = allocatedBytes() - allocStart;
+        if (allocStart >= 0) {
+            m.put("alloc_bytes", allocated);
+        }
         m.put("heap_max_mib", round(Math.max(heapMax, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()) / 1048576.0));
         m.put("heap_after_gc_max_mib", round(heapAfterGcMax / 1048576.0));
         m.put("heap_xmx_mib", Runtime.getRuntime().maxMemory() >> 20);
@@ -154,6 +159,18 @@ final class Meter implements AutoCloseable {
             return os.getProcessCpuTime();
         }
         return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    /**
+     * Bytes this JVM allocated on its heap so far, all threads (virtual threads count on their carriers, ended threads
+     * included), or -1 when the JVM does not say. Unlike CPU time it does not depend on what else runs on the machine.
+     */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported()
+                && t.isThreadAllocatedMemoryEnabled()) {
+            return t.getTotalThreadAllocatedBytes();
+        }
+        return -1;
     }
 
     /** CPU nanoseconds (user + system) of process {@code pid} from /proc/&lt;pid&gt;/stat, or -1 when it is gone. */

@@ -370,7 +370,10 @@ final class Scenarios {
                 Report.Row.of("PG rows written", "pg_rows_written", ""),
                 Report.Row.of("  per delivery", "rows_written_per_delivery", ""),
                 Report.Row.of("PG commits per delivery", "commits_per_delivery", ""),
-                new Report.Row("PG WAL MiB (whole server)", p -> p.metrics().containsKey("wal_bytes") ? Meter.round(p.num("wal_bytes") / MIB) : null, ""));
+                new Report.Row("PG WAL MiB (whole server)", p -> p.metrics().containsKey("wal_bytes") ? Meter.round(p.num("wal_bytes") / MIB) : null, ""),
+                Report.Row.of("  per delivery, bytes", "wal_bytes_per_delivery", "<= 2,048"),
+                Report.Row.of("deliveries updates HOT (share)", "deliveries_hot_update_share", ""),
+                Report.Row.of("JVM heap allocated per delivery, bytes", "alloc_bytes_per_delivery", ""));
     }
 
     /** The correctness audit of an always-acknowledging fleet: everything arrived once, at its endpoint. */

@@ -32,13 +32,16 @@ import java.util.random.RandomGenerator;
 
 /**
  * Decides what each try's result means (DESIGN §3) and records results in groups through a {@link GroupCommitter}: the
- * attempt rows, the deliveries' new states, the endpoints' failure streaks and — when an endpoint gets disabled — the
+ * deliveries' new states, the attempt rows (a first try that succeeded stays in its delivery's row instead, see
+ * {@link DeliveryRepository#finishTries}), the endpoints' failure streaks and — when an endpoint gets disabled — the
  * {@code endpoint.disabled} event, for many tries in one transaction. A caller returns only once its result is
  * durable. A try that happened must be recorded: while the database is unreachable the group is retried.
  */
 final class DeliveryRecorder implements AutoCloseable {
     static final int EXCERPT_LIMIT = 4096;
     private static final int MAX_BATCH = 512;
+    /** How long a results group that is not full waits for more results before it commits. */
+    static final java.time.Duration RESULTS_LINGER = java.time.Duration.ofMillis(5);
 
     private final DeliveryRepository deliveries;
     private final EndpointRepository endpoints;
@@ -62,7 +65,9 @@ final class DeliveryRecorder implements AutoCloseable {
         this.random = random;
         this.autoDisableAfter = autoDisableAfter;
         this.nodeId = nodeId;
-        this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.retrying("results", MAX_BATCH), item -> 1,
+        // Results may linger: their tries are over (the receiver has the body), so a few milliseconds only delay the
+        // try's lane slot, while at a trickle they save most of the transactions.
+        this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.retrying("results", MAX_BATCH).withLinger(RESULTS_LINGER), item -> 1,
                 (c, batch) -> write(c, batch, clock.instant()));
     }
 
@@ -93,8 +98,6 @@ final class DeliveryRecorder implements AutoCloseable {
     }
 
     private List<Outcome> write(Connection c, List<Item> batch, Instant now) throws SQLException {
-        List<Attempt> attempts = new ArrayList<>(batch.size());
-        List<java.time.LocalDate> partDays = new ArrayList<>(batch.size());
         List<DeliveryRepository.TryResult> tries = new ArrayList<>(batch.size());
         List<Outcome> outcomes = new ArrayList<>(batch.size());
         Map<String, Streak> streaks = new LinkedHashMap<>();
@@ -104,28 +107,40 @@ final class DeliveryRecorder implements AutoCloseable {
             boolean success = is2xx && it.endpoint().ack().accepts(r.responseExcerpt());
             String errorClass = success ? null : (is2xx ? ErrorClass.ACK_MISMATCH : r.gotResponse() ? ErrorClass.HTTP_STATUS : r.transportError()).wireName();
             Integer code = r.gotResponse() ? r.statusCode() : null;
-            attempts.add(new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
+            Attempt attempt = new Attempt(it.task().deliveryId(), it.task().attempts() + 1, r.startedAt(),
                     (int) Math.min(Integer.MAX_VALUE, r.duration().toMillis()), code, errorClass,
-                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders())));
-            partDays.add(it.task().partDay());
+                    truncate(r.errorMessage(), 1000), truncate(r.responseExcerpt(), EXCERPT_LIMIT), clean(r.responseHeaders()));
             Instant next = success || !it.retry() ? null
                     : it.endpoint().retryPolicy().nextDelay(it.task().roundAttempts() + 1, retryAfter(r, now), random).map(now::plus).orElse(null);
             Status status = success ? Status.DELIVERED : next != null ? Status.PENDING : Status.FAILED;
             String error = success ? null : errorClass + ": " + (is2xx ? "HTTP " + r.statusCode() + " without the expected body '"
                     + it.endpoint().ack().body() + "'" : r.gotResponse() ? "HTTP " + r.statusCode() : r.errorMessage());
-            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000), it.task().partDay()));
+            tries.add(new DeliveryRepository.TryResult(it.task().deliveryId(), status, next, code, truncate(error, 1000), attempt, it.task().partDay()));
             outcomes.add(new Outcome(success, status, next, errorClass, false, List.of()));
             if (it.retry()) {
                 streaks.computeIfAbsent(it.endpoint().id(), id -> new Streak(it.endpoint())).add(success, code);
             }
         }
-        deliveries.insertAttempts(c, attempts, partDays);
-        deliveries.finishTries(c, tries, nodeId, now);
+        // One statement for the deliveries and the streaks. A first try that succeeded is kept in its delivery's row;
+        // every other try gets an attempts row.
+        DeliveryRepository.Finished finished = deliveries.finishTries(c, tries, streaks.values().stream()
+                .map(s -> new EndpointRepository.StreakChange(s.endpoint.id(), s.reset, s.failures)).toList(), nodeId, now);
+        Set<String> inRow = finished.inRow();
+        List<Attempt> attempts = new ArrayList<>(tries.size() - inRow.size());
+        List<java.time.LocalDate> partDays = new ArrayList<>(tries.size() - inRow.size());
+        for (DeliveryRepository.TryResult t : tries) {
+            if (!inRow.contains(t.deliveryId())) {
+                attempts.add(t.attempt());
+                partDays.add(t.partDay());
+            }
+        }
+        if (!attempts.isEmpty()) {
+            deliveries.insertAttempts(c, attempts, partDays);
+        }
         if (streaks.isEmpty()) {
             return outcomes;
         }
-        Map<String, Integer> current = endpoints.applyStreaks(c, streaks.values().stream()
-                .map(s -> new EndpointRepository.StreakChange(s.endpoint.id(), s.reset, s.failures)).toList());
+        Map<String, Integer> current = finished.streaks();
         Map<String, List<DeliveryTask>> disabled = new HashMap<>();
         for (Streak s : streaks.values()) {
             int streak = current.getOrDefault(s.endpoint.id(), 0);

@@ -39,15 +39,18 @@ public final class DeliveryRepository {
 
     /**
      * A delivery to create. A claimed one belongs to the creating node's hot path at birth; an unclaimed one waits for
-     * the scanner (a FIFO key whose older delivery is still pending).
+     * the scanner (a FIFO key whose older delivery is still pending). {@code orderingKey} is set only for a FIFO endpoint.
      */
     public record NewDelivery(String id, long eventSeq, String endpointId, String orderingKey, int priority, boolean claimed, LocalDate partDay) {}
 
-    /** The end of one try: the delivery's next state ({@code next} is set only for pending); {@code partDay} is its partition. */
-    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error, LocalDate partDay) {
+    /**
+     * The end of one try: the delivery's next state ({@code next} is set only for pending), the try as an attempts row
+     * would hold it, and {@code partDay}, the delivery's partition.
+     */
+    public record TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error, Attempt attempt, LocalDate partDay) {
         /** The result of a try of a delivery in the partition its id names. */
-        public TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error) {
-            this(deliveryId, status, next, statusCode, error, PartDays.ofId(deliveryId));
+        public TryResult(String deliveryId, Status status, Instant next, Integer statusCode, String error, Attempt attempt) {
+            this(deliveryId, status, next, statusCode, error, attempt, PartDays.ofId(deliveryId));
         }
     }
 
@@ -168,27 +171,47 @@ public final class DeliveryRepository {
         }
     }
 
+    /** What {@link #finishTries} did: the deliveries whose try is kept in their row, and each changed endpoint's streak. */
+    public record Finished(java.util.Set<String> inRow, Map<String, Integer> streaks) {}
+
     /**
-     * Records the end of many tries in one statement: new state, counters advanced, claims released. Only deliveries
-     * still claimed by {@code nodeId} change, so a late result cannot overwrite the work of a node that took over.
+     * Records the end of many tries in one statement: new state, counters advanced, claims released, and the endpoints'
+     * failure streaks advanced ({@code streaks}: reset by a success, then more failures; an endpoint whose streak is and
+     * stays 0 is not written). Only deliveries still claimed by {@code nodeId} change, so a late result cannot overwrite
+     * the work of a node that took over. A delivery's first recorded try, when it succeeded, is kept in the delivery's
+     * row. Every other try of {@code rows} (a failure, a later try, or one whose claim was lost) must be inserted as an
+     * attempts row by the caller, in the same transaction.
      */
-    public void finishTries(Connection c, List<TryResult> rows, String nodeId, Instant now) throws SQLException {
+    public Finished finishTries(Connection c, List<TryResult> rows, List<dev.herald.endpoint.EndpointRepository.StreakChange> streaks,
+                                String nodeId, Instant now) throws SQLException {
         Map<LocalDate, List<TryResult>> byDay = new java.util.LinkedHashMap<>();
         for (TryResult r : rows) {
             byDay.computeIfAbsent(r.partDay(), d -> new ArrayList<>()).add(r);
         }
+        java.util.Set<String> inRow = new java.util.HashSet<>();
+        Map<String, Integer> current = new java.util.HashMap<>();
+        List<dev.herald.endpoint.EndpointRepository.StreakChange> pending = streaks;
         for (Map.Entry<LocalDate, List<TryResult>> day : byDay.entrySet()) { // nearly always one: today's
-            finishTries(c, day.getValue(), day.getKey(), nodeId, now);
+            Finished f = finishTries(c, day.getValue(), day.getKey(), pending, nodeId, now);
+            inRow.addAll(f.inRow());
+            current.putAll(f.streaks());
+            pending = List.of(); // the streaks advance once per batch
         }
+        return new Finished(inRow, current);
     }
 
-    private void finishTries(Connection c, List<TryResult> rows, LocalDate partDay, String nodeId, Instant now) throws SQLException {
+    private Finished finishTries(Connection c, List<TryResult> rows, LocalDate partDay, List<dev.herald.endpoint.EndpointRepository.StreakChange> streaks,
+                                 String nodeId, Instant now) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n];
         String[] statuses = new String[n];
         java.sql.Timestamp[] next = new java.sql.Timestamp[n];
         Integer[] codes = new Integer[n];
         String[] errors = new String[n];
+        java.sql.Timestamp[] started = new java.sql.Timestamp[n];
+        Integer[] durations = new Integer[n];
+        String[] excerpts = new String[n];
+        String[] headers = new String[n];
         for (int i = 0; i < n; i++) {
             TryResult r = rows.get(i);
             ids[i] = r.deliveryId();
@@ -196,23 +219,59 @@ public final class DeliveryRepository {
             next[i] = ts(r.next());
             codes[i] = r.statusCode();
             errors[i] = r.error();
+            started[i] = ts(r.attempt().startedAt());
+            durations[i] = r.attempt().durationMs();
+            excerpts[i] = r.attempt().responseExcerpt();
+            headers[i] = json(r.attempt().responseHeaders());
         }
-        Jdbc.update(c, "update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
+        // In the row: this try succeeded and no try was recorded before it.
+        String inRow = "(v.status = 'delivered' and d.attempts = 0)";
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        Map<String, Integer> current = new java.util.HashMap<>();
+        Jdbc.query(c, "with streaks as (update endpoints e set consecutive_failures = case when s.reset then s.failures"
+                + " else e.consecutive_failures + s.failures end from unnest(?::text[], ?::boolean[], ?::int[]) as s(id, reset, failures)"
+                + " where e.id = s.id and (s.failures > 0 or e.consecutive_failures <> 0) returning e.id, e.consecutive_failures),"
+                + " finished as (update deliveries d set status = v.status, attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
                 + " next_attempt_at = coalesce(v.next, d.next_attempt_at), claimed_by = null, last_attempt_at = ?, last_status_code = v.code,"
-                + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end"
-                + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[]) as v(id, status, next, code, err)"
-                + " where d.part_day = ? and d.id = v.id and d.claimed_by = ?", ps -> {
-            ps.setTimestamp(1, ts(now));
-            ps.setTimestamp(2, ts(now));
-            ps.setTimestamp(3, ts(now));
-            ps.setArray(4, c.createArrayOf("text", ids));
-            ps.setArray(5, c.createArrayOf("text", statuses));
-            ps.setArray(6, c.createArrayOf("timestamptz", next));
-            ps.setArray(7, c.createArrayOf("int4", codes));
-            ps.setArray(8, c.createArrayOf("text", errors));
-            ps.setObject(9, partDay);
-            ps.setString(10, nodeId);
+                + " last_error = v.err, updated_at = ?, completed_at = case when v.status = 'pending' then null else ?::timestamptz end,"
+                + " first_try_started_at = case when " + inRow + " then v.started else d.first_try_started_at end,"
+                + " first_try_duration_ms = case when " + inRow + " then v.duration else d.first_try_duration_ms end,"
+                + " first_try_status_code = case when " + inRow + " then v.code else d.first_try_status_code end,"
+                + " first_try_response_excerpt = case when " + inRow + " then v.excerpt else d.first_try_response_excerpt end,"
+                + " first_try_response_headers = case when " + inRow + " then v.headers::jsonb else d.first_try_response_headers end"
+                + " from unnest(?::text[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::timestamptz[], ?::int[], ?::text[], ?::text[])"
+                + " as v(id, status, next, code, err, started, duration, excerpt, headers)"
+                + " where d.part_day = ? and d.id = v.id and d.claimed_by = ?"
+                // after the update: one try recorded, and it is the one in the row
+                + " returning d.id, d.attempts = 1 and d.first_try_started_at is not null as in_row)"
+                + " select id, in_row, null::int from finished union all select id, null, consecutive_failures from streaks", ps -> {
+            ps.setArray(1, c.createArrayOf("text", streaks.stream().map(s -> s.endpointId()).toArray()));
+            ps.setArray(2, c.createArrayOf("bool", streaks.stream().map(s -> s.reset()).toArray()));
+            ps.setArray(3, c.createArrayOf("int4", streaks.stream().map(s -> s.failures()).toArray()));
+            ps.setTimestamp(4, ts(now));
+            ps.setTimestamp(5, ts(now));
+            ps.setTimestamp(6, ts(now));
+            ps.setArray(7, c.createArrayOf("text", ids));
+            ps.setArray(8, c.createArrayOf("text", statuses));
+            ps.setArray(9, c.createArrayOf("timestamptz", next));
+            ps.setArray(10, c.createArrayOf("int4", codes));
+            ps.setArray(11, c.createArrayOf("text", errors));
+            ps.setArray(12, c.createArrayOf("timestamptz", started));
+            ps.setArray(13, c.createArrayOf("int4", durations));
+            ps.setArray(14, c.createArrayOf("text", excerpts));
+            ps.setArray(15, c.createArrayOf("text", headers));
+            ps.setObject(16, partDay);
+            ps.setString(17, nodeId);
+        }, rs -> {
+            int streak = rs.getInt(3);
+            if (!rs.wasNull()) {
+                current.put(rs.getString(1), streak);
+            } else if (rs.getBoolean(2)) {
+                kept.add(rs.getString(1));
+            }
+            return null;
         });
+        return new Finished(kept, current);
     }
 
     /**
@@ -257,15 +316,36 @@ public final class DeliveryRepository {
         }, DeliveryRepository::map);
     }
 
-    /** The attempts of a delivery in partition {@code partDay} (the delivery's, see {@link Delivery#partDay()}), oldest first. */
+    /**
+     * Every recorded try of a delivery: the attempts rows in the order they were recorded, and a first try kept in the
+     * delivery's row (see {@link #finishTries}) as attempt 1, placed before the rows of tries that did not start before it;
+     * {@code partDay} is the delivery's partition ({@link Delivery#partDay()}).
+     */
     public List<Attempt> attempts(Connection c, String deliveryId, LocalDate partDay) throws SQLException {
-        return Jdbc.query(c, "select * from attempts where delivery_id = ? and part_day = ? order by id", ps -> {
+        List<Attempt> out = new ArrayList<>(Jdbc.query(c, "select * from attempts where delivery_id = ? and part_day = ? order by id", ps -> {
                     ps.setString(1, deliveryId);
                     ps.setObject(2, partDay);
                 },
                 rs -> new Attempt(rs.getString("delivery_id"), rs.getInt("attempt_no"), instant(rs, "started_at"), rs.getInt("duration_ms"),
                         intOrNull(rs, "status_code"), rs.getString("error_class"), rs.getString("error_message"), rs.getString("response_excerpt"),
-                        headers(rs.getString("response_headers"))));
+                        headers(rs.getString("response_headers")))));
+        List<Attempt> first = Jdbc.query(c, "select first_try_started_at, first_try_duration_ms, first_try_status_code, first_try_response_excerpt,"
+                + " first_try_response_headers from deliveries where id = ? and part_day = ? and first_try_started_at is not null", ps -> {
+                    ps.setString(1, deliveryId);
+                    ps.setObject(2, partDay);
+                },
+                rs -> new Attempt(deliveryId, 1, instant(rs, "first_try_started_at"), rs.getInt("first_try_duration_ms"),
+                        intOrNull(rs, "first_try_status_code"), null, null, rs.getString("first_try_response_excerpt"),
+                        headers(rs.getString("first_try_response_headers"))));
+        if (!first.isEmpty()) {
+            Attempt a = first.getFirst();
+            int at = 0;
+            while (at < out.size() && out.get(at).startedAt().isBefore(a.startedAt())) {
+                at++;
+            }
+            out.add(at, a);
+        }
+        return out;
     }
 
     /** How many deliveries the event {@code eventSeq} of partition {@code partDay} has. */
@@ -305,6 +385,16 @@ public final class DeliveryRepository {
             ps.setString(2, endpointId);
             ps.setTimestamp(3, ts(now));
         });
+    }
+
+    /**
+     * Gives the endpoint's pending deliveries that have no ordering key their event's (deliveries carry one only while
+     * their endpoint is FIFO); used when the endpoint becomes FIFO. Returns how many.
+     */
+    public int adoptOrderingKeys(Connection c, String endpointId) throws SQLException {
+        return Jdbc.update(c, "update deliveries d set ordering_key = ev.ordering_key from events ev"
+                + " where d.endpoint_id = ? and d.status = 'pending' and d.ordering_key is null and ev.seq = d.event_seq and ev.ordering_key is not null",
+                ps -> ps.setString(1, endpointId));
     }
 
     /** Cancels the endpoint's pending deliveries (the endpoint was deleted); returns how many. */

@@ -211,6 +211,11 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     }
 
     @Override
+    public void becameFifo(Connection c, String endpointId) throws SQLException {
+        deliveries.adoptOrderingKeys(c, endpointId);
+    }
+
+    @Override
     public int deleted(Connection c, String endpointId, Instant now) throws SQLException {
         return deliveries.cancelPending(c, endpointId, now);
     }

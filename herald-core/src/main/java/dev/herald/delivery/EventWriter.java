@@ -1,6 +1,7 @@
 package dev.herald.delivery;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.herald.delivery.DeliveryRepository.NewDelivery;
 import dev.herald.endpoint.Endpoint;
@@ -15,6 +16,7 @@ import dev.herald.support.PartDays;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -77,15 +79,21 @@ public final class EventWriter {
      * {@code id} or {@code idempotency_key} when it is a different one.
      */
     public List<Written> writeAll(Connection c, List<StoredEvent> candidates, Instant now, Endpoint onlyEndpoint) throws SQLException {
-        if (onlyEndpoint == null) {
+        // The registry must be current before fan-out: the events insert reads the endpoint change counter in its own
+        // statement (no round trip of its own); a registry found behind is reloaded and the merchants' refusals checked
+        // again, and one that would refuse is caught up first so a merchant unblocked elsewhere is not refused.
+        if (onlyEndpoint == null && refusesAny(candidates)) {
             endpoints.catchUp(c);
-            for (StoredEvent e : candidates) {
-                if (endpoints.refusesNew(e.targetMerchant())) {
-                    throw new ForbiddenException("merchant_id", "merchant " + e.targetMerchant() + " does not receive new events");
-                }
+            refuse(candidates);
+        }
+        EventRepository.Inserted written = events.insertAll(c, candidates);
+        if (onlyEndpoint == null) {
+            boolean reloaded = written.seqs().isEmpty() ? catchUpAlways(c) : endpoints.catchUp(c, written.endpointChanges());
+            if (reloaded) {
+                refuse(candidates);
             }
         }
-        Map<EventRepository.Key, Long> inserted = events.insertAllIfAbsent(c, candidates);
+        Map<EventRepository.Key, Long> inserted = written.seqs();
         Written[] out = new Written[candidates.size()];
         long[] seqs = new long[candidates.size()];
         List<NewDelivery> rows = new ArrayList<>();
@@ -119,12 +127,13 @@ public final class EventWriter {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
                 boolean local = !held && (onlyEndpoint != null
                         || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())));
-                // the id carries the event's receipt time, so it names the day partition the delivery shares with its event
-                NewDelivery d = new NewDelivery(Ids.next("dlv", e.receivedAt().toEpochMilli()), seqs[i], target.id(), e.orderingKey(), e.priority(),
-                        local, PartDays.of(e.receivedAt()));
+                // the id carries the event's receipt time, so it names the day partition the delivery shares with its event;
+                // only a FIFO endpoint's deliveries carry the ordering key: the others stay out of the FIFO index
+                NewDelivery d = new NewDelivery(Ids.next("dlv", e.receivedAt().toEpochMilli()), seqs[i], target.id(), target.fifo() ? e.orderingKey() : null,
+                        e.priority(), local, PartDays.of(e.receivedAt()));
                 rows.add(d);
                 if (local) {
-                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, e.orderingKey(),
+                    tasks.add(new DeliveryTask(d.id(), e.id(), target.id(), e.type(), e.payload(), e.traceId(), e.priority(), 0, 0, d.orderingKey(),
                             e.receivedAt(), e.traceparent(), d.partDay()));
                 }
             }
@@ -145,6 +154,29 @@ public final class EventWriter {
         return List.of(out);
     }
 
+    private boolean refusesAny(List<StoredEvent> candidates) {
+        for (StoredEvent e : candidates) {
+            if (endpoints.refusesNew(e.targetMerchant())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void refuse(List<StoredEvent> candidates) {
+        for (StoredEvent e : candidates) {
+            if (endpoints.refusesNew(e.targetMerchant())) {
+                throw new ForbiddenException("merchant_id", "merchant " + e.targetMerchant() + " does not receive new events");
+            }
+        }
+    }
+
+    /** Only duplicates: no counter came back, so read it (a blocked merchant's duplicate is refused like its new event). */
+    private boolean catchUpAlways(Connection c) throws SQLException {
+        endpoints.catchUp(c);
+        return true;
+    }
+
     private static ConflictException conflict(StoredEvent existing, StoredEvent attempted) {
         boolean byId = existing.id().equals(attempted.id());
         return byId
@@ -153,8 +185,14 @@ public final class EventWriter {
                         + " was already used for a different request (type or payload differ); use a new key for a new request");
     }
 
-    /** The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. */
+    /**
+     * The wire body: {@code {"id","event","timestamp","account_uuid","data"}} in that order. With the producer's bytes
+     * of {@code data} at hand they go in as posted; otherwise {@code data} is serialised from the parsed tree.
+     */
     static byte[] body(String id, EventInput in, Instant occurred) {
+        if (in.rawData() != null) {
+            return rawBody(id, in, occurred);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -174,6 +212,41 @@ public final class EventWriter {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** As {@link #body}, the envelope written as Jackson writes it (same escaping), then the producer's {@code data} bytes. */
+    private static byte[] rawBody(String id, EventInput in, Instant occurred) {
+        byte[] data = in.rawData();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 160);
+        out.writeBytes(ID_FIELD);
+        quoted(out, id);
+        out.writeBytes(EVENT_FIELD);
+        quoted(out, in.type());
+        out.writeBytes(TIMESTAMP_FIELD);
+        quoted(out, DateTimeFormatter.ISO_INSTANT.format(occurred));
+        out.writeBytes(ACCOUNT_FIELD);
+        if (in.accountUuid() == null) {
+            out.writeBytes(NULL);
+        } else {
+            quoted(out, in.accountUuid());
+        }
+        out.writeBytes(DATA_FIELD);
+        out.writeBytes(data);
+        out.write('}');
+        return out.toByteArray();
+    }
+
+    private static final byte[] ID_FIELD = "{\"id\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EVENT_FIELD = ",\"event\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] TIMESTAMP_FIELD = ",\"timestamp\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ACCOUNT_FIELD = ",\"account_uuid\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA_FIELD = ",\"data\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NULL = "null".getBytes(StandardCharsets.UTF_8);
+
+    private static void quoted(ByteArrayOutputStream out, String s) {
+        out.write('"');
+        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(s));
+        out.write('"');
     }
 
     private static String randomTraceId() {

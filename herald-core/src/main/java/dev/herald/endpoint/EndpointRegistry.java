@@ -63,6 +63,18 @@ public final class EndpointRegistry {
         }
     }
 
+    /**
+     * As {@link #catchUp(Connection)}, with the change counter already read on {@code c} (by the statement that inserted
+     * the events); true when the registry was behind and has been reloaded.
+     */
+    public boolean catchUp(Connection c, long changeCount) throws SQLException {
+        if (changeCount == loadedChanges) {
+            return false;
+        }
+        reload(c);
+        return true;
+    }
+
     private synchronized void reload(Connection c) throws SQLException {
         long changes = repository.changeCount(c); // read first: a change committed meanwhile triggers one more reload
         Map<String, PayloadKey> payloadKeys = new HashMap<>();

@@ -361,24 +361,11 @@ public final class EndpointRepository {
         }) == 1;
     }
 
-    /** A batch's effect on one endpoint's failure streak: reset by a success, then {@code failures} more. */
+    /**
+     * A batch's effect on one endpoint's failure streak: reset by a success, then {@code failures} more (written with the
+     * batch's deliveries, see {@code DeliveryRepository.finishTries}).
+     */
     public record StreakChange(String endpointId, boolean reset, int failures) {}
-
-    /** Applies streak changes in one statement and returns the resulting streak of each changed endpoint. */
-    public Map<String, Integer> applyStreaks(Connection c, List<StreakChange> changes) throws SQLException {
-        String[] ids = changes.stream().map(StreakChange::endpointId).toArray(String[]::new);
-        Boolean[] resets = changes.stream().map(StreakChange::reset).toArray(Boolean[]::new);
-        Integer[] failures = changes.stream().map(StreakChange::failures).toArray(Integer[]::new);
-        Map<String, Integer> out = new java.util.HashMap<>();
-        Jdbc.query(c, "update endpoints e set consecutive_failures = case when v.reset then v.failures else e.consecutive_failures + v.failures end"
-                + " from unnest(?::text[], ?::boolean[], ?::int[]) as v(id, reset, failures)"
-                + " where e.id = v.id and (v.failures > 0 or e.consecutive_failures <> 0) returning e.id, e.consecutive_failures", ps -> {
-            ps.setArray(1, c.createArrayOf("text", ids));
-            ps.setArray(2, c.createArrayOf("bool", resets));
-            ps.setArray(3, c.createArrayOf("int4", failures));
-        }, rs -> out.put(rs.getString(1), rs.getInt(2)));
-        return out;
-    }
 
     /** Disables a live, active endpoint; true when this call disabled it. */
     public boolean disable(Connection c, String id, String reason, Instant now) throws SQLException {

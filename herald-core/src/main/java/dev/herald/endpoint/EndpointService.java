@@ -42,6 +42,12 @@ public final class EndpointService {
         /** After a deletion committed that cancelled {@code count} deliveries (a rolled-back one never reports). */
         void cancelled(int count);
 
+        /**
+         * In the transaction that makes the endpoint FIFO: its pending deliveries, created without an ordering key, take
+         * their event's, so they too arrive in order.
+         */
+        default void becameFifo(Connection c, String endpointId) throws SQLException {}
+
         /** After a change committed (paused, resumed, deleted, rate limit changed). */
         void changed(String endpointId);
     }
@@ -155,6 +161,9 @@ public final class EndpointService {
                 checkRules(n.url(), rules, "url");
             }
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
+            if (n.fifo() && !o.fifo()) {
+                lifecycle.becameFifo(c, id);
+            }
             if (n.active() && !o.active()) {
                 lifecycle.resumed(c, id, now);
             }

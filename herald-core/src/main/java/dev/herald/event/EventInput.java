@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * An event as a producer submits it. {@code id} and {@code timestamp} may be null (Herald assigns them);
  * {@code data} is the event's payload object; {@code orderingKey} (default: the account) groups events that FIFO
  * endpoints receive strictly in order; {@code targetMerchant} (null: every subscriber) is also the scope in which the
- * id and the idempotency key are unique.
+ * id and the idempotency key are unique. {@code rawData}, when not null, is the producer's own UTF-8 bytes of
+ * {@code data} (the same JSON object as posted), which the stored body then carries as they are.
  */
 public record EventInput(
         String id,
@@ -33,7 +34,14 @@ public record EventInput(
         int priority,
         String traceId,
         String targetMerchant,
-        String orderingKey) {
+        String orderingKey,
+        byte[] rawData) {
+
+    /** An event whose {@code data} is stored as Herald serialises it. */
+    public EventInput(String id, String type, Instant timestamp, String accountUuid, ObjectNode data, String idempotencyKey,
+                      int priority, String traceId, String targetMerchant, String orderingKey) {
+        this(id, type, timestamp, accountUuid, data, idempotencyKey, priority, traceId, targetMerchant, orderingKey, null);
+    }
 
     /** Longest event type. */
     public static final int MAX_TYPE = 200;

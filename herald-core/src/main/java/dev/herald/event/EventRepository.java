@@ -36,6 +36,20 @@ public final class EventRepository {
      * partition (the UTC day of {@code received_at}).
      */
     public Map<Key, Long> insertAllIfAbsent(Connection c, List<StoredEvent> rows) throws SQLException {
+        return insertAll(c, rows).seqs();
+    }
+
+    /**
+     * What {@link #insertAll} inserted: the sequence number of each event actually inserted, and the endpoint change
+     * counter (V8) as the insert's own snapshot saw it, or -1 when nothing was inserted.
+     */
+    public record Inserted(Map<Key, Long> seqs, long endpointChanges) {}
+
+    /**
+     * As {@link #insertAllIfAbsent}, also reading the endpoint change counter in the same statement, so the ingest
+     * transaction learns whether its endpoint registry is behind without a round trip of its own.
+     */
+    public Inserted insertAll(Connection c, List<StoredEvent> rows) throws SQLException {
         int n = rows.size();
         String[] ids = new String[n], types = new String[n], accounts = new String[n], keys = new String[n], traces = new String[n],
                 targets = new String[n], orderingKeys = new String[n], traceparents = new String[n];
@@ -59,6 +73,7 @@ public final class EventRepository {
             traceparents[i] = e.traceparent();
         }
         Map<Key, Long> inserted = new HashMap<>();
+        long[] changes = {-1};
         // each candidate draws its sequence number up front (in list order), so the keys that win name their own row,
         // also when the list holds the same key twice
         Jdbc.query(c, "with u as (select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bytea[],"
@@ -73,7 +88,7 @@ public final class EventRepository {
                 + " target_merchant, ordering_key, fingerprint, traceparent) select k.event_seq, k.part_day, v.id, v.type, v.account_uuid,"
                 + " v.occurred_at, v.received_at, v.payload, v.idempotency_key, v.priority, v.trace_id, v.target_merchant, v.ordering_key,"
                 + " v.fingerprint, v.traceparent from v join k on k.event_seq = v.seq"
-                + " order by k.event_seq returning scope, id, seq", ps -> {
+                + " order by k.event_seq returning scope, id, seq, (select version from endpoint_changes)", ps -> {
             ps.setArray(1, c.createArrayOf("text", ids));
             ps.setArray(2, c.createArrayOf("text", types));
             ps.setArray(3, c.createArrayOf("text", accounts));
@@ -87,8 +102,11 @@ public final class EventRepository {
             ps.setArray(11, c.createArrayOf("text", orderingKeys));
             ps.setArray(12, c.createArrayOf("bytea", fingerprints));
             ps.setArray(13, c.createArrayOf("text", traceparents));
-        }, rs -> inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3)));
-        return inserted;
+        }, rs -> {
+            changes[0] = rs.getLong(4);
+            return inserted.put(new Key(rs.getString(1), rs.getString(2)), rs.getLong(3));
+        });
+        return new Inserted(inserted, changes[0]);
     }
 
     /** The stored event of {@code scope} that has {@code id} or {@code idempotencyKey}. */

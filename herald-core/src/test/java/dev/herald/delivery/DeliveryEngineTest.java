@@ -67,6 +67,65 @@ class DeliveryEngineTest {
         WebhookVerifier.create(ep.secret()).verifyClassic(r.header("x-webhook-signature"), r.body());
     }
 
+    /** The delivery's tries that are attempts rows (a first try that succeeded is kept in the delivery's row instead). */
+    private long attemptRows(String deliveryId) {
+        return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select count(*) from attempts where delivery_id = ?", ps -> ps.setString(1, deliveryId),
+                rs -> rs.getLong(1)).getFirst());
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void aFirstTryThatSucceedsIsKeptInTheDeliveryRowAndShownAsAttemptOne(DatabaseConfig db) {
+        h = EngineHarness.open(db);
+        receiver.reply("/ok", new Reply(202, "accepted", Map.of(), false).withHeader("X-Receipt", "r-1"));
+        h.endpoint(receiver.url("/ok").toString(), List.of("*"));
+        java.time.Instant before = h.clock.instant();
+        String id = h.publish("account.created").id();
+        Delivery d = awaitStatus(id, Status.DELIVERED, 1);
+
+        assertThat(attemptRows(d.id())).as("no attempts row for a first try that succeeded").isZero();
+        List<Attempt> attempts = h.herald.deliveries().get(d.id(), null).attempts();
+        assertThat(attempts).singleElement().satisfies(a -> {
+            assertThat(a.deliveryId()).isEqualTo(d.id());
+            assertThat(a.attemptNo()).isEqualTo(1);
+            assertThat(a.startedAt()).isBetween(before, h.clock.instant());
+            assertThat(a.durationMs()).isNotNegative();
+            assertThat(a.statusCode()).isEqualTo(202);
+            assertThat(a.errorClass()).isNull();
+            assertThat(a.errorMessage()).isNull();
+            assertThat(a.responseExcerpt()).isEqualTo("accepted");
+            assertThat(a.responseHeaders()).containsEntry("x-receipt", "r-1").containsKey("content-length");
+        });
+
+        // A resend's try is a later try: an attempts row after the first one, which stays as it was.
+        receiver.reply("/ok", Reply.status(500));
+        h.herald.deliveries().resend(OP, d.id(), null);
+        h.scan();
+        awaitStatus(id, Status.PENDING, 2);
+        assertThat(attemptRows(d.id())).isEqualTo(1);
+        assertThat(h.herald.deliveries().get(d.id(), null).attempts()).extracting(Attempt::attemptNo, Attempt::statusCode, Attempt::errorClass)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 202, null), org.assertj.core.groups.Tuple.tuple(2, 500, "http_status"));
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
+    void aFirstTryClaimedByTheScanLongAfterCreationIsKeptInTheRowToo(DatabaseConfig db) {
+        h = EngineHarness.open(db);
+        Endpoint ep = h.endpoint(receiver.url("/late").toString(), List.of("*"));
+        h.herald.endpoints().disable(OP, ep.id());
+        String id = h.publish("account.frozen").id();
+        h.clock.advance(Duration.ofHours(2));
+        h.herald.endpoints().enable(OP, ep.id());
+        h.scan();
+        Delivery d = awaitStatus(id, Status.DELIVERED, 1);
+        assertThat(attemptRows(d.id())).isZero();
+        assertThat(h.herald.deliveries().get(d.id(), null).attempts()).singleElement().satisfies(a -> {
+            assertThat(a.attemptNo()).isEqualTo(1);
+            assertThat(a.statusCode()).isEqualTo(200);
+            assertThat(a.startedAt()).isAfter(d.createdAt().plus(Duration.ofMinutes(119)));
+        });
+    }
+
     @ParameterizedTest
     @MethodSource(TARGETS)
     void failingReceiverGetsRetriesOnScheduleThenDeliveryFails(DatabaseConfig db) {
@@ -117,6 +176,10 @@ class DeliveryEngineTest {
         h.herald.deliveries().resend(OP, failed.id(), null);
         h.scan();
         awaitStatus(id, Status.DELIVERED, 2);
+        assertThat(h.herald.deliveries().get(failed.id(), null).attempts()).extracting(Attempt::attemptNo, Attempt::statusCode)
+                .as("a success after a failure is a later try: both are attempts rows")
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 503), org.assertj.core.groups.Tuple.tuple(2, 204));
+        assertThat(attemptRows(failed.id())).isEqualTo(2);
         assertThat(receiver.received("/flaky")).extracting(r -> r.header("x-webhook-delivery")).containsOnly(failed.id());
         assertThat(receiver.received("/flaky")).extracting(r -> r.header("webhook-id")).containsOnly(id);
     }
@@ -311,6 +374,8 @@ class DeliveryEngineTest {
         Delivery d = h.onlyDeliveryOf(id);
         assertThat(d.status()).isEqualTo(Status.DELIVERED);
         assertThat(h.herald.deliveries().get(d.id(), null).attempts()).extracting(Attempt::errorClass).containsExactlyInAnyOrder("timeout", null);
+        assertThat(attemptRows(d.id())).as("the new process's success is in the row; the old one's late try, whose claim was lost, is a row")
+                .isEqualTo(1);
     }
 
     @ParameterizedTest

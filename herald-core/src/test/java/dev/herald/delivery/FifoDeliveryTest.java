@@ -62,6 +62,35 @@ class FifoDeliveryTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.herald.testing.TestPostgres#allTargets")
+    void anEndpointThatBecomesFifoOrdersTheDeliveriesAlreadyWaitingForIt(DatabaseConfig db) {
+        try (TestReceiver receiver = TestReceiver.start(); EngineHarness h = EngineHarness.open(db)) {
+            receiver.reply("/fifo", Reply.status(500));
+            var ep = h.endpoint(new EndpointDraft(null, "later fifo", null, receiver.url("/fifo").toString(), List.of("*"), null, null, null, 5, null,
+                    null, 2));
+            h.herald.endpoints().disable(dev.herald.testing.EngineHarness.OP, ep.id());
+            String a1 = publish(h, "A", 1);
+            String a2 = publish(h, "A", 2);
+            assertThat(orderingKeys(h, ep.id())).as("a delivery to an endpoint without ordering carries no key").containsOnlyNulls().hasSize(2);
+
+            h.herald.endpoints().update(dev.herald.testing.EngineHarness.OP, ep.id(),
+                    new EndpointDraft(null, null, null, null, null, null, null, null, null, null, null, null, "fifo"));
+            assertThat(orderingKeys(h, ep.id())).as("becoming FIFO gives the waiting deliveries their event's key").containsOnly("A").hasSize(2);
+            h.herald.endpoints().enable(dev.herald.testing.EngineHarness.OP, ep.id());
+            h.scan();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.onlyDeliveryOf(a1).attempts() == 1);
+            h.scan();
+            assertThat(h.onlyDeliveryOf(a2).attempts()).as("the second waits behind its failing head").isZero();
+            assertThat(sequenceOf(receiver, "A")).containsExactly(1);
+        }
+    }
+
+    private static List<String> orderingKeys(EngineHarness h, String endpointId) {
+        return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select ordering_key from deliveries where endpoint_id = ? order by seq",
+                ps -> ps.setString(1, endpointId), rs -> rs.getString(1)));
+    }
+
     private static String publish(EngineHarness h, String key, int n) {
         var data = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("n", n);
         return h.publish(new EventInput(null, "transaction.created", null, "acct-" + key, data, null, 0, null, null, key)).id();

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -48,13 +50,15 @@ public final class WebhookSigner {
     private static final String HMAC_SHA256 = "HmacSHA256";
     private static final int SECRET_BYTES = 24;
     private static final SecureRandom DEFAULT_RANDOM = new SecureRandom();
-    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
-        try {
-            return Mac.getInstance(HMAC_SHA256);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
-        }
-    });
+    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(WebhookSigner::newMac);
+    /**
+     * Keyed HMACs by secret, each to be cloned per signature: a clone copies the keyed state, where a fresh {@link Mac}
+     * costs a provider look-up and the key schedule (and a thread-local one is fresh on every virtual thread). Bounded:
+     * past {@link #MAX_KEYED} secrets the cache starts over.
+     */
+    private static final int MAX_KEYED = 4096;
+    private static final ConcurrentHashMap<String, Mac> CLASSIC_KEYED = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Mac> STANDARD_KEYED = new ConcurrentHashMap<>();
 
     private WebhookSigner() {
     }
@@ -64,7 +68,8 @@ public final class WebhookSigner {
      * are the key, used whole (a {@code whsec_} prefix is part of the key).
      */
     public static String classicSignature(String secret, byte[] body) {
-        return "sha256=" + HexFormat.of().formatHex(classicMac(classicKey(secret), body));
+        Mac mac = keyed(CLASSIC_KEYED, secret, WebhookSigner::classicKey);
+        return "sha256=" + HexFormat.of().formatHex(mac.doFinal(Objects.requireNonNull(body, "body")));
     }
 
     /**
@@ -74,8 +79,11 @@ public final class WebhookSigner {
      *                                  non-empty valid base64
      */
     public static String standardSignature(String secret, String msgId, long timestampSeconds, byte[] body) {
-        return "v1," + Base64.getEncoder().encodeToString(
-                standardMac(standardKey(secret), msgId, timestampSeconds, body));
+        Objects.requireNonNull(msgId, "msgId");
+        Objects.requireNonNull(body, "body");
+        Mac mac = keyed(STANDARD_KEYED, secret, WebhookSigner::standardKey);
+        mac.update(signedPrefix(msgId, timestampSeconds));
+        return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(body));
     }
 
     /**
@@ -243,6 +251,37 @@ public final class WebhookSigner {
         Mac mac = initMac(key);
         mac.update(signedPrefix(msgId, timestampSeconds));
         return mac.doFinal(body);
+    }
+
+    /** A Mac keyed with {@code key.apply(secret)}, cloned from the cached keyed one (which is never used itself). */
+    private static Mac keyed(ConcurrentHashMap<String, Mac> cache, String secret, Function<String, byte[]> key) {
+        Objects.requireNonNull(secret, "secret");
+        Mac keyed = cache.get(secret);
+        if (keyed == null) {
+            keyed = newMac();
+            try {
+                keyed.init(new SecretKeySpec(key.apply(secret), HMAC_SHA256));
+            } catch (InvalidKeyException e) {
+                throw new IllegalArgumentException("invalid HMAC key", e);
+            }
+            if (cache.size() >= MAX_KEYED) {
+                cache.clear();
+            }
+            cache.put(secret, keyed);
+        }
+        try {
+            return (Mac) keyed.clone();
+        } catch (CloneNotSupportedException e) {
+            return initMac(key.apply(secret)); // a provider whose Mac cannot be cloned: key a fresh one
+        }
+    }
+
+    private static Mac newMac() {
+        try {
+            return Mac.getInstance(HMAC_SHA256);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+        }
     }
 
     private static Mac initMac(byte[] key) {

@@ -45,15 +45,32 @@ public final class GroupCommitter<I, O> implements AutoCloseable {
      * {@code name} names the thread and the log lines; a group weighs at most {@code maxWeight} (an item heavier than
      * that forms a group of its own); at most {@code queueCapacity} items wait (submitters then block); with
      * {@code retryOutages} an outage is retried after a back-off from {@code minBackoff} doubling up to {@code maxBackoff}.
+     * A group not full when the queue runs dry waits up to {@code linger} for more items before it commits (zero: commits
+     * at once): fewer, larger transactions when items trickle in, at the price of that much latency per item.
      */
-    public record Config(String name, int maxWeight, int queueCapacity, boolean retryOutages, Duration minBackoff, Duration maxBackoff) {
+    public record Config(String name, int maxWeight, int queueCapacity, boolean retryOutages, Duration minBackoff, Duration maxBackoff,
+                         Duration linger) {
         public Config {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(minBackoff, "minBackoff");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
+            Objects.requireNonNull(linger, "linger");
             if (maxWeight < 1 || queueCapacity < 1) {
                 throw new IllegalArgumentException("maxWeight and queueCapacity must be positive");
             }
+            if (linger.isNegative()) {
+                throw new IllegalArgumentException("linger must not be negative");
+            }
+        }
+
+        /** A committer that commits each group as soon as the queue runs dry. */
+        public Config(String name, int maxWeight, int queueCapacity, boolean retryOutages, Duration minBackoff, Duration maxBackoff) {
+            this(name, maxWeight, queueCapacity, retryOutages, minBackoff, maxBackoff, Duration.ZERO);
+        }
+
+        /** This config, a group that is not full waiting up to {@code linger} for more items. */
+        public Config withLinger(Duration linger) {
+            return new Config(name, maxWeight, queueCapacity, retryOutages, minBackoff, maxBackoff, linger);
         }
 
         /** Groups of {@code maxWeight}, 4,096 waiting items, outages failed at once (callers retry). */
@@ -175,10 +192,29 @@ public final class GroupCommitter<I, O> implements AutoCloseable {
                 }
                 group.add(first);
                 int total = weight.applyAsInt(first.item());
-                Pending<I, O> next;
-                while ((next = queue.peek()) != null && total + weight.applyAsInt(next.item()) <= config.maxWeight()) {
-                    group.add(queue.poll());
-                    total += weight.applyAsInt(next.item());
+                long lingerUntil = config.linger().isZero() ? 0 : System.nanoTime() + config.linger().toNanos();
+                while (true) {
+                    Pending<I, O> next;
+                    while ((next = queue.peek()) != null && total + weight.applyAsInt(next.item()) <= config.maxWeight()) {
+                        group.add(queue.poll());
+                        total += weight.applyAsInt(next.item());
+                    }
+                    long left = lingerUntil - System.nanoTime();
+                    if (next != null || lingerUntil == 0 || left <= 0 || !running) {
+                        break;
+                    }
+                    Pending<I, O> more = queue.poll(left, TimeUnit.NANOSECONDS); // the queue ran dry: wait a little for more
+                    if (more == null) {
+                        break;
+                    }
+                    if (total + weight.applyAsInt(more.item()) > config.maxWeight()) {
+                        commitGroup(group); // full: commit it, and start the next group with this item
+                        group.clear();
+                        total = 0;
+                        lingerUntil = System.nanoTime() + config.linger().toNanos();
+                    }
+                    group.add(more);
+                    total += weight.applyAsInt(more.item());
                 }
                 commitGroup(group);
             } catch (InterruptedException e) {

@@ -179,4 +179,22 @@ class GroupCommitterTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void aLingeringGroupTakesWhatArrivesWithinTheLingerAndStillRespectsItsWeight() throws Exception {
+        try (GroupCommitter<String, String> c = committer(GroupCommitter.Config.retrying("test", 3).withLinger(Duration.ofSeconds(2)))) {
+            CompletableFuture<String> a = c.submit("a");
+            Thread.sleep(100); // the queue has run dry: the group of "a" waits for more
+            CompletableFuture<String> b = c.submit("b");
+            assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo("stored b");
+            assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo("stored a");
+            assertThat(transactions.get()).as("a and b in one transaction").isEqualTo(1);
+
+            List<CompletableFuture<String>> four = List.of(c.submit("c"), c.submit("d"), c.submit("e"), c.submit("f"));
+            for (CompletableFuture<String> f : four) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            assertThat(transactions.get()).as("a full group commits at once, the fourth item starts the next").isEqualTo(3);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.herald.web;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +50,54 @@ public final class JsonInput {
         } catch (java.io.IOException e) {
             throw Problem.badRequest("unreadable body: " + e.getMessage(), null);
         }
+    }
+
+    /**
+     * The exact bytes of {@code member} in a UTF-8 JSON document that {@link #parse} accepted: for a root object, a list
+     * of one; for a root array, one per element, in order. An entry is null where the member is absent or not an object,
+     * and the whole list is empty when the document is not UTF-8 (its offsets are not byte offsets) or not an object or
+     * array. What it returns is the producer's own spelling of a value {@link #parse} read, so storing it instead of
+     * re-serialising the parsed tree changes no value, only keeps the producer's formatting of it.
+     */
+    public static List<byte[]> objectMemberBytes(byte[] body, String member) {
+        try (JsonParser p = MAPPER.createParser(body)) {
+            if (!(p instanceof com.fasterxml.jackson.core.json.UTF8StreamJsonParser)) {
+                return List.of();
+            }
+            JsonToken root = p.nextToken();
+            List<byte[]> out = new ArrayList<>();
+            if (root == JsonToken.START_OBJECT) {
+                out.add(member(p, body, member));
+            } else if (root == JsonToken.START_ARRAY) {
+                for (JsonToken t = p.nextToken(); t != null && t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                    if (t == JsonToken.START_OBJECT) {
+                        out.add(member(p, body, member));
+                    } else {
+                        p.skipChildren();
+                        out.add(null);
+                    }
+                }
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    /** With {@code p} on an object's START_OBJECT: the bytes of its {@code member} if that is an object; leaves p on END_OBJECT. */
+    private static byte[] member(JsonParser p, byte[] body, String member) throws java.io.IOException {
+        byte[] found = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            boolean wanted = member.equals(p.currentName());
+            JsonToken v = p.nextToken();
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            long end = p.currentLocation().getByteOffset();
+            if (wanted && v == JsonToken.START_OBJECT && start >= 0 && end > start && end <= body.length && body[(int) end - 1] == '}') {
+                found = Arrays.copyOfRange(body, (int) start, (int) end);
+            }
+        }
+        return found;
     }
 
     /** A JSON object whose fields are all in {@code allowed}; {@code path} prefixes field names ("[3]." for array items). */

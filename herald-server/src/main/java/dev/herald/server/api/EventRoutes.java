@@ -72,7 +72,10 @@ final class EventRoutes implements HttpService {
 
     private void publish(ServerRequest req, ServerResponse res) {
         String publisher = Access.of(req).publisher();
-        JsonNode root = bodies.json(req);
+        byte[] body = bodies.bytes(req);
+        JsonNode root = JsonInput.parse(body);
+        // The producer's bytes of each event's data, stored as posted (the parsed tree is still what is validated)
+        List<byte[]> rawData = JsonInput.objectMemberBytes(body, "data");
         String key = Params.header(req, IDEMPOTENCY_KEY, MAX_KEY_HEADER);
         String traceparent = req.headers().first(HeaderNames.create("traceparent")).orElse(null);
         String trace = Traceparent.traceId(traceparent).orElse(null);
@@ -82,10 +85,11 @@ final class EventRoutes implements HttpService {
                 throw Problem.invalid("an array must hold 1-" + IngestService.MAX_BATCH + " events", null);
             }
             for (int i = 0; i < root.size(); i++) {
-                batch.add(forPublisher(eventInput(root.get(i), "[" + i + "].", key == null ? null : key + "#" + i, trace), publisher, "[" + i + "]."));
+                batch.add(forPublisher(eventInput(root.get(i), "[" + i + "].", key == null ? null : key + "#" + i, trace,
+                        i < rawData.size() ? rawData.get(i) : null), publisher, "[" + i + "]."));
             }
         } else {
-            batch.add(forPublisher(eventInput(root, "", key, trace), publisher, ""));
+            batch.add(forPublisher(eventInput(root, "", key, trace, rawData.isEmpty() ? null : rawData.getFirst()), publisher, ""));
         }
         List<IngestService.Accepted> accepted;
         try {
@@ -112,7 +116,7 @@ final class EventRoutes implements HttpService {
             throw Problem.invalid("this key publishes for merchant " + merchant + " only", path + "merchant_id");
         }
         return new EventInput(in.id(), in.type(), in.timestamp(), in.accountUuid(), in.data(), in.idempotencyKey(), in.priority(), in.traceId(),
-                merchant, in.orderingKey());
+                merchant, in.orderingKey(), in.rawData());
     }
 
     /** A conflict about the idempotency key names the header when the key came from it. */
@@ -122,12 +126,17 @@ final class EventRoutes implements HttpService {
 
     /** The event in {@code n}; the body's idempotency_key and trace_id win over the header's. */
     static EventInput eventInput(JsonNode n, String path, String headerKey, String trace) {
+        return eventInput(n, path, headerKey, trace, null);
+    }
+
+    /** As {@link #eventInput(JsonNode, String, String, String)}, with the producer's bytes of its data (null: none). */
+    static EventInput eventInput(JsonNode n, String path, String headerKey, String trace, byte[] rawData) {
         JsonInput.Obj o = JsonInput.object(n, path, FIELDS);
         String bodyKey = o.string("idempotency_key");
         Integer priority = o.integer("priority");
         String traceId = o.string("trace_id");
         return new EventInput(o.string("id"), o.string("event"), o.instant("timestamp"), o.string("account_uuid"), o.object("data"),
                 bodyKey != null ? bodyKey : headerKey, priority == null ? 0 : priority, traceId != null ? traceId : trace, o.string("merchant_id"),
-                o.string("ordering_key"));
+                o.string("ordering_key"), o.object("data") == null ? null : rawData);
     }
 }

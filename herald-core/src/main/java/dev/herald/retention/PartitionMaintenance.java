@@ -156,8 +156,10 @@ public final class PartitionMaintenance {
         LocalDate today = PartDays.of(clock.instant());
         for (LocalDate d = today.minusDays(1); !d.isAfter(today.plusDays(config.aheadDays())); d = d.plusDays(1)) {
             LocalDate day = d;
-            if (ddl(c -> createDay(c, day)) && !created.contains(day)) {
-                created.add(day);
+            for (String table : TABLES) { // a table per transaction: the DDL never holds one table's lock while waiting for another's
+                if (ddl(c -> createPartition(c, table, day)) && !created.contains(day)) {
+                    created.add(day);
+                }
             }
         }
     }
@@ -249,13 +251,19 @@ public final class PartitionMaintenance {
     private static boolean createDay(Connection c, LocalDate day) throws SQLException {
         boolean made = false;
         for (String table : TABLES) {
-            if (!partitionsOf(c, table).containsKey(day)) {
-                execute(c, "create table " + partitionName(table, day) + " partition of " + table + " for values from ('" + day + "') to ('"
-                        + day.plusDays(1) + "')");
-                made = true;
-            }
+            made |= createPartition(c, table, day);
         }
         return made;
+    }
+
+    /** Creates {@code table}'s partition of {@code day} unless it exists; true when it was made. */
+    private static boolean createPartition(Connection c, String table, LocalDate day) throws SQLException {
+        if (partitionsOf(c, table).containsKey(day)) {
+            return false;
+        }
+        execute(c, "create table " + partitionName(table, day) + " partition of " + table + " for values from ('" + day + "') to ('"
+                + day.plusDays(1) + "')");
+        return true;
     }
 
     /**
@@ -412,21 +420,44 @@ public final class PartitionMaintenance {
         return null;
     }
 
-    /** Runs partition DDL in its own transaction under the DDL advisory lock (nodes starting together make a day once). */
+    /**
+     * Runs partition DDL in its own transaction under the DDL advisory lock (nodes starting together make a day once).
+     * The lock timeout (500 ms) is shorter than PostgreSQL's deadlock timeout (1 s), so when the DDL and the delivery
+     * path wait on each other's table locks it is always the DDL that gives up, never an ingest or a result; it is
+     * tried again a few times, then left to the next run (the default partitions hold what arrives meanwhile).
+     */
     private boolean ddl(Jdbc.TxWork<Boolean> work) {
-        return jdbc.inTransaction(c -> {
-            execute(c, "set local lock_timeout = '10s'");
-            Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
-            return work.run(c);
-        });
+        Long n = ddlRetrying(c -> work.run(c) ? 1L : 0L);
+        return n != null && n > 0;
     }
 
     private long ddlCount(Jdbc.TxWork<Integer> work) {
-        return jdbc.inTransaction(c -> {
-            execute(c, "set local lock_timeout = '10s'");
-            Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
-            return work.run(c);
-        });
+        Long n = ddlRetrying(c -> (long) work.run(c));
+        return n == null ? 0 : n;
+    }
+
+    private Long ddlRetrying(Jdbc.TxWork<Long> work) {
+        for (int i = 1; ; i++) {
+            try {
+                return jdbc.inTransaction(c -> {
+                    execute(c, "set local lock_timeout = '500ms'");
+                    Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
+                    return work.run(c);
+                });
+            } catch (dev.herald.store.StoreException e) {
+                String state = sqlState(e);
+                if (!("55P03".equals(state) || "40P01".equals(state)) || i >= DROP_TRIES) { // lock_not_available, deadlock_detected
+                    throw e;
+                }
+                log.debug("partition DDL: tables busy (try {} of {})", i, DROP_TRIES);
+                try {
+                    Thread.sleep(200L * i);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

@@ -68,7 +68,7 @@ public final class PartitionMaintenance {
     static final int DDL_LOCK = 0x48524C02;
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
     private static final int KEY_BATCH = 10_000;
-    private static final int DROP_TRIES = 5;
+    private static final int DDL_TRIES = 5;
 
     /**
      * How long work is kept and how far ahead partitions are made: {@code retentionDays} (1–3650, default 30) is the
@@ -375,40 +375,22 @@ public final class PartitionMaintenance {
      * when the lock could not be had within the lock timeout a few times running (the next run tries again).
      */
     private boolean dropDay(LocalDate day, Instant now) {
-        for (int i = 1; i <= DROP_TRIES; i++) {
-            try {
-                return jdbc.inTransaction(c -> {
-                    execute(c, "set local lock_timeout = '500ms'");
-                    Jdbc.query(c, "select pg_advisory_xact_lock(?, hashtext(current_schema()))", ps -> ps.setInt(1, DDL_LOCK), rs -> null);
-                    execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
-                    if (mustKeep(c, day, now)) {
-                        restoreKeys(c, day);
-                        return false;
-                    }
-                    for (String table : TABLES) {
-                        String name = partitionsOf(c, table).get(day);
-                        if (name != null) {
-                            execute(c, "drop table " + name);
-                        }
-                    }
-                    Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day)); // none unless a clock ran far behind
-                    return true;
-                });
-            } catch (dev.herald.store.StoreException e) {
-                if (!"55P03".equals(sqlState(e))) { // lock_not_available: traffic held the tables; try again shortly
-                    throw e;
-                }
-                log.debug("dropping day {}: tables busy (try {} of {})", day, i, DROP_TRIES);
-                try {
-                    Thread.sleep(200L * i);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return false;
+        Long dropped = ddlRetrying("dropping day " + day, c -> {
+            execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
+            if (mustKeep(c, day, now)) {
+                restoreKeys(c, day);
+                return 0L;
+            }
+            for (String table : TABLES) {
+                String name = partitionsOf(c, table).get(day);
+                if (name != null) {
+                    execute(c, "drop table " + name);
                 }
             }
-        }
-        log.warn("dropping day {}: the tables stayed busy; the next run tries again", day);
-        return false;
+            Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day)); // none unless a clock ran far behind
+            return 1L;
+        });
+        return dropped != null && dropped > 0;
     }
 
     private static String sqlState(Throwable e) {
@@ -427,17 +409,18 @@ public final class PartitionMaintenance {
      * tried again a few times, then left to the next run (the default partitions hold what arrives meanwhile).
      */
     private boolean ddl(Jdbc.TxWork<Boolean> work) {
-        Long n = ddlRetrying(c -> work.run(c) ? 1L : 0L);
+        Long n = ddlRetrying("partition DDL", c -> work.run(c) ? 1L : 0L);
         return n != null && n > 0;
     }
 
     private long ddlCount(Jdbc.TxWork<Integer> work) {
-        Long n = ddlRetrying(c -> (long) work.run(c));
+        Long n = ddlRetrying("partition DDL", c -> (long) work.run(c));
         return n == null ? 0 : n;
     }
 
-    private Long ddlRetrying(Jdbc.TxWork<Long> work) {
-        for (int i = 1; ; i++) {
+    /** {@code work} under the DDL lock and lock timeout, tried {@value #DDL_TRIES} times; null when the tables stayed busy. */
+    private Long ddlRetrying(String what, Jdbc.TxWork<Long> work) {
+        for (int i = 1; i <= DDL_TRIES; i++) {
             try {
                 return jdbc.inTransaction(c -> {
                     execute(c, "set local lock_timeout = '500ms'");
@@ -446,10 +429,10 @@ public final class PartitionMaintenance {
                 });
             } catch (dev.herald.store.StoreException e) {
                 String state = sqlState(e);
-                if (!("55P03".equals(state) || "40P01".equals(state)) || i >= DROP_TRIES) { // lock_not_available, deadlock_detected
+                if (!("55P03".equals(state) || "40P01".equals(state))) { // lock_not_available, deadlock_detected: traffic held the tables
                     throw e;
                 }
-                log.debug("partition DDL: tables busy (try {} of {})", i, DROP_TRIES);
+                log.debug("{}: tables busy (try {} of {})", what, i, DDL_TRIES);
                 try {
                     Thread.sleep(200L * i);
                 } catch (InterruptedException ie) {
@@ -458,6 +441,8 @@ public final class PartitionMaintenance {
                 }
             }
         }
+        log.warn("{}: the tables stayed busy; the next run tries again", what);
+        return null;
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

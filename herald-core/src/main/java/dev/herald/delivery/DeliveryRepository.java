@@ -92,38 +92,63 @@ public final class DeliveryRepository {
 
     /**
      * Claims up to {@code limit} due, unclaimed deliveries of active endpoints for {@code nodeId}, oldest due first,
-     * skipping rows another transaction holds and endpoints in {@code skipEndpoints}. For a FIFO endpoint only a key's
-     * oldest pending delivery is claimable, so a key never overtakes itself. Only endpoints of {@code partitions} (those
-     * this node leases) are considered, and only of merchants that receive now (active, and listed in allow-list mode).
+     * skipping rows another transaction holds and endpoints in {@code skipEndpoints}. Endpoint by endpoint: each live
+     * endpoint of {@code partitions} (those this node leases, of merchants that receive now: active, and listed in
+     * allow-list mode) with due work gives at most its fair part of {@code limit} and never more than {@code perEndpoint},
+     * so one endpoint's backlog neither crowds out the others nor makes the claim read it. For a FIFO endpoint only a
+     * key's oldest pending delivery is claimable, so a key never overtakes itself. {@code more} is true when an endpoint
+     * gave all of its part, so it may have more due work than this claim took.
      */
-    public List<DeliveryTask> claimDue(Connection c, String nodeId, Instant now, int limit, Collection<String> skipEndpoints,
+    public Claimed claimDue(Connection c, String nodeId, Instant now, int limit, int perEndpoint, Collection<String> skipEndpoints,
                                        Collection<Integer> partitions, boolean allowListMode) throws SQLException {
-        String sql = "with due as (select d.id, d.part_day from deliveries d join endpoints e on e.id = d.endpoint_id"
-                + " where d.status = 'pending' and d.next_attempt_at <= ? and d.claimed_by is null and e.is_active and e.deleted_at is null"
-                + " and not (d.endpoint_id = any (?)) and e.partition = any (?)"
+        String sql = "with ready as (select e.id, e.ordering from endpoints e"
+                + " where e.is_active and e.deleted_at is null and not (e.id = any (?)) and e.partition = any (?)"
                 + " and (e.merchant_id is null or not exists (select 1 from merchants m where m.id = e.merchant_id"
                 + " and (m.status <> 'active' or (? and not m.listed))))"
                 + " and (not ? or e.merchant_id is null or exists (select 1 from merchants m where m.id = e.merchant_id and m.listed))"
-                + " and (e.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
+                + " and exists (select 1 from deliveries d where d.endpoint_id = e.id and d.status = 'pending' and d.claimed_by is null"
+                + " and d.next_attempt_at <= ?)),"
+                + " n as (select count(*) as n from ready),"
+                + " due as (select d.id, d.part_day from ready r cross join n cross join lateral (select d.id, d.part_day, d.next_attempt_at"
+                + " from deliveries d where d.endpoint_id = r.id and d.status = 'pending' and d.claimed_by is null and d.next_attempt_at <= ?"
+                + " and (r.ordering <> 'fifo' or d.ordering_key is null or not exists (select 1 from deliveries h where h.endpoint_id = d.endpoint_id"
                 + " and h.ordering_key = d.ordering_key and h.status = 'pending' and h.seq < d.seq))"
-                + " order by d.next_attempt_at limit ? for update of d skip locked),"
+                + " order by d.next_attempt_at limit least(?, (? + n.n - 1) / n.n) for update of d skip locked) d"
+                + " order by d.next_attempt_at limit ?),"
                 + " claimed as (update deliveries d set claimed_by = ? from due where d.id = due.id and d.part_day = due.part_day"
                 + " returning d.id, d.event_seq, d.endpoint_id, d.attempts, d.round_attempts, d.ordering_key, d.part_day)"
-                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.traceparent, ev.priority, ev.received_at from claimed cl"
-                + " join events ev on ev.seq = cl.event_seq and ev.part_day = cl.part_day";
-        return Jdbc.query(c, sql, ps -> {
-            ps.setTimestamp(1, ts(now));
-            ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
-            ps.setArray(3, c.createArrayOf("int4", partitions.toArray()));
+                + " select cl.*, ev.id as event_id, ev.type, ev.payload, ev.trace_id, ev.traceparent, ev.priority, ev.received_at,"
+                + " (select n from n) as ready_endpoints from claimed cl join events ev on ev.seq = cl.event_seq and ev.part_day = cl.part_day";
+        long[] ready = {0};
+        List<DeliveryTask> tasks = Jdbc.query(c, sql, ps -> {
+            ps.setArray(1, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
+            ps.setArray(2, c.createArrayOf("int4", partitions.toArray()));
+            ps.setBoolean(3, allowListMode);
             ps.setBoolean(4, allowListMode);
-            ps.setBoolean(5, allowListMode);
-            ps.setInt(6, limit);
-            ps.setString(7, nodeId);
-        }, rs -> new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
-                rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
-                rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant(), rs.getString("traceparent"),
-                rs.getObject("part_day", LocalDate.class)));
+            ps.setTimestamp(5, ts(now));
+            ps.setTimestamp(6, ts(now));
+            ps.setInt(7, perEndpoint);
+            ps.setInt(8, limit);
+            ps.setInt(9, limit);
+            ps.setString(10, nodeId);
+        }, rs -> {
+            ready[0] = rs.getLong("ready_endpoints");
+            return new DeliveryTask(rs.getString("id"), rs.getString("event_id"), rs.getString("endpoint_id"), rs.getString("type"),
+                    rs.getBytes("payload"), rs.getString("trace_id"), rs.getShort("priority"), rs.getInt("attempts"), rs.getInt("round_attempts"),
+                    rs.getString("ordering_key"), rs.getTimestamp("received_at").toInstant(), rs.getString("traceparent"),
+                    rs.getObject("part_day", LocalDate.class));
+        });
+        if (tasks.isEmpty()) {
+            return new Claimed(tasks, false);
+        }
+        long part = Math.min(perEndpoint, (limit + ready[0] - 1) / ready[0]);
+        Map<String, Integer> perEndpointClaimed = new java.util.HashMap<>();
+        tasks.forEach(t -> perEndpointClaimed.merge(t.endpointId(), 1, Integer::sum));
+        return new Claimed(tasks, perEndpointClaimed.values().stream().anyMatch(n -> n >= part));
     }
+
+    /** What one {@link #claimDue} took, and whether an endpoint may have more due work than it gave. */
+    public record Claimed(List<DeliveryTask> tasks, boolean more) {}
 
     /** The (endpoint, ordering key) pairs among {@code pairs} that have a pending delivery nobody holds in memory. */
     public java.util.Set<java.util.List<String>> waitingKeys(Connection c, List<String> endpointIds, List<String> keys) throws SQLException {

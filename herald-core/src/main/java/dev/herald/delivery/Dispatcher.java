@@ -60,7 +60,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         }
 
         public static Config defaults() {
-            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER, false);
+            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 2_000, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER, false);
         }
 
         /** These limits, with only allow-listed merchants receiving or not. */
@@ -94,6 +94,8 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private final java.util.concurrent.atomic.AtomicInteger trying = new java.util.concurrent.atomic.AtomicInteger();
     private final EngineMetrics metrics;
     private volatile boolean running;
+    /** The last claim left due work behind (an endpoint gave all of its part): scan again without waiting. */
+    private volatile boolean moreDue;
     private Thread scanner;
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
@@ -334,8 +336,8 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private void scanLoop() {
         while (running) {
             try {
-                int claimed = scanOnce();
-                if (claimed < config.scanBatch()) {
+                scanOnce();
+                if (!moreDue) {
                     LockSupport.parkNanos(config.scanInterval().toNanos());
                 }
             } catch (RuntimeException e) {
@@ -347,6 +349,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     /** Restarts lanes whose breaker cooled down, then claims due deliveries once; returns how many. Tests call it directly. */
     public int scanOnce() {
+        moreDue = false;
         if (!liveness.tick(this::idle)) {
             // Declared dead while alive (a long pause): our claims were handed to others, so forget what we hold.
             lanes.values().forEach(Lane::drain);
@@ -376,9 +379,12 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         if (owned.isEmpty()) {
             return 0;
         }
-        List<DeliveryTask> due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, saturated, owned, config.merchantAllowList()));
-        offer(due, true);
-        return due.size();
+        int perEndpoint = Math.min(config.laneWindow(), budget.share());
+        DeliveryRepository.Claimed due = jdbc.inTransaction(c -> deliveries.claimDue(c, nodeId, now, room, perEndpoint, saturated, owned,
+                config.merchantAllowList()));
+        moreDue = due.more();
+        offer(due.tasks(), true);
+        return due.tasks().size();
     }
 
     /** Splits the memory budget among the lanes with waiting work and hands back what a lane holds beyond its share. */

@@ -12,7 +12,10 @@ import java.util.Set;
 
 /**
  * One endpoint's share of the dispatcher, as a state machine: at most {@code maxInFlight} tries at once (one while the
- * breaker is half-open, none while it is open), no faster than its optional rate limit, a bounded window of waiting tasks taken highest priority first, and for
+ * breaker is half-open, none while it is open), reached by a slow start: a new lane, and one whose breaker has just
+ * closed again, begins with {@link #SLOW_START} tries at once and adds one per delivered try, so a backlog released
+ * on thousands of endpoints at once (a bus flood, a restart, a merchant back from an outage) opens connections as
+ * answers come back instead of all at once, no faster than its optional rate limit, a bounded window of waiting tasks taken highest priority first, and for
  * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
  * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
  * Waiting tasks also count against a budget shared by all lanes, so memory stays bounded however many endpoints have a
@@ -22,6 +25,9 @@ import java.util.Set;
 final class Lane {
     /** How a task left the lane. */
     enum Finish { DELIVERED, RETRY_LATER, FAILED, NOT_SENT }
+
+    /** Tries a lane may have in flight when it starts, or restarts after its breaker closed. */
+    static final int SLOW_START = 2;
 
     private record Queued(DeliveryTask task, long order) {}
 
@@ -39,11 +45,13 @@ final class Lane {
     private long arrivals;
     private int waitingBehind;
     private int inFlight;
+    private int limit;
 
     /** {@code budget} is shared by every lane of the node; {@code gate} is the merchant's cap, or null without a merchant. */
     Lane(int maxInFlight, int window, CircuitBreaker breaker, MemoryBudget budget, MerchantGate gate) {
         this.gate = gate;
         this.maxInFlight = maxInFlight;
+        this.limit = Math.min(maxInFlight, SLOW_START);
         this.window = window;
         this.breaker = breaker;
         this.budget = budget;
@@ -60,7 +68,7 @@ final class Lane {
 
     /** When waiting work held back only by the rate limit may start, or null if nothing waits on it. */
     synchronized Instant nextPaceAt(Instant now) {
-        if (limiter == null || ready.isEmpty() || inFlight >= maxInFlight || !breaker.allows(now, inFlight)) {
+        if (limiter == null || ready.isEmpty() || inFlight >= limit || !breaker.allows(now, inFlight)) {
             return null;
         }
         return limiter.nextTokenAt(now);
@@ -106,7 +114,13 @@ final class Lane {
             gate.release();
         }
         if (how != Finish.NOT_SENT) {
+            boolean wasClosed = breaker.snapshot().state() == CircuitBreaker.State.CLOSED;
             breaker.onResult(how == Finish.DELIVERED, now);
+            if (!wasClosed && breaker.snapshot().state() == CircuitBreaker.State.CLOSED) {
+                limit = Math.min(maxInFlight, SLOW_START); // back from an outage: start slow again
+            } else if (how == Finish.DELIVERED && limit < maxInFlight) {
+                limit++;
+            }
         }
         String key = fifo ? t.orderingKey() : null;
         if (key != null && activeKeys.contains(key)) {
@@ -149,7 +163,7 @@ final class Lane {
 
     /** Starts waiting tasks if the limits allow (e.g. after the breaker's cool-down ended). */
     synchronized void pump(Instant now, List<DeliveryTask> start) {
-        while (!ready.isEmpty() && inFlight < maxInFlight && breaker.allows(now, inFlight)) {
+        while (!ready.isEmpty() && inFlight < limit && breaker.allows(now, inFlight)) {
             if (gate != null && !gate.tryAcquire(this)) {
                 return;
             }

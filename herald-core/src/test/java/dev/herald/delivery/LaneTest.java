@@ -84,6 +84,58 @@ class LaneTest {
     }
 
     @Test
+    void aNewLaneStartsSlowAndOpensOneMoreTryPerDeliveredOneUpToItsCap() {
+        Lane lane = lane(4, 100);
+        for (int i = 0; i < 20; i++) {
+            lane.offer(task("t" + i, null, 0), false, false, t0, start, release);
+        }
+        assertThat(started()).as("slow start").containsExactly("t0", "t1");
+        lane.finished(task("t0", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).as("one delivered: its slot and one more").containsExactly("t2", "t3");
+        lane.finished(task("t1", null, 0), false, Lane.Finish.RETRY_LATER, t0, start, release);
+        assertThat(started()).as("a failed try frees its slot only").containsExactly("t4");
+        lane.finished(task("t2", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).containsExactly("t5", "t6");
+        lane.finished(task("t3", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).as("at the cap of 4: one for one").containsExactly("t7");
+        assertThat(lane.size() - lane.waiting()).isEqualTo(4);
+    }
+
+    @Test
+    void aLaneWhoseBreakerClosesAgainStartsSlowAgain() {
+        Lane lane = lane(4, 100);
+        for (int i = 0; i < 60; i++) {
+            lane.offer(task("t" + i, null, 0), false, false, t0, start, release);
+        }
+        int n = 0;
+        for (int i = 0; i < 6; i++) { // grow to the cap
+            for (String id : started()) {
+                lane.finished(task(id, null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+                n++;
+            }
+        }
+        List<String> inFlight = started();
+        assertThat(inFlight).hasSize(4);
+        for (String id : inFlight) {
+            lane.finished(task(id, null, 0), false, Lane.Finish.RETRY_LATER, t0, start, release);
+        }
+        List<String> more = started();
+        for (String id : more) {
+            lane.finished(task(id, null, 0), false, Lane.Finish.RETRY_LATER, t0, start, release);
+        }
+        started();
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.OPEN);
+        Instant later = t0.plusSeconds(31);
+        lane.pump(later, start);
+        List<String> probe = started();
+        assertThat(probe).as("half-open: one probe").hasSize(1);
+        lane.finished(task(probe.getFirst(), null, 0), false, Lane.Finish.DELIVERED, later, start, release);
+        assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(started()).as("closed again: back to the slow start").hasSize(2);
+        assertThat(n).isGreaterThan(4);
+    }
+
+    @Test
     void overflowBeyondTheWindowGoesBackToTheDatabase() {
         Lane lane = lane(1, 2);
         for (String id : List.of("a", "b", "c", "d")) {
@@ -139,6 +191,7 @@ class LaneTest {
         for (int i = 0; i < 3; i++) {
             lane.finished(task("f" + i, null, 0), false, Lane.Finish.RETRY_LATER, t0, start, release);
         }
+        started(); // f2, started by the slow start once f0 ended
         assertThat(lane.breaker().state()).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(lane.breaker().retryAt()).isEqualTo(t0.plusSeconds(30));
         lane.offer(task("w1", null, 0), false, false, t0, start, release);
@@ -250,6 +303,9 @@ class LaneTest {
             lane.offer(task(id, null, 0), false, false, t0, start, release);
         }
         assertThat(started()).as("a burst of one second's worth").containsExactly("a", "b");
+        lane.finished(task("a", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        lane.finished(task("b", null, 0), false, Lane.Finish.DELIVERED, t0, start, release);
+        assertThat(started()).as("slots free, but no token").isEmpty();
         assertThat(lane.nextPaceAt(t0)).isEqualTo(t0.plusMillis(500));
         lane.pump(t0.plusMillis(499), start);
         assertThat(started()).isEmpty();

@@ -121,6 +121,7 @@ public final class Herald implements AutoCloseable {
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
                 new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, minutes, tracing);
+        writer.admitBy(dispatcher::takes);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),

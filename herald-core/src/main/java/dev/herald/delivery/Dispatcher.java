@@ -125,6 +125,16 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         scanner = Thread.ofPlatform().name("herald-due-scanner").daemon().start(this::scanLoop);
     }
 
+    /**
+     * Whether a fresh delivery of {@code endpointId} would find room in its lane now, beyond {@code alreadyTaken} more
+     * of the same batch ({@link EventWriter.Room}); a lane not made yet has the room of an empty one.
+     */
+    public boolean takes(String endpointId, int alreadyTaken) {
+        Lane lane = lanes.get(endpointId);
+        int waiting = lane == null ? 0 : lane.waiting();
+        return budget.admits(waiting + alreadyTaken, alreadyTaken) && waiting + alreadyTaken < config.laneWindow();
+    }
+
     /** Queues freshly committed deliveries (already claimed by this node) on their lanes. */
     public void submit(List<DeliveryTask> tasks) {
         offer(tasks, false);

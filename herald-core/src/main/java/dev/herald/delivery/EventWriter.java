@@ -42,6 +42,16 @@ public final class EventWriter {
     private final EndpointRegistry endpoints;
     private final String nodeId;
     private final NodeLiveness liveness;
+    private volatile Room room = (endpointId, alreadyTaken) -> true;
+
+    /**
+     * Whether this node's dispatcher has room in memory for one more fresh delivery of an endpoint, beyond
+     * {@code alreadyTaken} of the same batch. A delivery it has no room for is stored unclaimed for the due-scanner, so
+     * it is not first stored claimed and then handed back (a second write of the row) when it does not fit.
+     */
+    public interface Room {
+        boolean takes(String endpointId, int alreadyTaken);
+    }
 
     /** Fresh deliveries are claimed for this node's hot path only when it leases their endpoint's partition. */
     public EventWriter(EventRepository events, DeliveryRepository deliveries, EndpointRegistry endpoints, String nodeId, NodeLiveness liveness) {
@@ -50,6 +60,11 @@ public final class EventWriter {
         this.endpoints = endpoints;
         this.nodeId = nodeId;
         this.liveness = liveness;
+    }
+
+    /** Asks {@code room} before claiming a fresh delivery for this node's hot path (by default: always). */
+    public void admitBy(Room room) {
+        this.room = room;
     }
 
     /** What happened to one submitted event. {@code tasks} are the fresh deliveries to hand to the dispatcher after commit. */
@@ -116,6 +131,7 @@ public final class EventWriter {
         }
         // A FIFO key with an older delivery waiting in the database must not overtake it: leave the new one to the scanner.
         Set<List<String>> waiting = fifoKeys.isEmpty() ? Set.of() : deliveries.waitingKeys(c, fifoEndpoints, fifoKeys);
+        Map<String, Integer> taken = new java.util.HashMap<>();
         for (int i = 0; i < candidates.size(); i++) {
             StoredEvent e = candidates.get(i);
             List<Endpoint> targets = targetsOf.get(i);
@@ -126,7 +142,11 @@ public final class EventWriter {
             for (Endpoint target : targets) {
                 boolean held = target.fifo() && e.orderingKey() != null && waiting.contains(List.of(target.id(), e.orderingKey()));
                 boolean local = !held && (onlyEndpoint != null
-                        || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())));
+                        || (target.active() && endpoints.receiving(target.merchantId()) && liveness.owns(target.partition())
+                        && (target.fifo() || room.takes(target.id(), taken.getOrDefault(target.id(), 0)))));
+                if (local) {
+                    taken.merge(target.id(), 1, Integer::sum);
+                }
                 // the id carries the event's receipt time, so it names the day partition the delivery shares with its event;
                 // only a FIFO endpoint's deliveries carry the ordering key: the others stay out of the FIFO index
                 NewDelivery d = new NewDelivery(Ids.next("dlv", e.receivedAt().toEpochMilli()), seqs[i], target.id(), target.fifo() ? e.orderingKey() : null,

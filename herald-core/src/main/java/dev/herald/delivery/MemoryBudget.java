@@ -36,6 +36,14 @@ final class MemoryBudget {
         return true;
     }
 
+    /**
+     * Whether {@link #tryTake} would now take a task of a lane holding {@code held}, with {@code pending} more already
+     * promised elsewhere; takes nothing.
+     */
+    boolean admits(int held, int pending) {
+        return held < floor || (held < share && used.get() + pending < limit);
+    }
+
     /** Gives back the room of {@code n} tasks that started, were dropped or handed back. */
     void give(int n) {
         used.addAndGet(-n);

@@ -355,6 +355,35 @@ class DeliveryEngineTest {
 
     @ParameterizedTest
     @MethodSource(TARGETS)
+    void freshWorkWithoutRoomInItsLaneIsStoredForTheScannerNotClaimedAndHandedBack(DatabaseConfig db) {
+        h = EngineHarness.open(db, c -> new Dispatcher.Config(c.maxInFlightPerEndpoint(), c.maxInFlightPerMerchant(), 3, c.memoryBudget(),
+                c.scanInterval(), c.scanBatch(), c.autoDisableAfter(), c.breakerThreshold(), c.breakerCooldown(), c.heartbeat(), c.deadAfter(),
+                c.merchantAllowList()));
+        receiver.reply("/held", Reply.hang());
+        h.endpoint(new EndpointDraft(null, "held", null, receiver.url("/held").toString(), List.of("*"), null, null, null, null, null, null, 1));
+        for (int i = 0; i < 10; i++) {
+            h.publish("transfer.completed");
+        }
+        await().until(() -> receiver.received("/held").size() == 2); // the lane's slow start: 2 in flight, 3 waiting (its window)
+        record Row(boolean claimed, boolean rewritten) {}
+        List<Row> rows = h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select d.claimed_by is not null as claimed,"
+                + " d.xmin::text <> e.xmin::text as rewritten from deliveries d join events e on e.seq = d.event_seq and e.part_day = d.part_day",
+                ps -> {}, rs -> new Row(rs.getBoolean(1), rs.getBoolean(2))));
+        assertThat(rows).hasSize(10);
+        assertThat(rows.stream().filter(Row::claimed).count()).as("in flight or waiting in memory").isEqualTo(5);
+        assertThat(rows).as("stored as they will be claimed: no row written twice by its ingest").noneMatch(Row::rewritten);
+
+        receiver.reply("/held", Reply.status(200));
+        h.advanceAndScan(Duration.ofSeconds(3)); // the held tries time out and come back later; the scanner takes the rest
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            h.advanceAndScan(Duration.ofMinutes(5));
+            return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select count(*) from deliveries where status = 'delivered'", ps -> {},
+                    rs -> rs.getInt(1))).getFirst() == 10;
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
     void restartedProcessResumesDeliveriesLeftInFlight(DatabaseConfig db) {
         h = EngineHarness.open(db);
         receiver.reply("/slow", Reply.hang());

@@ -47,7 +47,8 @@ class CrashRecoveryTest {
                     JsonNode r = post(first.port, "/v1/events", "{\"event\":\"transfer.completed\",\"account_uuid\":\"acc-" + i + "\",\"data\":{\"n\":" + i + "}}");
                     ids.add(r.get("id").asText());
                 }
-                await().atMost(Duration.ofSeconds(20)).until(() -> receiver.received("/hook").size() >= 4);
+                // the lane's slow start: a receiver that never answers gets 2 tries at once (none is delivered to open more)
+                await().atMost(Duration.ofSeconds(20)).until(() -> receiver.received("/hook").size() >= 2);
             } finally {
                 first.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

@@ -101,13 +101,15 @@ public final class DeliveryRepository {
      */
     public Claimed claimDue(Connection c, String nodeId, Instant now, int limit, int perEndpoint, Collection<String> skipEndpoints,
                                        Collection<Integer> partitions, boolean allowListMode) throws SQLException {
-        String sql = "with ready as (select e.id, e.ordering from endpoints e"
+        // "has due work" is a lateral probe of the ready index that stops at its first row: written as exists, the planner
+        // turns it into a semi-join whose bitmap scan reads every ready row of the endpoint (~4x slower under a backlog)
+        String sql = "with ready as (select e.id, e.ordering from endpoints e cross join lateral (select 1 from deliveries d"
+                + " where d.endpoint_id = e.id and d.status = 'pending' and d.claimed_by is null and d.next_attempt_at <= ?"
+                + " order by d.next_attempt_at limit 1) due_now"
                 + " where e.is_active and e.deleted_at is null and not (e.id = any (?)) and e.partition = any (?)"
                 + " and (e.merchant_id is null or not exists (select 1 from merchants m where m.id = e.merchant_id"
                 + " and (m.status <> 'active' or (? and not m.listed))))"
-                + " and (not ? or e.merchant_id is null or exists (select 1 from merchants m where m.id = e.merchant_id and m.listed))"
-                + " and exists (select 1 from deliveries d where d.endpoint_id = e.id and d.status = 'pending' and d.claimed_by is null"
-                + " and d.next_attempt_at <= ?)),"
+                + " and (not ? or e.merchant_id is null or exists (select 1 from merchants m where m.id = e.merchant_id and m.listed))),"
                 + " n as (select count(*) as n from ready),"
                 + " due as (select d.id, d.part_day from ready r cross join n cross join lateral (select d.id, d.part_day, d.next_attempt_at"
                 + " from deliveries d where d.endpoint_id = r.id and d.status = 'pending' and d.claimed_by is null and d.next_attempt_at <= ?"
@@ -121,11 +123,11 @@ public final class DeliveryRepository {
                 + " (select n from n) as ready_endpoints from claimed cl join events ev on ev.seq = cl.event_seq and ev.part_day = cl.part_day";
         long[] ready = {0};
         List<DeliveryTask> tasks = Jdbc.query(c, sql, ps -> {
-            ps.setArray(1, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
-            ps.setArray(2, c.createArrayOf("int4", partitions.toArray()));
-            ps.setBoolean(3, allowListMode);
+            ps.setTimestamp(1, ts(now));
+            ps.setArray(2, Jdbc.textArray(c, List.copyOf(skipEndpoints)));
+            ps.setArray(3, c.createArrayOf("int4", partitions.toArray()));
             ps.setBoolean(4, allowListMode);
-            ps.setTimestamp(5, ts(now));
+            ps.setBoolean(5, allowListMode);
             ps.setTimestamp(6, ts(now));
             ps.setInt(7, perEndpoint);
             ps.setInt(8, limit);

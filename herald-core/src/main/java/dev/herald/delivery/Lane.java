@@ -12,11 +12,11 @@ import java.util.Set;
 
 /**
  * One endpoint's share of the dispatcher, as a state machine: at most {@code maxInFlight} tries at once (one while the
- * breaker is half-open, none while it is open), reached by a slow start: a new lane, and one whose breaker has just
- * closed again, begins with {@link #SLOW_START} tries at once and adds one per delivered try, so a backlog released
- * on thousands of endpoints at once (a bus flood, a restart, a merchant back from an outage) opens connections as
- * answers come back instead of all at once, no faster than its optional rate limit, a bounded window of waiting tasks taken highest priority first, and for
- * FIFO endpoints one task per ordering key at a time, in ingest order. A key whose head must be retried is blocked:
+ * breaker is half-open, none while it is open), no faster than its optional rate limit, a bounded window of waiting
+ * tasks taken highest priority first, and for FIFO endpoints one task per ordering key at a time, in ingest order. The
+ * in-flight cap is reached by a slow start: a new lane, and one whose breaker has just closed again, begins with
+ * {@link #SLOW_START} tries at once and adds one per delivered try, so a backlog released on thousands of endpoints at
+ * once (a bus flood, a restart, a merchant back from an outage) opens connections as answers come back. A key whose head must be retried is blocked:
  * its followers go back to the database, whose claim query hands out only a key's oldest pending delivery.
  * Waiting tasks also count against a budget shared by all lanes, so memory stays bounded however many endpoints have a
  * backlog, and every try takes a slot of the endpoint's merchant's {@link MerchantGate} when it has one. Methods report what the caller must do through {@code start} (tasks to send now) and {@code release}

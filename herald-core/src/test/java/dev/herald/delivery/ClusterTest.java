@@ -53,8 +53,12 @@ class ClusterTest {
             String afterCreate = b.publish("transfer.completed").id();
             assertThat(b.deliveriesOf(afterCreate)).as("accepted by b right after a created the endpoint")
                     .extracting(Delivery::endpointId).containsExactly(endpoint);
-            a.advanceAndScan(Duration.ofSeconds(1)); // a leases every partition (b took none yet); its clock started before b's
-            await().until(() -> receiver.received("/new").size() == 1);
+            // a leases every partition (b took none yet); its clock started before b's, by however long b took to start,
+            // so it steps a second at a time until b's delivery is due on a's clock too
+            await().until(() -> {
+                a.advanceAndScan(Duration.ofSeconds(1));
+                return receiver.received("/new").size() == 1;
+            });
 
             a.herald.endpoints().delete(OP, endpoint);
             assertThat(b.deliveriesOf(b.publish("transfer.completed").id())).as("accepted by b right after a deleted it").isEmpty();

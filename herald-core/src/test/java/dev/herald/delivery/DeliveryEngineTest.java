@@ -360,11 +360,15 @@ class DeliveryEngineTest {
                 c.scanInterval(), c.scanBatch(), c.autoDisableAfter(), c.breakerThreshold(), c.breakerCooldown(), c.heartbeat(), c.deadAfter(),
                 c.merchantAllowList()));
         receiver.reply("/held", Reply.hang());
-        h.endpoint(new EndpointDraft(null, "held", null, receiver.url("/held").toString(), List.of("*"), null, null, null, null, null, null, 1));
+        // a 10 s timeout: no held try ends (and writes its row) before the rows are read
+        h.endpoint(new EndpointDraft(null, "held", null, receiver.url("/held").toString(), List.of("*"), null, null, null, null, null, null, 10));
         for (int i = 0; i < 10; i++) {
             h.publish("transfer.completed");
+            int held = Math.min(i + 1, 5); // the lane's slow start: 2 in flight, then 3 waiting (its window)
+            // the next ingest asks the lane only once this one's task reached it (the hand-off follows the commit)
+            await().until(() -> h.herald.dispatcher().backlog() == held);
         }
-        await().until(() -> receiver.received("/held").size() == 2); // the lane's slow start: 2 in flight, 3 waiting (its window)
+        await().until(() -> receiver.received("/held").size() == 2);
         record Row(boolean claimed, boolean rewritten) {}
         List<Row> rows = h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select d.claimed_by is not null as claimed,"
                 + " d.xmin::text <> e.xmin::text as rewritten from deliveries d join events e on e.seq = d.event_seq and e.part_day = d.part_day",
@@ -374,8 +378,7 @@ class DeliveryEngineTest {
         assertThat(rows).as("stored as they will be claimed: no row written twice by its ingest").noneMatch(Row::rewritten);
 
         receiver.reply("/held", Reply.status(200));
-        h.advanceAndScan(Duration.ofSeconds(3)); // the held tries time out and come back later; the scanner takes the rest
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(40)).until(() -> { // the held tries time out and come back later; the scanner takes the rest
             h.advanceAndScan(Duration.ofMinutes(5));
             return h.jdbc.read(c -> dev.herald.store.Jdbc.query(c, "select count(*) from deliveries where status = 'delivered'", ps -> {},
                     rs -> rs.getInt(1))).getFirst() == 10;

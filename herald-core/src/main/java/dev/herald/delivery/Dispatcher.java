@@ -60,7 +60,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         }
 
         public static Config defaults() {
-            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 2_000, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER, false);
+            return new Config(16, 64, 1000, 20_000, Duration.ofMillis(500), 500, 10, 5, Duration.ofSeconds(30), HEARTBEAT, DEAD_AFTER, false);
         }
 
         /** These limits, with only allow-listed merchants receiving or not. */

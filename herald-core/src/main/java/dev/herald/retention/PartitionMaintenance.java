@@ -375,11 +375,11 @@ public final class PartitionMaintenance {
      * when the lock could not be had within the lock timeout a few times running (the next run tries again).
      */
     private boolean dropDay(LocalDate day, Instant now) {
-        Long dropped = ddlRetrying("dropping day " + day, c -> {
+        return ddl("dropping day " + day, c -> {
             execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
             if (mustKeep(c, day, now)) {
                 restoreKeys(c, day);
-                return 0L;
+                return false;
             }
             for (String table : TABLES) {
                 String name = partitionsOf(c, table).get(day);
@@ -388,9 +388,8 @@ public final class PartitionMaintenance {
                 }
             }
             Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day)); // none unless a clock ran far behind
-            return 1L;
+            return true;
         });
-        return dropped != null && dropped > 0;
     }
 
     private static String sqlState(Throwable e) {
@@ -409,7 +408,11 @@ public final class PartitionMaintenance {
      * tried again a few times, then left to the next run (the default partitions hold what arrives meanwhile).
      */
     private boolean ddl(Jdbc.TxWork<Boolean> work) {
-        Long n = ddlRetrying("partition DDL", c -> work.run(c) ? 1L : 0L);
+        return ddl("partition DDL", work);
+    }
+
+    private boolean ddl(String what, Jdbc.TxWork<Boolean> work) {
+        Long n = ddlRetrying(what, c -> work.run(c) ? 1L : 0L);
         return n != null && n > 0;
     }
 

@@ -8,6 +8,8 @@ import dev.herald.store.DatabaseConfig;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.web.Durations;
+import dev.herald.web.HttpListener;
+import dev.herald.web.PortUnavailableException;
 import dev.herald.web.Secrets;
 import dev.herald.store.EmbeddedPostgres;
 import java.io.PrintWriter;
@@ -110,6 +112,7 @@ public final class BankCommand implements Callable<Integer> {
         }
         Resources running = new Resources();
         try {
+            HttpListener.requireAvailable(host, port); // before the database: a taken port fails at once
             if (amqpUrl == null) {
                 err.println("WARNING: no --amqp-url: events go to an in-process bus; only consumers in this JVM (the bank's own risk check) see them");
                 running.bus = InProcessBus.create();
@@ -127,6 +130,10 @@ public final class BankCommand implements Callable<Integer> {
             BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
                     .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked)).withConnectionLimits(limits);
             running.bank = Bank.start(cfg);
+        } catch (PortUnavailableException e) {
+            running.close();
+            err.println("bank: " + e.withHint("choose another port with --port").getMessage());
+            return 1;
         } catch (RuntimeException e) {
             running.close();
             err.println("bank failed to start: " + e.getMessage());

@@ -23,9 +23,12 @@ import dev.herald.store.Jdbc;
 import dev.herald.web.ApiKeyStore;
 import dev.herald.web.ConsoleSessions;
 import dev.herald.web.HttpListener;
+import dev.herald.web.PortUnavailableException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,13 +52,14 @@ public final class HeraldServer implements AutoCloseable {
     private final BusIngest busIngest;
     private final HttpListener web;
     private final Optional<String> generatedKey;
+    private final boolean adminKeyExists;
     private final ScheduledExecutorService keyUse;
     private final NodeMetrics metrics;
     private final HttpListener metricsWeb;
     private final OpenTelemetry otel;
 
     private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
-                         Optional<String> generatedKey, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb,
+                         Optional<String> generatedKey, boolean adminKeyExists, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb,
                          OpenTelemetry otel) {
         this.metrics = metrics;
         this.metricsWeb = metricsWeb;
@@ -68,6 +72,7 @@ public final class HeraldServer implements AutoCloseable {
         this.busIngest = busIngest;
         this.web = web;
         this.generatedKey = generatedKey;
+        this.adminKeyExists = adminKeyExists;
     }
 
     /**
@@ -81,30 +86,31 @@ public final class HeraldServer implements AutoCloseable {
         return start(cfg, clock, Telemetry.off());
     }
 
-    /** As {@link #start(ServerConfig, Clock)}, tracing as {@code telemetry} says (spans exported until {@link #close()}). */
+    /**
+     * As {@link #start(ServerConfig, Clock)}, tracing as {@code telemetry} says (spans exported until {@link #close()}).
+     * On failure, what was started is stopped again in reverse order: nothing listens and no thread of the node remains.
+     *
+     * @throws PortUnavailableException when a listener cannot take its port, with the flag that changes it
+     */
     public static HeraldServer start(ServerConfig cfg, Clock clock, Telemetry telemetry) {
         cfg.validate();
         OpenTelemetry otel = telemetry.openTelemetry(Version.get());
-        EmbeddedPostgres embedded = null;
-        Database db = null;
-        Herald herald = null;
-        Bus bus = null;
-        BusIngest busIngest = null;
-        NodeMetrics metrics = null;
-        HttpListener metricsWeb = null;
+        Deque<AutoCloseable> started = new ArrayDeque<>(); // closed last-in first-out when the start fails
+        started.push(() -> closeTracing(otel));
         try {
-            metrics = NodeMetrics.start();
+            NodeMetrics metrics = started(started, NodeMetrics.start());
             // the broker first: an unreachable one fails the start before a database is started for nothing
-            bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
+            Bus bus = started(started, cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl()));
+            EmbeddedPostgres embedded = null;
             DatabaseConfig dbc;
             if (cfg.databaseUrl() == null) {
-                embedded = EmbeddedPostgres.start(cfg.dataDir().resolve("postgres"));
+                embedded = started(started, EmbeddedPostgres.start(cfg.dataDir().resolve("postgres")));
                 embedded.createDatabase("herald");
                 dbc = DatabaseConfig.fromUrl(embedded.jdbcUrl("herald"));
             } else {
                 dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
             }
-            db = Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS);
+            Database db = started(started, Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS));
             metrics.watch(db);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings());
@@ -112,29 +118,41 @@ public final class HeraldServer implements AutoCloseable {
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
-            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey).withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
-                    new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel).start();
+            Herald herald = started(started, Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey)
+                    .withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
+                    new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel));
+            herald.start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
+            boolean adminKeyExists = generated.isPresent() || keys.anyLive("admin");
             AtomicReference<HttpListener> listening = new AtomicReference<>();
             EmbeddedPostgres database = embedded;
             // not live while the listener is down and being started again, or once the embedded PostgreSQL cannot be
             // brought back (while it is being restarted, the node is live and answers 503)
-            NodeMetrics scraped = metrics;
             Jdbc jdbc = new Jdbc(db.dataSource());
             HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(jdbc, clock), jdbc, clock, cfg.maxBodyBytes(),
                     () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready,
-                    MetricsRoutes.guarded(scraped::scrape, keys, cfg.metrics().key()));
-            busIngest = BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings()));
+                    MetricsRoutes.guarded(metrics::scrape, keys, cfg.metrics().key()));
+            BusIngest busIngest = started(started, BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings())));
             if (cfg.amqpUrl() != null) {
                 metrics.watch(bus, dev.herald.bus.Topology.heraldIngest(cfg.amqpBindings()).name());
             }
-            HttpListener web = HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing);
+            HttpListener web;
+            try {
+                web = started(started, HttpListener.start("herald", cfg.host(), cfg.port(), cfg.maxBodyBytes(), cfg.connectionLimits(), api::routing));
+            } catch (PortUnavailableException e) {
+                throw e.withHint(PORT_HINT);
+            }
             listening.set(web);
             log.info("Herald {} listening on http://{}:{} ({})", Version.get(), cfg.host(), web.port(), cfg);
+            HttpListener metricsWeb = null;
             if (cfg.metrics().ownPort()) {
-                metricsWeb = HttpListener.start("herald-metrics", cfg.metrics().host(), cfg.metrics().port(), 64 * 1024,
-                        dev.herald.web.ConnectionLimits.defaults().withMaxConnections(16), r -> r.register(MetricsRoutes.open(scraped::scrape)));
+                try {
+                    metricsWeb = started(started, HttpListener.start("herald-metrics", cfg.metrics().host(), cfg.metrics().port(), 64 * 1024,
+                            dev.herald.web.ConnectionLimits.defaults().withMaxConnections(16), r -> r.register(MetricsRoutes.open(metrics::scrape))));
+                } catch (PortUnavailableException e) {
+                    throw e.withHint(METRICS_PORT_HINT);
+                }
                 log.info("Herald metrics on http://{}:{}/metrics (no key needed there)", cfg.metrics().host(), metricsWeb.port());
             }
             // keys' last use, noted in memory on every request, is written every 5 s in one statement
@@ -149,32 +167,48 @@ public final class HeraldServer implements AutoCloseable {
             if (telemetry.otlpEndpoint() != null) {
                 log.info("exporting traces over OTLP/HTTP to {}", telemetry.tracesUrl());
             }
-            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse, metrics, metricsWeb, otel);
-        } catch (RuntimeException e) {
-            if (metricsWeb != null) {
-                metricsWeb.close();
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, adminKeyExists, keyUse, metrics, metricsWeb, otel);
+        } catch (RuntimeException | Error e) {
+            while (!started.isEmpty()) {
+                try {
+                    started.pop().close();
+                } catch (Exception | Error closing) {
+                    e.addSuppressed(closing);
+                }
             }
-            if (metrics != null) {
-                metrics.close();
-            }
-            if (busIngest != null) {
-                busIngest.close();
-            }
-            if (bus != null) {
-                bus.close();
-            }
-            if (herald != null) {
-                herald.close();
-            }
-            if (db != null) {
-                db.close();
-            }
-            if (embedded != null) {
-                embedded.close();
-            }
-            closeTracing(otel);
             throw e;
         }
+    }
+
+    /** What to do when the API port is taken. */
+    static final String PORT_HINT = "choose another port with --port (or HERALD_PORT)";
+    /** What to do when the metrics port is taken. */
+    static final String METRICS_PORT_HINT = "choose another port with --metrics-port (or HERALD_METRICS_PORT)";
+
+    /**
+     * Fails at once, before anything starts, when a port of {@code cfg} cannot be listened on now ({@link #start} would
+     * find out only after starting the database).
+     *
+     * @throws PortUnavailableException naming the port and the flag that changes it
+     */
+    public static void requirePortsAvailable(ServerConfig cfg) {
+        try {
+            HttpListener.requireAvailable(cfg.host(), cfg.port());
+        } catch (PortUnavailableException e) {
+            throw e.withHint(PORT_HINT);
+        }
+        if (cfg.metrics().ownPort()) {
+            try {
+                HttpListener.requireAvailable(cfg.metrics().host(), cfg.metrics().port());
+            } catch (PortUnavailableException e) {
+                throw e.withHint(METRICS_PORT_HINT);
+            }
+        }
+    }
+
+    private static <T extends AutoCloseable> T started(Deque<AutoCloseable> started, T part) {
+        started.push(part);
+        return part;
     }
 
     public int port() {
@@ -201,6 +235,11 @@ public final class HeraldServer implements AutoCloseable {
     /** The admin key generated on this start (first start of an empty database without HERALD_ADMIN_KEY). */
     public Optional<String> generatedAdminKey() {
         return generatedKey;
+    }
+
+    /** True when a live key with the admin scope exists (generated now or earlier, configured, or made through the API). */
+    public boolean adminKeyExists() {
+        return adminKeyExists;
     }
 
     @Override

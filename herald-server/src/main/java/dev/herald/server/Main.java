@@ -1,14 +1,15 @@
 package dev.herald.server;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +21,7 @@ import dev.herald.server.telemetry.Logs;
 import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
 import dev.herald.web.Durations;
+import dev.herald.web.PortUnavailableException;
 import dev.herald.web.Secrets;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
@@ -56,25 +58,52 @@ public final class Main {
 
     /** Runs the command line with {@code env} as the environment, writing to {@code out} and {@code err}; returns the exit code. */
     static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
-        Properties file;
+        ConfigFile file;
         try {
             file = configFile(args, env);
+            file.requireKnownKeys(serveKeys());
         } catch (IOException e) {
             err.println("herald: invalid configuration: cannot read config file: " + e.getMessage());
+            err.flush();
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("herald: invalid configuration: " + e.getMessage());
             err.flush();
             return 2;
         }
         CommandLine cl = commandLine(env, file);
         cl.setOut(out);
         cl.setErr(err);
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, rest) -> {
+            // a value from the environment or the config file that is not of its option's type: named there, no usage
+            Optional<String> source = e.getArgSpec() instanceof OptionSpec o && e.getCommandLine().getDefaultValueProvider() instanceof EnvAndFileDefaults d
+                    ? d.source(o, e.getValue()) : Optional.empty();
+            if (source.isEmpty()) {
+                return usage.handleParseException(e, rest);
+            }
+            String reason = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+            e.getCommandLine().getErr().println("herald: invalid configuration: " + source.get() + ": " + reason);
+            return 2;
+        });
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
+    /** The keys a config file may set: the long options of {@code herald serve} without their dashes. */
+    static Set<String> serveKeys() {
+        return new CommandLine(new Serve()).getCommandSpec().options().stream().map(OptionSpec::longestName)
+                .filter(n -> !Set.of("--config", "--help", "--version").contains(n)).map(n -> n.substring(2)).collect(Collectors.toSet());
+    }
+
     /** The {@code herald} command with its defaults from {@code env}, then {@code file}. */
     static CommandLine commandLine(Map<String, String> env, Properties file) {
+        return commandLine(env, new ConfigFile(null, file, Map.of()));
+    }
+
+    static CommandLine commandLine(Map<String, String> env, ConfigFile file) {
         CommandLine cl = new CommandLine(new Main(env));
         cl.setDefaultValueProvider(new EnvAndFileDefaults(env, file));
         return cl;
@@ -199,7 +228,7 @@ public final class Main {
                 cfg = config(parent != null ? parent.env : System.getenv(), new PrintWriter(warnings, true));
                 telemetry = telemetry(new PrintWriter(warnings, true));
             } catch (IllegalArgumentException e) {
-                err.println("herald: invalid configuration: " + e.getMessage());
+                err.println("herald: invalid configuration: " + e.getMessage() + fileSource(e.getMessage()));
                 err.flush();
                 return 2;
             }
@@ -208,7 +237,19 @@ public final class Main {
             Logs.use(telemetry.logFormat());
             HeraldServer server;
             try {
+                HeraldServer.requirePortsAvailable(cfg);
+                if (cfg.databaseUrl() == null) {
+                    DataDirHolder.of(cfg.dataDir().resolve("postgres")).ifPresent(holder -> {
+                        err.println("herald: " + cfg.dataDir() + " is in use by " + holder + "; waiting up to a minute for it to stop"
+                                + " (Ctrl-C to give up, or choose another --data-dir)");
+                        err.flush();
+                    });
+                }
                 server = HeraldServer.start(cfg, Clock.systemUTC(), telemetry);
+            } catch (PortUnavailableException e) {
+                err.println("herald: " + e.getMessage());
+                err.flush();
+                return 1;
             } catch (SealException e) { // a missing or wrong master key: a configuration error, named by key ids only
                 err.println("herald: could not start: " + e.getMessage());
                 err.flush();
@@ -227,6 +268,9 @@ public final class Main {
                 human.println("      " + key);
                 human.println();
             });
+            if (server.generatedAdminKey().isEmpty() && cfg.adminKey() == null) {
+                human.println(adminKeyHint(server.adminKeyExists(), cfg));
+            }
             human.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
             human.flush();
             CountDownLatch stopped = new CountDownLatch(1);
@@ -236,6 +280,29 @@ public final class Main {
             }, "herald-shutdown"));
             stopped.await();
             return 0;
+        }
+
+        /** " (FILE line N)" when {@code message} is about a setting (it starts with its key) that came from the config file. */
+        private String fileSource(String message) {
+            if (!(spec.commandLine().getDefaultValueProvider() instanceof EnvAndFileDefaults defaults)) {
+                return "";
+            }
+            return spec.options().stream().map(o -> o.longestName().substring(2)).filter(k -> message.startsWith(k + " "))
+                    .max(java.util.Comparator.comparingInt(String::length))
+                    .flatMap(k -> defaults.fileSource(k, spec.commandLine().getParseResult())).map(w -> " (" + w + ")").orElse("");
+        }
+
+        /**
+         * The line a start without a new admin key prints: that one exists (it was printed on the first start) or that
+         * none does, and how to make a new one with {@code herald keys reset-admin}.
+         */
+        static String adminKeyHint(boolean exists, ServerConfig cfg) {
+            String reset = cfg.databaseUrl() == null
+                    ? "stop Herald and run: ./herald keys reset-admin --data-dir " + cfg.dataDir()
+                    : "run ./herald keys reset-admin with this node's HERALD_DATABASE_URL and master key";
+            return exists
+                    ? "Admin API key: the one printed on the first start (lost it? " + reset + ")"
+                    : "No admin API key exists: to make one, " + reset;
         }
 
         /** {@link #config(Map, PrintWriter)} with its warnings dropped. */
@@ -315,25 +382,65 @@ public final class Main {
         }
     }
 
-    /** Supplies option defaults from HERALD_* environment variables, then the config file's properties. */
-    record EnvAndFileDefaults(Map<String, String> env, Properties file) implements CommandLine.IDefaultValueProvider {
+    /**
+     * Supplies option defaults from HERALD_* environment variables, then the config file, to {@code serve} and
+     * {@code keys}; {@code receive}, {@code bank} and {@code demo} have settings of their own (HERALD_PORT is not the
+     * receiver's port).
+     */
+    record EnvAndFileDefaults(Map<String, String> env, ConfigFile file) implements CommandLine.IDefaultValueProvider {
+        EnvAndFileDefaults(Map<String, String> env, Properties file) {
+            this(env, new ConfigFile(null, file, Map.of()));
+        }
+
         @Override
         public String defaultValue(ArgSpec arg) {
-            if (!(arg instanceof OptionSpec opt) || opt.longestName().equals("--config")) {
+            if (!(arg instanceof OptionSpec opt) || opt.longestName().equals("--config") || !applies(opt)) {
                 return null;
             }
-            String name = opt.longestName().substring(2);
-            String fromEnv = env.get("HERALD_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
+            String fromEnv = env.get(envName(opt));
             if (fromEnv != null && !fromEnv.isBlank()) {
                 return fromEnv;
             }
-            String fromFile = file.getProperty(name);
-            return fromFile != null ? fromFile.trim() : null;
+            return file.get(opt.longestName().substring(2));
+        }
+
+        /** Where {@code value}, the default of {@code opt}, comes from: "HERALD_PORT=eighty" or "FILE line N: port=eighty". */
+        Optional<String> source(OptionSpec opt, String value) {
+            if (value == null || !applies(opt) || !value.equals(defaultValue(opt))) {
+                return Optional.empty();
+            }
+            String fromEnv = env.get(envName(opt));
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return Optional.of(envName(opt) + "=" + value);
+            }
+            String key = opt.longestName().substring(2);
+            return file.where(key).map(where -> where + ": " + key + "=" + value);
+        }
+
+        /** "FILE line N" when the config file sets {@code key} and neither a flag of {@code parsed} nor the environment overrides it. */
+        Optional<String> fileSource(String key, CommandLine.ParseResult parsed) {
+            if ((parsed != null && parsed.hasMatchedOption("--" + key)) || Main.blankToNull(env.get(envName("--" + key))) != null) {
+                return Optional.empty();
+            }
+            return file.where(key);
+        }
+
+        private static String envName(OptionSpec opt) {
+            return envName(opt.longestName());
+        }
+
+        private static String envName(String longName) {
+            return "HERALD_" + longName.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+        }
+
+        private static boolean applies(OptionSpec opt) {
+            Object owner = opt.command() == null ? null : opt.command().userObject();
+            return !(owner instanceof Receive || owner instanceof BankCommand || owner instanceof Demo);
         }
     }
 
     /** The config file named by {@code --config} (or HERALD_CONFIG), loaded before the flags are parsed. */
-    static Properties configFile(String[] args, Map<String, String> env) throws IOException {
+    static ConfigFile configFile(String[] args, Map<String, String> env) throws IOException {
         String path = env.get("HERALD_CONFIG");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--config") && i + 1 < args.length) {
@@ -342,13 +449,7 @@ public final class Main {
                 path = args[i].substring("--config=".length());
             }
         }
-        Properties p = new Properties();
-        if (path != null && !path.isBlank()) {
-            try (InputStream in = Files.newInputStream(Path.of(path))) {
-                p.load(in);
-            }
-        }
-        return p;
+        return path == null || path.isBlank() ? ConfigFile.NONE : ConfigFile.load(Path.of(path));
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

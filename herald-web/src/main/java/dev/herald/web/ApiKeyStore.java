@@ -151,6 +151,12 @@ public final class ApiKeyStore {
         return made;
     }
 
+    /** True when a live key holds {@code scope} (e.g. "admin"). */
+    public boolean anyLive(String scope) {
+        return jdbc.read(c -> !Jdbc.query(c, "select 1 from " + table + " where revoked_at is null and ? = any(scopes) limit 1",
+                ps -> ps.setString(1, scope), rs -> 1).isEmpty());
+    }
+
     /**
      * The live key {@code presented} is, if any, noting its use. Costs no query unless the in-memory set is due for its
      * re-check.

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -38,6 +39,8 @@ public final class HttpListener implements AutoCloseable {
     /** How often the listener checks that its port still accepts connections. */
     public static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
+    /** Held strongly: JUL keeps loggers weakly, and a collected one would lose its filter. */
+    private static final java.util.logging.Logger LOOM_SERVER = java.util.logging.Logger.getLogger("io.helidon.webserver.LoomServer");
 
     private final String name;
     private final String host;
@@ -79,14 +82,63 @@ public final class HttpListener implements AutoCloseable {
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(routing, "routing");
         ClientFaults.filterHelidonLogs();
+        filterBindFailures();
         ConnectionGuard guard = new ConnectionGuard(limits, ClientFaults.shared());
         WebServer web = build(host, port, maxBodyBytes, limits, guard, routing).start();
-        warmUp(host, web.port());
-        HttpListener l = new HttpListener(name, host, maxBodyBytes, limits, routing, guard, web);
+        if (!web.isRunning() || web.port() <= 0) { // Helidon logs a failed bind and returns a server that is not running
+            web.stop();
+            requireAvailable(host, port);
+            throw PortUnavailableException.unexplained(host, port);
+        }
+        HttpListener l;
+        try {
+            warmUp(host, web.port());
+            l = new HttpListener(name, host, maxBodyBytes, limits, routing, guard, web);
+        } catch (RuntimeException | Error e) {
+            web.stop();
+            throw e;
+        }
         long tick = Math.clamp(Math.min(limits.idleTimeout().toMillis(), limits.headerTimeout().toMillis()) / 4, 10, 1000);
         l.clock.scheduleWithFixedDelay(l::guardTick, tick, tick, TimeUnit.MILLISECONDS);
         l.clock.scheduleWithFixedDelay(l::supervise, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return l;
+    }
+
+    /**
+     * Fails at once, before anything is started, when {@code host:port} cannot be listened on now: the port is in use,
+     * privileged, or the host is no address of this machine. Port 0 (an ephemeral port) always can.
+     *
+     * @throws PortUnavailableException naming host, port and the reason
+     */
+    public static void requireAvailable(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true); // as the server's own socket: a port left in TIME_WAIT is free
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw PortUnavailableException.of(host, port, e);
+        }
+    }
+
+    /**
+     * Drops Helidon's log record (an ERROR with a stack trace) of a listener that could not bind: {@link #start}
+     * reports it as a {@link PortUnavailableException} instead.
+     */
+    private static synchronized void filterBindFailures() {
+        if (LOOM_SERVER.getFilter() == null) {
+            LOOM_SERVER.setFilter(r -> !causedByBind(r.getThrown()) && !"Helidon WebServer failed to start, shutting down".equals(r.getMessage()));
+        }
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The port listened on. */

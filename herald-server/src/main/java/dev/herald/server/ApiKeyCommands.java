@@ -56,7 +56,7 @@ final class ApiKeyCommands {
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (IOException e) {
-                throw new IllegalStateException("cannot reach " + url + ": " + e.getMessage());
+                throw new IllegalStateException("cannot reach " + url + ": " + reason(e) + " (is a Herald node running there? --url or HERALD_URL names it)");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted");
@@ -68,6 +68,19 @@ final class ApiKeyCommands {
             }
             return answer;
         }
+    }
+
+    /** Why a request failed to connect, in words: the first message along the causes, or the kind of failure. */
+    static String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** Runs {@code work}, printing a failure as one line on stderr: exit 1 (2 for a usage problem). */
@@ -121,12 +134,16 @@ final class ApiKeyCommands {
         public Integer call() {
             return run(spec, () -> {
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-40s %-20s %-8s %-16s %-32s %s%n", "ID", "NAME", "PREFIX", "MERCHANT", "SCOPES", "LAST USED");
                 String cursor = null;
+                boolean header = false;
                 do {
                     String q = "/v1/api-keys?limit=500" + (merchantId == null ? "" : "&merchant_id=" + enc(merchantId))
                             + (cursor == null ? "" : "&cursor=" + enc(cursor));
                     JsonNode page = target.call("GET", q, null, spec.commandLine().getErr());
+                    if (!header) { // only once the node answered: a failure is one line, with no table before it
+                        out.printf("%-40s %-20s %-8s %-16s %-32s %s%n", "ID", "NAME", "PREFIX", "MERCHANT", "SCOPES", "LAST USED");
+                        header = true;
+                    }
                     for (JsonNode k : page.get("data")) {
                         out.printf("%-40s %-20s %-8s %-16s %-32s %s%n", k.get("id").asText(), k.get("name").asText(), k.get("prefix").asText(),
                                 k.path("merchant_id").asText("-"), k.get("scopes").toString(), k.path("last_used_at").asText("never"));

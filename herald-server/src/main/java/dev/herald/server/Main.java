@@ -35,8 +35,12 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class},
-        description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.")
+        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class, CommandLine.HelpCommand.class},
+        description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
+        footerHeading = "%nThe ./herald launcher also runs:%n",
+        footer = {"  test    Run the whole test suite (./mvnw verify, what CI runs).",
+                "  build   (Re)build the distribution (the launcher builds on first use and when sources change).",
+                "  bench   Run a benchmark scenario: throughput, latency, isolation, ... (./herald bench --help)."})
 public final class Main {
 
     public static void main(String[] args) {
@@ -274,11 +278,18 @@ public final class Main {
             human.println("Herald is ready on http://localhost:" + server.port() + "  (Ctrl-C to stop)");
             human.flush();
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread hook = new Thread(() -> {
                 server.close();
                 stopped.countDown();
-            }, "herald-shutdown"));
-            stopped.await();
+            }, "herald-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                stopped.await();
+            } catch (InterruptedException e) { // stopped from within this JVM (an embedding, a test): stop the node now
+                Runtime.getRuntime().removeShutdownHook(hook);
+                server.close();
+                throw e;
+            }
             return 0;
         }
 
@@ -301,7 +312,7 @@ public final class Main {
                     ? "stop Herald and run: ./herald keys reset-admin --data-dir " + cfg.dataDir()
                     : "run ./herald keys reset-admin with this node's HERALD_DATABASE_URL and master key";
             return exists
-                    ? "Admin API key: the one printed on the first start (lost it? " + reset + ")"
+                    ? "Admin API key: already made, and printed once then (lost it? " + reset + ")"
                     : "No admin API key exists: to make one, " + reset;
         }
 

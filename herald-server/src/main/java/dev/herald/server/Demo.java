@@ -61,11 +61,18 @@ final class Demo implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpClient http; // made when the demo runs (not when the command line is parsed), closed when it ends
     private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            http = client;
+            return story();
+        }
+    }
+
+    private Integer story() throws Exception {
         out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("herald-demo-");
         AtomicInteger received = new AtomicInteger();

@@ -135,11 +135,11 @@ class MainTest {
     void theConfigFileIsNamedByFlagOrEnvironmentAndTheFlagWins() throws IOException {
         Path a = Files.writeString(dir.resolve("a.properties"), "port=1111\n");
         Path b = Files.writeString(dir.resolve("b.properties"), "port=2222\n");
-        assertThat(Main.configFile(new String[] {"serve"}, Map.of("HERALD_CONFIG", a.toString())).getProperty("port")).isEqualTo("1111");
-        assertThat(Main.configFile(new String[] {"serve", "--config", b.toString()}, Map.of("HERALD_CONFIG", a.toString())).getProperty("port"))
+        assertThat(Main.configFile(new String[] {"serve"}, Map.of("HERALD_CONFIG", a.toString())).get("port")).isEqualTo("1111");
+        assertThat(Main.configFile(new String[] {"serve", "--config", b.toString()}, Map.of("HERALD_CONFIG", a.toString())).get("port"))
                 .isEqualTo("2222");
-        assertThat(Main.configFile(new String[] {"serve", "--config=" + b}, Map.of()).getProperty("port")).isEqualTo("2222");
-        assertThat(Main.configFile(new String[] {"serve"}, Map.of())).isEmpty();
+        assertThat(Main.configFile(new String[] {"serve", "--config=" + b}, Map.of()).get("port")).isEqualTo("2222");
+        assertThat(Main.configFile(new String[] {"serve"}, Map.of()).values()).isEmpty();
     }
 
     // ---------------------------------------------------------------- invalid configuration: exit 2, one line on stderr
@@ -237,10 +237,57 @@ class MainTest {
 
     @Test
     void anInvalidSettingInTheConfigFileIsReportedTheSameWay() throws IOException {
-        Path file = Files.writeString(dir.resolve("herald.properties"), "port=70000\n");
+        Path file = Files.writeString(dir.resolve("herald.properties"), "# ports\nport=70000\n");
         Result r = run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dir.resolve("never").toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70000" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70000 (" + file + " line 2)"
+                + System.lineSeparator());
+    }
+
+    // ---------------------------------------------------------------- the config file names file, line and key (issue 18 item 6)
+
+    @Test
+    void anUnknownKeyInTheConfigFileIsRefusedWithFileLineAndKey() throws IOException {
+        Path file = Files.writeString(dir.resolve("herald.properties"), "host=127.0.0.1\n\nprot=9\n");
+        Result r = run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: " + file + " line 3: unknown key 'prot' (did you mean 'port'?);"
+                + " keys are the long flags of 'herald serve' without the dashes, e.g. port=8080" + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("never")).as("nothing was started").doesNotExist();
+    }
+
+    @Test
+    void aConfigFileOfGarbageIsRefusedNotStartedOnAllAddresses() throws IOException {
+        byte[] garbage = new byte[512];
+        new java.util.Random(18).nextBytes(garbage);
+        Path file = Files.write(dir.resolve("garbage.properties"), garbage);
+        Result r = run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("herald: invalid configuration: " + file + " line ").contains("unknown key");
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).as("shown safely on a terminal").matches("[\\x20-\\x7e…\\r\\n]*");
+        assertThat(dir.resolve("never")).doesNotExist();
+    }
+
+    @Test
+    void aValueOfTheWrongTypeInTheConfigFileNamesFileLineAndKeyWithoutTheUsage() throws IOException {
+        Path file = Files.writeString(dir.resolve("herald.properties"), "host=127.0.0.1\nport=eighty\n");
+        Result r = run(Map.of(), "serve", "--config", file.toString(), "--data-dir", dir.resolve("never").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: " + file + " line 2: port=eighty: 'eighty' is not an int" + System.lineSeparator());
+
+        Path bool = Files.writeString(dir.resolve("bool.properties"), "https-only=yes\n");
+        Result b = run(Map.of(), "serve", "--config", bool.toString(), "--data-dir", dir.resolve("never").toString());
+        assertThat(b.code()).isEqualTo(2);
+        assertThat(b.err()).startsWith("herald: invalid configuration: " + bool + " line 1: https-only=yes: ").doesNotContain("Usage");
+    }
+
+    @Test
+    void aFlagOverridingABadFileValueIsNotBlamedOnTheFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("herald.properties"), "port=70000\n");
+        Result r = run(Map.of(), "serve", "--config", file.toString(), "--port", "70001", "--data-dir", dir.resolve("never").toString());
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: port must be between 0 and 65535, got 70001" + System.lineSeparator());
     }
 
     @Test
@@ -272,7 +319,7 @@ class MainTest {
     void anUnparseableEnvironmentValueExitsWith2() {
         Result r = run(Map.of("HERALD_PORT", "eighty"), "serve", "--data-dir", dir.resolve("never").toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("'eighty' is not an int");
+        assertThat(r.err()).isEqualTo("herald: invalid configuration: HERALD_PORT=eighty: 'eighty' is not an int" + System.lineSeparator());
         Result bool = run(Map.of("HERALD_HTTPS_ONLY", "yes"), "serve", "--data-dir", dir.resolve("never").toString());
         assertThat(bool.code()).isEqualTo(2);
         assertThat(bool.err()).contains("'yes' is not a boolean");
@@ -434,6 +481,41 @@ class MainTest {
         assertThat(run(Map.of(), "keys", "--help").out()).contains("create", "list", "revoke", "rotate-master");
     }
 
+    // ---------------------------------------------------------------- a taken port (issue 18 item 1)
+
+    static Stream<Arguments> takenPorts() {
+        return Stream.of(
+                Arguments.of(List.of("serve", "--host", "127.0.0.1", "--port", "%d", "--data-dir", "DIR"), "herald: cannot listen on 127.0.0.1:%d", "--port"),
+                Arguments.of(List.of("serve", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "%d", "--data-dir", "DIR"),
+                        "herald: cannot listen on 127.0.0.1:%d", "--metrics-port"),
+                Arguments.of(List.of("receive", "--port", "%d"), "herald receive: cannot listen on 127.0.0.1:%d", "--port"),
+                Arguments.of(List.of("bank", "--port", "%d", "--data-dir", "DIR"), "bank: cannot listen on 127.0.0.1:%d", "--port"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("takenPorts")
+    void aTakenPortFailsAtOnceWithOneLineNamingThePortAndItsFlag(List<String> args, String start, String flag) throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+            String[] argv = args.stream().map(a -> a.equals("DIR") ? dir.resolve("never").toString() : a.formatted(port)).toArray(String[]::new);
+            Result r = run(Map.of("HERALD_WEBHOOK_SECRET", "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[24])), argv);
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).startsWith(start.formatted(port) + ": port " + port + " is already in use").contains(flag)
+                    .doesNotContain("Exception").doesNotContain("-1");
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(r.out()).isEmpty();
+            assertThat(dir.resolve("never")).as("no database was started for nothing").doesNotExist();
+            assertThat(Thread.getAllStackTraces().keySet()).as("no thread left").allMatch(t -> before.contains(t) || jdkOwn(t));
+        }
+    }
+
+    /** Threads the JDK itself starts on first use of a feature, not Herald's. */
+    static boolean jdkOwn(Thread t) {
+        return t.getName().startsWith("ForkJoinPool") || t.getName().startsWith("process reaper") || t.getName().startsWith("Attach Listener")
+                || t.getName().startsWith("InnocuousThread") || t.getName().equals("Common-Cleaner");
+    }
+
     // ---------------------------------------------------------------- help, version, no command
 
     @Test
@@ -449,6 +531,22 @@ class MainTest {
 
         Result shortHelp = run(Map.of(), "serve", "-h");
         assertThat(shortHelp.code()).isZero();
+    }
+
+    @Test
+    void helpListsEveryCommandTheLauncherTakesAndHelpIsACommand() {
+        for (String[] args : new String[][] {{"--help"}, {"help"}}) {
+            Result r = run(Map.of(), args);
+            assertThat(r.code()).as(String.join(" ", args)).isZero();
+            assertThat(r.err()).isEmpty();
+            for (String command : List.of("serve", "receive", "keys", "bank", "demo", "help", "test", "build", "bench")) {
+                assertThat(r.out()).as(command).containsPattern("(?m)^\\s+" + command + "\\s");
+            }
+        }
+        Result serve = run(Map.of(), "help", "serve");
+        assertThat(serve.code()).isZero();
+        assertThat(serve.out()).contains("Usage: herald serve", "--port");
+        assertThat(run(Map.of(), "keys", "--help").out()).contains("reset-admin");
     }
 
     @Test

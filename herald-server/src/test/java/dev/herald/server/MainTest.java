@@ -510,10 +510,16 @@ class MainTest {
         }
     }
 
-    /** Threads the JDK itself starts on first use of a feature, not Herald's. */
+    /**
+     * Threads the JDK and libraries start once per JVM on first use of a feature (virtual threads' pollers, Helidon's
+     * timers, the JDBC driver's cleaner), not Herald's. Helidon also leaves one daemon "helidon-idle-connection-timer"
+     * per server it started, even after a clean stop; it holds no port.
+     */
     static boolean jdkOwn(Thread t) {
-        return t.getName().startsWith("ForkJoinPool") || t.getName().startsWith("process reaper") || t.getName().startsWith("Attach Listener")
-                || t.getName().startsWith("InnocuousThread") || t.getName().equals("Common-Cleaner");
+        String n = t.getName();
+        return n.startsWith("ForkJoinPool") || n.startsWith("process reaper") || n.startsWith("Attach Listener") || n.startsWith("InnocuousThread")
+                || n.equals("Common-Cleaner") || n.equals("MasterPoller") || n.equals("VirtualThread-unblocker") || n.startsWith("helidon-")
+                || n.startsWith("PostgreSQL-JDBC");
     }
 
     // ---------------------------------------------------------------- help, version, no command

@@ -73,6 +73,9 @@ final class ApiKeyCommands {
     /** Why a request failed to connect, in words: the first message along the causes, or the kind of failure. */
     static String reason(IOException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getMessage();
             }

@@ -38,9 +38,9 @@ import picocli.CommandLine.Spec;
         subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class, CommandLine.HelpCommand.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
         footerHeading = "%nThe ./herald launcher also runs:%n",
-        footer = {"  test    Run the whole test suite (./mvnw verify, what CI runs).",
-                "  build   (Re)build the distribution (the launcher builds on first use and when sources change).",
-                "  bench   Run a benchmark scenario: throughput, latency, isolation, ... (./herald bench --help)."})
+        footer = {"  test     Run the whole test suite (what CI runs).",
+                "  build    (Re)build the distribution (also done on first use).",
+                "  bench    Run a benchmark scenario (./herald bench --help)."})
 public final class Main {
 
     public static void main(String[] args) {

@@ -30,9 +30,9 @@ import picocli.CommandLine.Spec;
  * The secret comes from HERALD_WEBHOOK_SECRET or {@code --secret-file}; {@code --secret} works but draws a warning.
  */
 @Command(name = "receive", mixinStandardHelpOptions = true,
-        description = {"Run a sample webhook receiver on 127.0.0.1: it verifies each delivery's signature, answers 401 to a bad,"
-                + " missing or stale one and --status (default 200) to a valid one, and prints each delivery.",
-                "The endpoint's whsec_ secret comes from HERALD_WEBHOOK_SECRET or --secret-file."})
+        description = {"Run a sample webhook receiver on 127.0.0.1 that verifies and prints each delivery.",
+                "A bad, missing or stale signature is answered 401, a valid one --status (default 200). The endpoint's whsec_"
+                        + " secret comes from HERALD_WEBHOOK_SECRET or --secret-file."})
 final class Receive implements Callable<Integer> {
     @ParentCommand
     Main main; // the environment; null when parsed on its own

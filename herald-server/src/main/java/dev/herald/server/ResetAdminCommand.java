@@ -33,8 +33,9 @@ import picocli.CommandLine.Spec;
  * revokes every admin key, makes a new one, prints it once and records both in the audit log, in one transaction.
  */
 @Command(name = "reset-admin", mixinStandardHelpOptions = true,
-        description = {"Revoke every admin API key and print a new one, once (for a lost admin key). Runs against the node's database:",
-                "the embedded one in --data-dir (stop Herald first), or --database-url / HERALD_DATABASE_URL with the node's master key."})
+        description = {"Revoke every admin API key and print a new one, once (for a lost admin key).",
+                "Runs against the node's database: the embedded one in --data-dir (stop Herald first), or --database-url /"
+                        + " HERALD_DATABASE_URL with the node's master key."})
 final class ResetAdminCommand implements Callable<Integer> {
     @ParentCommand
     KeysCommand keys; // null when parsed on its own

@@ -1,4 +1,4 @@
-package dev.herald.bank;
+package dev.herald.bank.api;
 
 import dev.herald.bank.account.AccountService;
 import dev.herald.bank.ledger.LedgerService;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaConstructor;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.domain.PackageMatchers;
@@ -20,7 +21,11 @@ import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -137,20 +142,33 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /** Neither directly nor through a method of its own class (the bench's BenchStructureTest holds its classes to the same). */
     @Test
     void noConstructorStartsAThread() {
         constructors().that().areDeclaredInClassesThat().resideInAPackage("dev.herald..")
                 .should(new ArchCondition<JavaConstructor>("not start a thread (threads start in start())") {
                     @Override
                     public void check(JavaConstructor constructor, ConditionEvents events) {
-                        for (JavaMethodCall call : constructor.getMethodCallsFromSelf()) {
-                            if (call.getName().equals("start") && (call.getTargetOwner().isAssignableTo(Thread.class)
-                                    || call.getTargetOwner().isAssignableTo(Thread.Builder.class))) {
-                                events.add(SimpleConditionEvent.violated(constructor, call.getDescription()));
-                            }
-                        }
+                        startsThreads(constructor, constructor, new HashSet<>(), events);
                     }
                 })
                 .check(classes);
+    }
+
+    private static void startsThreads(JavaConstructor constructor, JavaCodeUnit code, Set<JavaCodeUnit> seen, ConditionEvents events) {
+        if (!seen.add(code)) {
+            return;
+        }
+        for (JavaMethodCall call : code.getMethodCallsFromSelf()) {
+            JavaClass owner = call.getTargetOwner();
+            boolean thread = call.getName().equals("start") && (owner.isAssignableTo(Thread.class) || owner.isAssignableTo(Thread.Builder.class));
+            boolean task = (call.getName().equals("execute") && owner.isAssignableTo(Executor.class))
+                    || (call.getName().equals("submit") && owner.isAssignableTo(ExecutorService.class));
+            if (thread || task) {
+                events.add(SimpleConditionEvent.violated(constructor, constructor.getFullName() + " -> " + call.getDescription()));
+            } else if (owner.equals(constructor.getOwner())) {
+                call.getTarget().resolveMember().ifPresent(m -> startsThreads(constructor, m, seen, events));
+            }
+        }
     }
 }

@@ -12,8 +12,8 @@ final class DatabaseOptions {
     static final String ENV = "HERALD_BENCH_DATABASE_URL";
 
     @Option(names = "--database-url",
-            description = "PostgreSQL server to create a fresh herald_bench_* database on per phase (its database is used to create and drop them), "
-                    + "e.g. postgresql://postgres@127.0.0.1:5432/postgres; or set " + ENV + ". Without either: Herald's embedded PostgreSQL in a temp dir.")
+            description = "PostgreSQL server (postgresql://user@host:port/db) to create a fresh database on for each phase; "
+                    + "its db is used to create and drop it. Or set " + ENV + ". Without either: Herald's embedded PostgreSQL in a temp dir.")
     String url;
     @Option(names = "--embedded", description = "Use Herald's embedded PostgreSQL in a temp dir even when " + ENV + " is set (the default otherwise).")
     boolean embedded;

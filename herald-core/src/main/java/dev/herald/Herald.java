@@ -19,7 +19,6 @@ import dev.herald.http.WebhookHttpClient;
 import dev.herald.ingest.IngestService;
 import dev.herald.merchant.MerchantService;
 import dev.herald.metrics.EngineMetrics;
-import dev.herald.stats.MinuteStats;
 import dev.herald.stats.StatsRepository;
 import dev.herald.stats.StatsWriter;
 import dev.herald.notification.NotificationService;
@@ -94,7 +93,6 @@ public final class Herald implements AutoCloseable {
     private final PageCursors cursors;
     private final DeliveryRepository deliveryRepository;
     private final EngineMetrics metrics;
-    private final MinuteStats minutes = new MinuteStats();
     private final StatsRepository stats;
     private final StatsWriter statsWriter;
     private final PartitionMaintenance partitions;
@@ -108,7 +106,7 @@ public final class Herald implements AutoCloseable {
         this.cursors = new PageCursors(vault);
         String nodeId = Ids.next("node");
         this.stats = new StatsRepository();
-        this.statsWriter = new StatsWriter(jdbc, stats, minutes, nodeId, clock);
+        this.statsWriter = new StatsWriter(jdbc, stats, metrics.minutes(), nodeId, clock);
         EndpointRepository endpointRepository = new EndpointRepository(vault);
         this.endpointRepository = endpointRepository;
         DeliveryRepository deliveryRepository = new DeliveryRepository();
@@ -120,7 +118,7 @@ public final class Herald implements AutoCloseable {
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, minutes, tracing);
+                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
         writer.admitBy(dispatcher::takes);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);

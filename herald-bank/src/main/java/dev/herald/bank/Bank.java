@@ -1,6 +1,7 @@
 package dev.herald.bank;
 
 import dev.herald.bank.api.BankApi;
+import dev.herald.bank.api.BankServices;
 import dev.herald.bank.reconcile.Reconciliation;
 import dev.herald.bank.transfer.TransferConsumer;
 import dev.herald.bus.Bus;

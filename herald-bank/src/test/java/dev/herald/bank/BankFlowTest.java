@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.bank.api.BankServices;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bus.BusMessage;
 import dev.herald.bus.QueueSpec;

@@ -2,6 +2,7 @@ package dev.herald.bank;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.bank.account.Account;
+import dev.herald.bank.api.BankServices;
 import dev.herald.bank.risk.RiskRules;
 import dev.herald.bank.support.Json;
 import dev.herald.bank.support.Op;

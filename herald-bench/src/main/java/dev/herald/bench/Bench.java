@@ -40,7 +40,7 @@ final class Bench implements AutoCloseable {
 
     static Bench open(Settings s, PgServer pg, PrintStream out) throws IOException {
         Fleet fleet = Fleet.start(s.endpoints(), s.fleetPorts(), s.fleetThreads().equals("platform"));
-        out.printf("fleet: %,d endpoints on %,d loopback port(s), %s threads; %s%n", fleet.size(), fleet.portCount(), s.fleetThreads(), pg.describe());
+        out.printf("fleet: %,d endpoints on %,d loopback port(s), %s threads%n", fleet.size(), fleet.portCount(), s.fleetThreads());
         return new Bench(s, pg, fleet, out);
     }
 
@@ -85,7 +85,7 @@ final class Bench implements AutoCloseable {
         Receipts receipts = new Receipts(w, s.events(), tracked, tracked);
         fleet.sink(receipts);
         LoadGenerator.Plan plan = new LoadGenerator.Plan(TimeUnit.SECONDS.toNanos(s.rawDuration()), s.events(), s.rawConcurrency(), 1, 0, 0);
-        Meter meter = new Meter(null);
+        Meter meter = new Meter(null).start();
         long fleetRequests0 = fleet.requests();
         long fleetBytes0 = fleet.bodyBytes();
         long fleetConnections0 = fleet.connectionsAccepted();
@@ -96,7 +96,7 @@ final class Bench implements AutoCloseable {
         try (Targets.Raw target = new Targets.Raw(fleet, w, receipts, s.rawConcurrency())) {
             gen = new LoadGenerator(plan, target, receipts);
             receipts.openWindow(loadStart + warmup);
-            try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+            try (Progress p = new Progress(name, gen, receipts, meter, loadStart).start()) {
                 gen.run();
                 receipts.closeWindow(System.nanoTime());
             }
@@ -232,12 +232,12 @@ final class Bench implements AutoCloseable {
                     fleetBytes0 = fleet.bodyBytes();
                     fleetConnections0 = fleet.connectionsAccepted();
                     walStart = pg.walBytes();
-                    meter = new Meter(pg, herald);
+                    meter = new Meter(pg, herald).start();
                     loadStart = System.nanoTime();
                     run.loadStart = loadStart;
                     receipts.begin(loadStart);
                     receipts.openWindow(loadStart + TimeUnit.SECONDS.toNanos(s.warmup()));
-                    try (Progress p = new Progress(name, gen, receipts, meter, loadStart)) {
+                    try (Progress p = new Progress(name, gen, receipts, meter, loadStart).start()) {
                         run.progress = p;
                         java.util.concurrent.CompletableFuture<Void> during = java.util.concurrent.CompletableFuture.runAsync(() -> {
                             try {
@@ -368,7 +368,7 @@ final class Bench implements AutoCloseable {
                 fleet.resetPeaks();
                 if (publish == Publish.FIRST) {
                     long publishStart = System.nanoTime();
-                    try (Meter publishing = new Meter(pg); Progress p = new Progress(name, gen, receipts, publishing, publishStart)) {
+                    try (Meter publishing = new Meter(pg).start(); Progress p = new Progress(name, gen, receipts, publishing, publishStart).start()) {
                         p.phase("publish");
                         gen.run();
                     }
@@ -383,11 +383,11 @@ final class Bench implements AutoCloseable {
                 fleetConnections0 = fleet.connectionsAccepted();
                 consumer.start();
                 walStart = pg.walBytes();
-                meter = new Meter(pg);
+                meter = new Meter(pg).start();
                 start = System.nanoTime();
                 receipts.begin(start);
                 receipts.openWindow(start + TimeUnit.SECONDS.toNanos(s.warmup()));
-                try (Progress p = new Progress(name, gen, receipts, meter, start)) {
+                try (Progress p = new Progress(name, gen, receipts, meter, start).start()) {
                     if (publish == Publish.STEADY) {
                         gen.run();
                         receipts.closeWindow(System.nanoTime());
@@ -586,7 +586,7 @@ final class Bench implements AutoCloseable {
         private final Receipts receipts;
         private final Meter meter;
         private final long start;
-        private final Thread thread;
+        private Thread thread;
         private volatile String phase = "load";
         private volatile boolean running = true;
 
@@ -596,7 +596,14 @@ final class Bench implements AutoCloseable {
             this.receipts = receipts;
             this.meter = meter;
             this.start = start;
-            this.thread = Thread.ofPlatform().daemon().name("bench-progress").start(this::loop);
+        }
+
+        /** Starts printing (until {@link #close()}); returns this. */
+        synchronized Progress start() {
+            if (thread == null && running) {
+                thread = Thread.ofPlatform().daemon().name("bench-progress").start(this::loop);
+            }
+            return this;
         }
 
         void phase(String p) {
@@ -629,9 +636,11 @@ final class Bench implements AutoCloseable {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             running = false;
-            thread.interrupt();
+            if (thread != null) {
+                thread.interrupt();
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.herald.bench;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,9 +21,10 @@ import picocli.CommandLine.Spec;
         subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
                 BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class, BenchMain.Baseline.class,
                 BenchMain.BusThroughput.class, SigningCost.class, Soak.class},
-        description = {"Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine.",
-                "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table",
-                "and writes bench-results/<scenario>-<timestamp>.json, .csv and -timeline.csv."})
+        description = "Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine "
+                    + "(an embedded one unless --database-url or HERALD_BENCH_DATABASE_URL names a server). "
+                    + "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table "
+                    + "and writes bench-results/<scenario>-<timestamp>.json, .csv and -timeline.csv.")
 public final class BenchMain {
 
     public static void main(String[] args) {
@@ -81,11 +83,8 @@ public final class BenchMain {
         int rawConcurrency;
         @Option(names = "--drain-timeout", defaultValue = "60", description = "Most seconds to wait after the load for accepted deliveries to arrive (default ${DEFAULT-VALUE}).")
         int drainTimeout;
-        @Option(names = "--database-url", defaultValue = "postgresql://postgres@127.0.0.1:5432/postgres",
-                description = "PostgreSQL server to create a fresh herald_bench_* database on per phase; its database is used to create and drop (default ${DEFAULT-VALUE}).")
-        String databaseUrl;
-        @Option(names = "--embedded", description = "Use Herald's embedded PostgreSQL (in a temp dir) instead of --database-url.")
-        boolean embedded;
+        @Mixin
+        DatabaseOptions database;
         @Option(names = "--fleet-threads", defaultValue = "virtual", description = "Thread per fleet connection: virtual or platform (platform keeps the fleet off Herald's virtual-thread scheduler; default ${DEFAULT-VALUE}).")
         String fleetThreads;
         @Option(names = "--quiet-wait", defaultValue = "60", description = "Before each phase, wait up to this many seconds until other processes use < 0.25 cores (default ${DEFAULT-VALUE}; 0 = don't wait).")
@@ -100,8 +99,8 @@ public final class BenchMain {
                     rawDuration, rawWarmup, rawConcurrency, maxInFlight, timeoutSeconds, fleet, fleetPorts, fleetThreads, quietWait, keep, out);
         }
 
-        PgServer pg() throws Exception {
-            return embedded ? PgServer.embedded(keep) : PgServer.of(databaseUrl);
+        PgServer pg() throws IOException {
+            return database.open(keep, System.getenv());
         }
     }
 
@@ -136,17 +135,21 @@ public final class BenchMain {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             Settings s;
+            PgServer chosen;
             try {
                 s = common.settings();
                 Behaviour.Mix.of(s.fleet());
+                chosen = common.pg();
             } catch (IllegalArgumentException e) {
                 System.err.println("herald-bench: " + e.getMessage());
                 return 2;
             }
-            try (PgServer pg = common.pg()) {
+            try (PgServer pg = chosen) {
+                out.println("database: " + pg.describe());
                 String version = pg.version();
                 if (version.startsWith("unknown")) {
-                    System.err.println("herald-bench: cannot reach " + pg.describe() + ": " + version + " (use --database-url, or --embedded)");
+                    System.err.println("herald-bench: cannot reach " + pg.describe() + ": " + version
+                            + " (check --database-url or " + DatabaseOptions.ENV + "; without either the bench runs on an embedded PostgreSQL)");
                     return 2;
                 }
                 try (Bench bench = Bench.open(s, pg, out)) {
@@ -250,9 +253,9 @@ public final class BenchMain {
     }
 
     @Command(name = "backlog", mixinStandardHelpOptions = true, defaultValueProvider = Backlog.D.class,
-            description = {"A --baseline-duration full-throughput phase, then --events deliveries (default 1,000,000) ingested for paused endpoints,",
-                    "which are then all enabled: drain deliveries/s against the baseline (target >= 80%%) and heap high-water (target <= 512 MiB;",
-                    "Herald runs in this JVM, so run with HERALD_JAVA_OPTS=-Xmx512m to hold it to that). --duration caps the ingest."})
+            description = "A --baseline-duration full-throughput phase, then --events deliveries (default 1,000,000) ingested for paused endpoints, "
+                    + "which are then all enabled: drain deliveries/s against the baseline (target >= 80%%) and heap high-water (target <= 512 MiB; "
+                    + "Herald runs in this JVM, so run with HERALD_JAVA_OPTS=-Xmx512m to hold it to that). --duration caps the ingest.")
     static final class Backlog extends Scenario {
         static final class D extends Defaults {
             D() {
@@ -292,8 +295,8 @@ public final class BenchMain {
     }
 
     @Command(name = "crash", mixinStandardHelpOptions = true, defaultValueProvider = Crash.D.class,
-            description = {"Herald in a child JVM at a fixed --rate; SIGKILL at --kill-at and restart at once on the same port and database.",
-                    "Exits 1 on any loss or on more duplicates than were in flight (endpoints x --max-in-flight + acknowledged results not yet recorded)."})
+            description = "Herald in a child JVM at a fixed --rate; SIGKILL at --kill-at and restart at once on the same port and database. "
+                    + "Exits 1 on any loss or on more duplicates than were in flight (endpoints x --max-in-flight + acknowledged results not yet recorded).")
     static final class Crash extends Scenario {
         static final class D extends Defaults {
             D() {
@@ -317,10 +320,10 @@ public final class BenchMain {
     }
 
     @Command(name = "cluster", mixinStandardHelpOptions = true, defaultValueProvider = Cluster.D.class,
-            description = {"--nodes child Herald nodes on one database, producers round-robin over them; the last node gets SIGKILL at --kill-at",
-                    "and stays dead. Reports take-over time, duplicates against the killed node's in-flight bound, the peak in flight at one",
-                    "endpoint against --max-in-flight, FIFO order of --fifo-share of the endpoints, and CPU per 1,000 deliveries of every",
-                    "node and of PostgreSQL."})
+            description = "--nodes child Herald nodes on one database, producers round-robin over them; the last node gets SIGKILL at --kill-at "
+                    + "and stays dead. Reports take-over time, duplicates against the killed node's in-flight bound, the peak in flight at one "
+                    + "endpoint against --max-in-flight, FIFO order of --fifo-share of the endpoints, and CPU per 1,000 deliveries of every "
+                    + "node and of PostgreSQL.")
     static final class Cluster extends Scenario {
         static final class D extends Defaults {
             D() {
@@ -405,12 +408,12 @@ public final class BenchMain {
     }
 
     @Command(name = "baseline", mixinStandardHelpOptions = true, defaultValueProvider = Baseline.D.class,
-            description = {"Herald against the webhook consumer a payment team writes by hand from the finance-bus design, on the same fleet,",
-                    "box and event stream: --events published to RabbitMQ as the reference bank publishes them (by default all first, then",
-                    "the consumer empties the queue: --publish), consumed by Herald (--amqp-url), then by the hand-written consumer in each",
-                    "of --shapes (its own queue; per message one HMAC-SHA256-signed POST per subscribed endpoint and one attempt row committed",
-                    "in PostgreSQL, then the ack). Reports each one's deliveries/s, Herald's ratio to each (target >= 5x tuned), CPU of the",
-                    "bench JVM, PostgreSQL and RabbitMQ; exits 1 if any published event did not reach its endpoint."})
+            description = "Herald against the webhook consumer a payment team writes by hand from the finance-bus design, on the same fleet, "
+                    + "box and event stream: --events published to RabbitMQ as the reference bank publishes them (by default all first, then "
+                    + "the consumer empties the queue: --publish), consumed by Herald (--amqp-url), then by the hand-written consumer in each "
+                    + "of --shapes (its own queue; per message one HMAC-SHA256-signed POST per subscribed endpoint and one attempt row committed "
+                    + "in PostgreSQL, then the ack). Reports each one's deliveries/s, Herald's ratio to each (target >= 5x tuned), CPU of the "
+                    + "bench JVM, PostgreSQL and RabbitMQ; exits 1 if any published event did not reach its endpoint.")
     static final class Baseline extends BusScenario {
         static final class D extends Defaults {
             D() {
@@ -471,9 +474,9 @@ public final class BenchMain {
     }
 
     @Command(name = "bus-throughput", mixinStandardHelpOptions = true, defaultValueProvider = BusThroughput.D.class,
-            description = {"Like throughput, with the events published to RabbitMQ (one message per event, as the reference bank publishes",
-                    "them) and taken by Herald's --amqp-url consumer; next to a phase fed through POST /v1/events with the same settings",
-                    "(--no-http-phase skips it): deliveries/s of both and their ratio."})
+            description = "Like throughput, with the events published to RabbitMQ (one message per event, as the reference bank publishes "
+                    + "them) and taken by Herald's --amqp-url consumer; next to a phase fed through POST /v1/events with the same settings "
+                    + "(--no-http-phase skips it): deliveries/s of both and their ratio.")
     static final class BusThroughput extends BusScenario {
         static final class D extends Defaults {
             D() {

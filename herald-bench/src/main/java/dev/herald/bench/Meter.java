@@ -36,7 +36,7 @@ final class Meter implements AutoCloseable {
     private final Map<Long, Proc> procStart = processes();
     private final long gcCountStart;
     private final long gcMillisStart;
-    private final Thread sampler;
+    private Thread sampler;
     private volatile boolean running = true;
     private volatile long heapMax;
     private volatile long heapAfterGcMax;
@@ -61,7 +61,14 @@ final class Meter implements AutoCloseable {
         long[] gc = gc();
         gcCountStart = gc[0];
         gcMillisStart = gc[1];
-        sampler = Thread.ofPlatform().daemon().name("bench-meter").start(this::sample);
+    }
+
+    /** Starts sampling the heap and open files (until {@link #stop()}); returns this meter. */
+    synchronized Meter start() {
+        if (sampler == null && result == null) {
+            sampler = Thread.ofPlatform().daemon().name("bench-meter").start(this::sample);
+        }
+        return this;
     }
 
     private void sample() {
@@ -96,7 +103,9 @@ final class Meter implements AutoCloseable {
             return result;
         }
         running = false;
-        sampler.interrupt();
+        if (sampler != null) {
+            sampler.interrupt();
+        }
         double wall = (System.nanoTime() - wallStart) / 1e9;
         double cpu = (processCpuNanos() - cpuStart) / 1e9;
         long poolPeaks = 0;

@@ -32,15 +32,18 @@ final class PgServer implements AutoCloseable {
     private final String adminDatabase;
     private final EmbeddedPostgres embedded;
     private final Path embeddedDir;
+    private final boolean deleteDir;
     private long postmasterPid = -2; // -2: not probed, -1: not on this machine
 
-    private PgServer(String hostPort, String user, String password, String adminDatabase, EmbeddedPostgres embedded, Path embeddedDir) {
+    private PgServer(String hostPort, String user, String password, String adminDatabase, EmbeddedPostgres embedded, Path embeddedDir,
+                     boolean deleteDir) {
         this.hostPort = hostPort;
         this.user = user;
         this.password = password;
         this.adminDatabase = adminDatabase;
         this.embedded = embedded;
         this.embeddedDir = embeddedDir;
+        this.deleteDir = deleteDir;
     }
 
     /** The server of {@code url} ({@code postgresql://user@host:port/db} or jdbc form); {@code db} is used to create and drop. */
@@ -53,7 +56,7 @@ final class PgServer implements AutoCloseable {
         int slash = rest.indexOf('/');
         int q = rest.indexOf('?');
         String db = rest.substring(slash + 1, q < 0 ? rest.length() : q);
-        return new PgServer(rest.substring(0, slash), c.user(), c.password(), db, null, null);
+        return new PgServer(rest.substring(0, slash), c.user(), c.password(), db, null, null, false);
     }
 
     /** Starts Herald's embedded PostgreSQL (durable, as Herald runs it) in a temp directory deleted on close unless kept. */
@@ -61,15 +64,17 @@ final class PgServer implements AutoCloseable {
         Path dir = Files.createTempDirectory("herald-bench-pg-");
         EmbeddedPostgres pg = EmbeddedPostgres.start(dir);
         String password = DatabaseConfig.fromUrl(pg.jdbcUrl("postgres")).password(); // the embedded server requires it
-        return new PgServer("127.0.0.1:" + pg.port(), EmbeddedPostgres.USER, password, "postgres", pg, keep ? null : dir);
+        return new PgServer("127.0.0.1:" + pg.port(), EmbeddedPostgres.USER, password, "postgres", pg, dir, !keep);
     }
 
     boolean isEmbedded() {
         return embedded != null;
     }
 
+    /** Which server this is, without its password: the embedded one's data directory and port, or the URL of another. */
     String describe() {
-        return (embedded != null ? "embedded PostgreSQL at " : "PostgreSQL at ") + hostPort;
+        return embedded != null ? "embedded PostgreSQL at " + embeddedDir + " (port " + hostPort.substring(hostPort.lastIndexOf(':') + 1) + ")"
+                : "PostgreSQL at postgresql://" + user + "@" + hostPort + "/" + adminDatabase;
     }
 
     /** A JDBC URL (credentials as parameters, as Herald's --database-url accepts) for {@code database}. */
@@ -273,7 +278,7 @@ final class PgServer implements AutoCloseable {
     public void close() {
         if (embedded != null) {
             embedded.close();
-            if (embeddedDir != null) {
+            if (deleteDir) {
                 try (Stream<Path> walk = Files.walk(embeddedDir)) {
                     walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 } catch (IOException e) {

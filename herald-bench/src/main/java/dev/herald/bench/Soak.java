@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -62,11 +63,8 @@ final class Soak implements Callable<Integer> {
     int eventSize;
     @Option(names = "--batch", defaultValue = "100", description = "Events per ingest call (default ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--database-url", defaultValue = "postgresql://postgres@127.0.0.1:5432/postgres",
-            description = "PostgreSQL server to create a fresh herald_soak_* database on (default ${DEFAULT-VALUE}).")
-    String databaseUrl;
-    @Option(names = "--embedded", description = "Use Herald's embedded PostgreSQL (in a temp dir) instead of --database-url.")
-    boolean embedded;
+    @Mixin
+    DatabaseOptions database;
     @Option(names = "--keep", description = "Keep the soak database after the run.")
     boolean keep;
 
@@ -88,7 +86,15 @@ final class Soak implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings s = new Settings(days, eventsPerDay, endpoints, failingPercent, retentionDays, eventSize, batch);
-        try (PgServer pg = embedded ? PgServer.embedded(keep) : PgServer.of(databaseUrl)) {
+        PgServer chosen;
+        try {
+            chosen = database.open(keep, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("herald-bench: " + e.getMessage());
+            return 2;
+        }
+        try (PgServer pg = chosen) {
+            System.out.println("database: " + pg.describe());
             String name = "herald_soak_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
             pg.createDatabase(name);
             try {

@@ -10,7 +10,6 @@ import dev.herald.event.EventTypes;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.ErrorClass;
 import dev.herald.metrics.EngineMetrics;
-import dev.herald.stats.MinuteStats;
 import dev.herald.store.GroupCommitter;
 import dev.herald.store.Jdbc;
 import java.sql.Connection;
@@ -52,12 +51,10 @@ final class DeliveryRecorder implements AutoCloseable {
     private final String nodeId;
     private final GroupCommitter<Item, Outcome> committer;
     private final EngineMetrics metrics;
-    private final MinuteStats minutes;
 
     DeliveryRecorder(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpoints, EventWriter events, Clock clock,
-                     RandomGenerator random, int autoDisableAfter, String nodeId, EngineMetrics metrics, MinuteStats minutes) {
+                     RandomGenerator random, int autoDisableAfter, String nodeId, EngineMetrics metrics) {
         this.metrics = metrics;
-        this.minutes = minutes;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.events = events;
@@ -83,12 +80,11 @@ final class DeliveryRecorder implements AutoCloseable {
 
     /**
      * Records {@code result} for {@code task} and blocks until it is committed. With {@code retry} false (a test send)
-     * a failure ends the delivery and the endpoint's streak is untouched. Metrics and the minute stats count the try once it is durable.
+     * a failure ends the delivery and the endpoint's streak is untouched. The try is counted (metrics and minute stats) once it is durable.
      */
     Outcome record(DeliveryTask task, Endpoint endpoint, AttemptResult result, boolean retry) {
         Outcome o = committer.commit(new Item(task, endpoint, result, retry));
-        metrics.attempt(endpoint.id(), result, o.success());
-        minutes.record(endpoint.merchantId(), result.startedAt(), result.duration(), o.success(), o.success() ? task.receivedAt() : null);
+        metrics.attempt(endpoint.id(), endpoint.merchantId(), result, o.success(), task.receivedAt());
         if (o.status() == Status.DELIVERED) {
             metrics.delivered(task.receivedAt(), result.startedAt().plus(result.duration()));
         } else if (o.status() == Status.FAILED) {

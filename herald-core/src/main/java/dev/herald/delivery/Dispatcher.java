@@ -8,7 +8,6 @@ import dev.herald.http.OutboundRequest;
 import dev.herald.http.AttemptResult;
 import dev.herald.http.WebhookHttpClient;
 import dev.herald.metrics.EngineMetrics;
-import dev.herald.stats.MinuteStats;
 import dev.herald.store.Jdbc;
 import dev.herald.tracing.Tracing;
 import java.sql.Connection;
@@ -100,7 +99,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
 
     public Dispatcher(Jdbc jdbc, DeliveryRepository deliveries, EndpointRepository endpointRepository, EndpointRegistry endpoints,
                       EventWriter eventWriter, WebhookHttpClient http, WebhookRequests requests, Clock clock,
-                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, EngineMetrics metrics, MinuteStats minutes,
+                      RandomGenerator random, Config config, String nodeId, NodeLiveness liveness, EngineMetrics metrics,
                       Tracing tracing) {
         this.metrics = metrics;
         this.jdbc = jdbc;
@@ -114,7 +113,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         this.nodeId = nodeId;
         this.liveness = liveness;
         this.tracing = tracing;
-        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId, metrics, minutes);
+        this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId, metrics);
     }
 
     /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */

@@ -2,6 +2,7 @@ package dev.herald.metrics;
 
 import dev.herald.http.AttemptResult;
 import dev.herald.http.ErrorClass;
+import dev.herald.stats.MinuteStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -31,7 +32,9 @@ import java.util.function.IntSupplier;
  * <p>Every label takes values from a fixed set, except {@code endpoint_id}, which names at most {@code topEndpoints}
  * endpoints at a time. The per-attempt methods touch pre-created meters only (no lookups, no strings); the backlog
  * gauges show what the engine last reported through {@link #backlog}, so a scrape never queries the database.
- * Thread-safe.
+ *
+ * <p>Each try is counted once, by {@link #attempt}, and shown two ways: by these meters and by the per-minute,
+ * per-merchant {@link #minutes() minute stats} the console charts. Thread-safe.
  */
 public final class EngineMetrics {
     /** Bucket bounds of {@code herald_attempt_duration_seconds}. */
@@ -66,6 +69,7 @@ public final class EngineMetrics {
     private volatile int partitionsKept;
     private final Counter partitionsDropped;
     private final Counter defaultPartitionRows;
+    private final MinuteStats minutes = new MinuteStats();
 
     /**
      * Registers the meters on {@code registry}. With {@code topEndpoints > 0}, failed tries are also counted per
@@ -147,10 +151,12 @@ public final class EngineMetrics {
     }
 
     /**
-     * One try was recorded: {@code success} when it was acknowledged; {@code endpointId} is kept (for the top-N) only
-     * when top endpoints are on and the try failed.
+     * Counts one recorded try, in the meters and in the {@link #minutes() minute stats}: {@code success} when it was
+     * acknowledged; {@code merchantId} owns the endpoint (null: none); {@code receivedAt} is when the event reached
+     * Herald (null: unknown). {@code endpointId} is kept (for the top-N) only when top endpoints are on and the try failed.
      */
-    public void attempt(String endpointId, AttemptResult result, boolean success) {
+    public void attempt(String endpointId, String merchantId, AttemptResult result, boolean success, Instant receivedAt) {
+        minutes.record(merchantId, result.startedAt(), result.duration(), success, success ? receivedAt : null);
         int code = result.statusCode();
         int error = success ? NONE : result.gotResponse() ? (code / 100 == 2 ? ErrorClass.ACK_MISMATCH.ordinal() : ErrorClass.HTTP_STATUS.ordinal())
                 : result.transportError().ordinal();
@@ -162,6 +168,11 @@ public final class EngineMetrics {
         if (!success && topEndpoints > 0) {
             current.computeIfAbsent(endpointId, id -> new LongAdder()).increment();
         }
+    }
+
+    /** The tries counted by {@link #attempt}, per minute and merchant (what {@code StatsWriter} copies for the console). */
+    public MinuteStats minutes() {
+        return minutes;
     }
 
     /** A delivery succeeded with the response at {@code respondedAt} to an event received at {@code receivedAt} (null: unknown). */

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * acknowledged ones, and histograms of attempt duration and of publish → receive time ({@link LatencyHistogram}).
  * Each try is counted twice, under its merchant and under {@link #ALL}, so an operator's chart reads one row per node
  * and minute whatever the number of merchants. Recording touches only counters (no lock, no I/O);
- * {@link StatsWriter} copies the totals to the database. Thread-safe.
+ * {@link StatsWriter} copies the totals to the database. The engine records a try here only through
+ * {@code EngineMetrics.attempt}, the one place a try is counted for both the Prometheus meters and these stats. Thread-safe.
  */
 public final class MinuteStats {
     /** The merchant id that stands for every try of the node. */

@@ -2,9 +2,11 @@ package dev.herald.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.herald.http.AttemptResult;
 import dev.herald.http.ErrorClass;
+import dev.herald.stats.MinuteStats;
 import dev.herald.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class EngineMetricsTest {
@@ -33,13 +36,13 @@ class EngineMetricsTest {
     @Test
     void attemptsAreCountedByErrorClassAndStatusClass() {
         EngineMetrics m = new EngineMetrics(registry, clock, 0, Duration.ofMinutes(1));
-        m.attempt("ep_1", response(200, 20), true);
-        m.attempt("ep_1", response(204, 20), true);
-        m.attempt("ep_1", response(503, 20), false);
-        m.attempt("ep_1", response(404, 20), false);
-        m.attempt("ep_1", response(200, 20), false); // 2xx without the expected acknowledgement
-        m.attempt("ep_1", transport(ErrorClass.TIMEOUT), false);
-        m.attempt("ep_1", transport(ErrorClass.CONNECT), false);
+        m.attempt("ep_1", "m_1", response(200, 20), true, null);
+        m.attempt("ep_1", "m_1", response(204, 20), true, null);
+        m.attempt("ep_1", "m_1", response(503, 20), false, null);
+        m.attempt("ep_1", "m_1", response(404, 20), false, null);
+        m.attempt("ep_1", "m_1", response(200, 20), false, null); // 2xx without the expected acknowledgement
+        m.attempt("ep_1", "m_1", transport(ErrorClass.TIMEOUT), false, null);
+        m.attempt("ep_1", "m_1", transport(ErrorClass.CONNECT), false, null);
 
         assertThat(attempts("none", "2xx")).isEqualTo(2);
         assertThat(attempts("http_status", "5xx")).isEqualTo(1);
@@ -51,11 +54,37 @@ class EngineMetricsTest {
     }
 
     @Test
+    void oneRecordedTryMovesTheMetersAndTheMinuteStatsByExactlyOne() {
+        EngineMetrics m = new EngineMetrics(registry, clock, 0, Duration.ofMinutes(1));
+        Instant received = Instant.parse("2025-12-31T23:59:59Z");
+
+        m.attempt("ep_1", "m_1", response(200, 20), true, received);
+
+        assertThat(allAttempts()).isEqualTo(1);
+        assertThat(attempts("none", "2xx")).isEqualTo(1);
+        assertThat(m.minutes().snapshot()).extracting(MinuteStats.Totals::merchantId, MinuteStats.Totals::attempts, MinuteStats.Totals::acknowledged)
+                .containsExactlyInAnyOrder(tuple(MinuteStats.ALL, 1L, 1L), tuple("m_1", 1L, 1L));
+        assertThat(m.minutes().snapshot()).allSatisfy(t -> assertThat(LongStream.of(t.receiveMillis()).sum()).isEqualTo(1));
+
+        m.attempt("ep_1", "m_1", response(503, 20), false, received);
+
+        assertThat(allAttempts()).isEqualTo(2);
+        assertThat(attempts("none", "2xx")).isEqualTo(1);
+        assertThat(m.minutes().snapshot()).extracting(MinuteStats.Totals::merchantId, MinuteStats.Totals::attempts, MinuteStats.Totals::acknowledged)
+                .containsExactlyInAnyOrder(tuple(MinuteStats.ALL, 2L, 1L), tuple("m_1", 2L, 1L));
+        assertThat(m.minutes().snapshot()).allSatisfy(t -> assertThat(LongStream.of(t.receiveMillis()).sum()).isEqualTo(1)); // failures: not timed
+    }
+
+    private double allAttempts() {
+        return registry.get("herald.attempts").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
     void labelValuesComeFromAFixedSetWithoutEndpointIds() {
         EngineMetrics m = new EngineMetrics(registry, clock, 0, Duration.ofMinutes(1));
         for (int i = 0; i < 50; i++) {
-            m.attempt("ep_" + i, response(500 + i % 5, 1), false);
-            m.attempt("ep_" + i, transport(ErrorClass.values()[i % ErrorClass.values().length]), false);
+            m.attempt("ep_" + i, "m_1", response(500 + i % 5, 1), false, null);
+            m.attempt("ep_" + i, "m_1", transport(ErrorClass.values()[i % ErrorClass.values().length]), false, null);
         }
         m.refreshTopEndpoints();
         Set<String> tagKeys = registry.getMeters().stream().flatMap(x -> x.getId().getTags().stream()).map(t -> t.getKey()).collect(Collectors.toSet());
@@ -118,20 +147,20 @@ class EngineMetricsTest {
     void theTopEndpointsShowAtMostNOfTheWorstAndForgetOldWindows() {
         EngineMetrics m = new EngineMetrics(registry, clock, 2, Duration.ofMinutes(1));
         for (int i = 0; i < 5; i++) {
-            m.attempt("ep_worst", response(500, 1), false);
+            m.attempt("ep_worst", "m_1", response(500, 1), false, null);
         }
         for (int i = 0; i < 3; i++) {
-            m.attempt("ep_bad", transport(ErrorClass.TIMEOUT), false);
+            m.attempt("ep_bad", "m_1", transport(ErrorClass.TIMEOUT), false, null);
         }
-        m.attempt("ep_meh", response(500, 1), false);
-        m.attempt("ep_fine", response(200, 1), true);
+        m.attempt("ep_meh", "m_1", response(500, 1), false, null);
+        m.attempt("ep_fine", "m_1", response(200, 1), true, null);
         m.refreshTopEndpoints();
 
         assertThat(failuresByEndpoint()).containsExactlyInAnyOrderEntriesOf(Map.of("ep_worst", 5.0, "ep_bad", 3.0));
 
         clock.advance(Duration.ofMinutes(1));
         m.refreshTopEndpoints(); // the first window becomes the previous one and still counts
-        m.attempt("ep_meh", response(500, 1), false);
+        m.attempt("ep_meh", "m_1", response(500, 1), false, null);
         m.refreshTopEndpoints();
         assertThat(failuresByEndpoint()).containsExactlyInAnyOrderEntriesOf(Map.of("ep_worst", 5.0, "ep_bad", 3.0));
 
@@ -143,7 +172,7 @@ class EngineMetricsTest {
     @Test
     void withoutTopEndpointsNoEndpointIsRemembered() {
         EngineMetrics m = new EngineMetrics(registry, clock, 0, Duration.ofMinutes(1));
-        m.attempt("ep_worst", response(500, 1), false);
+        m.attempt("ep_worst", "m_1", response(500, 1), false, null);
         m.refreshTopEndpoints();
         assertThat(registry.find("herald.endpoint.recent.failures").meters()).isEmpty();
         assertThatThrownBy(() -> new EngineMetrics(registry, clock, -1, Duration.ofMinutes(1))).isInstanceOf(IllegalArgumentException.class);

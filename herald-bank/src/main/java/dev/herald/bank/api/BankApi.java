@@ -3,7 +3,6 @@ package dev.herald.bank.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.bank.BankServices;
 import dev.herald.bank.account.Account;
 import dev.herald.bank.audit.AuditLog;
 import dev.herald.bank.audit.AuditRecord;

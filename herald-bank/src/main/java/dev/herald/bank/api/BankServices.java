@@ -1,4 +1,4 @@
-package dev.herald.bank;
+package dev.herald.bank.api;
 
 import dev.herald.bank.account.AccountService;
 import dev.herald.bank.ledger.LedgerService;
@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 
-/** The bank's services over one migrated database ({@code classpath:db/bank}), without HTTP or bus. */
+/** The bank's services over one migrated database ({@code classpath:db/bank}), without HTTP or bus: what {@link BankApi} serves. */
 public record BankServices(Jdbc jdbc, AccountService accounts, LedgerService ledger, TransferService transfers, Reconciler reconciler) {
 
     public static BankServices create(DataSource dataSource, Clock clock, RiskRules rules, long lowBalanceThreshold, Duration outboxStaleAfter) {

@@ -40,27 +40,31 @@ public final class AddressPolicy {
     private final boolean allowPrivate;
     /** Private networks opened by a profile; empty for the node default. */
     private final List<Cidr> allowedNetworks;
+    /** Whether {@link #allowedNetworks} may open addresses reaching this host (see {@link #reachesThisHost}). */
+    private final boolean thisHostAllowed;
 
-    private AddressPolicy(boolean allowPrivate, List<Cidr> allowedNetworks) {
+    private AddressPolicy(boolean allowPrivate, List<Cidr> allowedNetworks, boolean thisHostAllowed) {
         this.allowPrivate = allowPrivate;
         this.allowedNetworks = allowedNetworks;
+        this.thisHostAllowed = thisHostAllowed;
     }
 
     /** Returns a policy blocking non-public ranges, or one blocking nothing when {@code allowPrivate} (tests, on-prem). */
     public static AddressPolicy create(boolean allowPrivate) {
-        return new AddressPolicy(allowPrivate, List.of());
+        return new AddressPolicy(allowPrivate, List.of(), false);
     }
 
     /**
      * Returns the policy for requests sent with {@code profile} ({@code null}: node defaults): as
      * {@link #create(boolean)}, and when {@code allowPrivate} is off, addresses inside the profile's private networks
-     * are allowed too, except cloud metadata addresses.
+     * are allowed too, except cloud metadata addresses and, unless {@code thisHostAllowed}, addresses reaching this host
+     * (a network stored before such networks were refused opens no loopback service).
      */
-    public static AddressPolicy create(boolean allowPrivate, OutboundProfile profile) {
+    public static AddressPolicy create(boolean allowPrivate, boolean thisHostAllowed, OutboundProfile profile) {
         if (allowPrivate || profile == null || profile.privateNetworks().isEmpty()) {
             return create(allowPrivate);
         }
-        return new AddressPolicy(false, profile.privateNetworks().stream().map(Cidr::parse).toList());
+        return new AddressPolicy(false, profile.privateNetworks().stream().map(Cidr::parse).toList(), thisHostAllowed);
     }
 
     /**
@@ -143,6 +147,9 @@ public final class AddressPolicy {
         }
         byte[] v4 = b.length == 4 ? b : embeddedV4(b);
         if (METADATA_V4.contains(b) || METADATA_V6.contains(b) || (v4 != null && METADATA_V4.contains(v4))) {
+            return true;
+        }
+        if (!thisHostAllowed && THIS_HOST.stream().anyMatch(form -> form.overlaps(b, b.length * 8))) {
             return true;
         }
         return allowedNetworks.stream().noneMatch(c -> c.contains(b) || (v4 != null && c.contains(v4)));

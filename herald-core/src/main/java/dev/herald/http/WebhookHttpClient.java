@@ -149,7 +149,7 @@ public final class WebhookHttpClient implements AutoCloseable {
      * threads, scheduler and buffers. A merchant's own proxy must be reachable under the profile's policy.
      */
     private Route newProfileRoute(OutboundProfile profile) {
-        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses(), profile);
+        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses(), config.allowLoopbackNetworks(), profile);
         HttpClient shared = defaultRoute.http();
         HttpClient http = new HttpClient();
         http.setName("herald-webhooks-profile");

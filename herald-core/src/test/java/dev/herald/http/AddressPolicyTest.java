@@ -125,7 +125,7 @@ class AddressPolicyTest {
     }
 
     private static AddressPolicy withNetworks(String... networks) {
-        return AddressPolicy.create(false, OutboundProfile.defaults().withPrivateNetworks(java.util.List.of(networks)));
+        return AddressPolicy.create(false, true, OutboundProfile.defaults().withPrivateNetworks(java.util.List.of(networks)));
     }
 
     @ParameterizedTest
@@ -138,7 +138,17 @@ class AddressPolicyTest {
     @ValueSource(strings = {"10.1.2.3", "192.168.1.1", "fd00:2::1", "::1", "169.254.1.1"})
     void addressesOutsideAProfilesNetworksStayBlocked(String host) {
         assertThat(withNetworks("172.16.0.0/12", "fd00:1::/48").isBlocked(literal(host))).isTrue();
-        assertThat(AddressPolicy.create(false, null).isBlocked(literal(host))).isTrue();
+        assertThat(AddressPolicy.create(false, false, null).isBlocked(literal(host))).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.9.9.9", "0.0.0.0", "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe"})
+    void thisHostStaysBlockedInsideListedNetworksUnlessTheNodeAllowsIt(String host) {
+        OutboundProfile wide = OutboundProfile.defaults().withPrivateNetworks(java.util.List.of("127.0.0.0/8", "0.0.0.0/8", "64:ff9b::/96",
+                "2002::/16", "2001::/32", "::ffff:0:0/96", "::/96"));
+        assertThat(AddressPolicy.create(false, false, wide).isBlocked(literal(host))).as("a network stored before the rule").isTrue();
+        assertThat(AddressPolicy.create(false, true, wide).isBlocked(literal(host))).as("--allow-loopback-networks").isFalse();
     }
 
     @ParameterizedTest

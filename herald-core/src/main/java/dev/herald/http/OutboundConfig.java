@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * Settings for outbound webhook HTTP: SSRF policy, scheme policy, pool size, connect timeout, User-Agent, the
  * node-wide egress proxy ({@code null}: connect directly) and whether merchants may list loopback networks among their
- * private networks ({@code allowLoopbackNetworks}; {@code allowPrivateAddresses} opens everything anyway). The egress proxy is the operator's own and trusted: its
- * address is not checked against the address policy, while every destination tunnelled through it is.
+ * private networks ({@code allowLoopbackNetworks}; {@code allowPrivateAddresses} opens everything anyway). The egress
+ * proxy is the operator's own and trusted: its address is not checked against the address policy, while every
+ * destination tunnelled through it is.
  */
 public record OutboundConfig(
         boolean allowPrivateAddresses,

@@ -185,9 +185,10 @@ public final class WebhookHttpClient implements AutoCloseable {
 
     /**
      * Sends one POST and blocks (callers run on virtual threads) for at most the request's timeout (and a moment's grace),
-     * whatever the receiver sends meanwhile. Never throws for network/HTTP problems: they become the AttemptResult. Reads the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body
-     * is left unread and its connection closed, and the try still counts as that response. The request's profile
-     * chooses the client, the private networks allowed and whether https is required (besides the node's rule).
+     * whatever the receiver sends meanwhile. Never throws for network/HTTP problems: they become the AttemptResult. Reads
+     * the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body is left unread and
+     * its connection closed, and the try still counts as that response. The request's profile chooses the client, the
+     * private networks allowed and whether https is required (besides the node's rule).
      */
     public AttemptResult send(OutboundRequest request) {
         OutboundProfile profile = request.profile();

@@ -108,7 +108,7 @@ public final class ConsoleSessionRoutes implements HttpService {
         }
         if (k.isEmpty()) {
             Map<String, Object> after = new LinkedHashMap<>();
-            after.put("key_prefix", MADE_KEY.matcher(key).matches() ? key.substring(0, 6) : null);
+            after.put("key_prefix", MADE_KEY.matcher(key).matches() ? prefix : null);
             after.put("reason", "no live key matches");
             herald.audit().record(context(req, new Actor("anonymous", "anonymous", null)), "console.login_failed",
                     new Target("api_key", "unknown", null), null, after);

@@ -126,8 +126,8 @@ public final class Herald implements AutoCloseable {
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
         this.ingest = new IngestService(jdbc, writer, dispatcher, clock, metrics, tracing);
-        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(), clock,
-                audit, vault);
+        this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(),
+                config.outbound().allowPrivateAddresses() || config.outbound().allowLoopbackNetworks(), clock, audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());

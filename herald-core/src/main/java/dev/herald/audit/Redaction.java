@@ -38,7 +38,9 @@ import java.util.regex.Pattern;
  *       arrays, times, URIs and ids as text; {@code byte[]}, {@code char[]}, {@link java.security.Key}s and key pairs are
  *       never written;</li>
  *   <li>a field whose name holds a secret word ({@code secret}, {@code password}, {@code passphrase}, {@code token},
- *       {@code credential}, {@code private}, {@code auth…}, {@code key}/{@code keys}; snake, kebab or camel case) has its
+ *       {@code credential}, {@code private}, {@code auth…}, {@code key}/{@code keys}, {@code pass}, {@code sig}/{@code signature},
+ *       {@code hmac}, {@code jwt}, {@code session}; {@code code} and {@code sv} as a whole name; snake, kebab or camel case,
+ *       any letter case) has its
  *       whole value replaced — unless its last word says it is about the secret ({@code _id}, {@code _name}, {@code _at},
  *       {@code _until}, {@code _count}, {@code prefix}, {@code _networks} …) or its first word is {@code public}; booleans
  *       and nulls carry no secret and stay;</li>
@@ -57,7 +59,9 @@ public final class Redaction {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int MAX_DEPTH = 32;
     private static final Set<String> SECRET_WORDS = Set.of("key", "keys", "apikey", "apikeys", "auth", "authorization", "authentication",
-            "pin", "pwd", "cookie", "cookies");
+            "pin", "pwd", "pass", "cookie", "cookies", "sig", "sigs", "signature", "signatures", "hmac", "jwt", "jwts", "session", "sessions");
+    /** Names secret only when they are the whole name (as in {@code ?code=} of OAuth or {@code sv} of a signed URL): as a part they are ordinary. */
+    private static final Set<String> SECRET_NAMES = Set.of("code", "sv");
     private static final List<String> SECRET_PARTS = List.of("secret", "password", "passwd", "passphrase", "token", "credential", "private");
     private static final Set<String> METADATA_WORDS = Set.of("id", "ids", "name", "names", "at", "until", "count", "prefix", "prefixes",
             "type", "types", "algorithm", "algorithms", "alg", "scheme", "schemes", "version", "fingerprint", "fingerprints", "length",
@@ -89,7 +93,7 @@ public final class Redaction {
             return false;
         }
         String joined = String.join("", words);
-        return words.stream().anyMatch(SECRET_WORDS::contains) || SECRET_PARTS.stream().anyMatch(joined::contains);
+        return words.size() == 1 && SECRET_NAMES.contains(joined) || words.stream().anyMatch(SECRET_WORDS::contains) || SECRET_PARTS.stream().anyMatch(joined::contains);
     }
 
     /** {@code text} with secret-shaped values and URL credentials replaced. */

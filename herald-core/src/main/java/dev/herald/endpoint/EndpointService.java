@@ -4,12 +4,15 @@ import dev.herald.audit.AuditContext;
 import dev.herald.audit.AuditLog;
 import dev.herald.audit.Target;
 import dev.herald.http.AddressPolicy;
+import dev.herald.sdk.KeyAlgorithm;
 import dev.herald.sdk.SignatureSchemes;
+import dev.herald.sdk.SigningKey;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ConflictException;
 import dev.herald.support.Ids;
 import dev.herald.support.NotFoundException;
+import dev.herald.support.TryLaterException;
 import dev.herald.support.ValidationException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -261,14 +264,28 @@ public final class EndpointService {
         };
     }
 
-    /** Rotates the asymmetric signing keys of {@code id}'s owner (its merchant, else the endpoint); the old ones sign on for {@link #ROTATION_OVERLAP}. */
+    /**
+     * Rotates the asymmetric signing keys of {@code id}'s owner (its merchant, else the endpoint); the old ones sign on for
+     * {@link #ROTATION_OVERLAP}, at most {@link SigningKeys#MAX_SIGNING_PER_ALGORITHM} keys of an algorithm at once (a
+     * rotation retires the oldest overlapping key). An owner rotates at most {@link SigningKeys#MAX_ROTATIONS} times in
+     * {@link SigningKeys#ROTATION_WINDOW}: past that, {@link TryLaterException#limited} says when it may again. The new
+     * keys are made before the transaction, off the request's thread; an owner's rotations run one at a time.
+     */
     public int rotateSigningKeys(AuditContext ctx, String id) {
+        List<KeyAlgorithm> algorithms = jdbc.read(c -> {
+            SigningKeys.Owner owner = SigningKeys.Owner.of(repository.find(c, id, false).orElseThrow(() -> notFound(id)).endpoint());
+            refuseTooSoon(c, owner, clock.instant());
+            return signingKeys.currentAlgorithms(c, owner);
+        });
+        Map<KeyAlgorithm, SigningKey> fresh = SigningKeys.make(algorithms); // a refused rotation costs no key
         int n = jdbc.inTransaction(c -> {
             Endpoint e = repository.find(c, id, false).orElseThrow(() -> notFound(id)).endpoint();
-            Instant now = clock.instant();
             SigningKeys.Owner owner = SigningKeys.Owner.of(e);
+            signingKeys.lock(c, owner);
+            Instant now = clock.instant();
+            refuseTooSoon(c, owner, now); // a rotation that ran meanwhile counts
             List<String> before = currentKids(c, owner, now);
-            int rotated = signingKeys.rotate(c, owner, now, now.plus(ROTATION_OVERLAP));
+            int rotated = signingKeys.rotate(c, owner, now, now.plus(ROTATION_OVERLAP), fresh);
             audit.append(c, ctx, "endpoint.rotate_signing_keys", Target.endpoint(id, e.merchantId()),
                     Map.of("owner", owner.type() + ":" + owner.id(), "current_kids", before),
                     Map.of("owner", owner.type() + ":" + owner.id(), "current_kids", currentKids(c, owner, now)));
@@ -276,6 +293,14 @@ public final class EndpointService {
         });
         registry.reload(); // every endpoint of the owner signs with the new keys
         return n;
+    }
+
+    private void refuseTooSoon(Connection c, SigningKeys.Owner owner, Instant now) throws SQLException {
+        Optional<Instant> next = signingKeys.nextRotation(c, owner, now);
+        if (next.isPresent()) {
+            throw TryLaterException.limited("signing keys may be rotated at most " + SigningKeys.MAX_ROTATIONS + " times an hour; the next"
+                    + " rotation is possible at " + next.get(), Duration.between(now, next.get()));
+        }
     }
 
     private List<String> currentKids(Connection c, SigningKeys.Owner owner, Instant now) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.herald.endpoint;
 
+import dev.herald.http.AddressPolicy;
 import dev.herald.http.OutboundProfile;
 import dev.herald.support.ValidationException;
 import java.net.InetAddress;
@@ -28,8 +29,12 @@ public record UrlRules(List<String> hosts, boolean httpsOnly, List<String> priva
         privateNetworks = List.copyOf(privateNetworks);
     }
 
-    /** Checked rules; problems are reported against {@code url_rules.hosts[i]} and {@code url_rules.private_networks[i]}. */
-    public static UrlRules of(List<String> hosts, Boolean httpsOnly, List<String> privateNetworks) {
+    /**
+     * Checked rules; problems are reported against {@code url_rules.hosts[i]} and {@code url_rules.private_networks[i]}.
+     * A network reaching this host (loopback in any form, see {@link AddressPolicy#reachesThisHost}) is refused unless
+     * {@code thisHostAllowed} (the node allows it).
+     */
+    public static UrlRules of(List<String> hosts, Boolean httpsOnly, List<String> privateNetworks, boolean thisHostAllowed) {
         List<String> h = hosts == null ? List.of() : hosts.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
         if (h.size() > MAX_ENTRIES) {
             throw new ValidationException("url_rules.hosts", "url_rules may list at most " + MAX_ENTRIES + " hosts");
@@ -48,6 +53,11 @@ public record UrlRules(List<String> hosts, boolean httpsOnly, List<String> priva
             }
         }
         for (int i = 0; i < n.size(); i++) {
+            if (!thisHostAllowed && AddressPolicy.reachesThisHost(n.get(i))) {
+                throw new ValidationException("url_rules.private_networks[" + i + "]", "a private network may not include loopback or this host"
+                        + " (127.0.0.0/8, 0.0.0.0/8, ::1, ::, or an IPv6 form of them): those are Herald's own services; the operator may allow"
+                        + " them with --allow-loopback-networks");
+            }
             Cidr cidr = Cidr.parse(n.get(i), "url_rules.private_networks[" + i + "]");
             if (METADATA.stream().anyMatch(cidr::contains)) {
                 throw new ValidationException("url_rules.private_networks[" + i + "]", "a private network may not include a cloud metadata address");

@@ -40,27 +40,99 @@ public final class AddressPolicy {
     private final boolean allowPrivate;
     /** Private networks opened by a profile; empty for the node default. */
     private final List<Cidr> allowedNetworks;
+    /** Whether {@link #allowedNetworks} may open addresses reaching this host (see {@link #reachesThisHost}). */
+    private final boolean thisHostAllowed;
 
-    private AddressPolicy(boolean allowPrivate, List<Cidr> allowedNetworks) {
+    private AddressPolicy(boolean allowPrivate, List<Cidr> allowedNetworks, boolean thisHostAllowed) {
         this.allowPrivate = allowPrivate;
         this.allowedNetworks = allowedNetworks;
+        this.thisHostAllowed = thisHostAllowed;
     }
 
     /** Returns a policy blocking non-public ranges, or one blocking nothing when {@code allowPrivate} (tests, on-prem). */
     public static AddressPolicy create(boolean allowPrivate) {
-        return new AddressPolicy(allowPrivate, List.of());
+        return new AddressPolicy(allowPrivate, List.of(), false);
     }
 
     /**
      * Returns the policy for requests sent with {@code profile} ({@code null}: node defaults): as
      * {@link #create(boolean)}, and when {@code allowPrivate} is off, addresses inside the profile's private networks
-     * are allowed too, except cloud metadata addresses.
+     * are allowed too, except cloud metadata addresses and, unless {@code thisHostAllowed}, addresses reaching this host
+     * (a network stored before such networks were refused opens no loopback service).
      */
-    public static AddressPolicy create(boolean allowPrivate, OutboundProfile profile) {
+    public static AddressPolicy create(boolean allowPrivate, boolean thisHostAllowed, OutboundProfile profile) {
         if (allowPrivate || profile == null || profile.privateNetworks().isEmpty()) {
             return create(allowPrivate);
         }
-        return new AddressPolicy(false, profile.privateNetworks().stream().map(Cidr::parse).toList());
+        return new AddressPolicy(false, profile.privateNetworks().stream().map(Cidr::parse).toList(), thisHostAllowed);
+    }
+
+    /**
+     * True when the network {@code cidr} (IPv4 or IPv6, {@code address/prefix}) holds an address that reaches this host:
+     * loopback ({@code 127.0.0.0/8}, {@code ::1}), "this host" ({@code 0.0.0.0/8}, {@code ::}) and every IPv6 form
+     * embedding those IPv4 ranges (v4-mapped, v4-compatible, NAT64, 6to4, Teredo). Those are Herald's own loopback
+     * services: a merchant's private networks may not open them unless the node allows it.
+     */
+    public static boolean reachesThisHost(String cidr) {
+        int slash = cidr.indexOf('/');
+        String address = slash < 0 ? cidr : cidr.substring(0, slash);
+        byte[] network = address.indexOf(':') >= 0 ? parseV6(address) : parseDottedQuad(address);
+        if (network == null) {
+            throw new IllegalArgumentException("not a network: " + cidr);
+        }
+        int prefix = slash < 0 ? network.length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+        return THIS_HOST.stream().anyMatch(form -> form.overlaps(network, prefix));
+    }
+
+    /** Addresses reaching this host, as fixed bits (mask) with their values; IPv6 forms embed the IPv4 ranges. */
+    private static final List<Form> THIS_HOST = thisHostForms();
+
+    /** A set of addresses: those whose bits under {@code mask} equal {@code value}'s. */
+    private record Form(byte[] value, byte[] mask) {
+        /** True when some address of network/prefix is in this set: no bit fixed by both differs. */
+        boolean overlaps(byte[] network, int prefix) {
+            if (network.length != value.length) {
+                return false;
+            }
+            for (int bit = 0; bit < prefix; bit++) {
+                int m = 0x80 >> (bit % 8);
+                if ((mask[bit / 8] & m) != 0 && ((network[bit / 8] ^ value[bit / 8]) & m) != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static List<Form> thisHostForms() {
+        List<Form> forms = new ArrayList<>();
+        forms.add(prefixForm(new byte[16], 127)); // :: and ::1
+        for (int first : new int[] {127, 0}) { // 127.0.0.0/8, 0.0.0.0/8
+            forms.add(prefixForm(new byte[] {(byte) first, 0, 0, 0}, 8));
+            for (Cidr embedding : List.of(V4_MAPPED, V4_COMPATIBLE, NAT64)) {
+                byte[] v = embedding.network().clone();
+                v[12] = (byte) first;
+                forms.add(prefixForm(v, 104));
+            }
+            byte[] sixToFour = SIX_TO_FOUR.network().clone();
+            sixToFour[2] = (byte) first;
+            forms.add(prefixForm(sixToFour, 24));
+            byte[] teredo = TEREDO.network().clone(); // the client address is stored bit-inverted in the last 32 bits
+            teredo[12] = (byte) ~first;
+            byte[] teredoMask = new byte[16];
+            Arrays.fill(teredoMask, 0, 4, (byte) 0xff);
+            teredoMask[12] = (byte) 0xff;
+            forms.add(new Form(teredo, teredoMask));
+        }
+        return List.copyOf(forms);
+    }
+
+    private static Form prefixForm(byte[] value, int prefix) {
+        byte[] mask = new byte[value.length];
+        for (int bit = 0; bit < prefix; bit++) {
+            mask[bit / 8] |= (byte) (0x80 >> (bit % 8));
+        }
+        return new Form(value, mask);
     }
 
     /** Returns true when connecting to {@code address} is forbidden by this policy. */
@@ -75,6 +147,9 @@ public final class AddressPolicy {
         }
         byte[] v4 = b.length == 4 ? b : embeddedV4(b);
         if (METADATA_V4.contains(b) || METADATA_V6.contains(b) || (v4 != null && METADATA_V4.contains(v4))) {
+            return true;
+        }
+        if (!thisHostAllowed && THIS_HOST.stream().anyMatch(form -> form.overlaps(b, b.length * 8))) {
             return true;
         }
         return allowedNetworks.stream().noneMatch(c -> c.contains(b) || (v4 != null && c.contains(v4)));

@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings for outbound webhook HTTP: SSRF policy, scheme policy, pool size, connect timeout, User-Agent and the
- * node-wide egress proxy ({@code null}: connect directly). The egress proxy is the operator's own and trusted: its
- * address is not checked against the address policy, while every destination tunnelled through it is.
+ * Settings for outbound webhook HTTP: SSRF policy, scheme policy, pool size, connect timeout, User-Agent, the
+ * node-wide egress proxy ({@code null}: connect directly) and whether merchants may list loopback networks among their
+ * private networks ({@code allowLoopbackNetworks}; {@code allowPrivateAddresses} opens everything anyway). The egress
+ * proxy is the operator's own and trusted: its address is not checked against the address policy, while every
+ * destination tunnelled through it is.
  */
 public record OutboundConfig(
         boolean allowPrivateAddresses,
@@ -14,7 +16,8 @@ public record OutboundConfig(
         int maxConnectionsPerDestination,
         Duration connectTimeout,
         String userAgent,
-        ProxySettings egressProxy) {
+        ProxySettings egressProxy,
+        boolean allowLoopbackNetworks) {
 
     public OutboundConfig {
         if (maxConnectionsPerDestination < 1) {
@@ -25,6 +28,12 @@ public record OutboundConfig(
             throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
         }
         Objects.requireNonNull(userAgent, "userAgent");
+    }
+
+    /** A configuration not letting merchants list loopback networks. */
+    public OutboundConfig(boolean allowPrivateAddresses, boolean httpsOnly, int maxConnectionsPerDestination,
+            Duration connectTimeout, String userAgent, ProxySettings egressProxy) {
+        this(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, egressProxy, false);
     }
 
     /** A configuration connecting directly (no egress proxy). */
@@ -40,6 +49,12 @@ public record OutboundConfig(
 
     /** Returns this configuration sending every webhook through {@code proxy} ({@code null}: directly). */
     public OutboundConfig withEgressProxy(ProxySettings proxy) {
-        return new OutboundConfig(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, proxy);
+        return new OutboundConfig(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, proxy,
+                allowLoopbackNetworks);
+    }
+
+    /** Returns this configuration letting merchants list loopback networks among their private networks, or not. */
+    public OutboundConfig withLoopbackNetworks(boolean allowed) {
+        return new OutboundConfig(allowPrivateAddresses, httpsOnly, maxConnectionsPerDestination, connectTimeout, userAgent, egressProxy, allowed);
     }
 }

@@ -65,8 +65,11 @@ public final class WebhookHttpClient implements AutoCloseable {
     /** Jetty exception messages can embed whole connection dumps; keep stored messages short. */
     private static final int MAX_ERROR_MESSAGE_CHARS = 300;
     private static final long IDLE_TIMEOUT_MS = 60_000;
-    /** Extra wait beyond the request's own timeout before we stop trusting Jetty to complete it. */
-    private static final long COMPLETION_GRACE_MS = 5_000;
+    /**
+     * Extra wait beyond the request's own timeout for Jetty to report it, after which the try is ended here: the timeout
+     * bounds the try even where Jetty's does not (a receiver sending endless {@code 100 Continue} interim answers).
+     */
+    private static final long COMPLETION_GRACE_MS = 200;
     /** A Jetty object's identity ("HttpConnectionOverHTTP@1a2b3c[…"): the start of a dump naming socket addresses. */
     private static final Pattern OBJECT_DUMP = Pattern.compile("(?:\\w+\\.)*\\w+@[0-9a-f]{4,}(?=[\\[({:]|$)");
     /** Text shaped like an IPv6 address (validated before redacting). */
@@ -146,7 +149,7 @@ public final class WebhookHttpClient implements AutoCloseable {
      * threads, scheduler and buffers. A merchant's own proxy must be reachable under the profile's policy.
      */
     private Route newProfileRoute(OutboundProfile profile) {
-        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses(), profile);
+        AddressPolicy policy = AddressPolicy.create(config.allowPrivateAddresses(), config.allowLoopbackNetworks(), profile);
         HttpClient shared = defaultRoute.http();
         HttpClient http = new HttpClient();
         http.setName("herald-webhooks-profile");
@@ -181,10 +184,11 @@ public final class WebhookHttpClient implements AutoCloseable {
     }
 
     /**
-     * Sends one POST and blocks (callers run on virtual threads). Never throws for network/HTTP problems: they become the
-     * AttemptResult. Reads the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body
-     * is left unread and its connection closed, and the try still counts as that response. The request's profile
-     * chooses the client, the private networks allowed and whether https is required (besides the node's rule).
+     * Sends one POST and blocks (callers run on virtual threads) for at most the request's timeout (and a moment's grace),
+     * whatever the receiver sends meanwhile. Never throws for network/HTTP problems: they become the AttemptResult. Reads
+     * the status, headers and at most the first {@value #MAX_EXCERPT_BYTES} body bytes; a longer body is left unread and
+     * its connection closed, and the try still counts as that response. The request's profile chooses the client, the
+     * private networks allowed and whether https is required (besides the node's rule).
      */
     public AttemptResult send(OutboundRequest request) {
         OutboundProfile profile = request.profile();
@@ -231,7 +235,8 @@ public final class WebhookHttpClient implements AutoCloseable {
             result = collector.completion.get(request.timeout().toMillis() + COMPLETION_GRACE_MS, MILLISECONDS);
         } catch (TimeoutException e) {
             jettyRequest.abort(e);
-            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.TIMEOUT, "request did not complete");
+            return AttemptResult.failed(startedAt, since(startNanos), ErrorClass.TIMEOUT,
+                    "no final response within the timeout of " + request.timeout().toMillis() + " ms");
         } catch (InterruptedException e) {
             jettyRequest.abort(e);
             Thread.currentThread().interrupt();

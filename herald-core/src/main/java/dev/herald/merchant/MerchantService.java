@@ -58,13 +58,16 @@ public final class MerchantService {
     private final Clock clock;
     private final AuditLog audit;
     private final Vault vault;
+    private final boolean thisHostNetworks;
 
     /**
      * {@code lifecycle} hears of each of the merchant's endpoints when the merchant stops or starts receiving; every
-     * change is recorded in {@code audit}, in the transaction that makes it.
+     * change is recorded in {@code audit}, in the transaction that makes it. {@code thisHostNetworks} lets url_rules list
+     * loopback networks (see {@link UrlRules#of}).
      */
     public MerchantService(Jdbc jdbc, EndpointRepository endpoints, EndpointRegistry registry, EndpointService.Lifecycle lifecycle,
-                           SigningKeys signingKeys, boolean allowListMode, Clock clock, AuditLog audit, Vault vault) {
+                           SigningKeys signingKeys, boolean allowListMode, boolean thisHostNetworks, Clock clock, AuditLog audit, Vault vault) {
+        this.thisHostNetworks = thisHostNetworks;
         this.signingKeys = signingKeys;
         this.jdbc = jdbc;
         this.endpoints = endpoints;
@@ -123,7 +126,7 @@ public final class MerchantService {
             UrlRules rules = d.setsUrlRules()
                     ? UrlRules.of(d.hosts() != null ? d.hosts() : o == null ? null : o.urlRules().hosts(),
                             d.httpsOnly() != null ? d.httpsOnly() : o != null && o.urlRules().httpsOnly(),
-                            d.privateNetworks() != null ? d.privateNetworks() : o == null ? null : o.urlRules().privateNetworks())
+                            d.privateNetworks() != null ? d.privateNetworks() : o == null ? null : o.urlRules().privateNetworks(), thisHostNetworks)
                     : o == null ? UrlRules.NONE : o.urlRules();
             if (o != null && d.setsUrlRules()) {
                 refuseBrokenEndpoints(c, id, rules);

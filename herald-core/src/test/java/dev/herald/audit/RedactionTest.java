@@ -101,14 +101,16 @@ class RedactionTest {
     @ParameterizedTest
     @ValueSource(strings = {"secret", "previous_secret", "clientSecret", "client-secret", "password", "proxyPassword", "api_key", "apiKey",
             "api-key", "keys", "signing_keys", "privateKey", "private_key", "token", "access_token", "refreshToken", "credentials", "auth",
-            "authorization", "basic_auth", "passphrase", "client_key", "key"})
+            "authorization", "basic_auth", "passphrase", "client_key", "key", "sig", "SIG", "signature", "X-Amz-Signature", "x-amz-signature",
+            "hmac", "HMAC", "webhook_hmac", "jwt", "id_jwt", "session", "Session", "code", "CODE", "pass", "sv", "SV"})
     void namesThatHoldSecretsAreRedacted(String name) {
         assertThat(Redaction.secretName(name)).isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"previous_secret_until", "key_id", "keyId", "secret_rotated_at", "token_count", "key_prefix", "prefix", "name",
-            "url", "private_networks", "signature_schemes", "public_key", "monkey", "author", "description", "secret_name", "key_algorithm"})
+            "url", "private_networks", "signature_schemes", "public_key", "monkey", "author", "description", "secret_name", "key_algorithm",
+            "status_code", "currency_code", "session_id", "passive", "bypass", "svc", "signature_algorithm"})
     void namesAboutSecretsAndOrdinaryNamesStay(String name) {
         assertThat(Redaction.secretName(name)).isFalse();
     }
@@ -123,6 +125,19 @@ class RedactionTest {
         assertThat(a.get("list").get(0).asText()).isEqualTo(Redaction.REDACTED);
         assertThat(a.get("list").get(1).asText()).isEqualTo("plain");
         assertThat(a.get("link").asText()).isEqualTo("see https://[redacted]@x.example/p?password=[redacted]&x=1");
+    }
+
+    @Test
+    void commonSignedUrlAndSessionParametersAreRedactedInAnyCase() throws Exception {
+        Map<String, Object> m = Map.of("url", "https://bucket.example/o?X-Amz-Signature=abc123&X-Amz-Date=20260101&sv=2024-01-01&SIG=azsig"
+                + "&hmac=h1&jwt=eyJ.x.y&session=s1&code=oauth1&pass=p1&signature=s2&page=2",
+                "headers", Map.of("X-Amz-Signature", "hdr"), "Signature", "top", "JWT", "eyJ.z");
+        JsonNode a = tree(Redaction.of(null, m).after());
+        assertThat(a.get("url").asText()).isEqualTo("https://bucket.example/o?X-Amz-Signature=[redacted]&X-Amz-Date=20260101&sv=[redacted]"
+                + "&SIG=[redacted]&hmac=[redacted]&jwt=[redacted]&session=[redacted]&code=[redacted]&pass=[redacted]&signature=[redacted]&page=2");
+        assertThat(a.get("Signature").asText()).isEqualTo(Redaction.REDACTED);
+        assertThat(a.get("JWT").asText()).isEqualTo(Redaction.REDACTED);
+        assertThat(a.toString()).doesNotContain("abc123", "azsig", "h1", "eyJ", "s1", "oauth1", "p1", "s2", "hdr", "top");
     }
 
     @Test

@@ -26,6 +26,21 @@ class AddressPolicyTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.0/8", "127.0.0.1/32", "127.200.0.0/16", "126.0.0.0/7", "0.0.0.0/8", "0.0.0.0/32", "::1/128", "::/128",
+        "::/96", "::/16", "::ffff:7f00:1/128", "::ffff:7f00:0/104", "::ffff:0:0/96", "::7f00:1/128", "64:ff9b::7f00:1/128", "2002:7f00::/24",
+        "2002::/16", "2002:7f01:203::/48", "2001::80ff:fffe/128", "2001::/32"})
+    void networksHoldingThisHostInAnyFormReachIt(String network) {
+        assertThat(AddressPolicy.reachesThisHost(network)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.0/8", "126.0.0.0/8", "128.0.0.0/8", "1.0.0.0/8", "fd00::/16", "::ffff:a00:0/104", "64:ff9b::a00:1/128",
+        "2002:a00::/24", "2001::7f00:1/128", "2001:db8::/32", "fe80::/16"})
+    void otherNetworksDoNotReachThisHost(String network) {
+        assertThat(AddressPolicy.reachesThisHost(network)).isFalse();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"127.1", "2130706433", "0177.0.0.1", "0x7f.0.0.1", "0x7f000001", "017700000001"})
     void legacyIpv4FormsDecodeToTheSameAddress(String host) throws Exception {
         assertThat(literal(host)).isEqualTo(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
@@ -110,7 +125,7 @@ class AddressPolicyTest {
     }
 
     private static AddressPolicy withNetworks(String... networks) {
-        return AddressPolicy.create(false, OutboundProfile.defaults().withPrivateNetworks(java.util.List.of(networks)));
+        return AddressPolicy.create(false, true, OutboundProfile.defaults().withPrivateNetworks(java.util.List.of(networks)));
     }
 
     @ParameterizedTest
@@ -123,7 +138,17 @@ class AddressPolicyTest {
     @ValueSource(strings = {"10.1.2.3", "192.168.1.1", "fd00:2::1", "::1", "169.254.1.1"})
     void addressesOutsideAProfilesNetworksStayBlocked(String host) {
         assertThat(withNetworks("172.16.0.0/12", "fd00:1::/48").isBlocked(literal(host))).isTrue();
-        assertThat(AddressPolicy.create(false, null).isBlocked(literal(host))).isTrue();
+        assertThat(AddressPolicy.create(false, false, null).isBlocked(literal(host))).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "127.9.9.9", "0.0.0.0", "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe"})
+    void thisHostStaysBlockedInsideListedNetworksUnlessTheNodeAllowsIt(String host) {
+        OutboundProfile wide = OutboundProfile.defaults().withPrivateNetworks(java.util.List.of("127.0.0.0/8", "0.0.0.0/8", "64:ff9b::/96",
+                "2002::/16", "2001::/32", "::ffff:0:0/96", "::/96"));
+        assertThat(AddressPolicy.create(false, false, wide).isBlocked(literal(host))).as("a network stored before the rule").isTrue();
+        assertThat(AddressPolicy.create(false, true, wide).isBlocked(literal(host))).as("--allow-loopback-networks").isFalse();
     }
 
     @ParameterizedTest

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class WebhookHttpClientProfileTest {
 
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
-    private static final OutboundConfig STRICT = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1");
+    private static final OutboundConfig STRICT = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1").withLoopbackNetworks(true);
     private static final OutboundProfile LOOPBACK = OutboundProfile.defaults().withPrivateNetworks(List.of("127.0.0.0/8"));
 
     private final ExecutorService serverThreads = Executors.newVirtualThreadPerTaskExecutor();
@@ -105,7 +105,7 @@ class WebhookHttpClientProfileTest {
     @Test
     void theNodesHttpsRuleHoldsWhateverTheProfileSays() {
         try (WebhookHttpClient httpsNode = WebhookHttpClient.create(
-                new OutboundConfig(false, true, 8, Duration.ofSeconds(2), "Herald-Test/1"), CLOCK)) {
+                new OutboundConfig(false, true, 8, Duration.ofSeconds(2), "Herald-Test/1").withLoopbackNetworks(true), CLOCK)) {
             assertThat(send(httpsNode, url("127.0.0.1"), LOOPBACK.withHttpsOnly(false)).transportError()).isEqualTo(ErrorClass.INVALID_URL);
         }
     }

@@ -38,7 +38,7 @@ class WebhookHttpClientProxyTest {
 
     private static final TestPki PKI = TestPki.get();
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
-    private static final OutboundConfig CONFIG = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1");
+    private static final OutboundConfig CONFIG = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1").withLoopbackNetworks(true);
     private static final String PASSWORD = "pr0xy-S3cret";
     private static final OutboundProfile LOOPBACK = OutboundProfile.defaults().withPrivateNetworks(List.of("127.0.0.0/8"))
             .withTls(TlsSettings.defaults().withCaCertificates(PKI.serverCaPem));

@@ -277,6 +277,33 @@ class WebhookHttpClientTest {
     }
 
     @Test
+    void endlessInterimContinueResponsesAreBoundedByTheTotalTimeout() throws Exception {
+        try (ServerSocket raw = rawReceiver(socket -> {
+            readRequestHead(socket);
+            OutputStream out = socket.getOutputStream();
+            for (int i = 0; i < 300; i++) { // 30 s of "wait, more is coming" and never a final answer
+                out.write(ascii("HTTP/1.1 100 Continue\r\n\r\n"));
+                out.flush();
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        })) {
+            long start = System.nanoTime();
+            AttemptResult result = client.send(post(URI.create("http://127.0.0.1:" + raw.getLocalPort() + "/hook"), Map.of(), "{\"id\":1}".getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(1)));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(result.gotResponse()).isFalse();
+            assertThat(result.transportError()).isEqualTo(ErrorClass.TIMEOUT);
+            assertThat(result.duration()).isLessThan(Duration.ofMillis(2500));
+            assertThat(took).as("the 1 s timeout bounds the try (it took 6.4 s: the timeout plus a 5 s grace)").isLessThan(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
     void replacesMalformedUtf8InExcerpt() {
         receiver("/hook", ex -> reply(ex, 200, new byte[] {'o', 'k', (byte) 0xff}));
 

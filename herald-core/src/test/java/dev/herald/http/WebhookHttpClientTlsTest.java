@@ -34,7 +34,7 @@ class WebhookHttpClientTlsTest {
 
     private static final TestPki PKI = TestPki.get();
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-02T03:04:05Z"), ZoneOffset.UTC);
-    private static final OutboundConfig CONFIG = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1");
+    private static final OutboundConfig CONFIG = new OutboundConfig(false, false, 8, Duration.ofSeconds(2), "Herald-Test/1").withLoopbackNetworks(true);
     /** Loopback is private: every profile here lists it; the node itself does not allow private addresses. */
     private static final OutboundProfile LOOPBACK = OutboundProfile.defaults().withPrivateNetworks(List.of("127.0.0.0/8"));
     private static final TlsSettings TRUST_SERVER_CA = TlsSettings.defaults().withCaCertificates(PKI.serverCaPem);

@@ -113,7 +113,8 @@ public final class HeraldServer implements AutoCloseable {
             Database db = started(started, Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS));
             metrics.watch(db);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
-                    "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings());
+                    "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings())
+                    .withLoopbackNetworks(cfg.allowLoopbackNetworks());
             Dispatcher.Config dc = new Dispatcher.Config(cfg.maxInFlightPerEndpoint(), cfg.maxInFlightPerMerchant(), 1000, 20_000, Duration.ofMillis(500), 500,
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()

@@ -135,6 +135,9 @@ public final class Main {
         Path databaseUrlFile;
         @Option(names = "--allow-private-addresses", description = "Allow webhooks to loopback/private networks (tests, private deployments). Env: HERALD_ALLOW_PRIVATE_ADDRESSES", defaultValue = "false")
         boolean allowPrivate;
+        @Option(names = "--allow-loopback-networks", description = "Let merchants list loopback (127.0.0.0/8, ::1: this host's own services) among their "
+                + "url_rules.private_networks; refused by default. Env: HERALD_ALLOW_LOOPBACK_NETWORKS", defaultValue = "false")
+        boolean allowLoopbackNetworks;
         @Option(names = "--https-only", description = "Refuse endpoint URLs that are not https. Env: HERALD_HTTPS_ONLY", defaultValue = "false")
         boolean httpsOnly;
         @Option(names = "--max-body-size", description = "Largest accepted request body, e.g. 262144, 256KiB, 1MiB (default ${DEFAULT-VALUE}). Env: HERALD_MAX_BODY_SIZE", defaultValue = "256KiB")
@@ -339,7 +342,8 @@ public final class Main {
                     blankToNull(amqp),
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
                     merchantAllowList, blankToNull(proxy), masterKey,
-                    new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).withRetentionDays(retentionDays).validate();
+                    new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).withRetentionDays(retentionDays)
+                    .withLoopbackNetworks(allowLoopbackNetworks).validate();
             if (onCommandLine("--metrics-key")) {
                 Secrets.warnArgument(warnings, "--metrics-key", "HERALD_METRICS_KEY", "--metrics-key-file");
             }

@@ -23,7 +23,8 @@ import dev.herald.retention.PartitionMaintenance;
  * node's HTTP CONNECT proxy for every delivery whose merchant has none of its own. {@code masterKey} (HERALD_MASTER_KEY or
  * --master-key-file, never a flag with the key) seals secrets at rest; null means the embedded data directory's
  * {@code master.key}, so an external database without one is refused. {@code metrics} says where {@code /metrics} is
- * served ({@link Metrics}).
+ * served ({@link Metrics}). With {@code allowLoopbackNetworks}, merchants may list loopback networks (Herald's own host)
+ * among their private networks.
  */
 public record ServerConfig(
         String host,
@@ -44,7 +45,8 @@ public record ServerConfig(
         String egressProxy,
         MasterKey masterKey,
         Metrics metrics,
-        int retentionDays) {
+        int retentionDays,
+        boolean allowLoopbackNetworks) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration keeping work for the default retention (30 days, see {@link #withRetentionDays}). */
@@ -54,7 +56,7 @@ public record ServerConfig(
                         MasterKey masterKey, Metrics metrics) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
                 maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, metrics,
-                PartitionMaintenance.Config.defaults().retentionDays());
+                PartitionMaintenance.Config.defaults().retentionDays(), false);
     }
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -75,19 +77,19 @@ public record ServerConfig(
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics, retentionDays);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics, retentionDays);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks);
     }
 
     /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
     public ServerConfig withEgressProxy(String url) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics, retentionDays);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics, retentionDays, allowLoopbackNetworks);
     }
 
     /**
@@ -97,13 +99,23 @@ public record ServerConfig(
     public ServerConfig withRetentionDays(int days) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
                 maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
-                metrics, days);
+                metrics, days, allowLoopbackNetworks);
+    }
+
+    /**
+     * This configuration letting merchants list loopback networks (127.0.0.0/8, ::1, …: Herald's own host) among their
+     * url_rules.private_networks, or not (the default; {@code allowPrivateAddresses} opens every address anyway).
+     */
+    public ServerConfig withLoopbackNetworks(boolean allowed) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
+                metrics, retentionDays, allowed);
     }
 
     /** This configuration serving {@code /metrics} as {@code m} says. */
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m, retentionDays);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m, retentionDays, allowLoopbackNetworks);
     }
 
     /**
@@ -151,7 +163,7 @@ public record ServerConfig(
     /** This configuration with {@code key} sealing secrets at rest (null: the embedded data directory's master.key). */
     public ServerConfig withMasterKey(MasterKey key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics, retentionDays);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics, retentionDays, allowLoopbackNetworks);
     }
 
     /** The rule an external database without a master key breaks. */
@@ -245,6 +257,7 @@ public record ServerConfig(
     public String toString() {
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", database="
                 + (databaseUrl == null ? "embedded" : "external") + ", allowPrivateAddresses=" + allowPrivateAddresses
+                + ", allowLoopbackNetworks=" + allowLoopbackNetworks
                 + ", httpsOnly=" + httpsOnly + ", maxBodyBytes=" + maxBodyBytes + ", bus="
                 + (amqpUrl == null ? "in-process" : RabbitBus.redact(amqpUrl)) + ", amqpBindings=" + amqpBindings + ", " + connectionLimits + ", merchantAllowList=" + merchantAllowList
                 + ", egressProxy=" + (egressProxy == null ? "direct" : egressProxySettings().redactedUrl())

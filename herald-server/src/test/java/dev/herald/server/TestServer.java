@@ -53,6 +53,12 @@ public final class TestServer implements AutoCloseable {
         return start(allowPrivate, clock, TestPostgres.embedded(), null, java.util.List.of("#"));
     }
 
+    /** A server refusing private addresses whose merchants may list loopback networks (--allow-loopback-networks). */
+    public static TestServer startAllowingLoopbackNetworks() {
+        return start(false, Clock.systemUTC(), TestPostgres.embedded(), null, java.util.List.of("#"), ADMIN_KEY,
+                dev.herald.web.ConnectionLimits.defaults(), ServerConfig.Metrics.defaults(), true);
+    }
+
     /** A server whose HTTP listener applies {@code limits} (e.g. short timeouts). */
     public static TestServer start(dev.herald.web.ConnectionLimits limits) {
         return start(false, Clock.systemUTC(), TestPostgres.embedded(), null, java.util.List.of("#"), ADMIN_KEY, limits);
@@ -82,6 +88,11 @@ public final class TestServer implements AutoCloseable {
 
     private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
                                     String adminKey, dev.herald.web.ConnectionLimits limits, ServerConfig.Metrics metrics) {
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, adminKey, limits, metrics, false);
+    }
+
+    private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
+                                    String adminKey, dev.herald.web.ConnectionLimits limits, ServerConfig.Metrics metrics, boolean loopbackNetworks) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
@@ -90,7 +101,7 @@ public final class TestServer implements AutoCloseable {
         }
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
                 amqpUrl, amqpBindings).withConnectionLimits(limits).withMasterKey(MASTER_KEY)
-                .withMetrics(metrics);
+                .withMetrics(metrics).withLoopbackNetworks(loopbackNetworks);
         return new TestServer(HeraldServer.start(cfg, clock), dir, db);
     }
 

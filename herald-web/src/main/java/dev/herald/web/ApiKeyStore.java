@@ -42,6 +42,8 @@ public final class ApiKeyStore {
     private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
     private static final int MIN_LENGTH = 16;
+    /** How many leading characters of a key are stored in the clear and shown as its prefix. */
+    public static final int PREFIX_LENGTH = 6;
     /** Longer presented keys are refused unread, so a longer configured key could never be used. */
     public static final int MAX_LENGTH = 200;
 
@@ -76,9 +78,13 @@ public final class ApiKeyStore {
         void changed(Connection c, Listed before, Listed after) throws SQLException;
     }
 
-    private record Snapshot(Map<String, Key> byHash, Map<String, Key> byId, long version, Instant checkedAt) {
-        Snapshot(Map<String, Key> byHash, long version, Instant checkedAt) {
-            this(byHash, byHash.values().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Key::id, k -> k)), version, checkedAt);
+    private record Snapshot(Map<String, Key> byHash, Map<String, Key> byId, Set<String> prefixes, long version, Instant checkedAt) {
+        Snapshot(Map<String, Key> byHash, Set<String> prefixes, long version, Instant checkedAt) {
+            this(byHash, byHash.values().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Key::id, k -> k)), prefixes, version, checkedAt);
+        }
+
+        Snapshot checked(Instant at) {
+            return new Snapshot(byHash, byId, prefixes, version, at);
         }
     }
 
@@ -172,6 +178,16 @@ public final class ApiKeyStore {
         return Optional.ofNullable(key);
     }
 
+    /** The prefix that is stored and shown for {@code key}: its first {@value #PREFIX_LENGTH} characters. */
+    public static String prefixOf(String key) {
+        return key.substring(0, Math.min(PREFIX_LENGTH, key.length()));
+    }
+
+    /** True when some live key has the prefix {@code prefix} (prefixes are shown in key lists; they are no secret). */
+    public boolean livePrefix(String prefix) {
+        return prefix != null && current().prefixes().contains(prefix);
+    }
+
     /**
      * The live key with id {@code id}, if any (e.g. the key a console session was opened with), noting its use; a
      * revoked key is gone here on every node within {@code maxAge}.
@@ -193,14 +209,14 @@ public final class ApiKeyStore {
         String key = generate(prefix);
         Instant now = clock.instant();
         String id = "key_" + UUID.randomUUID().toString().replace("-", "");
-        Listed listed = new Listed(id, name, key.substring(0, 6), merchantId, List.copyOf(scopes), "api", now, null, null);
+        Listed listed = new Listed(id, name, prefixOf(key), merchantId, List.copyOf(scopes), "api", now, null, null);
         jdbc.inTransaction(c -> {
             Jdbc.update(c, "insert into " + table + " (id, name, key_hash, prefix, origin, scopes, merchant_id, created_at)"
                     + " values (?,?,?,?,'api',?,?,?)", ps -> {
                 ps.setString(1, id);
                 ps.setString(2, name);
                 ps.setBytes(3, hash(key));
-                ps.setString(4, key.substring(0, 6));
+                ps.setString(4, prefixOf(key));
                 ps.setArray(5, Jdbc.textArray(c, scopes));
                 ps.setString(6, merchantId);
                 ps.setTimestamp(7, Jdbc.ts(now));
@@ -340,7 +356,7 @@ public final class ApiKeyStore {
                     throw e; // nothing to answer from: the caller sees the database error
                 }
                 log.warn("could not re-check the API keys in {} ({}); using the set read at {}", table, e.getMessage(), latest.checkedAt());
-                snapshot = new Snapshot(latest.byHash(), latest.byId(), latest.version(), now); // next try after maxAge, not on every request
+                snapshot = latest.checked(now); // next try after maxAge, not on every request
             }
             return snapshot;
         } finally {
@@ -352,13 +368,18 @@ public final class ApiKeyStore {
         return jdbc.read(c -> {
             long version = Jdbc.query(c, "select version from " + table + "_version", ps -> {}, rs -> rs.getLong(1)).getFirst();
             if (previous != null && previous.version() == version) {
-                return new Snapshot(previous.byHash(), previous.byId(), version, now);
+                return previous.checked(now);
             }
             Map<String, Key> keys = new HashMap<>();
-            Jdbc.query(c, "select id, name, key_hash, merchant_id, scopes from " + table + " where revoked_at is null", ps -> {},
-                    rs -> keys.put(HexFormat.of().formatHex(rs.getBytes("key_hash")), new Key(rs.getString("id"), rs.getString("name"),
-                            rs.getString("merchant_id"), Set.copyOf(Jdbc.strings(rs, "scopes")))));
-            return new Snapshot(Map.copyOf(keys), version, now);
+            Set<String> prefixes = new java.util.HashSet<>();
+            Jdbc.query(c, "select id, name, key_hash, prefix, merchant_id, scopes from " + table + " where revoked_at is null", ps -> {}, rs -> {
+                if (rs.getString("prefix") != null) {
+                    prefixes.add(rs.getString("prefix"));
+                }
+                return keys.put(HexFormat.of().formatHex(rs.getBytes("key_hash")), new Key(rs.getString("id"), rs.getString("name"),
+                        rs.getString("merchant_id"), Set.copyOf(Jdbc.strings(rs, "scopes"))));
+            });
+            return new Snapshot(Map.copyOf(keys), Set.copyOf(prefixes), version, now);
         });
     }
 
@@ -367,7 +388,7 @@ public final class ApiKeyStore {
             ps.setString(1, "key_" + UUID.randomUUID().toString().replace("-", ""));
             ps.setString(2, name);
             ps.setBytes(3, hash(key));
-            ps.setString(4, key.substring(0, Math.min(6, key.length())));
+            ps.setString(4, prefixOf(key));
             ps.setString(5, origin);
             ps.setTimestamp(6, Jdbc.ts(now));
         });

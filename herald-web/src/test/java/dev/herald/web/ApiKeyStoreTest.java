@@ -90,6 +90,18 @@ class ApiKeyStoreTest {
     }
 
     @Test
+    void theLivePrefixesAreKnownWithoutTheKeysAndARevokedKeysPrefixGoes() {
+        ApiKeyStore store = node();
+        ApiKeyStore.Made made = store.create("ops", null, List.of("admin"), "hk_", (c, before, after) -> {});
+        String prefix = ApiKeyStore.prefixOf(made.secret());
+        assertThat(prefix).hasSize(ApiKeyStore.PREFIX_LENGTH).isEqualTo(made.key().prefix());
+        assertThat(store.livePrefix(prefix)).isTrue();
+        assertThat(store.livePrefix(prefix.equals("hk_zzz") ? "hk_zzy" : "hk_zzz")).isFalse();
+        store.revoke(made.key().id(), null, (c, before, after) -> {});
+        assertThat(store.livePrefix(prefix)).isFalse();
+    }
+
+    @Test
     void aKeyWhoseRowIsDeletedStopsWorkingWithinASecond() {
         ApiKeyStore store = node();
         store.bootstrap(KEY, "tk_");

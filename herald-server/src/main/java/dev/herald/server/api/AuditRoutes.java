@@ -18,10 +18,14 @@ import java.util.List;
 /**
  * {@code /v1/audit}: the operator audit log, newest first, filtered by {@code target} (an id), {@code actor} (a key id or
  * name), {@code action} and {@code since}; a merchant's key sees only the entries about its own merchant's resources, a
- * publisher's key none (403). {@code /v1/audit/verify} (admin only) recomputes the hash chain.
+ * publisher's key none (403). A merchant sees its own keys as actors; any other actor (the operator's keys) only as
+ * {@value #OPERATOR}, without key id, name or client address, and its {@code actor} filter matches only its own keys.
+ * {@code /v1/audit/verify} (admin only) recomputes the hash chain.
  */
 final class AuditRoutes implements HttpService {
     private static final int MAX_PAGE = 500;
+    /** How a merchant sees an actor that is not one of its own keys. */
+    static final String OPERATOR = "operator";
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Herald herald;
@@ -39,7 +43,10 @@ final class AuditRoutes implements HttpService {
                     Params.query(req, "action", 64), Params.instant(req, "since"), Cursors.seq(herald, "audit", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1);
             List<AuditEntry> page = herald.audit().page(q);
             ArrayNode data = Responses.arr();
-            page.stream().limit(limit).forEach(e -> data.add(view(e, merchant == null)));
+            boolean byActor = q.actor() != null;
+            page.stream().limit(limit)
+                    .filter(e -> merchant == null || !byActor || merchant.equals(e.actor().merchantId())) // no probing for operator key names
+                    .forEach(e -> data.add(merchant == null ? view(e, true) : merchantView(e, merchant)));
             String next = Cursors.out(herald, "audit", merchant, page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null);
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
@@ -65,6 +72,16 @@ final class AuditRoutes implements HttpService {
         n.set("after", json(e.after()));
         n.put("client_address", e.clientAddress()).put("trace_id", e.traceId());
         return withChain ? n.put("prev_hash", e.prevHash()).put("hash", e.hash()) : n;
+    }
+
+    /** An entry as merchant {@code merchant} sees it: an actor other than its own keys only as {@value #OPERATOR}, with no address. */
+    private static ObjectNode merchantView(AuditEntry e, String merchant) {
+        ObjectNode n = view(e, false);
+        if (!merchant.equals(e.actor().merchantId())) {
+            n.putObject("actor").putNull("key_id").put("name", OPERATOR).putNull("merchant_id");
+            n.putNull("client_address");
+        }
+        return n;
     }
 
     private static JsonNode json(String text) {

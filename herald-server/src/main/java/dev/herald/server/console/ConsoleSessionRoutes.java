@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  *
  * <p>Every login, failed login and logout is an operator audit entry ({@code console.login}, {@code console.login_failed},
  * {@code console.logout}) with the client's address; a failed one names at most the presented key's prefix, never the key.
- * Failed logins are limited per client address ({@link LoginThrottle}): past the limit the answer is 429 with
- * {@code Retry-After} and the key is not looked at.
+ * Failed logins are limited per client address and presented key prefix ({@link LoginThrottle}): past the limit the
+ * answer is 429 with {@code Retry-After} and the key is not looked at; failures with other keys never hold back a key.
  */
 public final class ConsoleSessionRoutes implements HttpService {
     /** The shape of keys Herald makes ({@code hk_} and 32 letters or digits): only of those is a prefix recorded. */
@@ -77,7 +77,7 @@ public final class ConsoleSessionRoutes implements HttpService {
      * Logs in: the key ({@code key} of a form or JSON body) must be live; a fresh session id is issued every time (a
      * session id planted before login is never taken over) and a session the browser already had is ended. Refused when
      * the request comes from another site ({@code Origin} or {@code Sec-Fetch-Site}), so no page can log a visitor in,
-     * and, unread, when its address has failed too often.
+     * and, unread, when its address has failed too often with keys of its prefix.
      */
     private void login(ServerRequest req, ServerResponse res) {
         ConsoleRoutes.guard(res);
@@ -87,33 +87,34 @@ public final class ConsoleSessionRoutes implements HttpService {
         if ((origin != null && !sameOrigin(origin, host)) || !(site.equals("same-origin") || site.equals("none"))) {
             throw Problem.forbidden("log in from the console's own page", null);
         }
+        String key = presentedKey(req); // no key given: no failed login
         String address = req.remotePeer().host();
-        Optional<Duration> wait = throttle.acquire(address);
+        String prefix = ApiKeyStore.prefixOf(key);
+        String label = keys.livePrefix(prefix) ? prefix : LoginThrottle.UNKNOWN;
+        Optional<Duration> wait = throttle.acquire(address, label);
         if (wait.isPresent()) {
             long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
             res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-            Responses.problem(res, new Problem(429, "Too many requests", "too many failed logins from this address; try again in "
+            Responses.problem(res, new Problem(429, "Too many requests", "too many failed logins with this key from this address; try again in "
                     + seconds + " s", null));
             return;
         }
-        String key;
         Optional<ApiKeyStore.Key> k;
         try {
-            key = presentedKey(req);
             k = keys.verify(key);
-        } catch (RuntimeException noKeyOrUnchecked) {
-            throttle.release(address); // no key given, or none could be checked: no failed login
-            throw noKeyOrUnchecked;
+        } catch (RuntimeException unchecked) {
+            throttle.release(address, label); // none could be checked: no failed login
+            throw unchecked;
         }
         if (k.isEmpty()) {
             Map<String, Object> after = new LinkedHashMap<>();
-            after.put("key_prefix", MADE_KEY.matcher(key).matches() ? key.substring(0, 6) : null);
+            after.put("key_prefix", MADE_KEY.matcher(key).matches() ? prefix : null);
             after.put("reason", "no live key matches");
             herald.audit().record(context(req, new Actor("anonymous", "anonymous", null)), "console.login_failed",
                     new Target("api_key", "unknown", null), null, after);
             throw Problem.invalid("this API key is not valid (or was revoked)", "key");
         }
-        throttle.release(address);
+        throttle.release(address, label);
         ApiKeyStore.Key live = k.get();
         String previous = BearerAuth.cookie(req, ConsoleSessions.COOKIE);
         sessions.close(previous, loggedOut(req, previous));
@@ -166,7 +167,11 @@ public final class ConsoleSessionRoutes implements HttpService {
             String body = new String(bodies.bytes(req), StandardCharsets.UTF_8);
             for (String pair : body.split("&")) {
                 if (pair.startsWith("key=")) {
-                    key = URLDecoder.decode(pair.substring(4), StandardCharsets.UTF_8);
+                    try {
+                        key = URLDecoder.decode(pair.substring(4), StandardCharsets.UTF_8);
+                    } catch (IllegalArgumentException malformed) { // a bad %-escape
+                        throw Problem.badRequest("the form's key is not valid form encoding", "key");
+                    }
                 }
             }
         } else {

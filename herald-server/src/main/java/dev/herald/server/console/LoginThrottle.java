@@ -11,12 +11,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Failed console logins per client address: a token bucket of {@code failures} tokens per address, one token back every
- * {@code window / failures}. Each login takes a token before its key is looked at and a login that did not fail gives it
- * back, so each failed login costs one; an address with none left is refused until one is back, its key unread. A
- * successful login gives back only its own token (so a caller holding one valid key cannot reset the count it burns
- * guessing others), and one address's state never touches another's. An IPv6 address counts
- * by its /64, which one client typically holds whole.
+ * Failed console logins per client address and presented key prefix: a token bucket of {@code failures} tokens per
+ * (address, label), one token back every {@code window / failures}. The label is the prefix of the key presented when a
+ * live key has that prefix, else {@link #UNKNOWN}: guesses that can match no key share one bucket per address, and
+ * guesses aimed at one key's prefix share that key's. So one caller's failures never lock out a key with another prefix
+ * (an operator behind the same proxy or NAT keeps logging in), and each address has at most 10 failures per window for
+ * each live key plus 10 for everything else. Each login takes a token before its key is looked at and a login that did
+ * not fail gives it back, so each failed login costs one; a bucket with none left is refused until one is back, its key
+ * unread. A successful login gives back only its own token (so a caller holding one valid key cannot reset the count it
+ * burns guessing others), and one bucket's state never touches another's. An IPv6 address counts by its /64, which one
+ * client typically holds whole.
  *
  * <p>Memory is bounded: at most {@code maxAddresses} buckets are kept; past that, buckets that have refilled are dropped
  * first, then the least recently touched. Per node: each node of a cluster counts on its own.
@@ -26,6 +30,8 @@ final class LoginThrottle {
     static final int FAILURES = 10;
     static final Duration WINDOW = Duration.ofMinutes(10);
     static final int MAX_ADDRESSES = 10_000;
+    /** The label of a presented key whose prefix no live key has. */
+    static final String UNKNOWN = "*";
 
     private final Clock clock;
     private final int capacity;
@@ -51,12 +57,13 @@ final class LoginThrottle {
     }
 
     /**
-     * Takes a try for {@code address}: empty when it may try now, else how long it must wait. A try taken is kept as a
-     * failure unless {@link #release} gives it back, so parallel guesses cannot all pass before the first one fails.
+     * Takes a try for {@code address} presenting a key labelled {@code label}: empty when it may try now, else how long it
+     * must wait. A try taken is kept as a failure unless {@link #release} gives it back, so parallel guesses cannot all
+     * pass before the first one fails.
      */
-    synchronized Optional<Duration> acquire(String address) {
+    synchronized Optional<Duration> acquire(String address, String label) {
         Instant now = clock.instant();
-        String k = key(address);
+        String k = key(address) + " " + label;
         Bucket b = buckets.get(k);
         double tokens = b == null ? capacity : tokens(b, now);
         if (tokens < 1) {
@@ -70,8 +77,8 @@ final class LoginThrottle {
     }
 
     /** Gives back the try {@link #acquire} took, for a login that did not fail (it logged in, or gave no key). */
-    synchronized void release(String address) {
-        String k = key(address);
+    synchronized void release(String address, String label) {
+        String k = key(address) + " " + label;
         Bucket b = buckets.get(k);
         if (b != null) {
             Instant now = clock.instant();
@@ -79,8 +86,8 @@ final class LoginThrottle {
         }
     }
 
-    /** Addresses counted now (for tests and metrics). */
-    synchronized int addresses() {
+    /** Buckets (address and label) counted now (for tests and metrics). */
+    synchronized int buckets() {
         return buckets.size();
     }
 

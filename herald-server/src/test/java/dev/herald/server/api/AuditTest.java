@@ -156,6 +156,30 @@ class AuditTest {
     }
 
     @Test
+    void aMerchantSeesTheOperatorOnlyAsOperatorWithoutItsKeyOrAddress() {
+        JsonNode asOperator = entries(TestServer.ADMIN_KEY, "?target=" + endpointB + "&action=endpoint.create").getFirst();
+        String adminKeyId = asOperator.get("actor").get("key_id").asText();
+        assertThat(asOperator.get("actor").get("name").asText()).isEqualTo("configured");
+
+        JsonNode asMerchant = entries(keyB, "?target=" + endpointB + "&action=endpoint.create").getFirst();
+        assertThat(asMerchant.get("actor").get("name").asText()).isEqualTo("operator");
+        assertThat(asMerchant.get("actor").get("key_id").isNull()).isTrue();
+        assertThat(asMerchant.get("actor").get("merchant_id").isNull()).isTrue();
+        assertThat(asMerchant.get("client_address").isNull()).isTrue();
+        String all = send(keyB, "GET", "/v1/audit?limit=500", null).body();
+        assertThat(all).contains("\"operator\"").doesNotContain(adminKeyId).doesNotContain("\"configured\"");
+        assertThat(entries(keyB, "?limit=500")).filteredOn(e -> !"audB".equals(e.get("actor").get("merchant_id").asText(null)))
+                .isNotEmpty().allSatisfy(e -> assertThat(e.get("client_address").isNull()).isTrue());
+        assertThat(entries(keyB, "?actor=configured")).as("no probing for the operator's key names").isEmpty();
+        assertThat(entries(keyB, "?actor=" + adminKeyId)).isEmpty();
+
+        JsonNode own = entries(keyA, "?target=" + endpointA + "&action=endpoint.create").getFirst();
+        assertThat(own.get("actor").get("key_id").asText()).as("its own keys show").isEqualTo(keyIdA);
+        assertThat(own.get("client_address").asText()).isEqualTo("127.0.0.1");
+        assertThat(entries(keyA, "?actor=" + keyIdA)).isNotEmpty();
+    }
+
+    @Test
     void pagesNewestFirstAndFilters() {
         List<JsonNode> all = entries(TestServer.ADMIN_KEY, "?limit=500");
         List<Long> seqs = new ArrayList<>();

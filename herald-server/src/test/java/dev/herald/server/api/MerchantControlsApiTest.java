@@ -33,6 +33,22 @@ class MerchantControlsApiTest {
         server.close();
     }
 
+    @Test
+    void loopbackInAnyFormIsRefusedAsAPrivateNetworkNamingTheField() {
+        for (String network : List.of("127.0.0.0/8", "127.0.0.1", "127.1.2.0/24", "127.255.255.255", "0.0.0.0/8", "::1",
+                "::1/128", "::/120", "::ffff:127.0.0.1", "::ffff:7f00:0/104", "64:ff9b::7f00:1", "2002:7f00::/24", "2001:0:0:0:0:0:80ff:fffe")) {
+            Response r = server.put("/v1/merchants/loopback-line", TestServer.toJson(Map.of("url_rules",
+                    Map.of("private_networks", List.of("10.30.0.0/16", network)))));
+            assertThat(r.status()).as("%s: %s", network, r.body()).isEqualTo(422);
+            assertThat(r.json().get("field").asText()).isEqualTo("url_rules.private_networks[1]");
+            assertThat(r.json().get("detail").asText()).contains("loopback").contains("--allow-loopback-networks");
+        }
+        assertThat(server.get("/v1/merchants/loopback-line").status()).as("nothing stored").isEqualTo(404);
+        Response fine = server.put("/v1/merchants/loopback-line", TestServer.toJson(Map.of("url_rules",
+                Map.of("private_networks", List.of("10.30.0.0/16", "126.0.0.0/8", "128.0.0.0/16", "fd00:1::/48")))));
+        assertThat(fine.status()).as(fine.body()).isEqualTo(201);
+    }
+
     private static Response endpoint(String merchant, String url) {
         return server.postJson("/v1/endpoints", Map.of("url", url, "events", List.of("x.y"), "merchant_id", merchant, "is_active", false));
     }

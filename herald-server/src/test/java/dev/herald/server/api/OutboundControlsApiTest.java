@@ -44,7 +44,7 @@ class OutboundControlsApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(false);
+        server = TestServer.startAllowingLoopbackNetworks(); // the receivers are on loopback
         SSLContext context = PKI.serverContext(PKI.clientCaPem);
         receiver = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.setHttpsConfigurator(new HttpsConfigurator(context) {

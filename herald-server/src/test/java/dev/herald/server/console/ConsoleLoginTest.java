@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Console logins in the operator audit log (a success, a failure naming at most the key's prefix, a logout, each with
- * the client's address) and the limit on failed logins per address: past it, 429 with Retry-After whatever key is
- * given. Each test logs in from its own loopback address (127.0.0.x), since the limit counts by address.
+ * the client's address) and the limit on failed logins per address and key prefix: past it, 429 with Retry-After for
+ * keys of that prefix, while another caller's valid key still logs in. Each test logs in from its own loopback address
+ * (127.0.0.x), since the limit counts by address.
  */
 class ConsoleLoginTest {
     private static final MutableClock clock = MutableClock.startingNow();
@@ -130,27 +131,50 @@ class ConsoleLoginTest {
     }
 
     @Test
-    void afterTenFailuresAnAddressGets429WithRetryAfterWithoutItsKeyBeingChecked() {
+    void afterTenFailuresAnAddressGets429ForThatKindOfGuessButAnotherCallersValidKeyStillLogsIn() {
         for (int i = 0; i < 10; i++) {
             assertThat(login("127.0.0.13", "hk_guess" + i + "000000000000000000000000000", null).status()).as("guess %d", i + 1).isEqualTo(422);
         }
         int failed = audit("console.login_failed").size();
-        Response refused = login("127.0.0.13", TestServer.ADMIN_KEY, null);
-        assertThat(refused.status()).as("even the right key: it is not looked at").isEqualTo(429);
+        Response refused = login("127.0.0.13", "hk_guess-again-000000000000000000000000", null);
+        assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.contentType()).isEqualTo("application/problem+json");
         assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 60L);
         assertThat(refused.header("Set-Cookie")).isNull();
-        assertThat(login("127.0.0.13", "hk_guess-again-000000000000000000000000", null).status()).isEqualTo(429);
         assertThat(audit("console.login_failed")).as("refused unread, so not audited one by one").hasSize(failed);
 
-        // another address is not held back, and its success frees no one else
-        assertThat(login("127.0.0.14", TestServer.ADMIN_KEY, null).status()).isEqualTo(200);
-        assertThat(login("127.0.0.13", TestServer.ADMIN_KEY, null).status()).isEqualTo(429);
+        // an operator behind the same proxy or NAT is not held back by someone else's failures
+        assertThat(login("127.0.0.13", TestServer.ADMIN_KEY, null).status()).isEqualTo(200);
+        assertThat(login("127.0.0.13", "hk_guess-after-000000000000000000000000", null).status()).as("and frees no guesser").isEqualTo(429);
+
+        // guesses aimed at a live key's prefix are counted for that prefix at that address
+        String prefix = TestServer.ADMIN_KEY.substring(0, 6);
+        for (int i = 0; i < 10; i++) {
+            assertThat(login("127.0.0.13", prefix + "-wrong-" + i + "-0000000000000000", null).status()).as("aimed guess %d", i + 1).isEqualTo(422);
+        }
+        Response unread = login("127.0.0.13", TestServer.ADMIN_KEY, null);
+        assertThat(unread.status()).as("even the right key: it is not looked at").isEqualTo(429);
+        assertThat(login("127.0.0.14", TestServer.ADMIN_KEY, null).status()).as("another address").isEqualTo(200);
+        assertThat(login("127.0.0.13", TestServer.ADMIN_KEY, null).status()).as("whose success frees no one else").isEqualTo(429);
 
         // a minute later one try is back; a success with it gives nothing back either
         clock.advance(Duration.ofMinutes(1));
         assertThat(login("127.0.0.13", TestServer.ADMIN_KEY, null).status()).isEqualTo(200);
-        assertThat(login("127.0.0.13", "hk_guess-after-000000000000000000000000", null).status()).isEqualTo(422);
+        assertThat(login("127.0.0.13", prefix + "-wrong-after-0000000000000000", null).status()).isEqualTo(422);
         assertThat(login("127.0.0.13", TestServer.ADMIN_KEY, null).status()).isEqualTo(429);
+    }
+
+    @Test
+    void aMalformedLoginFormAnswers400NamingTheKeyWithoutAStackTrace() {
+        for (String form : List.of("key=%zz", "key=%", "key=abc%2")) {
+            HttpRequest post = HttpRequest.newBuilder(server.uri("/console/session")).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build();
+            Response r = send("127.0.0.15", post);
+            assertThat(r.status()).as(form).isEqualTo(400);
+            assertThat(r.contentType()).isEqualTo("application/problem+json");
+            assertThat(r.json().get("field").asText()).isEqualTo("key");
+            assertThat(r.body()).doesNotContain("Exception").doesNotContain("at java.");
+        }
+        assertThat(login("127.0.0.15", TestServer.ADMIN_KEY, null).status()).as("no failed login counted").isEqualTo(200);
     }
 }

@@ -121,9 +121,21 @@ public final class ContractCheck {
 
     private static JsonNode load() {
         try (InputStream in = ContractCheck.class.getClassLoader().getResourceAsStream("openapi.json")) {
-            return TestServer.JSON.readTree(in);
+            return parseStrict(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code json} read as a document must be: an object holding a key twice is refused (JSON parsers disagree on which
+     * one wins; Swagger UI refuses the whole document), as is anything after the document.
+     */
+    public static JsonNode parseStrict(byte[] json) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper strict = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+        return strict.readTree(json);
     }
 }

@@ -1,6 +1,9 @@
 package dev.herald.server.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.herald.delivery.Attempt;
 import dev.herald.delivery.Delivery;
 import dev.herald.delivery.Dispatcher;
@@ -10,6 +13,7 @@ import dev.herald.ingest.IngestService;
 import dev.herald.web.JsonInput;
 import dev.herald.web.Responses;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -47,12 +51,31 @@ final class Views {
         return n;
     }
 
+    /**
+     * The event as its receivers get it, plus what Herald knows of it. Its {@code data} is the stored bytes, verbatim: the
+     * producer's spelling of every number, escape and key order, never a re-serialisation of a parsed tree.
+     */
     static ObjectNode event(StoredEvent e) {
-        ObjectNode n;
-        try {
-            n = (ObjectNode) JsonInput.MAPPER.readTree(e.payload());
+        ObjectNode n = Responses.obj();
+        byte[] payload = e.payload();
+        try (JsonParser p = JsonInput.MAPPER.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not an object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("data") && p.currentToken() == JsonToken.START_OBJECT) {
+                    int start = (int) p.currentTokenLocation().getByteOffset();
+                    p.skipChildren();
+                    int end = (int) p.currentLocation().getByteOffset();
+                    n.putRawValue(name, new RawValue(new String(payload, start, end - start, StandardCharsets.UTF_8)));
+                } else {
+                    n.set(name, p.readValueAsTree());
+                }
+            }
         } catch (IOException ex) {
-            throw new IllegalStateException("stored payload of " + e.id() + " is not JSON", ex);
+            throw new IllegalStateException("stored payload of " + e.id() + " is not a JSON object", ex);
         }
         n.put("received_at", ts(e.receivedAt()))
                 .put("priority", e.priority())

@@ -66,6 +66,20 @@ class OpenApiContractTest {
     }
 
     @Test
+    void theDocumentHoldsNoKeyTwiceAndTheCheckRefusesOneThatDoes() throws Exception {
+        byte[] served;
+        try (var in = OpenApiContractTest.class.getClassLoader().getResourceAsStream("openapi.json")) {
+            served = in.readAllBytes();
+        }
+        assertThat(ContractCheck.parseStrict(served)).isEqualTo(ContractCheck.DOCUMENT);
+        byte[] twice = "{\"paths\": {\"/v1/x\": {\"get\": {\"description\": \"a\", \"description\": \"b\"}}}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.parseStrict(twice))
+                .isInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class).hasMessageContaining("Duplicate field 'description'");
+        assertThat(served[served.length - 1]).as("the document ends with a newline").isEqualTo((byte) '\n');
+    }
+
+    @Test
     void theDocumentIsWellFormed() {
         JsonNode doc = ContractCheck.DOCUMENT;
         assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");

@@ -2,6 +2,8 @@ package dev.herald.server.api;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.herald.delivery.Attempt;
@@ -22,6 +24,9 @@ import java.util.Arrays;
  * values read back as {@link Endpoint#MASKED_HEADER_VALUE}.
  */
 final class Views {
+    /** Reads one member's value of a stored payload (the rest of the payload follows it). */
+    private static final ObjectReader MEMBER = JsonInput.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Views() {}
 
     static ObjectNode endpoint(Endpoint e) {
@@ -71,7 +76,7 @@ final class Views {
                     int end = (int) p.currentLocation().getByteOffset();
                     n.putRawValue(name, new RawValue(new String(payload, start, end - start, StandardCharsets.UTF_8)));
                 } else {
-                    n.set(name, p.readValueAsTree());
+                    n.set(name, MEMBER.readTree(p));
                 }
             }
         } catch (IOException ex) {

@@ -157,8 +157,7 @@ class DeliveryFlowTest {
         JsonNode wire = TestServer.JSON.readTree(got.body());
         assertThat(wire.get("data").get("note").asText()).isEqualTo("\u00e9\u6f22\ud83d\udcb0");
         assertThat(wire.get("data").get("nul").asText()).isEqualTo("a\u0000b");
-        assertThat(server.get("/v1/events/" + r.json().get("id").asText()).body())
-                .contains("\"amount\":1234567890123456789.123456789", "123456789012345678901234567890");
+        assertThat(server.get("/v1/events/" + r.json().get("id").asText()).body()).contains("\"data\":" + data + ",");
         assertThat(server.get("/v1/endpoints/" + endpointId).json().get("name").asText()).isEqualTo("Shop \uD83D\uDED2 Zoë");
     }
 

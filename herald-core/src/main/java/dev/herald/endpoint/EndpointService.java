@@ -283,6 +283,14 @@ public final class EndpointService {
         return jdbc.read(c -> signingKeys.of(c, SigningKeys.Owner.of(e), clock.instant()));
     }
 
+    /**
+     * The keys that sign the requests of {@code merchantId}'s endpoints and of its notify_url callbacks now, current
+     * first (the merchant owns them; its notify_url targets are not endpoints one could ask).
+     */
+    public List<SigningKeys.Held> merchantSigningKeys(String merchantId) {
+        return jdbc.read(c -> signingKeys.of(c, new SigningKeys.Owner("merchant", merchantId), clock.instant()));
+    }
+
     /** Refuses {@code url} when it breaks the merchant's host, port or https rules. */
     private static void checkRules(URI url, UrlRules rules, String field) {
         String violation = rules.violation(url);

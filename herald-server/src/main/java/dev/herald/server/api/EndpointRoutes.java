@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -126,7 +127,7 @@ final class EndpointRoutes implements HttpService {
      * Answers with the public halves of {@code keys} (checking {@code ?format=} first): a list with their schemes and
      * lifetimes, or a JWKS with {@code ?format=jwks}.
      */
-    static void signingKeys(ServerRequest req, ServerResponse res, java.util.function.Supplier<List<SigningKeys.Held>> keysOf) {
+    static void signingKeys(ServerRequest req, ServerResponse res, Supplier<List<SigningKeys.Held>> keysOf) {
         String format = Params.query(req, "format", 10);
         if (format != null && !format.equals("jwks")) {
             throw Problem.invalid("format must be 'jwks' or absent", "format");

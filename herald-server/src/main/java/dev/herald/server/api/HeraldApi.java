@@ -10,6 +10,7 @@ import dev.herald.web.BodyReader;
 import dev.herald.web.ConsoleSessions;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import java.util.ArrayList;
 import java.util.List;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
@@ -53,7 +54,7 @@ public final class HeraldApi {
     public void routing(HttpRouting.Builder r) {
         r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         KnownRoutes known = new KnownRoutes();
-        List<HttpService> all = new java.util.ArrayList<>(services());
+        List<HttpService> all = new ArrayList<>(services());
         all.add(new ApiDocsRoutes());
         all.add(new ConsoleRoutes());
         r.register(all.stream().map(known::recording).toArray(HttpService[]::new));

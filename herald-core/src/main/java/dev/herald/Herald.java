@@ -125,7 +125,7 @@ public final class Herald implements AutoCloseable {
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
-        this.ingest = new IngestService(jdbc, writer, dispatcher, clock, metrics, tracing);
+        this.ingest = new IngestService(jdbc, writer, registry, dispatcher, clock, metrics, tracing);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(),
                 config.outbound().allowPrivateAddresses() || config.outbound().allowLoopbackNetworks(), clock, audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);

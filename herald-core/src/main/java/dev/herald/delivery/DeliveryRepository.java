@@ -306,19 +306,31 @@ public final class DeliveryRepository {
      * id and their event's receipt time were taken apart), so a miss looks in the day on either side (three partitions).
      */
     public Optional<Delivery> find(Connection c, String id) throws SQLException {
+        return find(c, id, null);
+    }
+
+    /**
+     * As {@link #find(Connection, String)}, of {@code merchant}'s endpoints only when it is not null. The merchant is part
+     * of each statement, so another merchant's delivery runs the same statements as a missing one (no timing tells them
+     * apart).
+     */
+    public Optional<Delivery> find(Connection c, String id, String merchant) throws SQLException {
         LocalDate day = PartDays.ofId(id);
         if (day == null) {
             return Optional.empty();
         }
-        Optional<Delivery> found = findIn(c, id, day, day);
-        return found.isPresent() ? found : findIn(c, id, day.minusDays(1), day.plusDays(1));
+        Optional<Delivery> found = findIn(c, id, day, day, merchant);
+        return found.isPresent() ? found : findIn(c, id, day.minusDays(1), day.plusDays(1), merchant);
     }
 
-    private Optional<Delivery> findIn(Connection c, String id, LocalDate from, LocalDate to) throws SQLException {
-        return Jdbc.query(c, "select " + COLUMNS + ", d.part_day" + JOINED + " where d.id = ? and d.part_day between ? and ?", ps -> {
+    private Optional<Delivery> findIn(Connection c, String id, LocalDate from, LocalDate to, String merchant) throws SQLException {
+        return Jdbc.query(c, "select " + COLUMNS + ", d.part_day" + JOINED + " where d.id = ? and d.part_day between ? and ?"
+                + " and (?::text is null or ep.merchant_id = ?)", ps -> {
             ps.setString(1, id);
             ps.setObject(2, from);
             ps.setObject(3, to);
+            ps.setString(4, merchant);
+            ps.setString(5, merchant);
         }, DeliveryRepository::map).stream().findFirst();
     }
 

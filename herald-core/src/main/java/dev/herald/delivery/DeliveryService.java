@@ -49,13 +49,13 @@ public final class DeliveryService {
     /** A delivery with its attempts; one to another merchant's endpoint (when {@code merchant} is not null) is not found. */
     public Detail get(String id, String merchant) {
         return jdbc.read(c -> {
-            Delivery d = visible(deliveries.find(c, id), id, merchant);
+            Delivery d = orNotFound(deliveries.find(c, id, merchant), id);
             return new Detail(d, deliveries.attempts(c, id, d.partDay()));
         });
     }
 
-    private static Delivery visible(java.util.Optional<Delivery> found, String id, String merchant) {
-        return found.filter(d -> merchant == null || merchant.equals(d.merchantId())).orElseThrow(() -> new NotFoundException("no delivery " + id));
+    private static Delivery orNotFound(java.util.Optional<Delivery> found, String id) {
+        return found.orElseThrow(() -> new NotFoundException("no delivery " + id));
     }
 
     public List<Delivery> list(DeliveryRepository.Filter filter) {
@@ -78,7 +78,7 @@ public final class DeliveryService {
     public Delivery resend(AuditContext ctx, String id, String merchant) {
         Instant now = clock.instant();
         Delivery d = jdbc.inTransaction(c -> {
-            Delivery found = visible(deliveries.find(c, id), id, merchant);
+            Delivery found = orNotFound(deliveries.find(c, id, merchant), id);
             if (found.status() == Delivery.Status.CANCELLED) {
                 throw new ConflictException("delivery " + id + " was cancelled (its endpoint was deleted) and cannot be resent");
             }

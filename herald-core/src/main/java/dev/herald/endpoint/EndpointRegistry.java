@@ -136,7 +136,9 @@ public final class EndpointRegistry {
             if (profile != null) {
                 profiles.put(e.id(), profile);
             }
-            for (String p : e.events()) {
+            // a notify_url target receives its merchant's notifications only, never an event by subscription: nothing is
+            // delivered by fan-out to an endpoint that no endpoint list shows
+            for (String p : e.notification() ? List.<String>of() : e.events()) {
                 if (p.equals("*")) {
                     all.add(e);
                 } else if (p.endsWith(".*")) {
@@ -166,6 +168,14 @@ public final class EndpointRegistry {
         return snapshot.merchants().getOrDefault(merchantId, MerchantPolicy.UNREGISTERED);
     }
 
+    /**
+     * True when {@code merchantId} has a merchant record: known from the snapshot, or else (made since it was loaded,
+     * perhaps through another node) found in the database, so only an id the snapshot lacks costs a query.
+     */
+    public boolean merchantExists(String merchantId) {
+        return snapshot.merchants().containsKey(merchantId) || jdbc.read(c -> repository.merchantExists(c, merchantId));
+    }
+
     /** True when deliveries to endpoints of {@code merchantId} (null: the operator's own) may be sent now. */
     public boolean receiving(String merchantId) {
         return merchantId == null || policy(merchantId).receiving(allowListMode);
@@ -181,8 +191,8 @@ public final class EndpointRegistry {
     }
 
     /**
-     * Live endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait), each once; endpoints
-     * of merchants that take no new events (blocked, or off the allow-list) are left out.
+     * Live webhook endpoints subscribed to {@code type} (active or not: a paused endpoint's deliveries wait), each once;
+     * endpoints of merchants that take no new events (blocked, or off the allow-list) and notify_url targets are left out.
      */
     public List<Endpoint> matching(String type, String targetMerchant) {
         Snapshot s = snapshot;

@@ -131,9 +131,19 @@ public final class EndpointRepository {
         });
     }
 
+    /** The live endpoint {@code id} of either kind (what delivers needs the notify_url targets too). */
     public Optional<Stored> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where id=? and deleted_at is null" + (forUpdate ? " for update" : ""),
                 ps -> ps.setString(1, id), this::map).stream().findFirst();
+    }
+
+    /**
+     * The live webhook endpoint {@code id}, as the endpoint routes see it: a notify_url target (kind notification) is
+     * internal to its merchant's settings and is not one.
+     */
+    public Optional<Stored> findWebhook(Connection c, String id, boolean forUpdate) throws SQLException {
+        return Jdbc.query(c, "select " + READ_COLUMNS + " from endpoints where id=? and deleted_at is null and kind = 'webhook'"
+                + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id), this::map).stream().findFirst();
     }
 
     /** The URL of every live endpoint of {@code merchantId} by id, notification targets included. */
@@ -283,6 +293,11 @@ public final class EndpointRepository {
         Jdbc.query(c, "select " + POLICY_COLUMNS + " from merchants", ps -> {},
                 rs -> out.put(rs.getString("id"), policy(rs)));
         return out;
+    }
+
+    /** True when {@code merchantId} has a merchant record. */
+    public boolean merchantExists(Connection c, String merchantId) throws SQLException {
+        return !Jdbc.query(c, "select 1 from merchants where id = ?", ps -> ps.setString(1, merchantId), rs -> 1).isEmpty();
     }
 
     /** The policy of {@code merchantId} as committed now ({@link MerchantPolicy#UNREGISTERED} without a merchant record). */

@@ -9,7 +9,6 @@ import dev.herald.sdk.SignatureSchemes;
 import dev.herald.sdk.SigningKey;
 import dev.herald.sdk.WebhookSigner;
 import dev.herald.store.Jdbc;
-import dev.herald.support.ConflictException;
 import dev.herald.support.Ids;
 import dev.herald.support.NotFoundException;
 import dev.herald.support.TryLaterException;
@@ -130,7 +129,7 @@ public final class EndpointService {
 
     private Endpoint change(AuditContext ctx, String action, String id, EndpointDraft d) {
         Endpoint e = jdbc.inTransaction(c -> {
-            EndpointRepository.Stored s = repository.find(c, id, true).orElseThrow(() -> notFound(id));
+            EndpointRepository.Stored s = repository.findWebhook(c, id, true).orElseThrow(() -> notFound(id));
             Endpoint o = s.endpoint();
             boolean active = d.active() != null ? d.active() : o.active();
             Instant now = clock.instant();
@@ -203,12 +202,8 @@ public final class EndpointService {
             throw new ValidationException("grace_seconds", "grace_seconds must be between 0 and " + MAX_ROTATION_GRACE.toSeconds());
         }
         SecretRotation done = jdbc.inTransaction(c -> {
-            EndpointRepository.Stored s = repository.find(c, id, true).orElseThrow(() -> notFound(id));
+            EndpointRepository.Stored s = repository.findWebhook(c, id, true).orElseThrow(() -> notFound(id));
             Endpoint o = s.endpoint();
-            if (o.notification()) {
-                throw new ConflictException("the secret of a notify_url target is its merchant's: rotate it with PUT /v1/merchants/{id}"
-                        + " {\"rotate_secret\": true}");
-            }
             Instant now = clock.instant();
             Endpoint n = o.withSecret(WebhookSigner.generateSecret(), now);
             Instant until = now.plus(overlap);
@@ -313,6 +308,14 @@ public final class EndpointService {
         return jdbc.read(c -> signingKeys.of(c, SigningKeys.Owner.of(e), clock.instant()));
     }
 
+    /**
+     * The keys that sign the requests of {@code merchantId}'s endpoints and of its notify_url callbacks now, current
+     * first (the merchant owns them; its notify_url targets are not endpoints one could ask).
+     */
+    public List<SigningKeys.Held> merchantSigningKeys(String merchantId) {
+        return jdbc.read(c -> signingKeys.of(c, new SigningKeys.Owner("merchant", merchantId), clock.instant()));
+    }
+
     /** Refuses {@code url} when it breaks the merchant's host, port or https rules. */
     private static void checkRules(URI url, UrlRules rules, String field) {
         String violation = rules.violation(url);
@@ -361,9 +364,12 @@ public final class EndpointService {
         return get(id, null);
     }
 
-    /** The endpoint {@code id}; one of another merchant (when {@code merchant} is not null) is not found, as a missing one. */
+    /**
+     * The webhook endpoint {@code id}; one of another merchant (when {@code merchant} is not null) is not found, as a
+     * missing one, and so is a notify_url target (its merchant's settings manage it).
+     */
     public EndpointRepository.Stored get(String id, String merchant) {
-        return jdbc.read(c -> repository.find(c, id, false))
+        return jdbc.read(c -> repository.findWebhook(c, id, false))
                 .filter(s -> merchant == null || merchant.equals(s.endpoint().merchantId()))
                 .orElseThrow(() -> notFound(id));
     }
@@ -381,7 +387,7 @@ public final class EndpointService {
     public void delete(AuditContext ctx, String id) {
         int cancelled = jdbc.inTransaction(c -> {
             Instant now = clock.instant();
-            Optional<EndpointRepository.Stored> before = repository.find(c, id, true);
+            Optional<EndpointRepository.Stored> before = repository.findWebhook(c, id, true);
             if (before.isEmpty() || !repository.softDelete(c, id, now)) {
                 return -1;
             }

@@ -125,13 +125,18 @@ public final class EventRepository {
     /**
      * The events with {@code id}, in every scope or in {@code scope} only when it is not null, and only those
      * {@code merchant} sees when it is not null (that targeted it or fanned out to its endpoints); operator scope first.
+     * A merchant's lookup reads only the keys of the scopes it may see (its own and the operator's), so another
+     * merchant's event runs the same statement, reading no row, as a missing one: no timing tells them apart.
      */
     public List<StoredEvent> find(Connection c, String id, String scope, String merchant) throws SQLException {
-        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where id = ? and (?::text is null or scope = ?)"
-                + " order by scope limit 10", ps -> {
+        String[] scopes = merchant != null
+                ? java.util.stream.Stream.of(merchant, "").filter(s -> scope == null || s.equals(scope)).toArray(String[]::new)
+                : scope != null ? new String[] {scope} : null;
+        List<Located> keys = Jdbc.query(c, "select event_seq, part_day from event_keys where id = ?"
+                + " and (?::text[] is null or scope = any(?::text[])) order by scope limit 10", ps -> {
             ps.setString(1, id);
-            ps.setString(2, scope);
-            ps.setString(3, scope);
+            ps.setArray(2, scopes == null ? null : c.createArrayOf("text", scopes));
+            ps.setArray(3, scopes == null ? null : c.createArrayOf("text", scopes));
         }, EventRepository::located);
         List<StoredEvent> out = new java.util.ArrayList<>(keys.size());
         for (Located k : keys) {

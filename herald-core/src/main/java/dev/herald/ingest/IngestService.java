@@ -3,6 +3,7 @@ package dev.herald.ingest;
 import dev.herald.delivery.DeliveryTask;
 import dev.herald.delivery.Dispatcher;
 import dev.herald.delivery.EventWriter;
+import dev.herald.endpoint.EndpointRegistry;
 import dev.herald.event.EventInput;
 import dev.herald.event.StoredEvent;
 import dev.herald.metrics.EngineMetrics;
@@ -18,7 +19,9 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -47,8 +50,12 @@ public final class IngestService implements AutoCloseable {
 
     private final Clock clock;
     private final Tracing tracing;
+    private final EndpointRegistry registry;
 
-    public IngestService(Jdbc jdbc, EventWriter writer, Dispatcher dispatcher, Clock clock, EngineMetrics metrics, Tracing tracing) {
+    /** {@code registry} tells which merchants exist ({@link #unknownMerchants}). */
+    public IngestService(Jdbc jdbc, EventWriter writer, EndpointRegistry registry, Dispatcher dispatcher, Clock clock, EngineMetrics metrics,
+                         Tracing tracing) {
+        this.registry = registry;
         this.clock = clock;
         this.tracing = tracing;
         this.committer = new GroupCommitter<>(jdbc, GroupCommitter.Config.failFast("ingest", GROUP_EVENTS), List::size,
@@ -149,6 +156,23 @@ public final class IngestService implements AutoCloseable {
             }
             s.end();
         }
+    }
+
+    /**
+     * The index in {@code batch} of each event whose {@code merchant_id} has no merchant record, in order. Such an event is
+     * stored and reaches only endpoints of that merchant id, so the id is most likely misspelled: the answer says so. The
+     * merchants come from the endpoint registry's snapshot; only an id it lacks is looked up, once per batch.
+     */
+    public List<Integer> unknownMerchants(List<EventInput> batch) {
+        Map<String, Boolean> exists = new HashMap<>();
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            String m = batch.get(i).targetMerchant();
+            if (m != null && !exists.computeIfAbsent(m, registry::merchantExists)) {
+                out.add(i);
+            }
+        }
+        return out;
     }
 
     /** The committer's counters. */

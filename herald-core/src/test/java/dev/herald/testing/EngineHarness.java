@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import javax.sql.DataSource;
 
 /**
  * A Herald engine on a test database with a hand-driven clock: the due-scanner only runs when a test calls
@@ -52,17 +53,28 @@ public final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune, io.opentelemetry.api.OpenTelemetry otel,
                           dev.herald.retention.PartitionMaintenance.Config retention, MutableClock clock) {
+        this(db, autoDisableAfter, tune, otel, retention, clock, UnaryOperator.identity());
+    }
+
+    private EngineHarness(DatabaseConfig db, int autoDisableAfter, UnaryOperator<Dispatcher.Config> tune, io.opentelemetry.api.OpenTelemetry otel,
+                          dev.herald.retention.PartitionMaintenance.Config retention, MutableClock clock, UnaryOperator<DataSource> engineDataSource) {
         this.clock = clock;
         this.database = Database.open(db, Herald.MIGRATIONS);
         this.jdbc = new Jdbc(database.dataSource());
         Dispatcher.Config dc = new Dispatcher.Config(4, MERCHANT_CAP, 1000, 20_000, Duration.ofDays(1), 500, autoDisableAfter, 5, Duration.ofSeconds(30),
                 Duration.ofSeconds(2), Duration.ofSeconds(10), false);
         OutboundConfig out = new OutboundConfig(true, false, 16, Duration.ofSeconds(2), "Herald-Webhook/test");
-        this.herald = Herald.create(database.dataSource(), new Herald.Config(out, tune.apply(dc), MASTER_KEY, retention), clock, new SplittableRandom(42), dev.herald.metrics.EngineMetrics.none(clock), otel).start();
+        this.herald = Herald.create(engineDataSource.apply(database.dataSource()), new Herald.Config(out, tune.apply(dc), MASTER_KEY, retention), clock, new SplittableRandom(42), dev.herald.metrics.EngineMetrics.none(clock), otel).start();
     }
 
     public static EngineHarness open(DatabaseConfig db) {
         return new EngineHarness(db, 10);
+    }
+
+    /** An engine whose every statement goes through {@code log}, which notes those of the threads it watches. */
+    public static EngineHarness open(DatabaseConfig db, StatementLog log) {
+        return new EngineHarness(db, 10, UnaryOperator.identity(), io.opentelemetry.api.OpenTelemetry.noop(),
+                dev.herald.retention.PartitionMaintenance.Config.defaults(), MutableClock.startingNow(), log::wrap);
     }
 
     /**

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 /**
  * Holds every answer the API tests receive to {@code /openapi.json}: the operation must be documented (a 404 for a
  * route that does not exist must be a problem), and a JSON body must validate against the schema the document gives
- * for its status and content type. {@link TestServer} checks each answer it gets.
+ * for its status and content type, and end with a newline. {@link TestServer} checks each answer it gets.
  */
 public final class ContractCheck {
     /** The document the server serves. */
@@ -54,11 +54,14 @@ public final class ContractCheck {
      */
     public static void check(String method, URI uri, int status, String contentType, byte[] body) {
         String path = uri.getRawPath();
+        String type = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        if (type.endsWith("json") && (body.length == 0 || body[body.length - 1] != '\n')) {
+            throw new AssertionError(method + " " + path + " answered " + status + " with JSON that does not end with a newline");
+        }
         if (!path.startsWith("/v1") && !path.startsWith("/health") && !path.equals("/console/session")) {
             return;
         }
         Optional<Operation> op = find(method, path);
-        String type = contentType == null ? "" : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (op.isEmpty()) {
             if (status < 400 || !type.equals("application/problem+json")) {
                 throw new AssertionError(method + " " + path + " answered " + status + " but /openapi.json has no such operation");
@@ -121,9 +124,21 @@ public final class ContractCheck {
 
     private static JsonNode load() {
         try (InputStream in = ContractCheck.class.getClassLoader().getResourceAsStream("openapi.json")) {
-            return TestServer.JSON.readTree(in);
+            return parseStrict(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code json} read as a document must be: an object holding a key twice is refused (JSON parsers disagree on which
+     * one wins; Swagger UI refuses the whole document), as is anything after the document.
+     */
+    public static JsonNode parseStrict(byte[] json) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper strict = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+        return strict.readTree(json);
     }
 }

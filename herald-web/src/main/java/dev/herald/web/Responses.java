@@ -1,12 +1,13 @@
 package dev.herald.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 
 /** Writes JSON and RFC 9457 problem+json answers. */
 public final class Responses {
@@ -50,12 +51,15 @@ public final class Responses {
         return bytes(problemBody(p));
     }
 
-    /** {@code n} as UTF-8 JSON. */
+    /** {@code n} as UTF-8 JSON, ending with a newline (as every JSON answer does, problems included). */
     public static byte[] bytes(JsonNode n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
-            return JsonInput.MAPPER.writeValueAsBytes(n);
-        } catch (JsonProcessingException e) {
+            JsonInput.MAPPER.writeValue(out, n);
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        out.write('\n');
+        return out.toByteArray();
     }
 }

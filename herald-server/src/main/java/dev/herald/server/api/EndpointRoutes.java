@@ -20,10 +20,12 @@ import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -98,26 +100,8 @@ final class EndpointRoutes implements HttpService {
             Dispatcher.TestResult t = herald.deliveries().test(Caller.of(req), writable(req));
             Responses.json(res, 200, Views.testResult(t));
         });
-        r.get("/v1/endpoints/{id}/signing-keys", (req, res) -> {
-            String format = Params.query(req, "format", 10);
-            if (format != null && !format.equals("jwks")) {
-                throw Problem.invalid("format must be 'jwks' or absent", "format");
-            }
-            List<SigningKeys.Held> keys = herald.endpoints().signingKeys(Params.path(req, "id"), Access.of(req).reader());
-            if (format != null) {
-                Responses.json(res, 200, JsonInput.MAPPER.valueToTree(VerificationKey.jwks(keys.stream().map(h -> h.key().verificationKey()).toList())));
-                return;
-            }
-            ArrayNode data = Responses.arr();
-            for (SigningKeys.Held h : keys) {
-                VerificationKey v = h.key().verificationKey();
-                data.addObject().put("kid", v.kid()).put("algorithm", v.algorithm() == KeyAlgorithm.ED25519 ? "ed25519" : "rsa")
-                        .put("scheme", v.algorithm() == KeyAlgorithm.ED25519 ? "v1a" : "rsa-sha256")
-                        .put("public_key", v.encoded()).put("created_at", h.createdAt().toString())
-                        .put("retires_at", h.retiresAt() == null ? null : h.retiresAt().toString());
-            }
-            Responses.json(res, 200, Responses.obj().set("data", data));
-        });
+        r.get("/v1/endpoints/{id}/signing-keys", (req, res) ->
+                signingKeys(req, res, () -> herald.endpoints().signingKeys(Params.path(req, "id"), Access.of(req).reader())));
         r.post("/v1/endpoints/{id}/signing-keys/rotate", (req, res) ->
                 Responses.json(res, 200, Responses.obj().put("rotated", herald.endpoints().rotateSigningKeys(Caller.of(req), writable(req)))));
         r.post("/v1/endpoints/{id}/rotate-secret", (req, res) -> {
@@ -137,6 +121,31 @@ final class EndpointRoutes implements HttpService {
             int n = herald.deliveries().recover(Caller.of(req), id, since);
             Responses.json(res, 202, Responses.obj().put("recovered", n));
         });
+    }
+
+    /**
+     * Answers with the public halves of {@code keys} (checking {@code ?format=} first): a list with their schemes and
+     * lifetimes, or a JWKS with {@code ?format=jwks}.
+     */
+    static void signingKeys(ServerRequest req, ServerResponse res, Supplier<List<SigningKeys.Held>> keysOf) {
+        String format = Params.query(req, "format", 10);
+        if (format != null && !format.equals("jwks")) {
+            throw Problem.invalid("format must be 'jwks' or absent", "format");
+        }
+        List<SigningKeys.Held> keys = keysOf.get();
+        if (format != null) {
+            Responses.json(res, 200, JsonInput.MAPPER.valueToTree(VerificationKey.jwks(keys.stream().map(h -> h.key().verificationKey()).toList())));
+            return;
+        }
+        ArrayNode data = Responses.arr();
+        for (SigningKeys.Held h : keys) {
+            VerificationKey v = h.key().verificationKey();
+            data.addObject().put("kid", v.kid()).put("algorithm", v.algorithm() == KeyAlgorithm.ED25519 ? "ed25519" : "rsa")
+                    .put("scheme", v.algorithm() == KeyAlgorithm.ED25519 ? "v1a" : "rsa-sha256")
+                    .put("public_key", v.encoded()).put("created_at", h.createdAt().toString())
+                    .put("retires_at", h.retiresAt() == null ? null : h.retiresAt().toString());
+        }
+        Responses.json(res, 200, Responses.obj().set("data", data));
     }
 
     /** {@code ?q=}: 1-{@value #MAX_SEARCH} characters, or null. */

@@ -97,14 +97,29 @@ final class EventRoutes implements HttpService {
         } catch (ConflictException e) {
             throw keyConflict(e, key);
         }
+        ObjectNode answer;
         if (root.isArray()) {
             ArrayNode data = Responses.arr();
             accepted.forEach(a -> data.add(Views.accepted(a)));
-            Responses.json(res, 202, Responses.obj().<ObjectNode>set("data", data)
-                    .put("deliveries", accepted.stream().mapToInt(IngestService.Accepted::deliveries).sum()));
+            answer = Responses.obj().<ObjectNode>set("data", data)
+                    .put("deliveries", accepted.stream().mapToInt(IngestService.Accepted::deliveries).sum());
         } else {
-            Responses.json(res, 202, Views.accepted(accepted.getFirst()));
+            answer = Views.accepted(accepted.getFirst());
         }
+        answer.set("warnings", warnings(batch, root.isArray()));
+        Responses.json(res, 202, answer);
+    }
+
+    /** What was accepted but is most likely a mistake: a merchant_id no merchant has. */
+    private ArrayNode warnings(List<EventInput> batch, boolean array) {
+        ArrayNode out = Responses.arr();
+        for (int i : herald.ingest().unknownMerchants(batch)) {
+            String m = batch.get(i).targetMerchant();
+            out.addObject().put("field", (array ? "[" + i + "]." : "") + "merchant_id")
+                    .put("detail", "no merchant " + m + " is registered (a misspelled id?): the event was stored for merchant_id " + m
+                            + " and goes only to that merchant id's endpoints; PUT /v1/merchants/" + m + " registers it");
+        }
+        return out;
     }
 
     /** A publisher bound to a merchant publishes for that merchant only: its events target it. */
@@ -124,12 +139,10 @@ final class EventRoutes implements HttpService {
         return headerKey != null && "idempotency_key".equals(e.field()) ? new ConflictException(IDEMPOTENCY_KEY, e.getMessage()) : e;
     }
 
-    /** The event in {@code n}; the body's idempotency_key and trace_id win over the header's. */
-    static EventInput eventInput(JsonNode n, String path, String headerKey, String trace) {
-        return eventInput(n, path, headerKey, trace, null);
-    }
-
-    /** As {@link #eventInput(JsonNode, String, String, String)}, with the producer's bytes of its data (null: none). */
+    /**
+     * The event in {@code n}, with the producer's bytes of its data ({@code rawData}, null: none); the body's
+     * idempotency_key and trace_id win over the header's.
+     */
     static EventInput eventInput(JsonNode n, String path, String headerKey, String trace, byte[] rawData) {
         JsonInput.Obj o = JsonInput.object(n, path, FIELDS);
         String bodyKey = o.string("idempotency_key");

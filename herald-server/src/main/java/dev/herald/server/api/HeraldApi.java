@@ -8,10 +8,9 @@ import dev.herald.server.console.ConsoleRoutes;
 import dev.herald.server.console.ConsoleSessionRoutes;
 import dev.herald.web.BodyReader;
 import dev.herald.web.ConsoleSessions;
-import dev.herald.web.Problem;
-import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
+import java.util.ArrayList;
 import java.util.List;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
@@ -51,12 +50,15 @@ public final class HeraldApi {
         this.consoleSession = new ConsoleSessionRoutes(herald, keys, sessions, bodies, clock);
     }
 
-    /** Registers the auth filter, every route and the error mapping. */
+    /** Registers the auth filter, every route, the answer to a request no route takes and the error mapping. */
     public void routing(HttpRouting.Builder r) {
         r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
-        r.register(services().toArray(HttpService[]::new));
-        r.register(new ApiDocsRoutes(), new ConsoleRoutes());
-        r.any((req, res) -> Responses.problem(res, Problem.notFound("no route " + req.prologue().method().text() + " " + req.path().path(), null)));
+        KnownRoutes known = new KnownRoutes();
+        List<HttpService> all = new ArrayList<>(services());
+        all.add(new ApiDocsRoutes());
+        all.add(new ConsoleRoutes());
+        r.register(all.stream().map(known::recording).toArray(HttpService[]::new));
+        r.any(known::unrouted); // a known path with another method: 405 with Allow; else 404
         ApiErrors.register(r);
     }
 

@@ -16,7 +16,8 @@ import io.helidon.webserver.http.HttpService;
 import java.util.Set;
 
 /**
- * {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only).
+ * {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only);
+ * {@code GET /v1/merchants/{id}/signing-keys}: the public keys that sign its endpoints' requests and notify_url callbacks.
  * The operator (admin) sets everything; a merchant's own key may read its merchant and change its own settings
  * (name, ack rule, secret rotation, signature schemes, payload key), not the controls the operator sets — another
  * merchant is not found. A payload key is write-only: shown once when Herald makes it ({@code rotate_payload_key}).
@@ -70,6 +71,11 @@ final class MerchantRoutes implements HttpService {
             String id = Params.path(req, "id");
             ownMerchant(Access.of(req).reader(), id);
             Responses.json(res, 200, merchant(herald.merchants().get(id)));
+        });
+        r.get("/v1/merchants/{id}/signing-keys", (req, res) -> {
+            String id = Params.path(req, "id");
+            ownMerchant(Access.of(req).reader(), id);
+            EndpointRoutes.signingKeys(req, res, () -> herald.endpoints().merchantSigningKeys(herald.merchants().get(id).id()));
         });
     }
 

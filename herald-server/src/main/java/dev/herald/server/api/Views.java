@@ -1,6 +1,11 @@
 package dev.herald.server.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.herald.delivery.Attempt;
 import dev.herald.delivery.Delivery;
 import dev.herald.delivery.Dispatcher;
@@ -10,6 +15,7 @@ import dev.herald.ingest.IngestService;
 import dev.herald.web.JsonInput;
 import dev.herald.web.Responses;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -18,6 +24,9 @@ import java.util.Arrays;
  * values read back as {@link Endpoint#MASKED_HEADER_VALUE}.
  */
 final class Views {
+    /** Reads one member's value of a stored payload (the rest of the payload follows it). */
+    private static final ObjectReader MEMBER = JsonInput.MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Views() {}
 
     static ObjectNode endpoint(Endpoint e) {
@@ -47,12 +56,31 @@ final class Views {
         return n;
     }
 
+    /**
+     * The event as its receivers get it, plus what Herald knows of it. Its {@code data} is the stored bytes, verbatim: the
+     * producer's spelling of every number, escape and key order, never a re-serialisation of a parsed tree.
+     */
     static ObjectNode event(StoredEvent e) {
-        ObjectNode n;
-        try {
-            n = (ObjectNode) JsonInput.MAPPER.readTree(e.payload());
+        ObjectNode n = Responses.obj();
+        byte[] payload = e.payload();
+        try (JsonParser p = JsonInput.MAPPER.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not an object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("data") && p.currentToken() == JsonToken.START_OBJECT) {
+                    int start = (int) p.currentTokenLocation().getByteOffset();
+                    p.skipChildren();
+                    int end = (int) p.currentLocation().getByteOffset();
+                    n.putRawValue(name, new RawValue(new String(payload, start, end - start, StandardCharsets.UTF_8)));
+                } else {
+                    n.set(name, MEMBER.readTree(p));
+                }
+            }
         } catch (IOException ex) {
-            throw new IllegalStateException("stored payload of " + e.id() + " is not JSON", ex);
+            throw new IllegalStateException("stored payload of " + e.id() + " is not a JSON object", ex);
         }
         n.put("received_at", ts(e.receivedAt()))
                 .put("priority", e.priority())

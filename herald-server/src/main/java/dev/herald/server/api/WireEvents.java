@@ -20,7 +20,8 @@ public final class WireEvents {
         EventInput in;
         try {
             root = JsonInput.parse(body);
-            in = EventRoutes.eventInput(root, "", null, traceId);
+            java.util.List<byte[]> rawData = JsonInput.objectMemberBytes(body, "data"); // stored as the producer wrote it
+            in = EventRoutes.eventInput(root, "", null, traceId, rawData.isEmpty() ? null : rawData.getFirst());
         } catch (Problem p) {
             throw new IllegalArgumentException(p.field() == null ? p.getMessage() : p.field() + ": " + p.getMessage());
         }
@@ -35,6 +36,6 @@ public final class WireEvents {
         }
         int p = root.hasNonNull("priority") ? in.priority() : priority;
         return new EventInput(eventId, in.type(), in.timestamp(), in.accountUuid(), in.data(), in.idempotencyKey(), p, in.traceId(),
-                in.targetMerchant(), in.orderingKey());
+                in.targetMerchant(), in.orderingKey(), in.rawData());
     }
 }

@@ -5,6 +5,7 @@ import static dev.herald.server.api.ProblemAssertions.assertWellFormedProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.server.ContractCheck;
 import dev.herald.server.RawHttp;
 import dev.herald.server.TestServer;
 import dev.herald.server.TestServer.Response;
@@ -16,6 +17,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -511,9 +515,41 @@ class BadInputTest {
         out.add(named("GET endpoint with a non-ASCII id", "GET", "/v1/endpoints/%E2%98%83", null, 404, NO_FIELD));
         out.add(named("unknown route", "GET", "/v1/nope", null, 404, NO_FIELD));
         out.add(named("unknown sub-route", "POST", "/v1/endpoints/{ep}/explode", null, 404, NO_FIELD));
-        out.add(named("PUT is not a method of endpoints", "PUT", "/v1/endpoints/{ep}", "{}", 404, NO_FIELD));
-        out.add(named("DELETE is not a method of events", "DELETE", "/v1/events/{evt}", null, 404, NO_FIELD));
         return out.stream();
+    }
+
+    /**
+     * Every path Herald serves answers a method it does not take with 405 and an {@code Allow} header naming the ones it
+     * takes (as the document lists them), as problem+json; an unknown path stays 404.
+     */
+    @Order(1)
+    @Test
+    void aKnownPathAnswersAMethodItDoesNotTakeWith405NamingTheOnesItTakes() {
+        Map<String, Set<String>> taken = new TreeMap<>();
+        ContractCheck.all().forEach(o -> taken.computeIfAbsent(o.template(), k -> new TreeSet<>()).add(o.method()));
+        for (String page : List.of("/openapi.json", "/docs/", "/console")) {
+            taken.put(page, Set.of("GET"));
+        }
+        int checked = 0;
+        for (Map.Entry<String, Set<String>> e : taken.entrySet()) {
+            String path = e.getKey().replaceAll("\\{[^}/]+}", "x-1");
+            for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
+                if (e.getValue().contains(method)) {
+                    continue;
+                }
+                Response r = server.send(server.request(path).header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString("{}")).build());
+                assertProblem(r, 405);
+                Set<String> allow = new TreeSet<>(List.of(r.header("Allow").split(", ")));
+                allow.removeAll(Set.of("HEAD", "OPTIONS"));
+                assertThat(allow).as("Allow of %s %s", method, path).isEqualTo(e.getValue());
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(100);
+        JsonNode p = assertProblem(server.send(server.request("/v1/events").PUT(HttpRequest.BodyPublishers.ofString("{}")).build()), 405);
+        assertThat(p.get("detail").asText()).isEqualTo("/v1/events does not take PUT; it takes GET, POST");
+        assertProblem(server.send(server.request("/v1/nowhere").PUT(HttpRequest.BodyPublishers.ofString("{}")).build()), 404);
     }
 
     @Order(1)

@@ -157,9 +157,65 @@ class DeliveryFlowTest {
         JsonNode wire = TestServer.JSON.readTree(got.body());
         assertThat(wire.get("data").get("note").asText()).isEqualTo("\u00e9\u6f22\ud83d\udcb0");
         assertThat(wire.get("data").get("nul").asText()).isEqualTo("a\u0000b");
-        assertThat(server.get("/v1/events/" + r.json().get("id").asText()).body())
-                .contains("\"amount\":1234567890123456789.123456789", "123456789012345678901234567890");
+        assertThat(server.get("/v1/events/" + r.json().get("id").asText()).body()).contains("\"data\":" + data + ",");
         assertThat(server.get("/v1/endpoints/" + endpointId).json().get("name").asText()).isEqualTo("Shop \uD83D\uDED2 Zoë");
+    }
+
+    /**
+     * Every reader gets the producer's bytes of {@code data}: the receiver, {@code GET /v1/events/{id}} and the pull
+     * ({@code GET /v1/events}), a merchant's key as the operator's. Numbers keep their spelling (12.30 is not 12.3, 1.0E2
+     * not 1E+2, -0.0 not 0), out-of-range and huge numbers stay as written, escapes stay escapes and keys keep their order.
+     */
+    @Test
+    void everyReaderGetsTheProducersBytesOfData() throws Exception {
+        assertThat(server.put("/v1/merchants/m-verbatim", "{\"name\": \"verbatim\"}").status()).isEqualTo(201);
+        endpoint("/verbatim", List.of("money.verbatim"), Map.of("merchant_id", "m-verbatim"));
+        String data = "{\"zeta\": 12.30, \"hundred\": 1.0E2, \"minus_zero\": -0.0, \"huge\": 1e400, \"tiny\": 1E-400,"
+                + " \"big\": 123456789012345678901234567890123, \"neg_big\": -98765432109876543210, \"text\": \"\\u00e9t\\u00e9 \\ud83d\\udcb0 \\n\","
+                + "\n  \"nested\": {\"b\": [1.50, 2e0, {\"a\": 0.000}], \"a\": null}, \"alpha\": true}";
+        String raw = "{\"event\": \"money.verbatim\", \"merchant_id\": \"m-verbatim\", \"data\": " + data + "}";
+        Response posted = server.post("/v1/events", raw);
+        assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+        String id = posted.json().get("id").asText();
+        String verbatim = "\"data\":" + data + ",";
+
+        assertThat(awaitOne("/verbatim").bodyText()).as("the receiver").endsWith("\"data\":" + data + "}");
+        assertThat(server.get("/v1/events/" + id).body()).as("GET /v1/events/{id}").contains(verbatim);
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.get("/v1/events?type=money.verbatim").json().get("data").size() == 1);
+        assertThat(server.get("/v1/events?type=money.verbatim").body()).as("the pull").contains(verbatim);
+
+        String merchantKey = server.postJson("/v1/api-keys", Map.of("name", "verbatim-reader", "merchant_id", "m-verbatim",
+                "scopes", List.of("merchant:read"))).json().get("key").asText();
+        for (String path : List.of("/v1/events/" + id, "/v1/events?type=money.verbatim")) {
+            Response r = server.send(java.net.http.HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Bearer " + merchantKey).build());
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).as("%s to the merchant's key", path).contains(verbatim);
+        }
+    }
+
+    /**
+     * An event for a merchant id that no merchant has is accepted (it reaches that id's endpoints) with a warning naming
+     * the field; a known merchant's, or one registered since, gets none; in a batch the warning names the event.
+     */
+    @Test
+    void anUnknownMerchantIsAcceptedWithAWarningNamingTheField() {
+        assertThat(server.put("/v1/merchants/m-known", "{\"name\": \"known\"}").status()).isEqualTo(201);
+        Response unknown = server.postJson("/v1/events", Map.of("event", "warn.unknown", "merchant_id", "m-unknwon"));
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(202);
+        JsonNode warnings = unknown.json().get("warnings");
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0).get("field").asText()).isEqualTo("merchant_id");
+        assertThat(warnings.get(0).get("detail").asText()).contains("no merchant m-unknwon");
+        assertThat(server.postJson("/v1/events", Map.of("event", "warn.unknown", "merchant_id", "m-known")).json().get("warnings")).isEmpty();
+        assertThat(server.postJson("/v1/events", Map.of("event", "warn.unknown")).json().get("warnings")).as("to every subscriber").isEmpty();
+
+        Response batch = server.postJson("/v1/events", List.of(Map.of("event", "warn.unknown", "merchant_id", "m-known"),
+                Map.of("event", "warn.unknown", "merchant_id", "m-unknwon"), Map.of("event", "warn.unknown")));
+        assertThat(batch.status()).as(batch.body()).isEqualTo(202);
+        assertThat(batch.json().get("warnings")).extracting(w -> w.get("field").asText()).containsExactly("[1].merchant_id");
+
+        assertThat(server.put("/v1/merchants/m-unknwon", "{\"name\": \"registered after all\"}").status()).isEqualTo(201);
+        assertThat(server.postJson("/v1/events", Map.of("event", "warn.unknown", "merchant_id", "m-unknwon")).json().get("warnings")).isEmpty();
     }
 
     @Test

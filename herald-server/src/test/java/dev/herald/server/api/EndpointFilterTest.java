@@ -324,16 +324,43 @@ class EndpointFilterTest {
         assertThat(server.post(path, "{\"grace_seconds\": 604800}").status()).isEqualTo(200);
     }
 
-    /** A notify_url target's secret is its merchant's, rotated with the merchant: its own rotation conflicts. */
+    /**
+     * The endpoint behind a notify_url is internal to its merchant's notifications: no endpoint route reaches it (404 for
+     * every method and sub-route, to the merchant's key and the operator's), no list shows it, and it never receives an
+     * event by subscription, even one its row claims (as an older version let a merchant's key set).
+     */
     @Test
-    void theHiddenEndpointOfANotifyUrlIsRotatedWithItsMerchant() {
+    void theHiddenEndpointOfANotifyUrlIsReachableByNoEndpointRouteAndFannedOutToNever() {
         Response sent = server.postJson("/v1/notifications", Map.of("merchant_id", C, "notify_url", "http://127.0.0.1:9/notify", "mode", "async",
                 "event", "payment.succeeded"));
         assertThat(sent.status()).as(sent.body()).isEqualTo(202);
         String target = server.jdbc().read(c -> Jdbc.query(c, "select id from endpoints where kind = 'notification' and merchant_id = ?",
                 ps -> ps.setString(1, C), rs -> rs.getString(1))).getFirst();
-        assertThat(assertProblem(server.post("/v1/endpoints/" + target + "/rotate-secret"), 409).get("detail").asText()).contains("rotate_secret");
+        String base = "/v1/endpoints/" + target;
+        String[][] routes = {{"GET", base, null}, {"PATCH", base, "{\"events\": [\"*\"], \"url\": \"http://127.0.0.1:9/stolen\"}"},
+                {"DELETE", base, null}, {"POST", base + "/enable", null}, {"POST", base + "/disable", null}, {"POST", base + "/test", null},
+                {"POST", base + "/recover?since=2025-01-14T10:30:00Z", null}, {"POST", base + "/rotate-secret", null},
+                {"GET", base + "/signing-keys", null}, {"GET", base + "/signing-keys?format=jwks", null}, {"POST", base + "/signing-keys/rotate", null}};
+        for (String key : List.of(writerC, TestServer.ADMIN_KEY)) {
+            for (String[] r : routes) {
+                var b = HttpRequest.newBuilder(server.uri(r[1])).header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                        .method(r[0], r[2] == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(r[2]));
+                assertProblem(server.send(b.build()), 404);
+            }
+        }
         assertThat(ids(TestServer.ADMIN_KEY, "/v1/endpoints?q=notify")).as("not listed as an endpoint").doesNotContain(target);
+        assertThat(ids(readerC, "/v1/endpoints")).doesNotContain(target);
+        List<String> urls = server.jdbc().read(c -> Jdbc.query(c, "select url from endpoints where id = ? and deleted_at is null",
+                ps -> ps.setString(1, target), rs -> rs.getString(1)));
+        assertThat(urls).as("unchanged, not deleted").containsExactly("http://127.0.0.1:9/notify");
+
+        server.jdbc().inTransaction(c -> Jdbc.update(c, "update endpoints set events = '{*}', updated_at = now() where id = ?",
+                ps -> ps.setString(1, target)));
+        for (Map<String, String> event : List.of(Map.of("event", "flt.broadcast"), Map.of("event", "flt.broadcast", "merchant_id", C))) {
+            String id = server.postJson("/v1/events", event).json().get("id").asText();
+            assertThat(server.get("/v1/deliveries?event=" + id).json().get("data").findValues("endpoint_id").stream().map(JsonNode::asText))
+                    .as("deliveries of %s", event).doesNotContain(target);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -53,16 +53,33 @@ class OpenApiContractTest {
     @Test
     void theCheckRefusesAnswersThatBreakTheDocument() {
         java.net.URI one = java.net.URI.create("http://h/v1/endpoints/ep_1");
-        byte[] wrongType = "{\"id\": 5, \"merchant_id\": null}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] wrongType = "{\"id\": 5, \"merchant_id\": null}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.check("GET", one, 200, "application/json", wrongType))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("GET /v1/endpoints/{id} 200");
-        byte[] problem = "{\"type\": \"about:blank\", \"title\": \"Not found\", \"status\": 404}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] problem = "{\"type\": \"about:blank\", \"title\": \"Not found\", \"status\": 404}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         ContractCheck.check("GET", one, 404, "application/problem+json", problem);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.check("GET", one, 404, "application/problem+json",
+                        java.util.Arrays.copyOf(problem, problem.length - 1)))
+                .as("JSON ends with a newline").isInstanceOf(AssertionError.class).hasMessageContaining("newline");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.check("GET", one, 404, "application/json", problem))
                 .as("a problem must be problem+json").isInstanceOf(AssertionError.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.check("GET", java.net.URI.create("http://h/v1/secret-route"), 200,
-                "application/json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                "application/json", "{}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("no such operation");
+    }
+
+    @Test
+    void theDocumentHoldsNoKeyTwiceAndTheCheckRefusesOneThatDoes() throws Exception {
+        byte[] served;
+        try (var in = OpenApiContractTest.class.getClassLoader().getResourceAsStream("openapi.json")) {
+            served = in.readAllBytes();
+        }
+        assertThat(ContractCheck.parseStrict(served)).isEqualTo(ContractCheck.DOCUMENT);
+        byte[] twice = "{\"paths\": {\"/v1/x\": {\"get\": {\"description\": \"a\", \"description\": \"b\"}}}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ContractCheck.parseStrict(twice))
+                .isInstanceOf(com.fasterxml.jackson.core.JsonProcessingException.class).hasMessageContaining("Duplicate field 'description'");
+        assertThat(served[served.length - 1]).as("the document ends with a newline").isEqualTo((byte) '\n');
     }
 
     @Test

@@ -185,7 +185,13 @@ class SigningApiTest {
         Map<String, List<String>> headers = Map.of("webhook-id", List.of(got.header("webhook-id")),
                 "webhook-timestamp", List.of(got.header("webhook-timestamp")),
                 "webhook-signature-rsa", List.of(got.header("webhook-signature-rsa")));
-        assertThatCode(() -> WebhookVerifier.forPublicKeys(published(target)).verify(headers, got.body())).doesNotThrowAnyException();
+        assertThat(server.get("/v1/endpoints/" + target + "/signing-keys").status()).as("the notify_url target is no endpoint").isEqualTo(404);
+        Response keys = server.get("/v1/merchants/notify-co/signing-keys");
+        assertThat(keys.status()).as(keys.body()).isEqualTo(200);
+        List<VerificationKey> published = new ArrayList<>();
+        keys.json().get("data").forEach(k -> published.add(VerificationKey.parse(k.get("public_key").asText())));
+        assertThatCode(() -> WebhookVerifier.forPublicKeys(published).verify(headers, got.body())).doesNotThrowAnyException();
+        assertThat(server.get("/v1/merchants/notify-co/signing-keys?format=jwks").json().get("keys")).hasSize(published.size());
     }
 
     @Test

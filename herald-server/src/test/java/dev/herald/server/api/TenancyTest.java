@@ -141,6 +141,9 @@ class TenancyTest {
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"proxy\": {}}", statuses(200, 403, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"signature_schemes\": [\"v1\", \"v1a\"]}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mC", "{\"name\": \"new\"}", statuses(201, 404, 404, 403)));
+        r.add(new Route("GET", "/v1/merchants/mA/signing-keys", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("GET", "/v1/merchants/mA/signing-keys?format=jwks", null, statuses(200, 200, 404, 403)));
+        r.add(new Route("GET", "/v1/merchants/mZ/signing-keys", null, statuses(404, 404, 404, 403)));
         r.add(new Route("POST", "/v1/notifications", "{\"merchant_id\": \"mA\", \"notify_url\": \"http://127.0.0.1:9/n\", \"mode\": \"async\"}",
                 statuses(202, 403, 403, 202)));
         r.add(new Route("POST", "/v1/api-keys", "{\"name\": \"k\", \"scopes\": [\"events:publish\"]}", statuses(201, 403, 403, 403)));

@@ -22,9 +22,9 @@ export async function audit(view, rest, params) {
   fill(view, title('Audit log', verify), out, f, table('Audit entries (newest first)', [
     {title: 'When', cell: e => when(e.at)},
     {title: 'Actor', cell: e => e.actor ? (e.actor.name || e.actor.key_id) : '—'},
-    {title: 'Action', cell: e => h('span', {class: 'token'}, e.action)},
-    {title: 'Target', cell: e => e.target ? [e.target.type + ' ', h('span', {class: 'token'}, e.target.id)] : '—'},
+    {title: 'Action', cell: e => e.action},
+    {title: 'Target', cell: e => e.target ? e.target.type + ' ' + e.target.id : '—'},
     {title: 'From', cell: e => e.client_address || '—'},
     {title: 'Change', cell: e => h('details', {}, h('summary', {}, 'before / after'), pre({before: e.before, after: e.after}))},
-  ], page.data, 'No entries.', 'audit'));
+  ], page.data, 'No entries.'));
 }

@@ -34,10 +34,10 @@ export function link(segments, text, attrs) {
   return h('a', {...attrs, href: '#/' + segments.map(encodeURIComponent).join('/')}, text);
 }
 
-/** A table: columns [{title, cell: row => node|text}], one row per item; cls is the table's class. */
-export function table(caption, columns, rows, empty, cls) {
+/** A table: columns [{title, cell: row => node|text}], one row per item. */
+export function table(caption, columns, rows, empty) {
   if (!rows.length) return h('p', {class: 'empty'}, empty || 'Nothing to show.');
-  return h('div', {class: 'table-wrap'}, h('table', {class: cls},
+  return h('div', {class: 'table-wrap'}, h('table', {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, columns.map(c => h('th', {scope: 'col'}, c.title)))),
     h('tbody', {}, rows.map(r => h('tr', {}, columns.map(c => h('td', {'data-label': c.title}, c.cell(r))))))));

@@ -92,11 +92,13 @@ final class DeliveryRoutes implements HttpService {
         return merchant != null && merchantFilter != null && !merchantFilter.equals(merchant) ? null : f;
     }
 
-    /** The request a try sends, as {@link DeliveryService#request} shows it; the body as text (it is JSON). */
+    /** The request a try sends, as {@link DeliveryService#request} shows it: headers by name, the body as text (it is JSON). */
     private static ObjectNode request(DeliveryService.SentRequest r) {
         ObjectNode n = Responses.obj().put("method", "POST").put("url", r.request().url().toString());
         ObjectNode h = n.putObject("headers");
-        r.request().headers().forEach(h::put);
+        java.util.Map<String, String> sorted = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sorted.putAll(r.request().headers());
+        sorted.forEach(h::put);
         return n.put("body", new String(r.request().body(), StandardCharsets.UTF_8)).put("sealed", r.sealed());
     }
 

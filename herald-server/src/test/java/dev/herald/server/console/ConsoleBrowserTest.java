@@ -206,6 +206,9 @@ class ConsoleBrowserTest {
         assertThat(row.findElement(By.cssSelector("td[data-label=Endpoint]")).getText()).as("the endpoint by name").startsWith("orders\n" + created);
         assertThat(driver.findElements(By.cssSelector("main th"))).extracting(WebElement::getText).contains("Error");
         assertThat(row.findElement(By.cssSelector("td[data-label=Error]")).getText()).as("the last error").isNotBlank().isNotEqualTo("—");
+        assertNoWordIsBroken("main table th");
+        assertNoWordIsBroken("main table td[data-label=Event]");
+        assertNoWordIsBroken("main table td[data-label=Delivery]");
         shot("05b-deliveries-endpoint-names-and-errors");
         go("#/deliveries/" + testDelivery);
 

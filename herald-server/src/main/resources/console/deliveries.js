@@ -41,7 +41,7 @@ async function list(view, params) {
     fill(out, await deliveryTable(rows, 'Deliveries (' + rows.length + (page.has_more ? '+' : '') + ')'));
     fill(more, page.has_more ? action('Load more', () => load(page.next_cursor)) : null);
   };
-  const bulk = canWrite() ? bulkResend(p, f) : null;
+  const bulk = canWrite() ? bulkResend(p) : null;
   fill(view, title('Deliveries'), f, bulk, out, more);
   try { await load(null); } catch (err) { showFormError(f, err); } // a bad filter is shown at its field
 }
@@ -50,11 +50,13 @@ async function list(view, params) {
  * "Resend all that match": the list's filters go to POST /v1/deliveries/resend, after a confirmation that says how
  * many the filter selects (the server refuses more than it may send at once).
  */
-function bulkResend(p, filters) {
+function bulkResend(p) {
   const out = h('div', {class: 'bulk-out', 'aria-live': 'polite'});
+  let asOf = null; // without an end of its own, the set ends when it was counted: later deliveries are not in it
   const params = () => ({status: p.status, endpoint_id: p.endpoint_id, merchant_id: p.merchant_id, event: p.event,
-    since: instant(p.since), until: instant(p.until)});
+    since: instant(p.since), until: instant(p.until) || asOf});
   const ask = action('Resend all that match…', async () => {
+    asOf = new Date().toISOString();
     let n = 0;
     let cursor = null;
     do { // count what the filter selects, as the server will

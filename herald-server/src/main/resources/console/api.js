@@ -18,8 +18,8 @@ export class Problem extends Error {
 export function setCsrf(token) { csrf = token; }
 export function onSessionEnded(f) { onEnded = f; }
 
-/** Calls the API; answers the parsed JSON (null for 204) or throws a Problem. */
-export async function api(method, path, body) {
+/** Calls the API; answers the answer's text (empty for 204) or throws a Problem. */
+export async function apiText(method, path, body) {
   const headers = {'Accept': 'application/json'};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
@@ -31,14 +31,20 @@ export async function api(method, path, body) {
     throw new Problem(0, {title: 'Herald did not answer', detail: 'The request could not be sent: ' + e.message});
   }
   const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
   if (!res.ok) {
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
     const p = new Problem(res.status, json);
     if (res.status === 401 && path.startsWith('/v1')) onEnded(p);
     throw p;
   }
-  return json;
+  return text;
+}
+
+/** Calls the API; answers the parsed JSON (null for 204) or throws a Problem. */
+export async function api(method, path, body) {
+  const text = await apiText(method, path, body);
+  try { return text ? JSON.parse(text) : null; } catch (e) { return null; }
 }
 
 export const get = path => api('GET', path);

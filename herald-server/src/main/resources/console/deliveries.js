@@ -1,7 +1,7 @@
 // Deliveries: the log with filters, and one delivery's attempt timeline with resend.
 import {h, fill, link, facts, field, when, badge, pre} from './dom.js';
-import {get, post, query} from './api.js';
-import {isAdmin, canWrite, notify, title, action, instant, showFormError} from './ui.js';
+import {get, post, query, Problem} from './api.js';
+import {isAdmin, canWrite, notify, title, action, instant, showFormError, problemBox} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
 export async function deliveries(view, rest, params, current) {
@@ -38,15 +38,59 @@ async function list(view, params) {
     const page = await get('/v1/deliveries' + query({status: p.status, endpoint_id: p.endpoint_id, merchant_id: p.merchant_id,
       event: p.event, since: instant(p.since), until: instant(p.until), limit: 100, cursor}));
     rows.push(...page.data);
-    fill(out, deliveryTable(rows, 'Deliveries (' + rows.length + (page.has_more ? '+' : '') + ')'));
+    fill(out, await deliveryTable(rows, 'Deliveries (' + rows.length + (page.has_more ? '+' : '') + ')'));
     fill(more, page.has_more ? action('Load more', () => load(page.next_cursor)) : null);
   };
-  fill(view, title('Deliveries'), f, out, more);
+  const bulk = canWrite() ? bulkResend(p) : null;
+  fill(view, title('Deliveries'), f, bulk, out, more);
   try { await load(null); } catch (err) { showFormError(f, err); } // a bad filter is shown at its field
 }
 
+/**
+ * "Resend all that match": the list's filters go to POST /v1/deliveries/resend, after a confirmation that says how
+ * many the filter selects (the server refuses more than it may send at once).
+ */
+function bulkResend(p) {
+  const out = h('div', {class: 'bulk-out', 'aria-live': 'polite'});
+  let asOf = null; // without an end of its own, the set ends when it was counted: later deliveries are not in it
+  const params = () => ({status: p.status, endpoint_id: p.endpoint_id, merchant_id: p.merchant_id, event: p.event,
+    since: instant(p.since), until: instant(p.until) || asOf});
+  const ask = action('Resend all that match…', async () => {
+    asOf = new Date().toISOString();
+    let n = 0;
+    let cursor = null;
+    do { // count what the filter selects, as the server will
+      const page = await get('/v1/deliveries' + query({...params(), limit: 500, cursor}));
+      n += page.data.length;
+      cursor = page.next_cursor;
+    } while (cursor && n <= BULK_MAX);
+    if (!n) return fill(out, h('p', {}, 'No delivery matches these filters.'));
+    if (n > BULK_MAX) return fill(out, problemBox(new Problem(422, {title: 'Too many deliveries',
+      detail: 'These filters select more than ' + BULK_MAX + ' deliveries; narrow them (status, endpoint, time range) first.'})));
+    const yes = h('button', {type: 'button', class: 'danger'}, 'Yes, resend ' + n + ' deliver' + (n === 1 ? 'y' : 'ies'));
+    const no = h('button', {type: 'button', class: 'secondary'}, 'Cancel');
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      try {
+        const r = await post('/v1/deliveries/resend' + query({...params(), limit: n}));
+        fill(out, h('p', {class: 'bulk-done'}, 'Resent ' + r.resent + ' of ' + r.matched + ' deliveries'
+          + (r.resent < r.matched ? ' (the others are cancelled or being sent right now)' : '') + '.'));
+      } catch (err) { fill(out, problemBox(err)); }
+    });
+    no.addEventListener('click', () => out.replaceChildren());
+    fill(out, h('div', {class: 'confirm', role: 'alertdialog', 'aria-label': 'Confirm resend'},
+      h('p', {}, 'Send ' + n + ' deliver' + (n === 1 ? 'y' : 'ies') + ' matching these filters again, each with a fresh retry budget?'), yes, no));
+    no.focus();
+  }, out, {class: 'secondary'});
+  return h('div', {class: 'bulk'}, ask, out);
+}
+
+/** The most deliveries one bulk resend sends (the API's bound). */
+const BULK_MAX = 1000;
+
 async function detail(view, id, current) {
   const d = await get('/v1/deliveries/' + encodeURIComponent(id));
+  const [next, request] = await Promise.all([nextAttempt(d), sentRequest(id)]);
   const out = h('div', {class: 'action-out', 'aria-live': 'polite'});
   const resend = canWrite() ? action('Resend', async () => {
     const r = await post('/v1/deliveries/' + encodeURIComponent(id) + '/resend');
@@ -59,13 +103,49 @@ async function detail(view, id, current) {
     out,
     facts([['Status', badge(d.status)], ['Event', link(['events', d.event_id], d.event_id)], ['Event type', d.event],
       ['Endpoint', link(['endpoints', d.endpoint_id], d.endpoint_id)], ['Merchant', d.merchant_id], ['Attempts', String(d.attempts.length)],
-      ['Next attempt', d.next_attempt_at ? when(d.next_attempt_at) : null], ['Last error', d.last_error],
+      ['Next attempt', next], ['Last error', d.last_error],
       ['Created', when(d.created_at)], ['Completed', when(d.completed_at)]]),
+    h('h2', {}, 'Request'), request,
     h('h2', {}, 'Attempts'),
     d.attempts.length ? h('ol', {class: 'timeline', 'aria-label': 'Attempt timeline'}, d.attempts.map(attempt)) : h('p', {class: 'empty'}, 'No attempt yet.'));
   if (d.status === 'pending') { // follow it until it settles
     setTimeout(() => { if (current()) detail(view, id, current).catch(() => {}); }, 1500);
   }
+}
+
+/**
+ * When a pending delivery will really be tried: its next_attempt_at while that is ahead; once it has passed, what holds
+ * it (the endpoint's open breaker and its next probe, a disabled endpoint) or that it is due now.
+ */
+async function nextAttempt(d) {
+  if (d.status !== 'pending' || !d.next_attempt_at) return null;
+  if (new Date(d.next_attempt_at) > new Date()) return when(d.next_attempt_at);
+  let e = null;
+  try { e = await get('/v1/endpoints/' + encodeURIComponent(d.endpoint_id)); } catch (err) { /* gone: nothing holds it */ }
+  const c = e && e.circuit || {};
+  if (e && !e.is_active) return h('span', {class: 'held'}, 'Waiting: the endpoint is disabled; it is sent when the endpoint is enabled.');
+  if (c.state === 'open' && c.retry_at) {
+    return h('span', {class: 'held'}, 'Waiting for the endpoint\'s breaker (open after ' + c.consecutive_failures
+      + ' failures in a row), next probe at ', when(c.retry_at));
+  }
+  if (c.state === 'half_open') return h('span', {class: 'held'}, 'Waiting for the endpoint\'s breaker: a probe is being sent now.');
+  return h('span', {}, 'Due now (since ', when(d.next_attempt_at), ')');
+}
+
+/** The request each try sends: method, URL, headers (custom values masked, per-try values named) and body as stored. */
+async function sentRequest(id) {
+  let r;
+  try { r = await get('/v1/deliveries/' + encodeURIComponent(id) + '/request'); } catch (err) {
+    if (err instanceof Problem && err.status === 404) return h('p', {class: 'empty'}, 'Its endpoint was deleted: the request is not known.');
+    throw err;
+  }
+  const headers = Object.entries(r.headers);
+  return h('section', {class: 'request', 'aria-label': 'Request'},
+    h('p', {class: 'request-line'}, h('code', {}, r.method + ' ' + r.url)),
+    h('details', {open: true}, h('summary', {}, 'Request headers (' + headers.length + ')'),
+      h('dl', {class: 'headers request-headers'}, headers.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
+    h('details', {open: true}, h('summary', {}, 'Request body' + (r.sealed ? ' (sent sealed with the endpoint\'s payload key; shown in clear)' : '')),
+      h('pre', {class: 'code request-body'}, r.body)));
 }
 
 function attempt(a) {

@@ -77,10 +77,17 @@ function form(view, e) {
     merchant_id: h('input', {type: 'text', value: v('merchant_id', '') || ''}),
     retry_attempts: h('input', {type: 'number', min: 0, value: v('retry_attempts', 3)}),
     timeout_seconds: h('input', {type: 'number', min: 1, max: 300, value: v('timeout_seconds', 30)}),
+    retry_schedule: h('input', {type: 'text', value: e ? scheduleText(e) : '', placeholder: 'default', spellcheck: 'false'}),
     ordering: h('select', {}, h('option', {value: 'none'}, 'none'), h('option', {value: 'fifo'}, 'fifo')),
+    headers: h('textarea', {rows: 3, spellcheck: 'false', placeholder: 'X-Api-Token: value'},
+      Object.entries(v('headers', {}) || {}).map(([k, x]) => k + ': ' + x).join('\n')),
     is_active: h('input', {type: 'checkbox', checked: v('is_active', true)}),
   };
   inputs.ordering.value = v('ordering', 'none');
+  const schemes = SCHEMES.map(([name, label], i) => h('input', {type: 'checkbox', value: name, id: i ? 'f-scheme-' + name : 'f-signature_schemes',
+    name: 'signature_schemes', checked: e ? (e.signature_schemes || []).includes(name) : false, 'aria-describedby': 'hint-signature_schemes err-signature_schemes'}));
+  const chosen = () => schemes.filter(c => c.checked).map(c => c.value);
+  const initial = {schedule: inputs.retry_schedule.value, headers: inputs.headers.value, schemes: chosen().join()};
   const f = h('form', {class: 'edit', novalidate: true},
     field('Name', 'name', inputs.name),
     field('URL', 'url', inputs.url),
@@ -88,8 +95,17 @@ function form(view, e) {
     field('Description', 'description', inputs.description),
     isAdmin() && !e ? field('Merchant', 'merchant_id', inputs.merchant_id, 'Empty: the operator\'s own endpoint') : null,
     field('Retry attempts', 'retry_attempts', inputs.retry_attempts),
+    field('Retry schedule', 'retry_schedule', inputs.retry_schedule,
+      'Waits before each retry, comma-separated (15s, 5m, 2h, 1d; the last repeats), or a preset: default, standard, alipay, wechatpay'),
     field('Timeout (seconds)', 'timeout_seconds', inputs.timeout_seconds),
     field('Ordering', 'ordering', inputs.ordering),
+    field('Custom headers', 'headers', inputs.headers,
+      'One "Name: value" per line, sent with every try. Stored values read as ******** and are kept as long as that stays.'),
+    h('fieldset', {class: 'field schemes'}, h('legend', {}, 'Signature schemes'),
+      SCHEMES.map(([, label], i) => h('label', {class: 'check', for: schemes[i].id}, schemes[i], ' ' + label)),
+      h('small', {id: 'hint-signature_schemes', class: 'hint'}, e ? 'The headers that sign each request.'
+        : 'None ticked: the merchant\'s schemes (Herald\'s default: sha256 and v1).'),
+      h('span', {id: 'err-signature_schemes', class: 'field-error', role: 'alert'})),
     h('div', {class: 'field check'}, h('label', {}, inputs.is_active, ' Active')),
     h('span', {id: 'err-is_active', class: 'field-error', role: 'alert'}),
     h('div', {class: 'form-problem'}),
@@ -110,6 +126,17 @@ function form(view, e) {
       is_active: inputs.is_active.checked,
     };
     if (isAdmin() && !e && inputs.merchant_id.value.trim()) body.merchant_id = inputs.merchant_id.value.trim();
+    if (inputs.retry_schedule.value.trim() && inputs.retry_schedule.value !== initial.schedule) {
+      body.retry_schedule = parseSchedule(inputs.retry_schedule.value);
+    }
+    if (inputs.headers.value !== initial.headers) {
+      const parsed = parseHeaders(inputs.headers.value);
+      if (typeof parsed === 'string') {
+        return showFormError(f, new Problem(422, {title: 'Invalid field', field: 'headers', detail: parsed}));
+      }
+      body.headers = parsed;
+    }
+    if (chosen().join() !== initial.schemes && chosen().length) body.signature_schemes = chosen();
     for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
     try {
       const saved = e ? await api('PATCH', '/v1/endpoints/' + encodeURIComponent(e.id), body) : await post('/v1/endpoints', body);
@@ -123,6 +150,36 @@ function form(view, e) {
     } catch (err) { showFormError(f, err); }
   });
   fill(view, title(e ? 'Edit ' + (e.name || e.id) : 'New endpoint'), f, secretOut);
+}
+
+/** The signature schemes an endpoint may sign with, as the form offers them. */
+const SCHEMES = [['sha256', 'sha256 (X-Webhook-Signature, HMAC)'], ['v1', 'v1 (Standard Webhooks, HMAC)'],
+  ['v1a', 'v1a (Standard Webhooks, Ed25519)'], ['rsa-sha256', 'rsa-sha256 (webhook-signature-rsa)']];
+
+/** An endpoint's retry schedule as the form shows it: its preset's name, or its waits ("30s, 5m, 2h"). */
+function scheduleText(e) {
+  if (e.retry_preset) return e.retry_preset;
+  return (e.retry_schedule || []).map(s => s % 86400 === 0 ? s / 86400 + 'd' : s % 3600 === 0 ? s / 3600 + 'h'
+    : s % 60 === 0 ? s / 60 + 'm' : s + 's').join(', ');
+}
+
+/** The form's retry schedule as the API takes it: a preset name, or a list of waits (the API checks each). */
+function parseSchedule(text) {
+  const t = text.trim();
+  if (/^[a-z]+$/.test(t)) return t;
+  return t.split(',').map(x => x.trim()).filter(Boolean).map(x => /^\d+$/.test(x) ? Number(x) : x);
+}
+
+/** "Name: value" lines as a header object, or a message naming the line at fault. */
+function parseHeaders(text) {
+  const out = {};
+  const lines = text.split('\n').map(l => l.trim()).filter(Boolean);
+  for (let i = 0; i < lines.length; i++) {
+    const at = lines[i].indexOf(':');
+    if (at < 1) return 'Line ' + (i + 1) + ' is not "Name: value".';
+    out[lines[i].slice(0, at).trim()] = lines[i].slice(at + 1).trim();
+  }
+  return out;
 }
 
 /**
@@ -177,10 +234,10 @@ async function detail(view, id, current) {
     confirmDelete(e, out),
   ] : [];
   const c = e.circuit || {};
-  const recentBox = h('div', {}, deliveryTable(recent.data, 'Recent deliveries of this endpoint'));
+  const recentBox = h('div', {}, await deliveryTable(recent.data, 'Recent deliveries of this endpoint'));
   const refreshRecent = async () => {
     const again = await get('/v1/deliveries' + query({endpoint_id: id, limit: 20}));
-    fill(recentBox, deliveryTable(again.data, 'Recent deliveries of this endpoint'));
+    fill(recentBox, await deliveryTable(again.data, 'Recent deliveries of this endpoint'));
   };
   fill(view,
     title(e.name || e.id, ...actions),
@@ -281,14 +338,27 @@ async function follow(id, ids, recovered, out) {
   }
 }
 
-export function deliveryTable(rows, caption) {
+/** The names of the endpoints of `ids` by id, read at once (one read per endpoint; a deleted one has none). */
+async function endpointNames(ids) {
+  const names = new Map();
+  await Promise.all([...new Set(ids)].map(id => get('/v1/endpoints/' + encodeURIComponent(id))
+    .then(e => names.set(id, e.name || null), () => names.set(id, null))));
+  return names;
+}
+
+/** A delivery table: the endpoint by name (its id beneath), the last status code and error. */
+export async function deliveryTable(rows, caption) {
+  const names = await endpointNames(rows.map(d => d.endpoint_id));
   return table(caption, [
     {title: 'Delivery', cell: d => link(['deliveries', d.id], d.id)},
     {title: 'Event', cell: d => d.event},
-    {title: 'Endpoint', cell: d => link(['endpoints', d.endpoint_id], d.endpoint_id)},
+    {title: 'Endpoint', cell: d => names.get(d.endpoint_id)
+      ? h('span', {}, link(['endpoints', d.endpoint_id], names.get(d.endpoint_id)), h('br'), h('small', {class: 'muted'}, d.endpoint_id))
+      : link(['endpoints', d.endpoint_id], d.endpoint_id)},
     {title: 'Status', cell: d => badge(d.status)},
     {title: 'Attempts', cell: d => String(d.attempts)},
     {title: 'Last code', cell: d => d.last_status_code == null ? '—' : String(d.last_status_code)},
+    {title: 'Error', cell: d => d.last_error ? h('span', {class: 'error-text'}, d.last_error) : '—'},
     {title: 'Created', cell: d => when(d.created_at)},
   ], rows, 'No deliveries.');
 }

@@ -1,6 +1,7 @@
 // Events: find by id, type or account; one event's payload and how each of its deliveries went.
 import {h, fill, link, table, facts, field, when, pre} from './dom.js';
-import {get, query} from './api.js';
+import {get, apiText, query} from './api.js';
+import {rawMember, indentJson} from './rawjson.js';
 import {title, action} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
@@ -34,12 +35,15 @@ export async function events(view, rest, params) {
   await load(null);
 }
 
+/** One event: its payload's `data` shown from the answer's text as the producer wrote it (numbers are not re-printed). */
 async function detail(view, id) {
-  const e = await get('/v1/events/' + encodeURIComponent(id));
+  const text = await apiText('GET', '/v1/events/' + encodeURIComponent(id));
+  const e = JSON.parse(text);
+  const data = rawMember(text, 'data');
   const dl = await get('/v1/deliveries' + query({event: e.id, limit: 500}));
   fill(view, title('Event ' + e.id),
     facts([['Type', e.event], ['Merchant', e.merchant_id], ['Account', e.account_uuid], ['Received', when(e.received_at)],
       ['Priority', String(e.priority)], ['Ordering key', e.ordering_key], ['Idempotency key', e.idempotency_key], ['Trace', e.trace_id]]),
-    h('h2', {}, 'Payload'), pre(e.data === undefined ? e : e.data),
-    h('h2', {}, 'Deliveries'), deliveryTable(dl.data, 'Who got this event and how it went'));
+    h('h2', {}, 'Payload'), data == null ? h('p', {class: 'empty'}, 'No data.') : h('pre', {class: 'code', id: 'event-data'}, indentJson(data)),
+    h('h2', {}, 'Deliveries'), await deliveryTable(dl.data, 'Who got this event and how it went'));
 }

@@ -1,17 +1,46 @@
 // Merchants: the operator finds, creates and changes merchants; a merchant's key sees its own.
-import {h, fill, facts, field, pre, link} from './dom.js';
+import {h, fill, facts, field, pre, link, table, badge, when} from './dom.js';
 import {get, api, query, Problem} from './api.js';
-import {session, isAdmin, canWrite, notify, showFormError, clearFormErrors, title} from './ui.js';
+import {session, isAdmin, canWrite, notify, showFormError, clearFormErrors, title, action} from './ui.js';
 import {secretOnce} from './endpoints.js';
 
-export async function merchants(view, rest) {
+export async function merchants(view, rest, params) {
   const own = session.key.merchant_id;
   if (!rest[0] && own) return detail(view, own);
   if (rest[0]) return detail(view, rest[0]);
-  const id = h('input', {type: 'text'});
-  const f = h('form', {class: 'filters', role: 'search'}, field('Merchant id', 'id', id), h('button', {type: 'submit'}, 'Open'));
-  f.addEventListener('submit', ev => { ev.preventDefault(); if (id.value.trim()) location.hash = '#/merchants/' + encodeURIComponent(id.value.trim()); });
-  fill(view, title('Merchants'), f, h('h2', {}, 'New merchant'), editForm(null, view));
+  return list(view, params);
+}
+
+/** The operator's list: searched and filtered by the server (q, status), a page at a time; the filters live in the URL. */
+async function list(view, params) {
+  const p = {q: params.get('q') || '', status: params.get('status') || ''};
+  const search = h('input', {type: 'search', value: p.q, placeholder: 'id or name', maxlength: 200});
+  const status = h('select', {}, ['', 'active', 'suspended', 'blocked'].map(s => h('option', {value: s}, s || 'any')));
+  status.value = p.status;
+  const f = h('form', {class: 'filters', role: 'search', novalidate: true}, field('Search', 'q', search), field('Status', 'status', status),
+    h('button', {type: 'submit'}, 'Filter'), h('div', {class: 'form-problem'}));
+  f.addEventListener('submit', ev => {
+    ev.preventDefault();
+    location.hash = '#/merchants' + query({q: search.value.trim(), status: status.value});
+  });
+  const out = h('div', {});
+  const more = h('div', {});
+  const rows = [];
+  const load = async cursor => {
+    const page = await get('/v1/merchants' + query({...p, limit: 100, cursor}));
+    rows.push(...page.data);
+    fill(out, table('Merchants (' + rows.length + (page.has_more ? '+' : '') + ')', [
+      {title: 'Merchant', cell: m => h('span', {}, link(['merchants', m.id], m.name || m.id), h('br'), h('small', {class: 'muted'}, m.id))},
+      {title: 'Status', cell: m => badge(m.status, m.status === 'active' ? 'active' : 'failed')},
+      {title: 'Listed', cell: m => m.listed ? 'yes' : 'no'},
+      {title: 'Max in flight', cell: m => m.max_in_flight ? String(m.max_in_flight) : 'node default'},
+      {title: 'Endpoints', cell: m => h('a', {href: '#/endpoints' + query({merchant_id: m.id})}, 'Endpoints')},
+      {title: 'Created', cell: m => when(m.created_at)},
+    ], rows, 'No merchants match.'));
+    fill(more, page.has_more ? action('Load more', () => load(page.next_cursor)) : null);
+  };
+  fill(view, title('Merchants'), f, out, more, h('h2', {}, 'New merchant'), editForm(null, view));
+  try { await load(null); } catch (err) { showFormError(f, err); } // a filter the API refuses is shown at its field
 }
 
 async function detail(view, id) {

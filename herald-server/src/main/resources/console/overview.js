@@ -43,9 +43,12 @@ function tile(label, value) {
   return h('div', {class: 'tile'}, h('span', {class: 'tile-label'}, label), h('strong', {class: 'tile-value'}, value));
 }
 
-/** A line chart (SVG) of series over the minutes, with a text summary for screen readers. */
+/**
+ * A line chart (SVG) of series over the minutes, with a text summary for screen readers. The axis labels are HTML
+ * beside the drawing, so they keep the page's text size however wide the chart is drawn.
+ */
 function chart(name, minutes, series) {
-  const W = 600, H = 160, P = 28;
+  const W = 600, H = 160, P = 4;
   const values = series.map(([, f]) => minutes.map(f));
   const max = Math.max(1e-9, ...values.flat().filter(v => v != null));
   const svg = document.createElementNS(SVG, 'svg');
@@ -58,16 +61,11 @@ function chart(name, minutes, series) {
     l.setAttribute('class', cls);
     svg.append(l);
   };
-  line(P, H - P, W - 4, H - P, 'axis');
-  line(P, 4, P, H - P, 'axis');
-  const label = (x, y, text) => { const t = document.createElementNS(SVG, 'text'); t.setAttribute('x', x); t.setAttribute('y', y); t.textContent = text; svg.append(t); };
-  label(2, 12, fmt(max));
-  label(2, H - P, '0');
-  label(P, H - 8, '-60 min');
-  label(W - 40, H - 8, 'now');
+  line(0, H - P, W, H - P, 'axis');
+  line(1, 0, 1, H - P, 'axis');
   const n = Math.max(minutes.length - 1, 1);
   values.forEach((vs, i) => {
-    const pts = vs.map((v, j) => v == null ? null : `${P + (W - P - 4) * j / n},${(H - P) - (H - P - 4) * v / max}`).filter(Boolean);
+    const pts = vs.map((v, j) => v == null ? null : `${P + (W - 2 * P) * j / n},${(H - P) - (H - 2 * P) * v / max}`).filter(Boolean);
     const pl = document.createElementNS(SVG, 'polyline');
     pl.setAttribute('points', pts.join(' '));
     pl.setAttribute('class', 'series s' + i);
@@ -84,7 +82,11 @@ function chart(name, minutes, series) {
   });
   const now = series.map(([k], i) => k + ' ' + fmt(values[i].filter(v => v != null).pop())).join(', ');
   return h('figure', {class: 'chart'}, h('figcaption', {}, name, h('span', {class: 'legend'}, series.map(([k], i) => h('span', {class: 'key s' + i}, k)))),
-    svg, h('p', {class: 'sr-only'}, 'Latest: ' + now));
+    h('div', {class: 'plot'},
+      h('div', {class: 'y-axis', 'aria-hidden': 'true'}, h('span', {class: 'axis-label'}, fmt(max)), h('span', {class: 'axis-label'}, '0')),
+      svg),
+    h('div', {class: 'x-axis', 'aria-hidden': 'true'}, h('span', {class: 'axis-label'}, '-60 min'), h('span', {class: 'axis-label'}, 'now')),
+    h('p', {class: 'sr-only'}, 'Latest: ' + now));
 }
 
 function fmt(v) {

@@ -117,14 +117,15 @@ public final class Herald implements AutoCloseable {
         this.http = WebhookHttpClient.create(config.outbound(), clock);
         NodeLiveness liveness = new NodeLiveness(jdbc, nodeId, clock, config.dispatcher().heartbeat(), config.dispatcher().deadAfter());
         EventWriter writer = new EventWriter(eventRepository, deliveryRepository, registry, nodeId, liveness);
+        WebhookRequests requests = new WebhookRequests(config.outbound().userAgent());
         this.dispatcher = new Dispatcher(jdbc, deliveryRepository, endpointRepository, registry, writer, http,
-                new WebhookRequests(config.outbound().userAgent()), clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
+                requests, clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
         writer.admitBy(dispatcher::takes);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
         this.audit = new AuditLog(jdbc, clock);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
-        this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit);
+        this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit, requests);
         this.ingest = new IngestService(jdbc, writer, registry, dispatcher, clock, metrics, tracing);
         this.merchants = new MerchantService(jdbc, endpointRepository, registry, dispatcher, signingKeys, config.dispatcher().merchantAllowList(),
                 config.outbound().allowPrivateAddresses() || config.outbound().allowLoopbackNetworks(), clock, audit, vault);

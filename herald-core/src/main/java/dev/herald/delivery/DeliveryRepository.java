@@ -387,6 +387,15 @@ public final class DeliveryRepository {
         return out;
     }
 
+    /** The stored event (the body Herald sends, before any sealing) of delivery {@code d}. */
+    public byte[] payload(Connection c, Delivery d) throws SQLException {
+        return Jdbc.query(c, "select ev.payload from deliveries d join events ev on ev.seq = d.event_seq and ev.part_day = d.part_day"
+                + " where d.id = ? and d.part_day = ?", ps -> {
+                    ps.setString(1, d.id());
+                    ps.setObject(2, d.partDay());
+                }, rs -> rs.getBytes(1)).stream().findFirst().orElseThrow(() -> new IllegalStateException("delivery " + d.id() + " has no event"));
+    }
+
     /** How many deliveries the event {@code eventSeq} of partition {@code partDay} has. */
     public int countForEvent(Connection c, long eventSeq, LocalDate partDay) throws SQLException {
         return Jdbc.query(c, "select count(*) from deliveries where event_seq = ? and part_day = ?", ps -> {

@@ -10,6 +10,7 @@ import dev.herald.event.EventTypes;
 import dev.herald.store.Jdbc;
 import dev.herald.support.ConflictException;
 import dev.herald.support.NotFoundException;
+import dev.herald.support.ValidationException;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,10 +25,12 @@ public final class DeliveryService {
     private final Dispatcher dispatcher;
     private final Clock clock;
     private final AuditLog audit;
+    private final WebhookRequests requests;
 
     /** The operator's actions are recorded in {@code audit}, in the transaction that performs them. */
     public DeliveryService(Jdbc jdbc, DeliveryRepository deliveries, EndpointService endpoints, EventWriter writer, Dispatcher dispatcher, Clock clock,
-                           AuditLog audit) {
+                           AuditLog audit, WebhookRequests requests) {
+        this.requests = requests;
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
@@ -52,6 +55,30 @@ public final class DeliveryService {
             Delivery d = orNotFound(deliveries.find(c, id, merchant), id);
             return new Detail(d, deliveries.attempts(c, id, d.partDay()));
         });
+    }
+
+    /**
+     * The request a try of the delivery sends ({@link WebhookRequests#shown}: custom header values masked, per-try values
+     * named as such); empty when its endpoint is gone. {@code sealed} says the body goes out sealed with the endpoint's
+     * payload key (the clear body is shown).
+     */
+    public record SentRequest(dev.herald.http.OutboundRequest request, boolean sealed) {}
+
+    /** The request of delivery {@code id}; one to another merchant's endpoint (when {@code merchant} is not null) is not found. */
+    public java.util.Optional<SentRequest> request(String id, String merchant) {
+        record Read(Delivery delivery, byte[] body) {}
+        Read r = jdbc.read(c -> {
+            Delivery d = orNotFound(deliveries.find(c, id, merchant), id);
+            return new Read(d, deliveries.payload(c, d));
+        });
+        EndpointRepository.Stored ep;
+        try {
+            ep = endpoints.get(r.delivery().endpointId());
+        } catch (NotFoundException gone) {
+            return java.util.Optional.empty();
+        }
+        Delivery d = r.delivery();
+        return java.util.Optional.of(new SentRequest(requests.shown(ep.endpoint(), d.eventId(), d.eventType(), d.id(), r.body()), ep.endpoint().sealed()));
     }
 
     private static Delivery orNotFound(java.util.Optional<Delivery> found, String id) {
@@ -91,6 +118,48 @@ public final class DeliveryService {
         });
         dispatcher.wake();
         return d;
+    }
+
+    /** The most deliveries one {@link #resendAll} may send again. */
+    public static final int MAX_BULK_RESEND = 1000;
+
+    /** What a bulk resend did: how many deliveries the filter selected, and which of them were sent again. */
+    public record BulkResent(int matched, List<String> resent) {}
+
+    /**
+     * Sends every delivery {@code filter} selects again (as {@link #resend}, each with a fresh retry budget and an audit
+     * entry {@code delivery.bulk_resend}), in one transaction. Cancelled deliveries and those being sent right now are
+     * left as they are. A filter that selects more than {@code max} (at most {@link #MAX_BULK_RESEND}) deliveries sends
+     * none and is refused, so an operator narrows it rather than resending a surprise.
+     *
+     * @throws ValidationException (field {@code limit}) when the filter selects more than {@code max}
+     */
+    public BulkResent resendAll(AuditContext ctx, DeliveryRepository.Filter filter, int max) {
+        Instant now = clock.instant();
+        int bound = Math.min(max, MAX_BULK_RESEND);
+        DeliveryRepository.Filter f = new DeliveryRepository.Filter(filter.status(), filter.endpointId(), filter.eventId(), filter.eventType(),
+                filter.since(), filter.until(), null, bound + 1, filter.merchantId());
+        BulkResent done = jdbc.inTransaction(c -> {
+            List<Delivery> selected = deliveries.list(c, f);
+            if (selected.size() > bound) {
+                throw new ValidationException("limit", "the filter selects more than " + bound + " deliveries; narrow it (status, endpoint_id,"
+                        + " event, since, until) or raise limit (at most " + MAX_BULK_RESEND + ")");
+            }
+            List<String> resent = new java.util.ArrayList<>();
+            for (Delivery d : selected) {
+                if (d.status() == Delivery.Status.CANCELLED || !deliveries.resend(c, d.id(), d.partDay(), now)) {
+                    continue;
+                }
+                Delivery after = deliveries.find(c, d.id()).orElseThrow();
+                audit.append(c, ctx, "delivery.bulk_resend", Target.delivery(d.id(), d.merchantId()), Audited.of(d), Audited.of(after));
+                resent.add(d.id());
+            }
+            return new BulkResent(selected.size(), List.copyOf(resent));
+        });
+        if (!done.resent().isEmpty()) {
+            dispatcher.wake();
+        }
+        return done;
     }
 
     /** Resends every delivery of the endpoint that failed at or after {@code since}; returns how many. */

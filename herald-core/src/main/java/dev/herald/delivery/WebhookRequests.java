@@ -3,6 +3,8 @@ package dev.herald.delivery;
 import dev.herald.endpoint.Endpoint;
 import dev.herald.endpoint.EndpointRepository;
 import dev.herald.http.OutboundRequest;
+import dev.herald.sdk.SignatureScheme;
+import dev.herald.sdk.SignatureSchemes;
 import dev.herald.sdk.WebhookSigner;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,16 +51,53 @@ public final class WebhookRequests {
      */
     public OutboundRequest build(DeliveryTask task, Endpoint e, SigningMaterial material, Instant now, String traceparent) {
         byte[] body = material.payloadKey() == null ? task.payload() : material.payloadKey().sealBody(task.payload());
-        Map<String, String> h = new LinkedHashMap<>(e.headers());
-        h.put("Content-Type", "application/json");
-        h.put("User-Agent", userAgent);
-        h.put("traceparent", traceparent != null ? traceparent : "00-" + task.traceId() + "-" + spanId() + "-01");
-        h.put("X-Webhook-ID", e.id());
-        h.put("X-Webhook-Event", task.type());
-        h.put("X-Webhook-Delivery", task.deliveryId());
+        Map<String, String> h = unsigned(e, e.headers(), task.type(), task.deliveryId(),
+                traceparent != null ? traceparent : "00-" + task.traceId() + "-" + spanId() + "-01");
         h.putAll(WebhookSigner.signatureHeaders(material.schemes(), material.secrets(), material.keys(), task.eventId(),
                 now.getEpochSecond(), body));
         return new OutboundRequest(e.url(), h, body, Duration.ofSeconds(e.timeoutSeconds()));
+    }
+
+    /**
+     * The request a try of delivery {@code deliveryId} (event {@code eventId} of {@code type}) to {@code e} sends, as an
+     * operator may see it: the body and every header, except that custom header values read as
+     * {@link Endpoint#MASKED_HEADER_VALUE} and the values that each try computes anew (trace span, timestamp,
+     * signatures) read as {@link #PER_TRY}. {@code body} is the stored event; an endpoint with a payload key receives it
+     * sealed.
+     */
+    public OutboundRequest shown(Endpoint e, String eventId, String type, String deliveryId, byte[] body) {
+        Map<String, String> custom = new LinkedHashMap<>();
+        e.headers().keySet().forEach(name -> custom.put(name, Endpoint.MASKED_HEADER_VALUE));
+        Map<String, String> h = unsigned(e, custom, type, deliveryId, PER_TRY);
+        SignatureSchemes schemes = e.signatureSchemes();
+        if (schemes.has(SignatureScheme.SHA256)) {
+            h.put(WebhookSigner.HEADER_CLASSIC, PER_TRY);
+        }
+        if (schemes.sendsStandardHeaders()) {
+            h.put(WebhookSigner.HEADER_ID, eventId);
+            h.put(WebhookSigner.HEADER_TIMESTAMP, PER_TRY);
+        }
+        if (schemes.has(SignatureScheme.V1) || schemes.has(SignatureScheme.V1A)) {
+            h.put(WebhookSigner.HEADER_SIGNATURE, PER_TRY);
+        }
+        if (schemes.has(SignatureScheme.RSA_SHA256)) {
+            h.put(WebhookSigner.HEADER_RSA_SIGNATURE, PER_TRY);
+        }
+        return new OutboundRequest(e.url(), h, body, Duration.ofSeconds(e.timeoutSeconds()));
+    }
+
+    /** The value shown for a header that each try computes anew. */
+    public static final String PER_TRY = "(computed at each try)";
+
+    private Map<String, String> unsigned(Endpoint e, Map<String, String> custom, String type, String deliveryId, String traceparent) {
+        Map<String, String> h = new LinkedHashMap<>(custom);
+        h.put("Content-Type", "application/json");
+        h.put("User-Agent", userAgent);
+        h.put("traceparent", traceparent);
+        h.put("X-Webhook-ID", e.id());
+        h.put("X-Webhook-Event", type);
+        h.put("X-Webhook-Delivery", deliveryId);
+        return h;
     }
 
     private static String spanId() {

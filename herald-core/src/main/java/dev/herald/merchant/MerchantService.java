@@ -240,6 +240,49 @@ public final class MerchantService {
         return jdbc.read(c -> find(c, id, false)).orElseThrow(() -> new NotFoundException("no merchant " + id));
     }
 
+    /**
+     * Which merchants {@link #list} answers: only {@code merchantId} when not null (a merchant's own key), those of
+     * {@code status} when not null, those whose id or name contains {@code search} (case-insensitive) when not null, a
+     * page of at most {@code limit} after the id {@code afterId}.
+     */
+    public record Filter(String merchantId, String status, String search, String afterId, int limit) {}
+
+    /** The merchants {@code f} selects, in id order. */
+    public List<Merchant> list(Filter f) {
+        StringBuilder sql = new StringBuilder("select *, url_rules::text as url_rules, tls::text as tls from merchants where true");
+        List<Object> args = new java.util.ArrayList<>();
+        if (f.merchantId() != null) {
+            sql.append(" and id = ?");
+            args.add(f.merchantId());
+        }
+        if (f.status() != null) {
+            sql.append(" and status = ?");
+            args.add(f.status());
+        }
+        if (f.search() != null) {
+            String pattern = "%" + f.search().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            sql.append(" and (id ilike ? escape '\\' or name ilike ? escape '\\')");
+            args.add(pattern);
+            args.add(pattern);
+        }
+        if (f.afterId() != null) {
+            sql.append(" and id > ?");
+            args.add(f.afterId());
+        }
+        sql.append(" order by id limit ?");
+        args.add(f.limit());
+        return jdbc.read(c -> Jdbc.query(c, sql.toString(), ps -> {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+        }, this::map));
+    }
+
+    /** Whether {@code status} is a merchant status a filter may name. */
+    public static boolean isStatus(String status) {
+        return STATUSES.contains(status);
+    }
+
     private Optional<Merchant> find(Connection c, String id, boolean forUpdate) throws SQLException {
         return Jdbc.query(c, "select *, url_rules::text as url_rules, tls::text as tls from merchants where id = ?" + (forUpdate ? " for update" : ""), ps -> ps.setString(1, id),
                 this::map).stream().findFirst();

@@ -14,6 +14,8 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -32,18 +34,9 @@ final class DeliveryRoutes implements HttpService {
         r.get("/v1/deliveries", (req, res) -> {
             String merchant = Access.of(req).reader();
             int limit = Params.limit(req, 100, MAX_PAGE);
-            String merchantFilter = Params.query(req, "merchant_id", 128);
-            String event = Params.query(req, "event", EventInput.MAX_TYPE);
-            boolean byId = event != null && isEventId(event, merchant);
-            Instant since = Params.instant(req, "since");
-            Instant until = Params.instant(req, "until");
-            if (since != null && until != null && until.isBefore(since)) {
-                throw Problem.invalid("until must not be before since (the range is since ≤ created_at < until)", "until");
-            }
-            DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
-                    Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, since, until,
-                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1, merchant != null ? merchant : merchantFilter);
-            if (merchant != null && merchantFilter != null && !merchantFilter.equals(merchant)) {
+            DeliveryRepository.Filter f = filter(req, merchant,
+                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), limit + 1);
+            if (f == null) {
                 Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
                 return; // another merchant's deliveries, to this key, are as if there were none
             }
@@ -61,7 +54,52 @@ final class DeliveryRoutes implements HttpService {
             }
             Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
         });
+        r.post("/v1/deliveries/resend", (req, res) -> {
+            String merchant = Access.of(req).writer();
+            int max = Params.limit(req, 100, DeliveryService.MAX_BULK_RESEND);
+            DeliveryRepository.Filter f = filter(req, merchant, null, max);
+            DeliveryService.BulkResent done = f == null ? new DeliveryService.BulkResent(0, List.of())
+                    : herald.deliveries().resendAll(Caller.of(req), f, max);
+            ArrayNode ids = Responses.arr();
+            done.resent().forEach(ids::add);
+            Responses.json(res, 202, Responses.obj().put("matched", done.matched()).put("resent", done.resent().size()).set("delivery_ids", ids));
+        });
+        r.get("/v1/deliveries/{id}/request", (req, res) -> {
+            ObjectNode n = herald.deliveries().request(Params.path(req, "id"), Access.of(req).reader())
+                    .map(DeliveryRoutes::request)
+                    .orElseThrow(() -> Problem.notFound("the endpoint of this delivery was deleted", null));
+            Responses.json(res, 200, n);
+        });
         r.post("/v1/deliveries/{id}/resend", (req, res) -> Responses.json(res, 202, Views.delivery(herald.deliveries().resend(Caller.of(req), Params.path(req, "id"), Access.of(req).writer()))));
+    }
+
+    /**
+     * The list's filters of the query (status, endpoint_id, merchant_id, event, since, until), for {@code merchant}'s key
+     * when not null; null when such a key names another merchant (whose deliveries are, to it, as if there were none).
+     */
+    private DeliveryRepository.Filter filter(ServerRequest req, String merchant, Long beforeSeq, int limit) {
+        String merchantFilter = Params.query(req, "merchant_id", 128);
+        String event = Params.query(req, "event", EventInput.MAX_TYPE);
+        boolean byId = event != null && isEventId(event, merchant);
+        Instant since = Params.instant(req, "since");
+        Instant until = Params.instant(req, "until");
+        if (since != null && until != null && until.isBefore(since)) {
+            throw Problem.invalid("until must not be before since (the range is since ≤ created_at < until)", "until");
+        }
+        DeliveryRepository.Filter f = new DeliveryRepository.Filter(status(Params.query(req, "status", 20)),
+                Params.query(req, "endpoint_id", 128), byId ? event : null, byId ? null : event, since, until, beforeSeq, limit,
+                merchant != null ? merchant : merchantFilter);
+        return merchant != null && merchantFilter != null && !merchantFilter.equals(merchant) ? null : f;
+    }
+
+    /** The request a try sends, as {@link DeliveryService#request} shows it: headers by name, the body as text (it is JSON). */
+    private static ObjectNode request(DeliveryService.SentRequest r) {
+        ObjectNode n = Responses.obj().put("method", "POST").put("url", r.request().url().toString());
+        ObjectNode h = n.putObject("headers");
+        java.util.Map<String, String> sorted = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        sorted.putAll(r.request().headers());
+        sorted.forEach(h::put);
+        return n.put("body", new String(r.request().body(), StandardCharsets.UTF_8)).put("sealed", r.sealed());
     }
 
     /**

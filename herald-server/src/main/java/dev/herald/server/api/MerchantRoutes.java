@@ -1,5 +1,6 @@
 package dev.herald.server.api;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
 import dev.herald.merchant.Merchant;
@@ -13,10 +14,12 @@ import dev.herald.web.Problem;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import java.util.List;
 import java.util.Set;
 
 /**
- * {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only);
+ * {@code GET /v1/merchants}: the merchants, filtered by status and a search of id and name, a page at a time (a
+ * merchant's key finds its own merchant only). {@code PUT/GET /v1/merchants/{id}}: create or change a merchant (its secret is shown on creation and rotation only).
  * {@code GET /v1/merchants/{id}/signing-keys}: the public keys that sign its endpoints' requests and notify_url callbacks.
  * The operator (admin) sets everything; a merchant's own key may read its merchant and change its own settings
  * (name, ack rule, secret rotation, signature schemes, payload key), not the controls the operator sets — another
@@ -26,6 +29,9 @@ final class MerchantRoutes implements HttpService {
     private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
             "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy", "retention_days");
+    private static final int MAX_PAGE = 500;
+    /** Longest {@code ?q=} of the list. */
+    private static final int MAX_SEARCH = 200;
     private static final Set<String> URL_RULES = Set.of("hosts", "https_only", "private_networks");
 
     private final Herald herald;
@@ -66,6 +72,24 @@ final class MerchantRoutes implements HttpService {
                 view.put("payload_key", put.merchant().payloadKey().encoded());
             }
             Responses.json(res, put.created() ? 201 : 200, view);
+        });
+        r.get("/v1/merchants", (req, res) -> {
+            String merchant = Access.of(req).reader();
+            int limit = Params.limit(req, 100, MAX_PAGE);
+            String status = Params.query(req, "status", 20);
+            if (status != null && !MerchantService.isStatus(status)) {
+                throw Problem.invalid("status must be one of active, suspended, blocked", "status");
+            }
+            String q = Params.query(req, "q", MAX_SEARCH);
+            if (q != null && q.isEmpty()) {
+                throw Problem.invalid("q must be 1-" + MAX_SEARCH + " characters (leave it out to match every merchant)", "q");
+            }
+            String cursor = Params.query(req, "cursor", 128);
+            List<Merchant> page = herald.merchants().list(new MerchantService.Filter(merchant, status, q, cursor, limit + 1));
+            ArrayNode data = Responses.arr();
+            page.stream().limit(limit).forEach(m -> data.add(merchant(m)));
+            String next = page.size() > limit ? page.get(limit - 1).id() : null;
+            Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/merchants/{id}", (req, res) -> {
             String id = Params.path(req, "id");

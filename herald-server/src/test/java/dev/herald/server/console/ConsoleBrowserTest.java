@@ -132,6 +132,8 @@ class ConsoleBrowserTest {
     void anOperatorManagesAnEndpointAndItsDeliveriesThroughTheConsole() {
         open("/console");
         WebElement key = waitFor(By.id("f-key"));
+        assertThat(driver.findElement(By.id("logout")).isDisplayed()).as("no Log out before logging in").isFalse();
+        assertThat(driver.findElement(By.id("top")).isDisplayed()).isFalse();
         shot("01-login");
         key.sendKeys("hk_this-is-not-a-valid-key-000000");
         click(By.cssSelector("form.login button[type=submit]"));
@@ -141,6 +143,7 @@ class ConsoleBrowserTest {
         click(By.cssSelector("form.login button[type=submit]"));
         waitForText(By.cssSelector("main h1"), "Overview");
         waitFor(By.cssSelector("figure.chart svg"));
+        assertChartLabelsAreReadable();
         shot("02-overview");
         assertSessionIsOnlyAnHttpOnlyCookie();
 
@@ -160,10 +163,34 @@ class ConsoleBrowserTest {
         WebElement attempts = driver.findElement(By.id("f-retry_attempts"));
         attempts.clear();
         attempts.sendKeys("0");
+        type(By.id("f-retry_schedule"), "30s, 5m, 2h");
+        type(By.id("f-headers"), "X-Api-Token: t0ken-from-the-form\nX-Shop: orders");
+        driver.findElement(By.id("f-signature_schemes")).sendKeys(Keys.SPACE); // sha256, by keyboard
+        click(By.id("f-scheme-v1"));
+        shot("03b-endpoint-form-schedule-headers-schemes");
         click(By.cssSelector("form.edit button[type=submit]"));
         assertThat(waitFor(By.id("secret-once")).getText()).startsWith("whsec_");
         shot("04-endpoint-created-secret-once");
         click(By.linkText("Go to the endpoint"));
+        waitForText(By.cssSelector("main h1"), "orders");
+        String created = driver.findElement(By.cssSelector("dl.facts dd")).getText();
+        JsonNode saved = server.get("/v1/endpoints/" + created).json();
+        assertThat(saved.get("retry_schedule").toString()).isEqualTo("[30,300,7200]");
+        assertThat(TestServer.JSON.convertValue(saved.get("headers"), Map.class)).isEqualTo(Map.of("X-Api-Token", "********", "X-Shop", "********"));
+        assertThat(saved.get("signature_schemes").toString()).isEqualTo("[\"sha256\",\"v1\"]");
+        go("#/endpoints/" + created + "/edit");
+        assertThat(waitFor(By.id("f-retry_schedule")).getAttribute("value")).isEqualTo("30s, 5m, 2h");
+        assertThat(driver.findElement(By.id("f-headers")).getAttribute("value")).contains("X-Api-Token: ********").doesNotContain("t0ken");
+        assertThat(driver.findElement(By.id("f-signature_schemes")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("f-scheme-v1a")).isSelected()).isFalse();
+        type(By.id("f-retry_schedule"), "30s, soon");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        assertThat(waitForNonEmpty(By.id("err-retry_schedule"))).contains("15s");
+        type(By.id("f-retry_schedule"), "1m, 10m");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        waitForText(By.id("notice"), "Saved.");
+        assertThat(server.get("/v1/endpoints/" + created).json().get("retry_schedule").toString()).isEqualTo("[60,600]");
+        assertThat(server.get("/v1/endpoints/" + created).json().get("headers").size()).as("masked values keep the stored ones").isEqualTo(2);
         waitForText(By.cssSelector("main h1"), "orders");
 
         // test: the receiver answers 500; the result shows its status, latency and excerpt, and links the delivery
@@ -172,14 +199,34 @@ class ConsoleBrowserTest {
         waitForText(By.cssSelector("section.test-result"), "500");
         assertThat(result.getText()).contains("500", " ms", "receiver down <b>not bold</b>");
         shot("05-endpoint-detail-test");
-        result.findElement(By.partialLinkText("dlv_")).click();
+        String testDelivery = result.findElement(By.partialLinkText("dlv_")).getText();
+        go("#/deliveries?endpoint_id=" + created);
+        waitForText(By.cssSelector("main caption"), "Deliveries (1)");
+        WebElement row = driver.findElement(By.cssSelector("main tbody tr"));
+        assertThat(row.findElement(By.cssSelector("td[data-label=Endpoint]")).getText()).as("the endpoint by name").startsWith("orders\n" + created);
+        assertThat(driver.findElements(By.cssSelector("main th"))).extracting(WebElement::getText).contains("Error");
+        assertThat(row.findElement(By.cssSelector("td[data-label=Error]")).getText()).as("the last error").isNotBlank().isNotEqualTo("—");
+        assertNoWordIsBroken("main table th");
+        assertNoWordIsBroken("main table td[data-label=Event]");
+        assertNoWordIsBroken("main table td[data-label=Delivery]");
+        shot("05b-deliveries-endpoint-names-and-errors");
+        go("#/deliveries/" + testDelivery);
 
         // the delivery and its attempt; resend once the receiver is back
         waitForText(By.cssSelector("main h1"), "Delivery dlv_");
         WebElement timeline = waitFor(By.cssSelector("ol.timeline"));
         click(By.xpath("//summary[starts-with(text(),'Response headers')]"));
         assertThat(timeline.getText()).contains("Attempt 1", "500", "http_status", "receiver down <b>not bold</b>");
-        assertThat(waitFor(By.cssSelector("dl.headers")).getText()).containsIgnoringCase("X-Receiver").contains("test-receiver");
+        assertThat(waitFor(By.cssSelector("ol.timeline dl.headers")).getText()).containsIgnoringCase("X-Receiver").contains("test-receiver");
+        String deliveryId = driver.findElement(By.cssSelector("main h1")).getText().replace("Delivery ", "");
+        WebElement request = driver.findElement(By.cssSelector("section.request"));
+        assertThat(request.findElement(By.cssSelector(".request-line")).getText())
+                .isEqualTo("POST http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks");
+        assertThat(request.findElement(By.cssSelector("dl.request-headers")).getText())
+                .contains("X-Webhook-Delivery\n" + deliveryId, "X-Api-Token\n********", "Content-Type\napplication/json", "webhook-signature")
+                .doesNotContain("t0ken-from-the-form");
+        assertThat(request.findElement(By.cssSelector("pre.request-body")).getText()).contains("\"webhook.test\"", "This is a test event from Herald.");
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", request);
         shot("06-delivery-attempt-500");
         answer.set(200);
         click(By.xpath("//button[text()='Resend']"));
@@ -233,7 +280,27 @@ class ConsoleBrowserTest {
         go("#/deliveries?endpoint_id=" + endpointId);
         waitForText(By.cssSelector("main caption"), "Deliveries (3)");
         shot("10-deliveries");
+
+        // bulk resend: the list's filters, a count to confirm, then every matching delivery sent again
+        answer.set(500);
+        for (int i = 0; i < 2; i++) {
+            assertThat(server.post("/v1/endpoints/" + endpointId + "/test").json().get("success").asBoolean()).isFalse();
+        }
+        answer.set(200);
         go("#/deliveries?endpoint_id=" + endpointId + "&status=failed");
+        waitForText(By.cssSelector("main caption"), "Deliveries (2)");
+        click(By.xpath("//button[text()='Resend all that match…']"));
+        assertThat(waitForText(By.cssSelector(".bulk .confirm"), "Send 2 deliveries")).contains("matching these filters again");
+        shot("10b-bulk-resend-confirm");
+        int beforeBulk = received.get();
+        click(By.xpath("//button[text()='Yes, resend 2 deliveries']"));
+        assertThat(waitForText(By.cssSelector(".bulk-done"), "Resent")).isEqualTo("Resent 2 of 2 deliveries.");
+        shot("10c-bulk-resend-done");
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> server.get("/v1/deliveries?status=failed&endpoint_id=" + endpointId)
+                .json().get("data").isEmpty());
+        assertThat(received.get() - beforeBulk).isGreaterThanOrEqualTo(2);
+        assertThat(server.get("/v1/audit?action=delivery.bulk_resend").json().get("data")).hasSize(2);
+        go("#/deliveries?status=failed&endpoint_id=" + endpointId); // another hash than the page's, so the list is drawn anew
         waitForText(By.cssSelector("main .page"), "No deliveries.");
         go("#/deliveries?merchant_id=" + "x".repeat(200));
         assertThat(waitForNonEmpty(By.id("err-merchant_id"))).as("a bad filter is shown at its field").isNotBlank();
@@ -245,6 +312,18 @@ class ConsoleBrowserTest {
         waitForText(By.cssSelector("main"), "Payload");
         assertThat(driver.findElement(By.cssSelector("main")).getText()).contains("This is a test event from Herald.", "dlv_");
         shot("12-event-detail");
+
+        // the producer's data as posted: numbers are not re-printed on the way to the page
+        String posted = server.post("/v1/events", "{\"event\": \"payment.settled\", \"merchant_id\": \"mA\","
+                + " \"data\": {\"amount\": 12.30, \"fee\": 1.0E2, \"note\": \"a \\\"quoted\\\" }\"}}").json().get("id").asText();
+        go("#/events/" + posted);
+        String data = waitForNonEmpty(By.id("event-data"));
+        assertThat(data).contains("\"amount\": 12.30", "\"fee\": 1.0E2", "\"note\": \"a \\\"quoted\\\" }\"").doesNotContain("12.3,", "1E+2", "100");
+        assertThat((String) ((JavascriptExecutor) driver).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " import('/console/rawjson.js').then(m => done(m.rawMember(arguments[0], 'data')))",
+                "{\"id\": \"e\", \"note\": \"{\\\"data\\\": 1}\", \"data\": {\"amount\": 12.30, \"list\": [1.0E2, \"]\"]}, \"after\": 1}"))
+                .as("the data member's text, exactly as written").isEqualTo("{\"amount\": 12.30, \"list\": [1.0E2, \"]\"]}");
+        shot("12b-event-data-as-posted");
         go("#/endpoints");
         waitForText(By.cssSelector("main caption"), "Endpoints (2)");
         shot("13-endpoints");
@@ -255,12 +334,28 @@ class ConsoleBrowserTest {
         assertThat(waitForNonEmpty(By.cssSelector("form.edit .field-error:not(:empty)"))).isNotBlank();
         assertThat(driver.findElement(By.id("f-tls.client_certificate")).getAttribute("aria-invalid")).isEqualTo("true");
         shot("14-merchant-certificate-error");
+        go("#/merchants");
+        waitForText(By.cssSelector("main caption"), "Merchants (");
+        assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("Merchant mA", "Merchant mB");
+        shot("14b-merchants-list");
+        type(By.id("f-q"), "merchant mb" + Keys.ENTER);
+        waitForText(By.cssSelector("main caption"), "Merchants (1)");
+        assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("Merchant mB").doesNotContain("Merchant mA");
+        assertThat(requested("/v1/merchants?q=merchant+mb&limit=100")).as("the server searched").isTrue();
+        go("#/merchants?status=paused");
+        assertThat(waitForNonEmpty(By.id("err-status"))).as("a filter the API refuses is shown at its field").contains("active");
+        click(By.partialLinkText("Merchants"));
+        waitForText(By.cssSelector("main caption"), "Merchants (");
+        click(By.linkText("Merchant mB"));
+        waitForText(By.cssSelector("main h1"), "Merchant mB");
         go("#/keys");
         waitForText(By.cssSelector("main caption"), "Live keys");
         shot("15-api-keys");
         go("#/audit");
         waitForText(By.cssSelector("main caption"), "Audit entries");
         assertThat(driver.findElement(By.cssSelector("main")).getText()).contains("endpoint.recover", "endpoint.create");
+        assertNoWordIsBroken("main table td[data-label=Action]");
+        assertNoWordIsBroken("main table td[data-label=When]");
         shot("16-audit");
         go("#/");
         waitForText(By.cssSelector("main .tiles"), "Attempts/s");
@@ -376,6 +471,8 @@ class ConsoleBrowserTest {
         waitForText(By.id("who"), "merchant mA");
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> d.switchTo().activeElement().getTagName().equals("h1")); // the page's heading takes the focus
         assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Overview");
+        assertThat(driver.switchTo().activeElement().getCssValue("outline-style")).as("the focused heading has no focus box").isEqualTo("none");
+        shot("20a-merchant-overview-heading-focused");
         driver.switchTo().activeElement().sendKeys(Keys.TAB);
         assertThat(driver.switchTo().activeElement().getTagName()).isIn("a", "button");
         go("#/endpoints");
@@ -492,6 +589,65 @@ class ConsoleBrowserTest {
         assertThat(server.get("/v1/audit?action=console.logout").json().get("data").findValuesAsText("client_address")).contains("127.0.0.1");
     }
 
+    /**
+     * A pending delivery whose endpoint's breaker is open does not show a next attempt in the past: it says it waits for
+     * the breaker and when the next probe goes.
+     */
+    @Test
+    @Order(32)
+    void aDeliveryHeldByAnOpenBreakerSaysWhenItWillReallyGo() {
+        assertThat(server.put("/v1/merchants/mBrk", "{\"name\": \"Breaker shop\"}").status()).isEqualTo(201);
+        answer.set(500);
+        try {
+            String ep = server.createEndpoint(Map.of("name", "flaky", "url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/flaky",
+                    "events", List.of("brk.held"), "merchant_id", "mBrk", "retry_attempts", 8, "retry_schedule", List.of("1s"))).get("id").asText();
+            for (int i = 0; i < 7; i++) {
+                assertThat(server.postJson("/v1/events", Map.of("event", "brk.held", "merchant_id", "mBrk")).status()).isEqualTo(202);
+            }
+            new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> "open".equals(server.get("/v1/endpoints/" + ep).json().get("circuit").get("state").asText()));
+            String held = new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> {
+                for (JsonNode x : server.get("/v1/deliveries?status=pending&endpoint_id=" + ep).json().get("data")) {
+                    if (!x.get("next_attempt_at").isNull() && java.time.Instant.parse(x.get("next_attempt_at").asText()).isBefore(java.time.Instant.now())) {
+                        return x.get("id").asText();
+                    }
+                }
+                return null;
+            });
+            freshLogin(TestServer.ADMIN_KEY);
+            go("#/deliveries/" + held);
+            String next = waitForText(By.cssSelector("dl.facts"), "next probe at");
+            assertThat(next).contains("Waiting for the endpoint's breaker");
+            String probe = (String) ((JavascriptExecutor) driver).executeScript("return [...document.querySelectorAll('dl.facts dt')]"
+                    + ".find(dt => dt.textContent === 'Next attempt').nextElementSibling.querySelector('time').getAttribute('datetime')");
+            java.time.Instant at = java.time.Instant.parse(probe);
+            assertThat(at).as("the next probe is ahead, not in the past").isAfter(java.time.Instant.now().minusSeconds(2));
+            shot("36-delivery-held-by-open-breaker");
+            logOut();
+        } finally {
+            answer.set(200);
+        }
+    }
+
+    /** Every axis label of the overview's charts is drawn at 12 px or more. */
+    private static void assertChartLabelsAreReadable() {
+        @SuppressWarnings("unchecked")
+        List<Number> sizes = (List<Number>) ((JavascriptExecutor) driver).executeScript("return [...document.querySelectorAll("
+                + "'figure.chart text, figure.chart .axis-label')].map(e => e instanceof SVGElement ? e.getBoundingClientRect().height"
+                + " : parseFloat(getComputedStyle(e).fontSize))");
+        assertThat(sizes).hasSizeGreaterThanOrEqualTo(16);
+        assertThat(sizes).allSatisfy(v -> assertThat(v.doubleValue()).as("label size in px").isGreaterThanOrEqualTo(12));
+    }
+
+    /** Every cell {@code css} selects shows its words whole: a word is never split across lines. */
+    private static void assertNoWordIsBroken(String css) {
+        @SuppressWarnings("unchecked")
+        List<String> broken = (List<String>) ((JavascriptExecutor) driver).executeScript("return [...document.querySelectorAll(arguments[0])]"
+                + ".filter(td => { const words = td.textContent.trim().split(/\\s+/).length;"
+                + " const r = document.createRange(); r.selectNodeContents(td);"
+                + " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > words; }).map(td => td.textContent)", css);
+        assertThat(broken).as("cells with a word split across lines").isEmpty();
+    }
+
     /** A browser without a session logs in with {@code key} by keyboard and waits for the overview. */
     private static void freshLogin(String key) {
         driver.manage().deleteAllCookies();
@@ -515,6 +671,7 @@ class ConsoleBrowserTest {
         click(By.id("logout"));
         waitForText(By.cssSelector("form.login"), "logged out");
         assertThat(driver.manage().getCookieNamed("herald_session")).isNull();
+        assertThat(driver.findElement(By.id("logout")).isDisplayed()).as("no Log out on the login page").isFalse();
         shot("99-logged-out");
     }
 

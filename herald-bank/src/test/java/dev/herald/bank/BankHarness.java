@@ -22,10 +22,13 @@ public final class BankHarness implements AutoCloseable {
     public final Database db;
     public final MutableClock clock = new MutableClock(Instant.parse("2025-01-14T10:30:00Z"));
     public final BankServices bank;
+    /** The key the audit chain is keyed with (random per harness). */
+    public final byte[] auditKey = new byte[dev.herald.store.chain.HashChain.KEY_BYTES];
 
     private BankHarness(Database db, RiskRules rules) {
         this.db = db;
-        this.bank = BankServices.create(db.dataSource(), clock, rules, 1_000, Duration.ofMinutes(5));
+        new java.security.SecureRandom().nextBytes(auditKey);
+        this.bank = BankServices.create(db.dataSource(), clock, rules, 1_000, Duration.ofMinutes(5), auditKey);
     }
 
     public static BankHarness open(DatabaseConfig config) {

@@ -97,14 +97,17 @@ public final class HeraldServer implements AutoCloseable {
             // the broker first: an unreachable one fails the start before a database is started for nothing
             bus = cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl());
             DatabaseConfig dbc;
+            DatabaseConfig runtime; // the pool's role: on the embedded database, no superuser (migrations and partition DDL run as dbc)
             if (cfg.databaseUrl() == null) {
                 embedded = EmbeddedPostgres.start(cfg.dataDir().resolve("postgres"));
                 embedded.createDatabase("herald");
                 dbc = DatabaseConfig.fromUrl(embedded.jdbcUrl("herald"));
+                runtime = DatabaseConfig.fromUrl(embedded.runtimeJdbcUrl("herald"));
             } else {
                 dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
+                runtime = dbc;
             }
-            db = Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS);
+            db = Database.open(dbc.withApplicationName("herald"), runtime.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS);
             metrics.watch(db);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings());
@@ -112,7 +115,7 @@ public final class HeraldServer implements AutoCloseable {
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
-            herald = Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey).withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
+            herald = Herald.create(db.dataSource(), db.ownerDataSource(), new Herald.Config(outbound, dc, masterKey).withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
                     new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel).start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");

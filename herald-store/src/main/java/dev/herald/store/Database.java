@@ -53,25 +53,29 @@ public final class Database implements AutoCloseable {
         }
         boolean sameRole = owner.jdbcUrl().equals(runtime.jdbcUrl()) && owner.user().equals(runtime.user());
         HikariDataSource ownerPool = connect(sameRole ? runtime : owner.withMaxPoolSize(2).withApplicationName(runtime.applicationName() + "-owner"));
+        boolean migrated;
         try {
             Flyway flyway = Flyway.configure()
                     .dataSource(ownerPool)
                     .locations(migrationLocations)
                     .load();
             flyway.migrate();
-            boolean migrated = flyway.info().pending().length == 0;
-            if (sameRole) {
-                return new Database(ownerPool, ownerPool, migrated);
-            }
-            grantRuntime(ownerPool, runtime.user());
-            try {
-                return new Database(connect(runtime), ownerPool, migrated);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("cannot connect as the runtime role: " + rootMessage(e), e);
+            migrated = flyway.info().pending().length == 0;
+            if (!sameRole) {
+                grantRuntime(ownerPool, runtime.user());
             }
         } catch (RuntimeException e) {
             ownerPool.close();
             throw new IllegalStateException("cannot migrate " + owner + ": " + rootMessage(e), e);
+        }
+        if (sameRole) {
+            return new Database(ownerPool, ownerPool, migrated);
+        }
+        try {
+            return new Database(connect(runtime), ownerPool, migrated);
+        } catch (RuntimeException e) {
+            ownerPool.close();
+            throw e;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.herald.store;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -204,6 +205,9 @@ final class EmbeddedBinaries {
         return run(timeout, null, binary, args);
     }
 
+    /** The variables the binaries inherit from Herald's environment (besides {@code LC_*}). */
+    static final Set<String> ENVIRONMENT = Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "USER", "LOGNAME");
+
     /**
      * The environment the binaries (and so the server) get: only the names in {@link #ENVIRONMENT} (a search path,
      * locale, time zone, home and temp dir) and {@code LC_*}, never Herald's own variables (keys, passwords, URLs).
@@ -218,9 +222,6 @@ final class EmbeddedBinaries {
         env.put("LC_ALL", "C");
         return env;
     }
-
-    /** The variables the binaries inherit from Herald's environment (besides {@code LC_*}). */
-    static final Set<String> ENVIRONMENT = Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "USER", "LOGNAME");
 
     /**
      * As {@link #run(Duration, String, String...)}, writing {@code input} (if not null) to its standard input. The
@@ -241,7 +242,7 @@ final class EmbeddedBinaries {
             pb.environment().clear();
             pb.environment().putAll(env);
             Process p = pb.start();
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             Thread reader = Thread.ofVirtual().name("herald-pg-output").start(() -> {
                 try (InputStream in = p.getInputStream()) {
                     in.transferTo(out);

@@ -3,6 +3,10 @@ package dev.herald.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,6 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EmbeddedDatabaseRolesTest {
 
+    private static HttpResponse<String> call(HeraldServer server, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TestServer.ADMIN_KEY).header("Content-Type", "application/json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     @Test
     void theServersPoolIsNoSuperuserAndCannotRunServerPrograms(@TempDir Path dir) throws Exception {
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, null, true, false, 256 * 1024, 10, 16, 64, TestServer.ADMIN_KEY);
@@ -39,6 +52,13 @@ class EmbeddedDatabaseRolesTest {
                 }
             }
             assertThat(poolRoles).isNotEmpty().containsOnly("herald_app");
+
+            // and the grants are enough for the work: an endpoint made (audited), an event published, the chain verified
+            assertThat(call(server, "POST", "/v1/endpoints", "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"*\"]}").statusCode()).isEqualTo(201);
+            assertThat(call(server, "POST", "/v1/events", "{\"event\":\"account.created\",\"data\":{\"n\":1}}").statusCode()).isEqualTo(202);
+            HttpResponse<String> verified = call(server, "GET", "/v1/audit/verify", null);
+            assertThat(verified.statusCode()).isEqualTo(200);
+            assertThat(verified.body()).contains("\"ok\":true");
 
             try (Connection c = DriverManager.getConnection(base, "herald_app", Files.readString(pg.resolve("herald.runtime-password")).strip());
                  Statement s = c.createStatement()) {

@@ -129,6 +129,9 @@ public final class BankCommand implements Callable<Integer> {
                     .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked)).withConnectionLimits(limits)
                     .withAuditKey(auditKey(dataDir.toAbsolutePath().resolve(AUDIT_KEY_FILE)));
             running.bank = Bank.start(cfg);
+            if (running.embedded != null) {
+                running.embedded.stopOnExitAfter(java.time.Duration.ofSeconds(10)); // on Ctrl-C our hook stops the bank, then the database
+            }
         } catch (RuntimeException e) {
             running.close();
             err.println("bank failed to start: " + e.getMessage());

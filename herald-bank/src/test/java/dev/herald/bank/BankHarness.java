@@ -22,12 +22,11 @@ public final class BankHarness implements AutoCloseable {
     public final Database db;
     public final MutableClock clock = new MutableClock(Instant.parse("2025-01-14T10:30:00Z"));
     public final BankServices bank;
-    /** The key the audit chain is keyed with (random per harness). */
-    public final byte[] auditKey = new byte[dev.herald.store.chain.HashChain.KEY_BYTES];
+    /** The audit key of each database (random, one per database as a deployed bank has one): harnesses on one database share it. */
+    private static final java.util.Map<String, byte[]> AUDIT_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private BankHarness(Database db, RiskRules rules) {
+    private BankHarness(Database db, RiskRules rules, byte[] auditKey) {
         this.db = db;
-        new java.security.SecureRandom().nextBytes(auditKey);
         this.bank = BankServices.create(db.dataSource(), clock, rules, 1_000, Duration.ofMinutes(5), auditKey);
     }
 
@@ -36,7 +35,12 @@ public final class BankHarness implements AutoCloseable {
     }
 
     public static BankHarness open(DatabaseConfig config, RiskRules rules) {
-        return new BankHarness(Database.open(config.withMaxPoolSize(20), "classpath:db/bank"), rules);
+        byte[] auditKey = AUDIT_KEYS.computeIfAbsent(config.jdbcUrl() + "|" + config.user(), k -> {
+            byte[] key = new byte[dev.herald.store.chain.HashChain.KEY_BYTES];
+            new java.security.SecureRandom().nextBytes(key);
+            return key;
+        });
+        return new BankHarness(Database.open(config.withMaxPoolSize(20), "classpath:db/bank"), rules, auditKey);
     }
 
     public Jdbc jdbc() {

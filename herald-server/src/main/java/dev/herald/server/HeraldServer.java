@@ -152,6 +152,9 @@ public final class HeraldServer implements AutoCloseable {
             if (telemetry.otlpEndpoint() != null) {
                 log.info("exporting traces over OTLP/HTTP to {}", telemetry.tracesUrl());
             }
+            if (embedded != null) {
+                embedded.stopOnExitAfter(Duration.ofSeconds(10)); // on Ctrl-C the server's own hook stops the engine, then the database
+            }
             return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, keyUse, metrics, metricsWeb, otel);
         } catch (RuntimeException e) {
             if (metricsWeb != null) {

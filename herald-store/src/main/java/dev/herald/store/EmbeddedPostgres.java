@@ -52,8 +52,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
     public static final String RUNTIME_USER = "herald_app";
 
     static final Duration LOCK_WAIT = Duration.ofSeconds(60);
-    /** How long, on exit, a durable server waits for its owner to close it before it stops itself. */
-    static final Duration EXIT_GRACE = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration CHECK_EVERY = Duration.ofMillis(500);
@@ -74,6 +72,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private volatile long pid;
     private volatile boolean up = true;
     private volatile boolean exiting;
+    private volatile Duration exitGrace = Duration.ZERO;
     private Thread supervisor;
     private Thread shutdownHook;
 
@@ -222,17 +221,30 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /**
-     * Stops the server when the JVM exits (Ctrl-C, SIGTERM): an ephemeral one at once; a durable one once its owner had
-     * {@link #EXIT_GRACE} to close it first (a server stopping its engine before its database) and did not.
+     * Stops the server when the JVM exits (Ctrl-C, SIGTERM): at once, or, after {@link #stopOnExitAfter}, once its owner
+     * had that long to close it first and did not.
      */
     private void stopOnExit() {
         shutdownHook = new Thread(() -> {
             exiting = true; // no restarts from now on
-            if (ephemeral || !awaitClosing(EXIT_GRACE)) {
+            Duration grace = exitGrace;
+            if (grace.isZero() || !awaitClosing(grace)) {
                 closeQuietly();
             }
         }, "herald-pg-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(shutdownHook); // refused (IllegalStateException) once the JVM is exiting
+    }
+
+    /**
+     * On the JVM's exit, gives the owner up to {@code grace} to {@link #close()} this server itself (a server that stops
+     * its engine before its database, from its own exit hook) before it is stopped; until called, an exit stops it at
+     * once. Either way no exit leaves it running.
+     */
+    public void stopOnExitAfter(Duration grace) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative");
+        }
+        exitGrace = grace;
     }
 
     /** Starts the supervisor; called once, by the factory. */

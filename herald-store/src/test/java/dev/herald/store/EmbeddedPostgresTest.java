@@ -394,6 +394,18 @@ class EmbeddedPostgresTest {
         }
     }
 
+    @Test
+    void anOwnerGivenAGraceOnExitStillUsesTheServerFromItsOwnExitHookAndNothingIsLeftRunning() throws Exception {
+        Path dataDir = tmp.resolve("data");
+        try (Starter s = Starter.start(dataDir, tmp, EmbeddedBinaries.get().home(), "owner-hook")) {
+            s.await("READY");
+            s.signal("TERM");
+            assertThat(s.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(EmbeddedBinaries.read(s.out())).contains("HOOK-QUERY ok");
+            assertThat(postgresProcessesOf(dataDir)).isEmpty();
+        }
+    }
+
     private static List<String> listNames(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -425,13 +437,13 @@ class EmbeddedPostgresTest {
     private record Starter(Process process, Path out, Path tmpDir) implements AutoCloseable {
         static final String MASTER_KEY = "hmk_" + "a".repeat(43);
 
-        static Starter start(Path dataDir, Path tmp, Path cache) throws IOException {
+        static Starter start(Path dataDir, Path tmp, Path cache, String... mode) throws IOException {
             Path out = tmp.resolve("starter-" + UUID.randomUUID() + ".log");
             Path tmpDir = Files.createDirectories(tmp.resolve("jvm-tmp-" + UUID.randomUUID()));
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:-UsePerfData", "-Dherald.pg.cache=" + cache,
                     "-Djava.io.tmpdir=" + tmpDir, "-cp", System.getProperty("java.class.path"), EmbeddedPostgresStarter.class.getName(),
-                    dataDir.toString()).redirectErrorStream(true).redirectOutput(out.toFile());
+                    dataDir.toString(), mode.length > 0 ? mode[0] : "plain").redirectErrorStream(true).redirectOutput(out.toFile());
             pb.environment().put("HERALD_MASTER_KEY", MASTER_KEY);
             pb.environment().put("HERALD_ADMIN_KEY", "hk_" + "b".repeat(40));
             return new Starter(pb.start(), out, tmpDir);

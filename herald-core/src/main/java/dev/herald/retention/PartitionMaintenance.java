@@ -342,7 +342,7 @@ public final class PartitionMaintenance {
         }, rs -> rs.getBoolean(1)).getFirst();
     }
 
-    /** Writes back the keys of a kept day's events that lost theirs (a run that deleted them and then kept the day). */
+    /** Writes back the keys of a kept day's events that lost theirs (an older Herald deleted them before it tried the drop). */
     private static int restoreKeys(Connection c, LocalDate day) throws SQLException {
         boolean missing = Jdbc.query(c, "select exists (select 1 from events where part_day = ?) and not exists (select 1 from event_keys where part_day = ?)",
                 ps -> {
@@ -361,12 +361,21 @@ public final class PartitionMaintenance {
      * the tables and checking once more that nothing must stay (a resend may have made a delivery pending since). False
      * when the day is kept after all, or when the lock could not be had within the lock timeout a few times running (the
      * next run tries again): then the day keeps its keys too, so its events stay found and their keys stay duplicates.
+     *
+     * <p>The keys (a busy day has millions) are deleted before the tables are locked, so traffic does not wait on the
+     * lock meanwhile; other sessions see them until the drop commits. A first take of the lock, given back at once,
+     * spares that work while something holds the day (a {@code pg_dump}).
      */
     private boolean dropDay(LocalDate day, Instant now) {
+        String lock = "lock table " + String.join(", ", TABLES) + " in access exclusive mode";
         return ddl("dropping day " + day, c -> {
-            execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
+            execute(c, "savepoint keys");
+            execute(c, lock); // fails within the lock timeout while the day is held: nothing was done
+            execute(c, "rollback to savepoint keys");
+            Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day));
+            execute(c, lock);
             if (mustKeep(c, day, now)) {
-                restoreKeys(c, day);
+                execute(c, "rollback to savepoint keys"); // the keys stay with their day
                 return false;
             }
             for (String table : TABLES) {
@@ -375,7 +384,6 @@ public final class PartitionMaintenance {
                     execute(c, "drop table " + name);
                 }
             }
-            Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day)); // the keys go with their day, or not at all
             return true;
         });
     }

@@ -111,14 +111,16 @@ public final class AuditLog {
      * removed from the end are found too.
      */
     public Verification verify(Connection c, HashChain.Anchor anchor) throws SQLException {
-        HashChain keyed = storedChain(c);
-        long total = Jdbc.query(c, "select count(*) from bank_audit", ps -> {}, rs -> rs.getLong(1)).getFirst();
+        HashChain keyed;
+        try {
+            keyed = storedChain(c);
+        } catch (IllegalStateException e) {
+            return new Verification(false, 0, null, e.getMessage());
+        }
         if (keyed == null) {
+            long total = Jdbc.query(c, "select count(*) from bank_audit", ps -> {}, rs -> rs.getLong(1)).getFirst();
             return total == 0 && anchor == null ? new Verification(true, 0, null, null)
                     : new Verification(false, 0, null, "the audit chain has no key row (bank_audit_key was emptied)");
-        }
-        if (!keyed.boundaryVerifies(Jdbc.query(c, "select boundary_mac from bank_audit_key", ps -> {}, rs -> rs.getString(1)).getFirst())) {
-            return new Verification(false, 0, null, "the audit key is not the one the chain was made with, or its boundary was changed");
         }
         HashChain.Walk walk = keyed.walk(anchor);
         long n = 0;
@@ -146,10 +148,6 @@ public final class AuditLog {
             return known;
         }
         HashChain stored = storedChain(c);
-        if (stored != null && !stored.boundaryVerifies(Jdbc.query(c, "select boundary_mac from bank_audit_key", ps -> {}, rs -> rs.getString(1)).getFirst())) {
-            throw new IllegalStateException("the bank's audit key is not the one its audit chain was made with (or the chain's key row was"
-                    + " changed); start the bank with its key");
-        }
         if (stored == null) {
             long newest = Jdbc.query(c, "select coalesce(max(id), 0) from bank_audit", ps -> {}, rs -> rs.getLong(1)).getFirst();
             stored = new HashChain(key, newest);
@@ -166,9 +164,21 @@ public final class AuditLog {
         return stored;
     }
 
+    private record KeyRow(long legacyThrough, String boundaryMac) {}
+
+    /** The chain of the key row, or null when there is none; throws when the row was not made with this log's key. */
     private HashChain storedChain(Connection c) throws SQLException {
-        return Jdbc.query(c, "select legacy_through from bank_audit_key", ps -> {}, rs -> new HashChain(key, rs.getLong(1)))
-                .stream().findFirst().orElse(null);
+        List<KeyRow> rows = Jdbc.query(c, "select legacy_through, boundary_mac from bank_audit_key", ps -> {},
+                rs -> new KeyRow(rs.getLong(1), rs.getString(2)));
+        if (rows.isEmpty()) {
+            return null;
+        }
+        HashChain stored = new HashChain(key, rows.getFirst().legacyThrough());
+        if (!stored.boundaryVerifies(rows.getFirst().boundaryMac())) {
+            throw new IllegalStateException("the bank's audit key is not the one its audit chain was made with (or the chain's key row was"
+                    + " changed); start the bank with its key");
+        }
+        return stored;
     }
 
     static String canonical(AuditRecord r, Instant at) {

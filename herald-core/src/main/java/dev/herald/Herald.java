@@ -99,7 +99,7 @@ public final class Herald implements AutoCloseable {
     private final ScheduledExecutorService partitionJob;
     private final Duration partitionEvery;
 
-    private Herald(DataSource dataSource, Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
+    private Herald(DataSource ownerDataSource, Jdbc jdbc, Vault vault, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
                    Tracing tracing) {
         this.jdbc = jdbc;
         this.metrics = metrics;
@@ -122,7 +122,7 @@ public final class Herald implements AutoCloseable {
                 requests, clock, random, config.dispatcher(), nodeId, liveness, metrics, tracing);
         writer.admitBy(dispatcher::takes);
         metrics.watch(dispatcher::triesInFlight, dispatcher::openBreakers);
-        this.audit = new AuditLog(jdbc, clock);
+        this.audit = new AuditLog(jdbc, clock, vault);
         this.endpoints = new EndpointService(jdbc, endpointRepository, registry, signingKeys, AddressPolicy.create(config.outbound().allowPrivateAddresses()),
                 config.outbound().httpsOnly(), clock, dispatcher, audit);
         this.deliveries = new DeliveryService(jdbc, deliveryRepository, endpoints, writer, dispatcher, clock, audit, requests);
@@ -132,7 +132,7 @@ public final class Herald implements AutoCloseable {
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
-        this.partitions = new PartitionMaintenance(dataSource, clock, config.retention(),
+        this.partitions = new PartitionMaintenance(ownerDataSource, clock, config.retention(),
                 r -> metrics.partitions(r.days(), r.kept().size(), r.dropped().size(), r.movedFromDefault()));
         this.partitionJob = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-partitions").daemon().factory());
         this.partitionEvery = config.retention().every();
@@ -155,8 +155,18 @@ public final class Herald implements AutoCloseable {
      */
     public static Herald create(DataSource dataSource, Config config, Clock clock, RandomGenerator random, EngineMetrics metrics,
                                 OpenTelemetry openTelemetry) {
+        return create(dataSource, dataSource, config, clock, random, metrics, openTelemetry);
+    }
+
+    /**
+     * As {@link #create(DataSource, Config, Clock, RandomGenerator, EngineMetrics, OpenTelemetry)}, running the work on
+     * {@code dataSource} and the partition DDL and maintenance ({@link PartitionMaintenance}) on {@code ownerDataSource},
+     * the schema owner's (see {@code Database#ownerDataSource}): the runtime role needs no DDL rights.
+     */
+    public static Herald create(DataSource dataSource, DataSource ownerDataSource, Config config, Clock clock, RandomGenerator random,
+                                EngineMetrics metrics, OpenTelemetry openTelemetry) {
         Jdbc jdbc = new Jdbc(dataSource);
-        return new Herald(dataSource, jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics,
+        return new Herald(ownerDataSource, jdbc, Vault.open(jdbc, config.masterKey()), config, Clock.tick(clock, Duration.ofNanos(1000)), random, metrics,
                 Tracing.of(openTelemetry));
     }
 
@@ -179,17 +189,21 @@ public final class Herald implements AutoCloseable {
     }
 
     /**
-     * Seals secrets left in plaintext by an earlier version (see {@link #sealPlaintext()}), loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
+     * Seals secrets left in plaintext by an earlier version (see {@link #sealPlaintext()}), makes the audit chain's key
+     * on first use and writes its anchor to the log (then every minute it moved), loads endpoints, starts ingest, recovers deliveries left in flight by an earlier process and starts dispatching;
      * reloads the endpoints every 5 s, counts the pending backlog for metrics and writes the minute stats every 5 s and refreshes stale planner
      * statistics every 10 s in the background.
      */
     public Herald start() {
         partitions.ensurePartitions();
         sealPlaintext();
+        audit.ensureKey();
+        audit.logAnchor();
         registry.reload();
         ingest.start();
         dispatcher.start();
         every(5, "endpoint reload", registry::reload);
+        every(60, "writing the audit anchor to the log", audit::logAnchor);
         every(5, "counting the backlog for metrics", this::refreshMetrics);
         every(5, "writing the minute stats", statsWriter::flush);
         PlannerStatistics statistics = new PlannerStatistics(jdbc, List.of("deliveries", "events", "attempts", "endpoints"));

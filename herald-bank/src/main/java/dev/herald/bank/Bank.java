@@ -51,7 +51,8 @@ public final class Bank implements AutoCloseable {
         TransferConsumer consumer = null;
         Bus.Subscription subscription = null;
         try {
-            BankServices services = BankServices.create(db.dataSource(), cfg.clock(), cfg.risk(), cfg.lowBalanceThreshold(), cfg.outboxStaleAfter());
+            BankServices services = BankServices.create(db.dataSource(), cfg.clock(), cfg.risk(), cfg.lowBalanceThreshold(), cfg.outboxStaleAfter(),
+                    cfg.auditKey());
             ApiKeyStore keys = new ApiKeyStore(services.jdbc(), "bank_api_keys", cfg.clock());
             Optional<String> generated = keys.bootstrap(cfg.apiKey(), "bk_");
             relay = new OutboxRelay(db.dataSource(), new BusPublisher(cfg.bus()), OutboxRelay.Config.defaults(), cfg.clock()).start();

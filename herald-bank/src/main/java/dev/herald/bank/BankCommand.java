@@ -47,7 +47,8 @@ public final class BankCommand implements Callable<Integer> {
     @Option(names = "--database-url-file", description = "File holding the --database-url (keep it chmod 600). Env: BANK_DATABASE_URL_FILE",
             defaultValue = "${env:BANK_DATABASE_URL_FILE}")
     Path databaseUrlFile;
-    @Option(names = "--data-dir", description = "Directory of the embedded PostgreSQL when no --database-url (default ${DEFAULT-VALUE}).",
+    @Option(names = "--data-dir", description = "Directory of the audit chain's key (bank.audit-key) and of the embedded PostgreSQL when no "
+            + "--database-url (default ${DEFAULT-VALUE}).",
             defaultValue = "bank-data")
     Path dataDir;
     @Option(names = "--amqp-url", description = "RabbitMQ, e.g. amqp://guest:guest@localhost:5672/. Env: BANK_AMQP_URL (prefer it, or --amqp-url-file)",
@@ -128,8 +129,12 @@ public final class BankCommand implements Callable<Integer> {
                 db = DatabaseConfig.fromUrl(databaseUrl);
             }
             BankConfig cfg = BankConfig.defaults(db, running.bus).withHost(host).withPort(port).withApiKey(apiKey)
-                    .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked)).withConnectionLimits(limits);
+                    .withRisk(new RiskRules(maxTransfer, dailyLimit, velocity, blocked)).withConnectionLimits(limits)
+                    .withAuditKey(auditKey(dataDir.toAbsolutePath().resolve(AUDIT_KEY_FILE)));
             running.bank = Bank.start(cfg);
+            if (running.embedded != null) {
+                running.embedded.stopOnExitAfter(java.time.Duration.ofSeconds(10)); // on Ctrl-C our hook stops the bank, then the database
+            }
         } catch (PortUnavailableException e) {
             running.close();
             err.println("bank: " + e.withHint("choose another port with --port").getMessage());
@@ -194,6 +199,27 @@ public final class BankCommand implements Callable<Integer> {
                 embedded.close();
                 embedded = null;
             }
+        }
+    }
+
+    /** The file in the data dir holding the audit chain's key (hex, 0600), made on first start. */
+    static final String AUDIT_KEY_FILE = "bank.audit-key";
+
+    /** The audit chain's key from {@code file}, written there (0600, in a 0700 directory made if missing) on first use. */
+    static byte[] auditKey(Path file) {
+        try {
+            if (!java.nio.file.Files.exists(file)) {
+                java.nio.file.Files.createDirectories(file.getParent(),
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                byte[] key = new byte[dev.herald.store.chain.HashChain.KEY_BYTES];
+                new java.security.SecureRandom().nextBytes(key);
+                java.nio.file.Files.createFile(file,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                java.nio.file.Files.writeString(file, java.util.HexFormat.of().formatHex(key) + "\n");
+            }
+            return java.util.HexFormat.of().parseHex(java.nio.file.Files.readString(file).strip());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("could not read the audit key " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -23,10 +23,12 @@ public final class BankHarness implements AutoCloseable {
     public final Database db;
     public final MutableClock clock = new MutableClock(Instant.parse("2025-01-14T10:30:00Z"));
     public final BankServices bank;
+    /** The audit key of each database (random, one per database as a deployed bank has one): harnesses on one database share it. */
+    private static final java.util.Map<String, byte[]> AUDIT_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private BankHarness(Database db, RiskRules rules) {
+    private BankHarness(Database db, RiskRules rules, byte[] auditKey) {
         this.db = db;
-        this.bank = BankServices.create(db.dataSource(), clock, rules, 1_000, Duration.ofMinutes(5));
+        this.bank = BankServices.create(db.dataSource(), clock, rules, 1_000, Duration.ofMinutes(5), auditKey);
     }
 
     public static BankHarness open(DatabaseConfig config) {
@@ -34,7 +36,12 @@ public final class BankHarness implements AutoCloseable {
     }
 
     public static BankHarness open(DatabaseConfig config, RiskRules rules) {
-        return new BankHarness(Database.open(config.withMaxPoolSize(20), "classpath:db/bank"), rules);
+        byte[] auditKey = AUDIT_KEYS.computeIfAbsent(config.jdbcUrl() + "|" + config.user(), k -> {
+            byte[] key = new byte[dev.herald.store.chain.HashChain.KEY_BYTES];
+            new java.security.SecureRandom().nextBytes(key);
+            return key;
+        });
+        return new BankHarness(Database.open(config.withMaxPoolSize(20), "classpath:db/bank"), rules, auditKey);
     }
 
     public Jdbc jdbc() {

@@ -13,12 +13,29 @@ final class AuditRepository {
     private static final String COLUMNS = "seq, at, actor_key_id, actor_name, actor_merchant, action, target_type, target_id, target_merchant,"
             + " before, after, client_address, trace_id, prev_hash, hash";
 
-    /** The head of the chain: the newest entry's number and hash (0 and {@link Chain#GENESIS} when empty). */
+    /** The head of the chain: the newest entry's number and hash (0 and {@code HashChain.GENESIS} when empty). */
     record Head(long seq, String hash) {}
 
     /** The head, locked until the end of the transaction: appends are numbered in commit order. */
     Head lockHead(Connection c) throws SQLException {
         return Jdbc.query(c, "select seq, hash from audit_chain for update", ps -> {}, rs -> new Head(rs.getLong(1), rs.getString(2))).getFirst();
+    }
+
+    /** The chain's key (sealed by the master key) and the boundary of the unkeyed entries, with the MAC that binds them. */
+    record Key(long legacyThrough, String sealedKey, String boundaryMac) {}
+
+    /** The stored key, or null when the chain has none yet. */
+    Key key(Connection c) throws SQLException {
+        return Jdbc.query(c, "select legacy_through, sealed_key, boundary_mac from audit_chain_key", ps -> {},
+                rs -> new Key(rs.getLong(1), rs.getString(2), rs.getString(3))).stream().findFirst().orElse(null);
+    }
+
+    void insertKey(Connection c, long legacyThrough, String sealedKey, String boundaryMac) throws SQLException {
+        Jdbc.update(c, "insert into audit_chain_key (legacy_through, sealed_key, boundary_mac) values (?, ?, ?)", ps -> {
+            ps.setLong(1, legacyThrough);
+            ps.setString(2, sealedKey);
+            ps.setString(3, boundaryMac);
+        });
     }
 
     Head head(Connection c) throws SQLException {

@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * for that long, with everyone else's rows of those days (cost: storage of those days; see README, Retention).
  *
  * <p><b>Idempotency.</b> Event ids and idempotency keys are unique per scope through {@code event_keys} (a plain table).
- * A day's keys are removed in batches just before its partitions are dropped — never while the day is within retention
- * — so a duplicate is recognised for at least {@code retentionDays}, and for as long as the event is kept. Should the
- * day turn out to be kept after all (under the lock), its keys are written back.
+ * A day's keys are deleted in the transaction that drops its partitions — never while the day is within retention, and
+ * never when the drop does not happen (its lock not had, the day kept after all) — so a duplicate is recognised for at
+ * least {@code retentionDays}, and for as long as the event is kept. A kept day whose keys an older Herald removed
+ * (it deleted them before the drop) gets them written back.
  *
  * <p><b>One node at a time.</b> A run holds a session-level PostgreSQL advisory lock on a connection of its own, so in a
  * cluster sharing one database exactly one node runs it at a time (a node that dies releases it with its connection);
@@ -67,7 +68,6 @@ public final class PartitionMaintenance {
     static final int RUN_LOCK = 0x48524C01;
     static final int DDL_LOCK = 0x48524C02;
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
-    private static final int KEY_BATCH = 10_000;
     private static final int DDL_TRIES = 5;
 
     /**
@@ -205,7 +205,6 @@ public final class PartitionMaintenance {
                 jdbc.inTransaction(c -> restoreKeys(c, day));
                 continue;
             }
-            deleteKeys(day);
             if (dropDay(day, now)) {
                 dropped.add(day);
             } else {
@@ -343,19 +342,7 @@ public final class PartitionMaintenance {
         }, rs -> rs.getBoolean(1)).getFirst();
     }
 
-    /** Removes the day's event keys in batches (its events are past retention; see the class comment). */
-    private void deleteKeys(LocalDate day) {
-        int n;
-        do {
-            n = jdbc.inTransaction(c -> Jdbc.update(c, "delete from event_keys where ctid = any (array(select ctid from event_keys where part_day = ?"
-                    + " limit ?))", ps -> {
-                ps.setObject(1, day);
-                ps.setInt(2, KEY_BATCH);
-            }));
-        } while (n > 0);
-    }
-
-    /** Writes back the keys of a kept day's events that lost theirs (a run that deleted them and then kept the day). */
+    /** Writes back the keys of a kept day's events that lost theirs (an older Herald deleted them before it tried the drop). */
     private static int restoreKeys(Connection c, LocalDate day) throws SQLException {
         boolean missing = Jdbc.query(c, "select exists (select 1 from events where part_day = ?) and not exists (select 1 from event_keys where part_day = ?)",
                 ps -> {
@@ -370,15 +357,25 @@ public final class PartitionMaintenance {
     }
 
     /**
-     * Drops the day's partitions of the three tables in one transaction, after locking the tables and checking once more
-     * that nothing must stay (a resend may have made a delivery pending since). False when the day is kept after all, or
-     * when the lock could not be had within the lock timeout a few times running (the next run tries again).
+     * Drops the day's partitions of the three tables and deletes the day's event keys in one transaction, after locking
+     * the tables and checking once more that nothing must stay (a resend may have made a delivery pending since). False
+     * when the day is kept after all, or when the lock could not be had within the lock timeout a few times running (the
+     * next run tries again): then the day keeps its keys too, so its events stay found and their keys stay duplicates.
+     *
+     * <p>The keys (a busy day has millions) are deleted before the tables are locked, so traffic does not wait on the
+     * lock meanwhile; other sessions see them until the drop commits. A first take of the lock, given back at once,
+     * spares that work while something holds the day (a {@code pg_dump}).
      */
     private boolean dropDay(LocalDate day, Instant now) {
+        String lock = "lock table " + String.join(", ", TABLES) + " in access exclusive mode";
         return ddl("dropping day " + day, c -> {
-            execute(c, "lock table " + String.join(", ", TABLES) + " in access exclusive mode");
+            execute(c, "savepoint keys");
+            execute(c, lock); // fails within the lock timeout while the day is held: nothing was done
+            execute(c, "rollback to savepoint keys");
+            Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day));
+            execute(c, lock);
             if (mustKeep(c, day, now)) {
-                restoreKeys(c, day);
+                execute(c, "rollback to savepoint keys"); // the keys stay with their day
                 return false;
             }
             for (String table : TABLES) {
@@ -387,7 +384,6 @@ public final class PartitionMaintenance {
                     execute(c, "drop table " + name);
                 }
             }
-            Jdbc.update(c, "delete from event_keys where part_day = ?", ps -> ps.setObject(1, day)); // none unless a clock ran far behind
             return true;
         });
     }

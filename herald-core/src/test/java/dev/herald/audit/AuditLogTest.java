@@ -196,7 +196,10 @@ class AuditLogTest {
         DELETED_MIDDLE_ENTRY("delete from audit_log where seq = 3", 3, "missing"),
         DELETED_AND_RENUMBERED("delete from audit_log where seq = 3; update audit_log set seq = seq - 1 where seq > 3", 3, "relinked"),
         DELETED_NEWEST_ENTRY("delete from audit_log where seq = 5", 5, "removed from its end"),
-        EMPTIED_TABLE("delete from audit_log", 1, "removed from its end");
+        EMPTIED_TABLE("delete from audit_log", 1, "removed from its end"),
+        REMOVED_KEY("delete from audit_chain_key", 1, "key is missing"),
+        MOVED_BOUNDARY("update audit_chain_key set legacy_through = 5", 1, "boundary"),
+        FOREIGN_KEY("update audit_chain_key set sealed_key = (select sealed_key from audit_chain_key) || 'x'", 1, "does not open");
 
         final String sql;
         final long firstBad;
@@ -229,5 +232,129 @@ class AuditLogTest {
             assertThat(v.firstBadEntry()).isEqualTo(t.firstBad);
             assertThat(v.problem()).contains(t.problem);
         }
+    }
+
+    /**
+     * The attack of issue 18: a superuser turns the append-only triggers off, re-attributes an entry, deletes the newest
+     * and recomputes every hash and the head with the public SHA-256 formula. The keyed chain finds it.
+     */
+    @Test
+    void aRewriteRecomputedWithThePublicFormulaDoesNotVerify() {
+        try (EngineHarness h = EngineHarness.open(TestPostgres.embedded())) {
+            for (int i = 0; i < 5; i++) {
+                h.endpoint("http://127.0.0.1:9/e" + i, List.of("*"));
+            }
+            assertThat(h.herald.audit().verify().ok()).isTrue();
+            h.jdbc.inTransaction(c -> {
+                Jdbc.update(c, "set local session_replication_role = replica", ps -> {});
+                Jdbc.update(c, "update audit_log set actor_name = 'someone else' where seq = 2", ps -> {});
+                Jdbc.update(c, "delete from audit_log where seq = 5", ps -> {});
+                return null;
+            });
+            rehashWithThePublicFormula(h);
+
+            AuditLog.Verification v = h.herald.audit().verify();
+            assertThat(v.ok()).isFalse();
+            assertThat(v.firstBadEntry()).isEqualTo(1);
+            assertThat(v.problem()).contains("without the key");
+        }
+    }
+
+    @Test
+    void removingTheNewestEntriesIsFoundAgainstAnAnchorKeptOutside() {
+        try (EngineHarness h = EngineHarness.open(TestPostgres.embedded())) {
+            for (int i = 0; i < 5; i++) {
+                h.endpoint("http://127.0.0.1:9/e" + i, List.of("*"));
+            }
+            dev.herald.store.chain.HashChain.Anchor anchor = h.herald.audit().anchor().orElseThrow();
+            assertThat(anchor.position()).isEqualTo(5);
+            assertThat(h.herald.audit().verify(anchor).ok()).isTrue();
+            // the newest two entries go and the head moves back onto entry 3, whose keyed hash is still valid
+            h.jdbc.inTransaction(c -> {
+                Jdbc.update(c, "set local session_replication_role = replica", ps -> {});
+                Jdbc.update(c, "delete from audit_log where seq > 3", ps -> {});
+                Jdbc.update(c, "update audit_chain set seq = 3, hash = (select hash from audit_log where seq = 3)", ps -> {});
+                return null;
+            });
+
+            assertThat(h.herald.audit().verify().ok()).as("without an anchor a cut at the end looks whole").isTrue();
+            AuditLog.Verification v = h.herald.audit().verify(anchor);
+            assertThat(v.ok()).isFalse();
+            assertThat(v.firstBadEntry()).isEqualTo(5);
+            assertThat(v.problem()).contains("removed from its end");
+        }
+    }
+
+    @Test
+    void entriesWrittenBeforeTheChainWasKeyedKeepVerifyingAndTheFirstKeyedEntryCoversThem() {
+        dev.herald.store.DatabaseConfig db = TestPostgres.embedded();
+        try (dev.herald.store.Database database = dev.herald.store.Database.open(db, dev.herald.Herald.MIGRATIONS)) {
+            Jdbc jdbc = new Jdbc(database.dataSource());
+            for (int seq = 1; seq <= 3; seq++) { // as an older Herald wrote them: unkeyed SHA-256
+                long n = seq;
+                jdbc.inTransaction(c -> {
+                    String prev = Jdbc.query(c, "select hash from audit_chain", ps -> {}, rs -> rs.getString(1)).getFirst();
+                    AuditEntry e = new AuditEntry(n, Instant.parse("2030-01-01T00:00:00Z").plusSeconds(n), new Actor("key_1", "ops", null),
+                            "endpoint.create", new Target("endpoint", "ep_" + n, "shop-1"), null, "{}", "127.0.0.1", null, prev, null);
+                    String hash = dev.herald.store.chain.HashChain.unkeyed(prev, AuditLog.canonical(e));
+                    Jdbc.update(c, "insert into audit_log (seq, at, actor_key_id, actor_name, action, target_type, target_id, target_merchant,"
+                            + " after, client_address, prev_hash, hash) values (?, ?, 'key_1', 'ops', 'endpoint.create', 'endpoint', ?, 'shop-1', '{}',"
+                            + " '127.0.0.1', ?, ?)", ps -> {
+                        ps.setLong(1, n);
+                        ps.setTimestamp(2, Jdbc.ts(e.at()));
+                        ps.setString(3, "ep_" + n);
+                        ps.setString(4, prev);
+                        ps.setString(5, hash);
+                    });
+                    Jdbc.update(c, "update audit_chain set seq = ?, hash = ?", ps -> {
+                        ps.setLong(1, n);
+                        ps.setString(2, hash);
+                    });
+                    return null;
+                });
+            }
+        }
+        try (EngineHarness h = EngineHarness.open(db)) {
+            h.endpoint("http://127.0.0.1:9/after", List.of("*")); // entry 4: the first keyed one
+            assertThat(h.herald.audit().verify()).isEqualTo(new AuditLog.Verification(true, 4, null, null));
+
+            // the unkeyed entries rewritten with the public formula: the keyed entry after them no longer links
+            h.jdbc.inTransaction(c -> {
+                Jdbc.update(c, "set local session_replication_role = replica", ps -> {});
+                Jdbc.update(c, "update audit_log set actor_name = 'someone else' where seq = 1", ps -> {});
+                return null;
+            });
+            rehashWithThePublicFormula(h);
+            AuditLog.Verification v = h.herald.audit().verify();
+            assertThat(v.ok()).isFalse();
+            assertThat(v.firstBadEntry()).isEqualTo(4);
+        }
+    }
+
+    /** What an attacker without the key can do: recompute every prev_hash, hash and the head with the public SHA-256 formula. */
+    private static void rehashWithThePublicFormula(EngineHarness h) {
+        List<AuditEntry> entries = oldestFirst(h);
+        h.jdbc.inTransaction(c -> {
+            Jdbc.update(c, "set local session_replication_role = replica", ps -> {});
+            String prev = dev.herald.store.chain.HashChain.GENESIS;
+            for (AuditEntry e : entries) {
+                AuditEntry relinked = new AuditEntry(e.seq(), e.at(), e.actor(), e.action(), e.target(), e.before(), e.after(), e.clientAddress(),
+                        e.traceId(), prev, null);
+                String hash = dev.herald.store.chain.HashChain.unkeyed(prev, AuditLog.canonical(relinked));
+                String p = prev;
+                Jdbc.update(c, "update audit_log set prev_hash = ?, hash = ? where seq = ?", ps -> {
+                    ps.setString(1, p);
+                    ps.setString(2, hash);
+                    ps.setLong(3, e.seq());
+                });
+                prev = hash;
+            }
+            String head = prev;
+            Jdbc.update(c, "update audit_chain set seq = ?, hash = ?", ps -> {
+                ps.setLong(1, entries.size());
+                ps.setString(2, head);
+            });
+            return null;
+        });
     }
 }

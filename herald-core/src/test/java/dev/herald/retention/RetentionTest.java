@@ -217,6 +217,47 @@ class RetentionTest {
 
     @ParameterizedTest
     @MethodSource(TARGETS)
+    void aDayWhoseDropCannotGetItsLockKeepsItsKeysSoItsEventsStayFoundAndTheirKeysStayDuplicates(DatabaseConfig db) throws Exception {
+        open(db, THREE_DAYS);
+        h.endpoint(receiver.url("/ok").toString(), List.of("*"));
+        IngestService.Accepted first = h.publish(event("evt_client_1", "order-1001"));
+        awaitStatus(first.id(), Status.DELIVERED);
+        h.clock.advance(Duration.ofDays(4)); // D0 is past a 3-day retention
+        String partition = PartitionMaintenance.partitionName("events", D0);
+
+        // a pg_dump in progress: ACCESS SHARE on the day's partition, in a transaction that stays open through the run
+        try (Connection dump = DriverManager.getConnection(jdbcUrl(db), user(db), password(db))) {
+            dump.setAutoCommit(false);
+            dump.createStatement().execute("lock table " + partition + " in access share mode");
+
+            PartitionMaintenance.Report r = h.herald.partitions().runOnce();
+
+            assertThat(r.dropped()).doesNotContain(D0);
+            assertThat(r.kept()).contains(D0);
+            assertThat(days("events")).contains(D0);
+            assertThat(keysOf(D0)).isEqualTo(1);
+            assertThat(h.herald.events().get(first.id(), null, null).id()).isEqualTo(first.id());
+            IngestService.Accepted again = h.publish(event("evt_client_1", "order-1001")); // the producer's retry: the same request
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.id()).isEqualTo(first.id());
+            assertThat(h.deliveriesOf(first.id())).hasSize(1);
+            dump.rollback();
+        }
+
+        PartitionMaintenance.Report r = h.herald.partitions().runOnce();
+        assertThat(r.dropped()).contains(D0);
+        assertThat(days("events")).doesNotContain(D0);
+        assertThat(keysOf(D0)).isZero();
+        assertThatThrownBy(() -> h.herald.events().get(first.id(), null, null)).isInstanceOf(NotFoundException.class);
+    }
+
+    private long keysOf(LocalDate day) {
+        return h.jdbc.read(c -> Jdbc.query(c, "select count(*) from event_keys where part_day = ?", ps -> ps.setObject(1, day),
+                rs -> rs.getLong(1))).getFirst();
+    }
+
+    @ParameterizedTest
+    @MethodSource(TARGETS)
     void eventsAndDeliveriesAreFoundByIdAfterRolloverReadingOnePartition(DatabaseConfig db) {
         open(db, THREE_DAYS);
         h.endpoint(receiver.url("/ok").toString(), List.of("*"));

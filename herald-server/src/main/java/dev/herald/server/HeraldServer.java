@@ -103,14 +103,18 @@ public final class HeraldServer implements AutoCloseable {
             Bus bus = started(started, cfg.amqpUrl() == null ? InProcessBus.create() : RabbitBus.connect(cfg.amqpUrl()));
             EmbeddedPostgres embedded = null;
             DatabaseConfig dbc;
+            DatabaseConfig runtime; // the pool's role: on the embedded database, no superuser (migrations and partition DDL run as dbc)
             if (cfg.databaseUrl() == null) {
                 embedded = started(started, EmbeddedPostgres.start(cfg.dataDir().resolve("postgres")));
                 embedded.createDatabase("herald");
                 dbc = DatabaseConfig.fromUrl(embedded.jdbcUrl("herald"));
+                runtime = DatabaseConfig.fromUrl(embedded.runtimeJdbcUrl("herald"));
             } else {
                 dbc = DatabaseConfig.fromUrl(cfg.databaseUrl());
+                runtime = dbc;
             }
-            Database db = started(started, Database.open(dbc.withMaxPoolSize(20).withApplicationName("herald"), Herald.MIGRATIONS));
+            Database db = started(started, Database.open(dbc.withApplicationName("herald"), runtime.withMaxPoolSize(20).withApplicationName("herald"),
+                    Herald.MIGRATIONS));
             metrics.watch(db);
             OutboundConfig outbound = new OutboundConfig(cfg.allowPrivateAddresses(), cfg.httpsOnly(), 64, Duration.ofSeconds(5),
                     "Herald-Webhook/" + Version.get()).withEgressProxy(cfg.egressProxySettings())
@@ -119,7 +123,7 @@ public final class HeraldServer implements AutoCloseable {
                     cfg.autoDisableAfter(), 5, Duration.ofSeconds(30), Dispatcher.HEARTBEAT, Dispatcher.DEAD_AFTER, cfg.merchantAllowList());
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
-            Herald herald = started(started, Herald.create(db.dataSource(), new Herald.Config(outbound, dc, masterKey)
+            Herald herald = started(started, Herald.create(db.dataSource(), db.ownerDataSource(), new Herald.Config(outbound, dc, masterKey)
                     .withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
                     new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel));
             herald.start();
@@ -167,6 +171,9 @@ public final class HeraldServer implements AutoCloseable {
             }, 5, 5, TimeUnit.SECONDS);
             if (telemetry.otlpEndpoint() != null) {
                 log.info("exporting traces over OTLP/HTTP to {}", telemetry.tracesUrl());
+            }
+            if (embedded != null) {
+                embedded.stopOnExitAfter(Duration.ofSeconds(10)); // on Ctrl-C the server's own hook stops the engine, then the database
             }
             return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, adminKeyExists, keyUse, metrics, metricsWeb, otel);
         } catch (RuntimeException | Error e) {

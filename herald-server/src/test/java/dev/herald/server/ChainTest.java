@@ -94,8 +94,11 @@ class ChainTest {
         bank = startBank();
     }
 
+    /** The bank's audit key: a restarted bank keeps it, as a deployed one keeps its key file. */
+    private final byte[] bankAuditKey = java.util.HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+
     private Bank startBank() {
-        Bank b = Bank.start(BankConfig.defaults(bankDb, bankBus).withPort(0).withApiKey(BANK_KEY));
+        Bank b = Bank.start(BankConfig.defaults(bankDb, bankBus).withPort(0).withApiKey(BANK_KEY).withAuditKey(bankAuditKey));
         closing.add(b);
         return b;
     }

@@ -28,6 +28,8 @@ import javax.crypto.spec.SecretKeySpec;
 final class EmbeddedAuth {
 
     static final String PASSWORD_FILE = "herald.password";
+    /** The password of {@link EmbeddedPostgres#RUNTIME_USER}, the role Herald's pool runs as. */
+    static final String RUNTIME_PASSWORD_FILE = "herald.runtime-password";
     static final String HBA = """
             # Written by Herald on every start; changes here are overwritten. Every connection, over the Unix socket
             # or from this host, must prove it knows the password in herald.password (SCRAM-SHA-256).
@@ -88,7 +90,19 @@ final class EmbeddedAuth {
 
     /** The password in {@code dataDir}'s password file, which must belong to {@code uid} (its mode is tightened to 0600). */
     static String readPassword(Path dataDir, int uid) {
-        Path file = dataDir.resolve(PASSWORD_FILE);
+        return read(dataDir.resolve(PASSWORD_FILE), uid);
+    }
+
+    /** The runtime role's password in {@code dataDir} (as {@link #readPassword}), made and written on first use. */
+    static synchronized String runtimePassword(Path dataDir, int uid) {
+        Path file = dataDir.resolve(RUNTIME_PASSWORD_FILE);
+        if (!Files.exists(file)) {
+            writePrivate(file, newPassword() + "\n");
+        }
+        return read(file, uid);
+    }
+
+    private static String read(Path file, int uid) {
         try {
             if (EmbeddedBinaries.owner(file) != uid) {
                 throw new IllegalStateException(file + " belongs to uid " + EmbeddedBinaries.owner(file) + ", not to Herald's"

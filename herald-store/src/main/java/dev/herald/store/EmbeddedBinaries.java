@@ -1,6 +1,7 @@
 package dev.herald.store;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -95,7 +96,10 @@ final class EmbeddedBinaries {
                 requirePrivate(dir, dir, uid);
             }
             if (!complete(dir, manifest)) {
-                extract(dir, manifest, uid);
+                // an exit meanwhile waits for the unpacking to end, so its temp dir goes (or becomes the cache)
+                try (ExitGuard guard = ExitGuard.open("unpacking the PostgreSQL binaries into " + dir, () -> {})) {
+                    guard.run(() -> extract(dir, manifest, uid));
+                }
             }
         }
         EmbeddedBinaries binaries = new EmbeddedBinaries(dir, manifest, uid == 0 ? userNamespace() : List.of(), uid);
@@ -201,24 +205,51 @@ final class EmbeddedBinaries {
         return run(timeout, null, binary, args);
     }
 
-    /** As {@link #run(Duration, String, String...)}, writing {@code input} (if not null) to its standard input. */
+    /** The variables the binaries inherit from Herald's environment (besides {@code LC_*}). */
+    static final Set<String> ENVIRONMENT = Set.of("PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR", "USER", "LOGNAME");
+
+    /**
+     * The environment the binaries (and so the server) get: only the names in {@link #ENVIRONMENT} (a search path,
+     * locale, time zone, home and temp dir) and {@code LC_*}, never Herald's own variables (keys, passwords, URLs).
+     */
+    static Map<String, String> environment(Map<String, String> parent) {
+        Map<String, String> env = new TreeMap<>();
+        parent.forEach((k, v) -> {
+            if (ENVIRONMENT.contains(k) || (k.startsWith("LC_") && !k.equals("LC_ALL"))) {
+                env.put(k, v);
+            }
+        });
+        env.put("LC_ALL", "C");
+        return env;
+    }
+
+    /**
+     * As {@link #run(Duration, String, String...)}, writing {@code input} (if not null) to its standard input. The
+     * output is read through a pipe (no temp file), and the process gets only {@link #environment} of ours.
+     */
     Result run(Duration timeout, byte[] input, String binary, String... args) {
         List<String> cmd = new ArrayList<>(runAs);
         cmd.add(bin(binary).toString());
         cmd.addAll(List.of(args));
-        Path out = null;
         try {
-            out = Files.createTempFile("herald-pg-cmd-", ".out");
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(home.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile());
+                    .redirectErrorStream(true);
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             }
-            pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
-            pb.environment().put("LC_ALL", "C");
+            Map<String, String> env = environment(System.getenv());
+            pb.environment().clear();
+            pb.environment().putAll(env);
             Process p = pb.start();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reader = Thread.ofVirtual().name("herald-pg-output").start(() -> {
+                try (InputStream in = p.getInputStream()) {
+                    in.transferTo(out);
+                } catch (IOException closed) {
+                    // the process is gone; what was read is kept
+                }
+            });
             if (input != null) {
                 try (OutputStream stdin = p.getOutputStream()) {
                     stdin.write(input);
@@ -228,22 +259,16 @@ final class EmbeddedBinaries {
             }
             if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return new Result(cmd, -1, read(out) + "\n(timed out after " + timeout.toSeconds() + "s)");
+                reader.join(Duration.ofSeconds(2));
+                return new Result(cmd, -1, out.toString(StandardCharsets.UTF_8) + "\n(timed out after " + timeout.toSeconds() + "s)");
             }
-            return new Result(cmd, p.exitValue(), read(out));
+            reader.join(Duration.ofSeconds(2)); // a child that kept the pipe open (none should: the server logs to its file) is not waited for
+            return new Result(cmd, p.exitValue(), out.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException("could not run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // a leftover temp file is harmless
-                }
-            }
         }
     }
 

@@ -36,12 +36,20 @@ import org.slf4j.LoggerFactory;
  * 0600 in the 0700 data directory, and the Unix socket lives in that directory too. The binaries come from the
  * classpath, unpacked into a private cache and verified before they run; as root the server runs in a user namespace.
  * One process at a time owns a data directory (a lock the kernel drops when the process dies), adopts a server left
- * running by a killed owner, restarts the server if it dies, and stops only the server it started or adopted.
+ * running by a killed owner, restarts the server if it dies, and stops only the server it started or adopted. The JVM's
+ * exit (Ctrl-C, SIGTERM) at any moment of a start undoes it (the server stopped, no work files left), and a running server
+ * is stopped on exit too. The server runs with a minimal environment (none of Herald's variables: see
+ * {@link EmbeddedBinaries#environment}); Herald's pool logs in as {@value #RUNTIME_USER}, which is no superuser.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
 
     /** The superuser every embedded cluster is created with (password authentication; see {@link #jdbcUrl}). */
     public static final String USER = "herald";
+    /**
+     * The role Herald's pool runs as: it logs in with its own password but is no superuser, and gets only the grants
+     * {@link Database#open(DatabaseConfig, DatabaseConfig, String...)} gives it (no DDL, no server programs or files).
+     */
+    public static final String RUNTIME_USER = "herald_app";
 
     static final Duration LOCK_WAIT = Duration.ofSeconds(60);
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
@@ -63,6 +71,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile long pid;
     private volatile boolean up = true;
+    private volatile boolean exiting;
+    private volatile Duration exitGrace = Duration.ZERO;
     private Thread supervisor;
     private Thread shutdownHook;
 
@@ -120,6 +130,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8)
                 + "?user=" + USER + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A JDBC URL for {@code database} as {@value #RUNTIME_USER} (no superuser), carrying its password as a parameter:
+     * the URL for Herald's pool, while migrations and partition DDL use {@link #jdbcUrl}.
+     */
+    public String runtimeJdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8)
+                + "?user=" + RUNTIME_USER + "&password=" + URLEncoder.encode(EmbeddedAuth.runtimePassword(dataDir, binaries.uid()),
+                StandardCharsets.UTF_8);
     }
 
     /**
@@ -200,13 +220,36 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    /** Starts the supervisor (and, for an ephemeral server, the exit hook); called once, by the factory. */
+    /**
+     * Stops the server when the JVM exits (Ctrl-C, SIGTERM): at once, or, after {@link #stopOnExitAfter}, once its owner
+     * had that long to close it first and did not.
+     */
+    private void stopOnExit() {
+        shutdownHook = new Thread(() -> {
+            exiting = true; // no restarts from now on
+            Duration grace = exitGrace;
+            if (grace.isZero() || !awaitClosing(grace)) {
+                closeQuietly();
+            }
+        }, "herald-pg-stop-on-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook); // refused (IllegalStateException) once the JVM is exiting
+    }
+
+    /**
+     * On the JVM's exit, gives the owner up to {@code grace} to {@link #close()} this server itself (a server that stops
+     * its engine before its database, from its own exit hook) before it is stopped; until called, an exit stops it at
+     * once. Either way no exit leaves it running.
+     */
+    public void stopOnExitAfter(Duration grace) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative");
+        }
+        exitGrace = grace;
+    }
+
+    /** Starts the supervisor; called once, by the factory. */
     private EmbeddedPostgres supervise() {
         supervisor = Thread.ofPlatform().daemon().name("herald-pg-supervisor-" + port).start(this::watch);
-        if (ephemeral) {
-            shutdownHook = new Thread(this::closeQuietly, "herald-pg-ephemeral-stop");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        }
         return this;
     }
 
@@ -215,6 +258,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         while (!awaitClosing(CHECK_EVERY)) {
             if (alive(pid)) {
                 continue;
+            }
+            if (exiting || jvmExiting()) {
+                return; // stopped on exit: not to be restarted
             }
             log.warn("PostgreSQL on 127.0.0.1:{} (pid {}, {}) is gone; restarting it on the same port", port, pid, dataDir);
             while (true) {
@@ -234,6 +280,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** True once the JVM is running its shutdown hooks (it then refuses new ones). */
+    private static boolean jvmExiting() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException exiting) {
+            return true;
         }
     }
 
@@ -266,41 +324,103 @@ public final class EmbeddedPostgres implements AutoCloseable {
         long t0 = System.nanoTime();
         Path dataDir = prepareDataDir(requested, binaries);
         DataDirLock lock = DataDirLock.acquire(dataDir, lockWait);
+        ExitGuard guard;
         try {
-            OptionalLong running = livePostmaster(dataDir);
-            if (running.isPresent() && EmbeddedAuth.configured(dataDir) && owner(dataDir) == binaries.uid()) {
-                int port = adoptablePort(dataDir);
-                long pid = livePostmaster(dataDir).orElseThrow(() -> new IllegalStateException(
-                        "the PostgreSQL server on " + dataDir + " stopped while being adopted; start again"));
-                log.info("PostgreSQL already running on 127.0.0.1:{} for {} (pid {}, left by an earlier process); adopting it",
-                        port, dataDir, pid);
-                String password = EmbeddedAuth.readPassword(dataDir, binaries.uid());
-                return new EmbeddedPostgres(binaries, dataDir, new Started(port, pid), password, ephemeral, lock).supervise();
-            }
-            if (running.isPresent()) {
-                log.warn("a PostgreSQL server (pid {}) runs on {} without Herald's password authentication (left by an older"
-                        + " Herald); stopping it to take the cluster over", running.getAsLong(), dataDir);
-                stopPid(dataDir, running.getAsLong());
-            }
-            takeBackFromNobody(dataDir, binaries);
-            boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
-            if (fresh) {
-                initdb(binaries, dataDir, ephemeral);
-            } else if (!Files.exists(dataDir.resolve(EmbeddedAuth.PASSWORD_FILE))) {
-                takeOver(binaries, dataDir);
-            }
-            EmbeddedAuth.writeHba(dataDir);
-            String password = EmbeddedAuth.readPassword(dataDir, binaries.uid());
-            long initialized = System.nanoTime();
-            Started started = startServer(binaries, dataDir, ephemeral, 0, Duration.ZERO);
-            long done = System.nanoTime();
-            log.info("PostgreSQL {} started on 127.0.0.1:{} for {} in {} ms ({} {} ms, start {} ms){}", EmbeddedBinaries.VERSION,
-                    started.port(), dataDir, ms(done - t0), fresh ? "initdb" : "checks", ms(initialized - t0),
-                    ms(done - initialized), binaries.inUserNamespace() ? " in a user namespace (Herald runs as root)" : "");
-            return new EmbeddedPostgres(binaries, dataDir, started, password, ephemeral, lock).supervise();
+            guard = ExitGuard.open("the start of PostgreSQL in " + dataDir, () -> undoStart(dataDir, ephemeral));
+        } catch (IllegalStateException exiting) {
+            lock.close();
+            throw exiting;
+        }
+        try {
+            EmbeddedPostgres pg = guard.step(() -> startLocked(dataDir, ephemeral, binaries, lock, t0));
+            pg.stopOnExit(); // before the guard goes: at every moment one of them stops the server on exit
+            guard.close();
+            return pg.supervise();
         } catch (RuntimeException e) {
+            try {
+                guard.run(() -> undoStart(dataDir, false)); // a server this start began does not outlive its failure
+            } catch (RuntimeException exiting) {
+                e.addSuppressed(exiting); // the exit's cleanup does it
+            }
+            guard.close();
             lock.close();
             throw e;
+        }
+    }
+
+    /**
+     * What an interrupted or failed start leaves undone: stops the server it started (or was adopting), removes a
+     * half-made cluster's work files, and an ephemeral data dir altogether.
+     */
+    private static void undoStart(Path dataDir, boolean ephemeral) {
+        livePostmaster(dataDir).ifPresent(pid -> stopPid(dataDir, pid));
+        EmbeddedBinaries.deleteRecursively(dataDir.resolve(INITDB_DIR));
+        EmbeddedBinaries.deleteRecursively(dataDir.resolve(INITDB_PWFILE));
+        if (ephemeral) {
+            EmbeddedBinaries.deleteRecursively(dataDir);
+        }
+    }
+
+    private static EmbeddedPostgres startLocked(Path dataDir, boolean ephemeral, EmbeddedBinaries binaries, DataDirLock lock, long t0) {
+        OptionalLong running = livePostmaster(dataDir);
+        if (running.isPresent() && EmbeddedAuth.configured(dataDir) && owner(dataDir) == binaries.uid()) {
+            int port = adoptablePort(dataDir);
+            long pid = livePostmaster(dataDir).orElseThrow(() -> new IllegalStateException(
+                    "the PostgreSQL server on " + dataDir + " stopped while being adopted; start again"));
+            log.info("PostgreSQL already running on 127.0.0.1:{} for {} (pid {}, left by an earlier process); adopting it",
+                    port, dataDir, pid);
+            String password = EmbeddedAuth.readPassword(dataDir, binaries.uid());
+            Started started = new Started(port, pid);
+            ensureRuntimeRole(dataDir, started, password, binaries.uid());
+            return new EmbeddedPostgres(binaries, dataDir, started, password, ephemeral, lock);
+        }
+        if (running.isPresent()) {
+            log.warn("a PostgreSQL server (pid {}) runs on {} without Herald's password authentication (left by an older"
+                    + " Herald); stopping it to take the cluster over", running.getAsLong(), dataDir);
+            stopPid(dataDir, running.getAsLong());
+        }
+        takeBackFromNobody(dataDir, binaries);
+        boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
+        if (fresh) {
+            initdb(binaries, dataDir, ephemeral);
+        } else if (!Files.exists(dataDir.resolve(EmbeddedAuth.PASSWORD_FILE))) {
+            takeOver(binaries, dataDir);
+        }
+        EmbeddedAuth.writeHba(dataDir);
+        String password = EmbeddedAuth.readPassword(dataDir, binaries.uid());
+        long initialized = System.nanoTime();
+        Started started = startServer(binaries, dataDir, ephemeral, 0, Duration.ZERO);
+        ensureRuntimeRole(dataDir, started, password, binaries.uid());
+        long done = System.nanoTime();
+        log.info("PostgreSQL {} started on 127.0.0.1:{} for {} in {} ms ({} {} ms, start {} ms){}", EmbeddedBinaries.VERSION,
+                started.port(), dataDir, ms(done - t0), fresh ? "initdb" : "checks", ms(initialized - t0),
+                ms(done - initialized), binaries.inUserNamespace() ? " in a user namespace (Herald runs as root)" : "");
+        return new EmbeddedPostgres(binaries, dataDir, started, password, ephemeral, lock);
+    }
+
+    /**
+     * Makes {@value #RUNTIME_USER} a login role that is no superuser and may create nothing, with the password in
+     * {@value EmbeddedAuth#RUNTIME_PASSWORD_FILE} (made on first use): clusters made by an older Herald, which had only
+     * the superuser, get it on their next start.
+     */
+    private static void ensureRuntimeRole(Path dataDir, Started started, String superuserPassword, int uid) {
+        String password = EmbeddedAuth.runtimePassword(dataDir, uid);
+        String verifier = EmbeddedAuth.scramVerifier(password);
+        Properties props = new Properties();
+        props.setProperty("user", USER);
+        props.setProperty("password", superuserPassword);
+        props.setProperty("connectTimeout", "10");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + started.port() + "/postgres", props);
+             Statement s = c.createStatement()) {
+            boolean exists;
+            try (ResultSet rs = s.executeQuery("select 1 from pg_roles where rolname = '" + RUNTIME_USER + "'")) {
+                exists = rs.next();
+            }
+            String attributes = " login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password '" + verifier + "'";
+            s.execute((exists ? "alter role " : "create role ") + RUNTIME_USER + (exists ? " with" : "") + attributes);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not set up the role " + RUNTIME_USER + " on 127.0.0.1:" + started.port()
+                    + " (" + dataDir + "): " + e.getMessage(), e);
         }
     }
 

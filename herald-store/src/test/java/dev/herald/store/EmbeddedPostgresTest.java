@@ -294,6 +294,195 @@ class EmbeddedPostgresTest {
         assertThat(acceptsConnections(port)).isFalse();
     }
 
+    // --- issue 18: the pool's role, the server's environment, an exit during the first start ---
+
+    @Test
+    void heraldsPoolRunsAsARoleThatIsNoSuperuserAndCannotRunServerPrograms() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(tmp.resolve("data"))) {
+            pg.createDatabase("app");
+            try (Database db = Database.open(DatabaseConfig.fromUrl(pg.jdbcUrl("app")), DatabaseConfig.fromUrl(pg.runtimeJdbcUrl("app")),
+                    "classpath:db/testmigration")) {
+                insertWidget(db, 1); // the grants cover the schema's tables
+                assertThat(countWidgets(db)).isEqualTo(1);
+                try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+                    try (ResultSet rs = s.executeQuery("select current_user, rolsuper from pg_roles where rolname = current_user")) {
+                        rs.next();
+                        assertThat(rs.getString(1)).isEqualTo(EmbeddedPostgres.RUNTIME_USER);
+                        assertThat(rs.getBoolean(2)).isFalse();
+                    }
+                    s.execute("create temp table leak (line text)");
+                    assertThatThrownBy(() -> s.execute("copy leak from program 'env'"))
+                            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                    assertThatThrownBy(() -> s.execute("create table public.mine (v int)"))
+                            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                    assertThatThrownBy(() -> s.execute("alter table widgets disable trigger all"))
+                            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+                }
+                try (Connection c = db.ownerDataSource().getConnection(); Statement s = c.createStatement()) {
+                    s.execute("create table later (v int)"); // made by the owner after the grants: default privileges cover it
+                }
+                try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+                    s.execute("insert into later values (1)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aClusterFromBeforeTheRuntimeRoleGetsItOnItsNextStart() throws Exception {
+        Path dataDir = tmp.resolve("data");
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(dataDir)) {
+            execute(pg.jdbcUrl("postgres"), "drop role " + EmbeddedPostgres.RUNTIME_USER); // as an older Herald left it: a superuser only
+        }
+        Files.delete(dataDir.resolve(EmbeddedAuth.RUNTIME_PASSWORD_FILE));
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(dataDir)) {
+            assertThat(queryString(pg.runtimeJdbcUrl("postgres"), "select current_user")).isEqualTo(EmbeddedPostgres.RUNTIME_USER);
+            assertThat(Files.getPosixFilePermissions(dataDir.resolve(EmbeddedAuth.RUNTIME_PASSWORD_FILE)))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void theServersEnvironmentHoldsNoneOfHeraldsVariables() throws Exception {
+        Path dataDir = tmp.resolve("data");
+        try (Starter s = Starter.start(dataDir, tmp, EmbeddedBinaries.get().home())) {
+            s.await("READY");
+            long pid = postmasterPid(dataDir);
+            String environ = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.UTF_8);
+            List<String> names = Stream.of(environ.split("\0")).map(v -> v.substring(0, Math.max(0, v.indexOf('=')))).toList();
+            assertThat(names).isNotEmpty().noneMatch(n -> n.startsWith("HERALD_")).contains("LC_ALL");
+            assertThat(environ).doesNotContain(Starter.MASTER_KEY);
+        }
+    }
+
+    /** Where a first start is when the JVM is told to exit, and how it is told. */
+    enum ExitPoint {
+        UNPACKING_THE_BINARIES("TERM"), INITDB("INT"), STARTING_THE_SERVER("TERM"), MIGRATING("INT"), RUNNING("TERM");
+
+        final String signal;
+
+        ExitPoint(String signal) {
+            this.signal = signal;
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(ExitPoint.class)
+    void anExitAtAnyMomentOfTheFirstStartLeavesNothingRunningNorBehind(ExitPoint point) throws Exception {
+        Path dataDir = tmp.resolve("data");
+        Path cache = point == ExitPoint.UNPACKING_THE_BINARIES ? tmp.resolve("cache").resolve("postgres") : EmbeddedBinaries.get().home();
+        try (Starter s = Starter.start(dataDir, tmp, cache)) {
+            switch (point) {
+                case UNPACKING_THE_BINARIES -> s.awaitFile(() -> listNames(cache.getParent()).stream().anyMatch(n -> n.contains(".tmp-")));
+                case INITDB -> s.awaitFile(() -> Files.exists(dataDir.resolve(".herald.initdb")));
+                case STARTING_THE_SERVER -> s.awaitFile(() -> Files.exists(dataDir.resolve("postmaster.pid")));
+                case MIGRATING -> s.await("STARTED");
+                case RUNNING -> s.await("READY");
+            }
+            s.signal(point.signal);
+            assertThat(s.process().waitFor(60, TimeUnit.SECONDS)).as("the process exits").isTrue();
+            assertThat(postgresProcessesOf(dataDir)).as("postgres processes of " + dataDir + " after the exit").isEmpty();
+            assertThat(listNames(s.tmpDir())).as("temp files").isEmpty();
+            assertThat(listNames(dataDir)).doesNotContain(".herald.initdb", "herald.initdb-pwfile");
+            assertThat(listNames(cache.getParent())).noneMatch(n -> n.contains(".tmp-") || n.contains(".stale-"));
+        }
+        assertThat(postgresProcessesOf(dataDir)).isEmpty();
+        if (point != ExitPoint.UNPACKING_THE_BINARIES) { // what was left starts again
+            try (EmbeddedPostgres pg = EmbeddedPostgres.start(dataDir)) {
+                assertThat(queryString(pg.jdbcUrl("postgres"), "select 1")).isEqualTo("1");
+            }
+        }
+    }
+
+    @Test
+    void anOwnerGivenAGraceOnExitStillUsesTheServerFromItsOwnExitHookAndNothingIsLeftRunning() throws Exception {
+        Path dataDir = tmp.resolve("data");
+        try (Starter s = Starter.start(dataDir, tmp, EmbeddedBinaries.get().home(), "owner-hook")) {
+            s.await("READY");
+            s.signal("TERM");
+            assertThat(s.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(EmbeddedBinaries.read(s.out())).contains("HOOK-QUERY ok");
+            assertThat(postgresProcessesOf(dataDir)).isEmpty();
+        }
+    }
+
+    private static List<String> listNames(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return List.of(); // went away meanwhile
+        }
+    }
+
+    /** The pids of running postgres processes whose command line names {@code dataDir}. */
+    private static List<Long> postgresProcessesOf(Path dataDir) throws IOException {
+        String dir = dataDir.toAbsolutePath().normalize().toString();
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                long pid = Long.parseLong(p.getFileName().toString());
+                String cmdline = EmbeddedBinaries.read(p.resolve("cmdline")).replace('\0', ' ');
+                if (EmbeddedPostgres.alive(pid) && cmdline.contains(dir)) {
+                    pids.add(pid);
+                }
+            }
+        }
+        return pids;
+    }
+
+    /** {@link EmbeddedPostgresStarter} in a JVM of its own, with Herald's secrets in its environment and a temp dir of its own. */
+    private record Starter(Process process, Path out, Path tmpDir) implements AutoCloseable {
+        static final String MASTER_KEY = "hmk_" + "a".repeat(43);
+
+        static Starter start(Path dataDir, Path tmp, Path cache, String... mode) throws IOException {
+            Path out = tmp.resolve("starter-" + UUID.randomUUID() + ".log");
+            Path tmpDir = Files.createDirectories(tmp.resolve("jvm-tmp-" + UUID.randomUUID()));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:-UsePerfData", "-Dherald.pg.cache=" + cache,
+                    "-Djava.io.tmpdir=" + tmpDir, "-cp", System.getProperty("java.class.path"), EmbeddedPostgresStarter.class.getName(),
+                    dataDir.toString(), mode.length > 0 ? mode[0] : "plain").redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().put("HERALD_MASTER_KEY", MASTER_KEY);
+            pb.environment().put("HERALD_ADMIN_KEY", "hk_" + "b".repeat(40));
+            return new Starter(pb.start(), out, tmpDir);
+        }
+
+        void await(String line) {
+            awaitFile(() -> EmbeddedBinaries.read(out).contains(line));
+        }
+
+        void awaitFile(java.util.function.BooleanSupplier condition) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!condition.getAsBoolean()) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("the starter did not get there:\n" + EmbeddedBinaries.read(out));
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
+        }
+
+        void signal(String name) throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process.isAlive()) {
+                process.getOutputStream().close();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
     // --- helpers ---
 
     /** Password file 0600 in a 0700 data dir, both Herald's user's; no trust anywhere in pg_hba.conf. */

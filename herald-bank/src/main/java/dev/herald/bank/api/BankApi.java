@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.bank.account.Account;
 import dev.herald.bank.audit.AuditLog;
 import dev.herald.bank.audit.AuditRecord;
+import dev.herald.store.chain.HashChain;
 import dev.herald.bank.ledger.Ledger;
 import dev.herald.bank.ledger.Transaction;
 import dev.herald.bank.reconcile.Reconciliation;
@@ -89,7 +90,7 @@ public final class BankApi {
         Op op() {
             return new Op(traceId, (conn, result) -> {
                 Answer a = BankApi.answer(result, successStatus);
-                AuditLog.append(conn, auditRecord(this, a, Json.write(a.body())), clock.instant());
+                bank.audit().append(conn, auditRecord(this, a, Json.write(a.body())), clock.instant());
                 audited = true;
             });
         }
@@ -114,6 +115,16 @@ public final class BankApi {
         String query(String name) {
             String v = req.query().first(name).orElse(null);
             return v == null ? null : JsonInput.storable(v, name, name);
+        }
+
+        /** The {@code anchor} parameter ({@code <id>:<hash>}, an entry seen earlier), or null. */
+        HashChain.Anchor anchor() {
+            String s = query("anchor");
+            try {
+                return s == null ? null : HashChain.Anchor.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw Problem.invalid(e.getMessage(), "anchor");
+            }
         }
 
         int limit() {
@@ -223,7 +234,10 @@ public final class BankApi {
             bank.jdbc().read(conn -> AuditLog.byTrace(conn, trace, limit)).forEach(s -> data.add(s.view()));
             return Answer.of(200, Json.obj().set("data", data));
         });
-        read(r, "/audit/verify", c -> Answer.of(200, bank.jdbc().read(AuditLog::verify).view()));
+        read(r, "/audit/verify", c -> {
+            HashChain.Anchor anchor = c.anchor();
+            return Answer.of(200, bank.jdbc().read(conn -> bank.audit().verify(conn, anchor)).view());
+        });
         read(r, "/reconciliation", c -> {
             Reconciliation rec = bank.reconciler().run();
             return Answer.of(200, rec.view());
@@ -278,7 +292,7 @@ public final class BankApi {
             try {
                 AuditRecord rec = auditRecord(call, answer, Json.write(answer.body()));
                 bank.jdbc().inTransaction(c -> {
-                    AuditLog.append(c, rec, clock.instant());
+                    bank.audit().append(c, rec, clock.instant());
                     return null;
                 });
             } catch (RuntimeException e) {

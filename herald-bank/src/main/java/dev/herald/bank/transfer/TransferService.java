@@ -37,6 +37,7 @@ public final class TransferService {
     private final Clock clock;
     private final RiskCheck risk;
     private final long lowBalance;
+    private final AuditLog audit;
 
     /** A transfer request as the client sent it. */
     public record Request(String clientTransferId, UUID fromAccountUuid, UUID toAccountUuid, Long amount, String currency, String description) {}
@@ -47,7 +48,8 @@ public final class TransferService {
     /** What {@link #execute} did: {@code processed} false when the transfer was no longer pending (a redelivery). */
     public record Outcome(Transfer transfer, boolean processed) {}
 
-    public TransferService(Jdbc jdbc, Clock clock, RiskCheck risk, long lowBalance) {
+    public TransferService(Jdbc jdbc, Clock clock, RiskCheck risk, long lowBalance, AuditLog audit) {
+        this.audit = audit;
         this.jdbc = jdbc;
         this.clock = clock;
         this.risk = risk;
@@ -181,9 +183,9 @@ public final class TransferService {
         });
     }
 
-    private static void audit(Connection c, Transfer t, Account from, String messageId, long before, long after, String status, Instant now)
+    private void audit(Connection c, Transfer t, Account from, String messageId, long before, long after, String status, Instant now)
             throws SQLException {
-        AuditLog.append(c, new AuditRecord(t.traceId(), messageId, "bus", "transfer.execute", from.uuid(), t.amount(), before, after,
+        audit.append(c, new AuditRecord(t.traceId(), messageId, "bus", "transfer.execute", from.uuid(), t.amount(), before, after,
                 null, null, Json.write(Json.obj().put("transfer_uuid", t.uuid().toString())), Json.write(t.view()), status), now);
     }
 }

@@ -7,6 +7,8 @@ import dev.herald.Herald;
 import dev.herald.audit.AuditEntry;
 import dev.herald.audit.AuditLog;
 import dev.herald.seal.PageCursors;
+import dev.herald.store.chain.HashChain;
+import dev.herald.web.Problem;
 import dev.herald.web.Params;
 import dev.herald.web.Responses;
 import io.helidon.webserver.http.HttpRules;
@@ -20,7 +22,8 @@ import java.util.List;
  * name), {@code action} and {@code since}; a merchant's key sees only the entries about its own merchant's resources, a
  * publisher's key none (403). A merchant sees its own keys as actors; any other actor (the operator's keys) only as
  * {@value #OPERATOR}, without key id, name or client address, and its {@code actor} filter matches only its own keys.
- * {@code /v1/audit/verify} (admin only) recomputes the hash chain.
+ * {@code /v1/audit/verify} (admin only) recomputes the hash chain, against an {@code anchor} ({@code <seq>:<hash>}, a head kept
+ * outside the database) when given, and answers the head now as the next anchor to keep.
  */
 final class AuditRoutes implements HttpService {
     private static final int MAX_PAGE = 500;
@@ -52,9 +55,16 @@ final class AuditRoutes implements HttpService {
         });
         r.get("/v1/audit/verify", (req, res) -> {
             Access.of(req).requireAdmin();
-            AuditLog.Verification v = herald.audit().verify();
+            String given = Params.query(req, "anchor", 200);
+            HashChain.Anchor anchor;
+            try {
+                anchor = given == null ? null : HashChain.Anchor.parse(given);
+            } catch (IllegalArgumentException e) {
+                throw Problem.invalid(e.getMessage(), "anchor");
+            }
+            AuditLog.Verification v = herald.audit().verify(anchor);
             Responses.json(res, 200, Responses.obj().put("ok", v.ok()).put("entries", v.entries()).put("first_bad_entry", v.firstBadEntry())
-                    .put("problem", v.problem()));
+                    .put("problem", v.problem()).put("anchor", herald.audit().anchor().map(Object::toString).orElse(null)));
         });
     }
 

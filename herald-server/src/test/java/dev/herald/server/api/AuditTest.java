@@ -207,4 +207,23 @@ class AuditTest {
         assertThat(r.json().get("entries").asLong()).isEqualTo(entries(TestServer.ADMIN_KEY, "?limit=500").size());
         assertThat(r.json().get("first_bad_entry").isNull()).isTrue();
     }
+
+    @Test
+    void theVerdictNamesTheHeadAsAnAnchorThatALaterVerificationChecksAndAMalformedOneIsRefusedNamingIt() {
+        String anchor = server.get("/v1/audit/verify").json().get("anchor").asText();
+        assertThat(anchor).matches("\\d+:[0-9a-f]{64}");
+        Response against = server.get("/v1/audit/verify?anchor=" + anchor);
+        assertThat(against.json().get("ok").asBoolean()).as(against.body()).isTrue();
+
+        String seq = anchor.substring(0, anchor.indexOf(':'));
+        Response forged = server.get("/v1/audit/verify?anchor=" + seq + ":" + "0".repeat(64));
+        assertThat(forged.status()).isEqualTo(200);
+        assertThat(forged.json().get("ok").asBoolean()).as(forged.body()).isFalse();
+        Response beyond = server.get("/v1/audit/verify?anchor=" + (Long.parseLong(seq) + 1000) + ":" + anchor.substring(anchor.indexOf(':') + 1));
+        assertThat(beyond.json().get("ok").asBoolean()).as("an anchor past the head: the log was cut").isFalse();
+
+        Response malformed = server.get("/v1/audit/verify?anchor=nonsense");
+        assertThat(malformed.status()).isEqualTo(422);
+        assertThat(malformed.body()).contains("anchor");
+    }
 }

@@ -83,10 +83,11 @@ final class ChildHerald implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(config.javaOpts());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.server.Main", "serve",
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--database-url", config.databaseUrl(), "--allow-private-addresses",
+                "--host", "127.0.0.1", "--port", Integer.toString(port), "--allow-private-addresses",
                 "--max-in-flight-per-endpoint", Integer.toString(config.maxInFlightPerEndpoint()),
                 "--max-body-size", Long.toString(config.maxBodyBytes())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("HERALD_DATABASE_URL", config.databaseUrl()); // it holds a password: never in the arguments, which ps shows
         pb.environment().put("HERALD_ADMIN_KEY", config.apiKey());
         pb.environment().put("HERALD_MASTER_KEY", BenchHerald.MASTER_KEY.encoded());
         process = pb.start();

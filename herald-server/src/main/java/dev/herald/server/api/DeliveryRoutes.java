@@ -12,6 +12,9 @@ import dev.herald.web.Params;
 import dev.herald.seal.PageCursors;
 import dev.herald.web.Problem;
 import dev.herald.web.Responses;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -46,14 +49,6 @@ final class DeliveryRoutes implements HttpService {
             String next = Cursors.out(herald, "deliveries", merchant, page.size() > limit ? Long.toString(page.get(limit - 1).seq()) : null);
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
-        r.get("/v1/deliveries/{id}", (req, res) -> {
-            DeliveryService.Detail d = herald.deliveries().get(Params.path(req, "id"), Access.of(req).reader());
-            ArrayNode attempts = Responses.arr();
-            for (Attempt a : d.attempts()) {
-                attempts.add(Views.attempt(a));
-            }
-            Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
-        });
         r.post("/v1/deliveries/resend", (req, res) -> {
             String merchant = Access.of(req).writer();
             int max = Params.limit(req, 100, DeliveryService.MAX_BULK_RESEND);
@@ -63,6 +58,20 @@ final class DeliveryRoutes implements HttpService {
             ArrayNode ids = Responses.arr();
             done.resent().forEach(ids::add);
             Responses.json(res, 202, Responses.obj().put("matched", done.matched()).put("resent", done.resent().size()).set("delivery_ids", ids));
+        });
+        // the literal path before the {id} one, so GET /v1/deliveries/resend is 405, not a search for a delivery named "resend"
+        r.route(Method.predicate(Method.GET, Method.PUT, Method.PATCH, Method.DELETE), PathMatchers.exact("/v1/deliveries/resend"), (req, res) -> {
+            res.header(HeaderNames.ALLOW, "POST");
+            Responses.problem(res, new Problem(405, "Method not allowed", "/v1/deliveries/resend does not take " + req.prologue().method().text()
+                    + "; it takes POST", null));
+        });
+        r.get("/v1/deliveries/{id}", (req, res) -> {
+            DeliveryService.Detail d = herald.deliveries().get(Params.path(req, "id"), Access.of(req).reader());
+            ArrayNode attempts = Responses.arr();
+            for (Attempt a : d.attempts()) {
+                attempts.add(Views.attempt(a));
+            }
+            Responses.json(res, 200, Views.delivery(d.delivery()).set("attempts", attempts));
         });
         r.get("/v1/deliveries/{id}/request", (req, res) -> {
             ObjectNode n = herald.deliveries().request(Params.path(req, "id"), Access.of(req).reader())

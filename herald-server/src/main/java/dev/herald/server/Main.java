@@ -17,6 +17,14 @@ import dev.herald.bank.BankCommand;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.SealException;
+import dev.herald.server.cli.CompletionCommand;
+import dev.herald.server.cli.DeliveriesCommand;
+import dev.herald.server.cli.EndpointsCommand;
+import dev.herald.server.cli.EventsCommand;
+import dev.herald.server.cli.Remote;
+import dev.herald.server.cli.ReplayCommand;
+import dev.herald.server.cli.ResendCommand;
+import dev.herald.server.cli.TailCommand;
 import dev.herald.server.telemetry.Logs;
 import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
@@ -35,13 +43,15 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class,
+                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, TailCommand.class, ResendCommand.class, ReplayCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
         footerHeading = "%nThe ./herald launcher also runs:%n",
         footer = {"  test     Run the whole test suite (what CI runs).",
                 "  build    (Re)build the distribution (also done on first use).",
                 "  bench    Run a benchmark scenario (./herald bench --help)."})
-public final class Main {
+public final class Main implements Remote.Environment {
 
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -54,6 +64,11 @@ public final class Main {
 
     Main(Map<String, String> env) {
         this.env = env;
+    }
+
+    @Override
+    public Map<String, String> env() {
+        return env;
     }
 
     static int run(String[] args, Map<String, String> env) {
@@ -83,6 +98,10 @@ public final class Main {
             // a value from the environment or the config file that is not of its option's type: named there, no usage
             Optional<String> source = e.getArgSpec() instanceof OptionSpec o && e.getCommandLine().getDefaultValueProvider() instanceof EnvAndFileDefaults d
                     ? d.source(o, e.getValue()) : Optional.empty();
+            if (source.isEmpty() && e.getCommandLine().getCommandSpec().mixins().values().stream().anyMatch(m -> m.userObject() instanceof Remote)) {
+                e.getCommandLine().getErr().println("herald: " + Remote.usageProblem(e)); // a remote command: one line, never echoing a value
+                return 2;
+            }
             if (source.isEmpty()) {
                 return usage.handleParseException(e, rest);
             }

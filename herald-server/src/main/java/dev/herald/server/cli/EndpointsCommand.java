@@ -106,7 +106,7 @@ public final class EndpointsCommand {
         @Spec CommandSpec spec;
         @Mixin Remote remote;
         @Mixin Output output;
-        @Option(names = "--url", required = true, description = "Where deliveries are posted.")
+        @Parameters(index = "0", paramLabel = "<endpoint-url>", description = "Where deliveries are posted (--url names the node).")
         String url;
         @Option(names = "--events", required = true, split = ",", description = "Event types, 'prefix.*' patterns or '*' (comma-separated).")
         List<String> events;

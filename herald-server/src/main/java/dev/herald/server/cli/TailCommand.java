@@ -163,14 +163,17 @@ public final class TailCommand implements Callable<Integer> {
             JsonNode d = remote.get("/v1/deliveries/" + Remote.enc(id));
             Seen s = seen.get(id);
             s.update(d);
-            List<JsonNode> tries = new ArrayList<>();
-            d.path("attempts").forEach(tries::add);
-            for (JsonNode a : tries) {
+            int latest = 0; // a delivery's detail lists its tries under "attempts"
+            for (JsonNode a : d.path("attempts")) {
+                latest = Math.max(latest, a.path("attempt").asInt());
+            }
+            for (JsonNode a : d.path("attempts")) {
                 if (s.firstSight(a)) {
-                    lines.add(new Line(Instant.parse(a.get("started_at").asText()), d, "attempt", a, s.status));
+                    boolean last = a.path("attempt").asInt() == latest && !"pending".equals(s.status);
+                    lines.add(new Line(Instant.parse(a.get("started_at").asText()), d, "attempt", a, last ? s.status : null));
                 }
             }
-            s.attempts = Math.max(s.attempts, d.path("attempts").asInt());
+            s.attempts = Math.max(s.attempts, latest);
         }
         lines.sort(Comparator.comparing(Line::at));
         print(lines);
@@ -185,12 +188,13 @@ public final class TailCommand implements Callable<Integer> {
         return newest;
     }
 
+    /** A line: a new delivery, or one of its tries ({@code statusAfter}: the status the delivery ended in, when this try ended it). */
     private record Line(Instant at, JsonNode delivery, String kind, JsonNode attempt, String statusAfter) {}
 
     private void print(List<Line> lines) {
         PrintWriter out = output.out();
         for (Line l : lines) {
-            String deliveryStatus = l.attempt() == null ? l.delivery().path("status").asText() : l.statusAfter();
+            String deliveryStatus = l.attempt() == null || l.statusAfter() == null ? l.delivery().path("status").asText() : l.statusAfter();
             if (status != null && !status.equals(deliveryStatus)) {
                 continue;
             }
@@ -212,7 +216,7 @@ public final class TailCommand implements Callable<Integer> {
             } else {
                 JsonNode a = l.attempt();
                 outcome = (a.hasNonNull("status_code") ? "HTTP " + a.get("status_code").asText() : Output.text(a, "error_class"))
-                        + (a.path("attempt").asInt() == l.delivery().path("attempts").asInt() ? " " + deliveryStatus : "");
+                        + (l.statusAfter() != null ? " " + l.statusAfter() : ""); // the try that ended the delivery says how
                 attempt = "#" + a.path("attempt").asText();
                 latency = a.path("duration_ms").asText() + " ms";
             }

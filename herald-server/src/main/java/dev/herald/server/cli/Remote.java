@@ -178,14 +178,11 @@ public final class Remote {
             if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
                 return "unknown host";
             }
-            if (t instanceof java.net.ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) {
-                return "connection refused";
-            }
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getMessage();
             }
         }
-        return e.getClass().getSimpleName();
+        return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
     }
 
     /** {@code s} as a query parameter value or path segment. */

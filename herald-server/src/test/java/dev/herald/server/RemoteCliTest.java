@@ -254,6 +254,46 @@ class RemoteCliTest {
         assertThat(run(concat(replay, "--dry-run")).out()).as("a finished replay run again is a new one").startsWith("5 deliveries to resend");
     }
 
+    @Test
+    void aPageWhoseAnswerWasLostIsResentOnlyIfItNeverReachedTheNode() throws IOException {
+        String path = "/rpl-" + System.nanoTime();
+        String ep = endpoint("clirpl.*", path, 0);
+        for (int i = 0; i < 3; i++) {
+            publish("clirpl.x", "{\"i\": " + i + "}");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> deliveries("status=delivered&endpoint_id=" + ep).size() == 3);
+        String[] replay = {"replay", "--endpoint", ep, "--since", "1h", "--page-size", "2"};
+        assertThat(run(concat(replay, "--max-pages", "1")).out()).contains("page 1: 2 resent");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 5);
+        Path state;
+        try (var files = Files.list(cache.resolve("herald/replays"))) {
+            state = files.filter(f -> f.toString().endsWith(".json")).filter(f -> {
+                try {
+                    return Files.readString(f).contains(ep);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow();
+        }
+        var saved = (com.fasterxml.jackson.databind.node.ObjectNode) TestServer.JSON.readTree(state.toFile());
+        String replayId = saved.get("replay_id").asText();
+        // as if the run had been killed after sending page 1, before it recorded the answer
+        var lost = saved.deepCopy().put("pages", 0).put("resent", 0).put("in_flight", replayId + "00000001")
+                .put("in_flight_at", java.time.Instant.now().minusSeconds(600).toString());
+        lost.putNull("cursor");
+        Files.writeString(state, lost.toString());
+        Result stopped = run(replay);
+        assertThat(stopped.code()).isEqualTo(1);
+        assertThat(stopped.err()).contains("was resent but its answer was lost").hasLineCount(1);
+        assertThat(receiver.received(path)).as("nothing sent twice").hasSize(5);
+        // as if killed while page 2 was on its way but before the node got it
+        Files.writeString(state, saved.deepCopy().put("in_flight", replayId + "00000002").put("in_flight_at", java.time.Instant.now().toString()).toString());
+        Result resumed = run(replay);
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("page 2: 1 resent", "done: 3 resent in 2 pages");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 6);
+    }
+
     // ---------------------------------------------------------------- tail
 
     @Test

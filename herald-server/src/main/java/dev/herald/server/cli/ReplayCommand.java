@@ -29,8 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * ({@code POST /v1/deliveries/resend?page=true}), after counting them. Each page is one audited transaction on the node,
  * and every audit entry of a replay carries its trace id: the replay's id (the first 24 hex digits) and its page number
  * (the last 8). A state file, named by a hash of the replay's parameters, holds the range as resolved at the start and the
- * cursor of the next page; running the same replay again goes on from there, and a page whose answer was lost is looked
- * up in the audit log before it is sent again, so nothing is resent twice.
+ * cursor of the next page; running the same replay again goes on from there. A page whose answer was lost is looked up in
+ * the audit log: one that never reached the node is sent again, one that did stops the replay (rather than resend twice).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, description = {
         "Resend the deliveries of an endpoint in a time range: counts them first (--dry-run stops there), then resends them page by page",
@@ -64,7 +64,8 @@ public final class ReplayCommand implements Callable<Integer> {
             if (state == null) {
                 Instant since = filters.since(clock);
                 Instant until = filters.until(clock) != null ? filters.until(clock) : clock.instant(); // what exists now, not what comes
-                state = JsonInput.MAPPER.createObjectNode().put("url", remote.url()).put("since", since.toString()).put("until", until.toString())
+                state = JsonInput.MAPPER.createObjectNode().put("url", remote.url()).put("endpoint", filters.endpoint).put("status", filters.status)
+                        .put("events", filters.events).put("merchant", filters.merchant).put("since", since.toString()).put("until", until.toString())
                         .put("replay_id", HexFormat.of().formatHex(new SecureRandom().generateSeed(12))).put("pages", 0).put("resent", 0);
                 state.putNull("cursor");
             } else {
@@ -85,12 +86,11 @@ public final class ReplayCommand implements Callable<Integer> {
             long done = 0;
             for (int pages = 0; maxPages == null || pages < maxPages; pages++) {
                 if (state.hasNonNull("in_flight") && landed(state)) {
-                    // the previous run's page was resent but its answer lost: go on after it
                     throw new Remote.Failure("the last page of replay " + state.get("replay_id").asText() + " (" + state.get("in_flight").asText()
                             + ") was resent but its answer was lost; rerun with --restart after checking the audit log");
                 }
                 int page = state.get("pages").asInt() + 1;
-                state.put("in_flight", traceId(state, page)).put("in_flight_at", Instant.now().minusSeconds(5).toString());
+                state.put("in_flight", traceId(state, page)).put("in_flight_at", Instant.now().minus(java.time.Duration.ofMinutes(5)).toString()); // clocks differ
                 write(file, state);
                 JsonNode answer = remote.send("POST", "/v1/deliveries/resend?page=true&limit=" + pageSize + "&" + query
                         + (cursor == null ? "" : "&cursor=" + Remote.enc(cursor)), null,

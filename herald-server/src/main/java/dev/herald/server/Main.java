@@ -419,7 +419,7 @@ public final class Main implements Remote.Environment {
     /**
      * Supplies option defaults from HERALD_* environment variables, then the config file, to {@code serve} and
      * {@code keys}; {@code receive}, {@code bank} and {@code demo} have settings of their own (HERALD_PORT is not the
-     * receiver's port).
+     * receiver's port), and the remote commands take only {@link Remote}'s from the environment.
      */
     record EnvAndFileDefaults(Map<String, String> env, ConfigFile file) implements CommandLine.IDefaultValueProvider {
         EnvAndFileDefaults(Map<String, String> env, Properties file) {
@@ -469,6 +469,9 @@ public final class Main implements Remote.Environment {
 
         private static boolean applies(OptionSpec opt) {
             Object owner = opt.command() == null ? null : opt.command().userObject();
+            if (opt.command() != null && opt.command().mixins().values().stream().anyMatch(m -> m.userObject() instanceof Remote)) {
+                return Remote.ENVIRONMENT_OPTIONS.contains(opt.longestName()); // HERALD_URL and HERALD_API_KEY_FILE, not HERALD_STATUS
+            }
             return !(owner instanceof Receive || owner instanceof BankCommand || owner instanceof Demo);
         }
     }

@@ -387,6 +387,10 @@ class RemoteCliTest {
         assertThat(noKey.code()).isEqualTo(1);
         assertThat(noKey.err()).startsWith("herald: an API key is needed").hasLineCount(1);
 
+        Map<String, String> stray = new HashMap<>(env());
+        stray.putAll(Map.of("HERALD_STATUS", "lost", "HERALD_LIMIT", "many", "HERALD_SINCE", "whenever"));
+        assertThat(run(stray, "deliveries", "list").code()).as("only --url and --api-key-file come from the environment").isZero();
+
         Result badTime = run("deliveries", "list", "--since", "yesterday");
         assertThat(badTime.code()).isEqualTo(1);
         assertThat(badTime.err()).startsWith("herald: --since must be a time").hasLineCount(1);

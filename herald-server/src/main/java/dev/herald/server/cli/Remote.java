@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
  * {@link #run} prints it as {@code herald: <message>} and exits 1.
  */
 public final class Remote {
+    /** The options whose defaults come from the environment (HERALD_URL, HERALD_API_KEY_FILE); a command's own do not. */
+    public static final java.util.Set<String> ENVIRONMENT_OPTIONS = java.util.Set.of("--url", "--api-key-file");
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -69,9 +71,7 @@ public final class Remote {
         PrintWriter err = spec.commandLine().getErr();
         try {
             return work.call();
-        } catch (Failure e) {
-            err.println("herald: " + e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (Failure | IllegalArgumentException | IllegalStateException e) {
             err.println("herald: " + e.getMessage());
         } catch (Exception e) {
             err.println("herald: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));

@@ -88,6 +88,11 @@ public final class Output {
     /** A JSON member's text for a cell: "-" for none. */
     public static String text(JsonNode n, String field) {
         JsonNode v = n.path(field);
+        if (v.isArray()) {
+            List<String> items = new ArrayList<>();
+            v.forEach(i -> items.add(i.isValueNode() ? i.asText() : i.toString()));
+            return String.join(",", items);
+        }
         return v.isMissingNode() || v.isNull() ? "-" : v.isValueNode() ? v.asText() : v.toString();
     }
 

@@ -100,7 +100,7 @@ public final class TailCommand implements Callable<Integer> {
                     seen.putIfAbsent(d.get("id").asText(), new Seen(d, true));
                 }
                 if (!output.json()) {
-                    output.out().println(String.join("  ", COLUMNS));
+                    output.out().println(line(COLUMNS.toArray(String[]::new)));
                     output.out().flush();
                 }
                 while (!stop.get() && !Thread.currentThread().isInterrupted()) {
@@ -220,10 +220,15 @@ public final class TailCommand implements Callable<Integer> {
                 attempt = "#" + a.path("attempt").asText();
                 latency = a.path("duration_ms").asText() + " ms";
             }
-            out.println(String.join("  ", l.at().toString(), l.delivery().path("event").asText(), l.delivery().path("id").asText(),
+            out.println(line(l.at().toString(), l.delivery().path("event").asText(), l.delivery().path("id").asText(),
                     l.delivery().path("endpoint_id").asText(), outcome, attempt, latency));
         }
         out.flush();
+    }
+
+    /** A line of fixed-width columns (a stream cannot size them to what is still to come); a longer value widens its cell. */
+    private static String line(String... cells) {
+        return String.format("%-27s  %-24s  %-26s  %-25s  %-18s  %-7s  %s", (Object[]) cells).stripTrailing();
     }
 
     private List<JsonNode> list(String pathAndQuery, int maxPages) {

@@ -294,6 +294,37 @@ class RemoteCliTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 6);
     }
 
+    @Test
+    void aMerchantsKeyReplaysItsOwnDeliveriesThroughItsSealedCursors() {
+        assertThat(server.put("/v1/merchants/cli-m", "{\"name\": \"CLI merchant\"}").status()).isEqualTo(201);
+        TestServer.Response made = server.postJson("/v1/api-keys", Map.of("name", "cli-m-writer", "merchant_id", "cli-m",
+                "scopes", List.of("merchant:write", "merchant:read")));
+        assertThat(made.status()).isEqualTo(201);
+        Map<String, String> merchant = new HashMap<>(env());
+        merchant.put("HERALD_API_KEY", made.json().get("key").asText());
+        String path = "/rpm-" + System.nanoTime();
+        String ep = server.createEndpoint(Map.of("url", receiver.url(path).toString(), "events", List.of("clirpm.*"), "merchant_id", "cli-m"))
+                .get("id").asText();
+        for (int i = 0; i < 3; i++) {
+            assertThat(server.postJson("/v1/events", Map.of("event", "clirpm.x", "merchant_id", "cli-m", "data", Map.of("i", i))).status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 3);
+        assertThat(run(merchant, "deliveries", "list", "--all").out().lines()).hasSize(4);
+        String[] replay = {"replay", "--endpoint", ep, "--since", "1h", "--page-size", "1"};
+        assertThat(run(merchant, concat(replay, "--max-pages", "2")).out()).contains("page 2: 1 resent (2/3)");
+        Result rest = run(merchant, replay);
+        assertThat(rest.code()).as(rest.err()).isZero();
+        assertThat(rest.out()).contains("page 3: 1 resent (1/1)", "done: 3 resent in 3 pages");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 6);
+        String operators = endpoint("clirpo.x", "/rpo-" + System.nanoTime(), 0);
+        publish("clirpo.x", "{}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> deliveries("endpoint_id=" + operators).size() == 1);
+        Result other = run(merchant, "deliveries", "show", deliveries("endpoint_id=" + operators).getFirst());
+        assertThat(other.code()).as("a delivery that is not the merchant's").isEqualTo(1);
+        assertThat(other.err()).startsWith("herald: 404 ").hasLineCount(1);
+        assertThat(run(merchant, "keys", "list").err()).startsWith("herald: 403 ");
+    }
+
     // ---------------------------------------------------------------- tail
 
     @Test
@@ -303,6 +334,10 @@ class RemoteCliTest {
         String okEp = endpoint("clitail.ok", okPath, 0);
         receiver.reply(flakyPath, TestReceiver.Reply.status(500));
         String flakyEp = endpoint("clitail.flaky", flakyPath, 2); // three tries, a second apart
+
+        publish("clitail.ok", "{\"before\": true}"); // made before the tail starts: only what happens to it later shows
+        await().atMost(Duration.ofSeconds(30)).until(() -> deliveries("status=delivered&endpoint_id=" + okEp).size() == 1);
+        String older = deliveries("endpoint_id=" + okEp).getFirst();
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -316,8 +351,9 @@ class RemoteCliTest {
         }
         publish("clitail.flaky", "{\"i\": 0}");
         publish("other.kind", "{\"i\": 0}");
+        assertThat(run("resend", older).code()).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> deliveries("status=failed&endpoint_id=" + flakyEp).size() == 1
-                && deliveries("status=delivered&endpoint_id=" + okEp).size() == 6);
+                && deliveries("status=delivered&endpoint_id=" + okEp).size() == 7);
         String flaky = deliveries("endpoint_id=" + flakyEp).getFirst();
         await().atMost(Duration.ofSeconds(10)).until(() -> out.toString().lines().filter(l -> l.contains(flaky) && l.contains("#3")).count() == 1);
         Thread.sleep(1000); // more polls: nothing is shown twice
@@ -328,7 +364,12 @@ class RemoteCliTest {
 
         List<String> lines = out.toString().lines().skip(1).toList();
         assertThat(lines).noneMatch(l -> l.contains("other.kind"));
+        assertThat(lines.stream().filter(l -> l.contains(older)).toList()).as("a resend of an older delivery: its new try only")
+                .singleElement().matches(l -> l.matches(".*HTTP 200 delivered\\s+#2\\s+\\d+ ms"));
         for (String d : deliveries("endpoint_id=" + okEp)) {
+            if (d.equals(older)) {
+                continue;
+            }
             assertThat(lines.stream().filter(l -> l.contains(d)).toList()).as(d).hasSize(2)
                     .anyMatch(l -> l.contains(" new ")).anyMatch(l -> l.matches(".*HTTP 200 delivered\\s+#1\\s+\\d+ ms"));
         }

@@ -73,8 +73,7 @@ public final class TailCommand implements Callable<Integer> {
         /** Whether {@code a}, a try of this delivery, is one not shown yet (and now counts as shown). */
         boolean firstSight(JsonNode a) {
             int no = a.path("attempt").asInt();
-            boolean fresh = no > attempts && shown.add(no + "@" + a.path("started_at").asText());
-            return fresh;
+            return no > attempts && shown.add(no + "@" + a.path("started_at").asText());
         }
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code herald completion bash|zsh}: the shell completion script of every command and option. */
-@Command(name = "completion", mixinStandardHelpOptions = true, description = {"Print the shell completion script:",
+@Command(name = "completion", mixinStandardHelpOptions = true, description = {"Print the shell completion script for bash or zsh.",
         "  source <(herald completion bash)    (or zsh; put it in ~/.bashrc or ~/.zshrc)"})
 public final class CompletionCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -33,8 +33,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * the audit log: one that never reached the node is sent again, one that did stops the replay (rather than resend twice).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, description = {
-        "Resend the deliveries of an endpoint in a time range: counts them first (--dry-run stops there), then resends them page by page",
-        "(each page audited; the audit entries' trace_id starts with the replay's id). Interrupted, the same command goes on where it stopped."})
+        "Resend an endpoint's deliveries of a time range, page by page, after counting them (--dry-run: only count).",
+        "Each resend is audited under a trace_id starting with the replay's id; interrupted, the same command goes on where it stopped."})
 public final class ReplayCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin Remote remote;

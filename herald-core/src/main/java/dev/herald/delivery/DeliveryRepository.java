@@ -55,7 +55,8 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope;
+     * Filters for listing; null fields do not filter ({@code eventId} matches the event id in every scope; {@code eventType}
+     * is a type or a pattern, see {@link dev.herald.event.TypeFilter};
      * {@code merchantId} keeps the deliveries to that merchant's endpoints; {@code since} and {@code until} bound the
      * creation time, {@code since} included, {@code until} not).
      */
@@ -342,7 +343,9 @@ public final class DeliveryRepository {
         if (f.endpointId() != null) { sql.append(" and d.endpoint_id = ?"); args.add(f.endpointId()); }
         if (f.merchantId() != null) { sql.append(" and ep.merchant_id = ?"); args.add(f.merchantId()); }
         if (f.eventId() != null) { sql.append(" and ev.id = ?"); args.add(f.eventId()); }
-        if (f.eventType() != null) { sql.append(" and ev.type = ?"); args.add(f.eventType()); }
+        dev.herald.event.TypeFilter type = dev.herald.event.TypeFilter.of(f.eventType());
+        if (type.exact() != null) { sql.append(" and ev.type = ?"); args.add(type.exact()); }
+        if (type.prefix() != null) { sql.append(" and starts_with(ev.type, ?)"); args.add(type.prefix()); }
         if (f.since() != null) { sql.append(" and d.created_at >= ?"); args.add(ts(f.since())); }
         if (f.until() != null) { sql.append(" and d.created_at < ?"); args.add(ts(f.until())); }
         if (f.beforeSeq() != null) { sql.append(" and d.seq < ?"); args.add(f.beforeSeq()); }

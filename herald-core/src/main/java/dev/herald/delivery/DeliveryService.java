@@ -123,8 +123,15 @@ public final class DeliveryService {
     /** The most deliveries one {@link #resendAll} may send again. */
     public static final int MAX_BULK_RESEND = 1000;
 
-    /** What a bulk resend did: how many deliveries the filter selected, and which of them were sent again. */
-    public record BulkResent(int matched, List<String> resent) {}
+    /**
+     * What a bulk resend did: how many deliveries the filter selected, which of them were sent again, and for a page
+     * ({@link #resendPage}) the position below which the next page starts (null: there is none).
+     */
+    public record BulkResent(int matched, List<String> resent, Long nextBeforeSeq) {
+        public BulkResent(int matched, List<String> resent) {
+            this(matched, resent, null);
+        }
+    }
 
     /**
      * Sends every delivery {@code filter} selects again (as {@link #resend}, each with a fresh retry budget and an audit
@@ -135,16 +142,31 @@ public final class DeliveryService {
      * @throws ValidationException (field {@code limit}) when the filter selects more than {@code max}
      */
     public BulkResent resendAll(AuditContext ctx, DeliveryRepository.Filter filter, int max) {
+        return resend(ctx, filter, max, false);
+    }
+
+    /**
+     * One page of a bulk resend that goes on: as {@link #resendAll}, of the newest {@code max} (at most
+     * {@link #MAX_BULK_RESEND}) deliveries {@code filter} selects below its {@code beforeSeq}; when more match, the answer's
+     * {@code nextBeforeSeq} is where the next page starts. Paging by position, a page's resends (which change a
+     * delivery's status, not its position) never move deliveries in or out of the pages still to come.
+     */
+    public BulkResent resendPage(AuditContext ctx, DeliveryRepository.Filter filter, int max) {
+        return resend(ctx, filter, max, true);
+    }
+
+    private BulkResent resend(AuditContext ctx, DeliveryRepository.Filter filter, int max, boolean page) {
         Instant now = clock.instant();
         int bound = Math.min(max, MAX_BULK_RESEND);
         DeliveryRepository.Filter f = new DeliveryRepository.Filter(filter.status(), filter.endpointId(), filter.eventId(), filter.eventType(),
-                filter.since(), filter.until(), null, bound + 1, filter.merchantId());
+                filter.since(), filter.until(), filter.beforeSeq(), bound + 1, filter.merchantId());
         BulkResent done = jdbc.inTransaction(c -> {
-            List<Delivery> selected = deliveries.list(c, f);
-            if (selected.size() > bound) {
+            List<Delivery> found = deliveries.list(c, f);
+            if (found.size() > bound && !page) {
                 throw new ValidationException("limit", "the filter selects more than " + bound + " deliveries; narrow it (status, endpoint_id,"
                         + " event, since, until) or raise limit (at most " + MAX_BULK_RESEND + ")");
             }
+            List<Delivery> selected = found.subList(0, Math.min(bound, found.size()));
             List<String> resent = new java.util.ArrayList<>();
             for (Delivery d : selected) {
                 if (d.status() == Delivery.Status.CANCELLED || !deliveries.resend(c, d.id(), d.partDay(), now)) {
@@ -154,7 +176,7 @@ public final class DeliveryService {
                 audit.append(c, ctx, "delivery.bulk_resend", Target.delivery(d.id(), d.merchantId()), Audited.of(d), Audited.of(after));
                 resent.add(d.id());
             }
-            return new BulkResent(selected.size(), List.copyOf(resent));
+            return new BulkResent(selected.size(), List.copyOf(resent), found.size() > bound ? selected.getLast().seq() : null);
         });
         if (!done.resent().isEmpty()) {
             dispatcher.wake();

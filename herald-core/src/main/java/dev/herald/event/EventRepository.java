@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -171,18 +172,34 @@ public final class EventRepository {
      * with it, so a cursor into a dropped range goes on with the next event kept: nothing kept is ever skipped.
      */
     public List<StoredEvent> pull(Connection c, String cursor, String type, int limit, String merchant) throws SQLException {
+        return pull(c, cursor, type, null, limit, merchant);
+    }
+
+    /**
+     * As {@link #pull(Connection, String, String, int, String)}, of the events received at or after {@code since} (null:
+     * all), whose type {@code type} names or matches (a {@link TypeFilter}).
+     */
+    public List<StoredEvent> pull(Connection c, String cursor, String type, Instant since, int limit, String merchant) throws SQLException {
         long[] after = parseCursor(cursor);
+        TypeFilter t = TypeFilter.of(type);
         return Jdbc.query(c, "select " + COLUMNS + " from events e where (e.xid, e.seq) > (?::text::xid8, ?)"
-                + " and e.xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or e.type = ?)" + VISIBLE_TO
+                + " and e.xid < pg_snapshot_xmin(pg_current_snapshot()) and (?::text is null or e.type = ?)"
+                + " and (?::text is null or starts_with(e.type, ?))"
+                + " and (?::timestamptz is null or (e.part_day >= (?::timestamptz at time zone 'UTC')::date and e.received_at >= ?))" + VISIBLE_TO
                 + " order by e.xid, e.seq limit ?", ps -> {
             ps.setString(1, Long.toUnsignedString(after[0]));
             ps.setLong(2, after[1]);
-            ps.setString(3, type);
-            ps.setString(4, type);
-            ps.setString(5, merchant);
-            ps.setString(6, merchant);
-            ps.setString(7, merchant);
-            ps.setInt(8, limit);
+            ps.setString(3, t.exact());
+            ps.setString(4, t.exact());
+            ps.setString(5, t.prefix());
+            ps.setString(6, t.prefix());
+            ps.setTimestamp(7, ts(since));
+            ps.setTimestamp(8, ts(since));
+            ps.setTimestamp(9, ts(since));
+            ps.setString(10, merchant);
+            ps.setString(11, merchant);
+            ps.setString(12, merchant);
+            ps.setInt(13, limit);
         }, EventRepository::map);
     }
 

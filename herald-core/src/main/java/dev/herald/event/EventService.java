@@ -20,7 +20,12 @@ public final class EventService {
      * {@code merchant}, only the events that targeted it or fanned out to its endpoints.
      */
     public List<StoredEvent> pull(String cursor, String type, int limit, String merchant) {
-        return jdbc.read(c -> events.pull(c, cursor, type, limit, merchant));
+        return pull(cursor, type, null, limit, merchant);
+    }
+
+    /** As {@link #pull(String, String, int, String)}, of the events received at or after {@code since} (null: all); {@code type} may be a {@link TypeFilter} pattern. */
+    public List<StoredEvent> pull(String cursor, String type, java.time.Instant since, int limit, String merchant) {
+        return jdbc.read(c -> events.pull(c, cursor, type, since, limit, merchant));
     }
 
     /**

@@ -17,6 +17,14 @@ import dev.herald.bank.BankCommand;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.SealException;
+import dev.herald.server.cli.CompletionCommand;
+import dev.herald.server.cli.DeliveriesCommand;
+import dev.herald.server.cli.EndpointsCommand;
+import dev.herald.server.cli.EventsCommand;
+import dev.herald.server.cli.Remote;
+import dev.herald.server.cli.ReplayCommand;
+import dev.herald.server.cli.ResendCommand;
+import dev.herald.server.cli.TailCommand;
 import dev.herald.server.telemetry.Logs;
 import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
@@ -35,13 +43,15 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class,
+                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, TailCommand.class, ResendCommand.class, ReplayCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
         footerHeading = "%nThe ./herald launcher also runs:%n",
         footer = {"  test     Run the whole test suite (what CI runs).",
                 "  build    (Re)build the distribution (also done on first use).",
                 "  bench    Run a benchmark scenario (./herald bench --help)."})
-public final class Main {
+public final class Main implements Remote.Environment {
 
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -54,6 +64,11 @@ public final class Main {
 
     Main(Map<String, String> env) {
         this.env = env;
+    }
+
+    @Override
+    public Map<String, String> env() {
+        return env;
     }
 
     static int run(String[] args, Map<String, String> env) {
@@ -83,6 +98,10 @@ public final class Main {
             // a value from the environment or the config file that is not of its option's type: named there, no usage
             Optional<String> source = e.getArgSpec() instanceof OptionSpec o && e.getCommandLine().getDefaultValueProvider() instanceof EnvAndFileDefaults d
                     ? d.source(o, e.getValue()) : Optional.empty();
+            if (source.isEmpty() && e.getCommandLine().getCommandSpec().mixins().values().stream().anyMatch(m -> m.userObject() instanceof Remote)) {
+                e.getCommandLine().getErr().println("herald: " + Remote.usageProblem(e)); // a remote command: one line, never echoing a value
+                return 2;
+            }
             if (source.isEmpty()) {
                 return usage.handleParseException(e, rest);
             }
@@ -400,7 +419,7 @@ public final class Main {
     /**
      * Supplies option defaults from HERALD_* environment variables, then the config file, to {@code serve} and
      * {@code keys}; {@code receive}, {@code bank} and {@code demo} have settings of their own (HERALD_PORT is not the
-     * receiver's port).
+     * receiver's port), and the remote commands take only {@link Remote}'s from the environment.
      */
     record EnvAndFileDefaults(Map<String, String> env, ConfigFile file) implements CommandLine.IDefaultValueProvider {
         EnvAndFileDefaults(Map<String, String> env, Properties file) {
@@ -450,6 +469,9 @@ public final class Main {
 
         private static boolean applies(OptionSpec opt) {
             Object owner = opt.command() == null ? null : opt.command().userObject();
+            if (opt.command() != null && opt.command().mixins().values().stream().anyMatch(m -> m.userObject() instanceof Remote)) {
+                return Remote.ENVIRONMENT_OPTIONS.contains(opt.longestName()); // HERALD_URL and HERALD_API_KEY_FILE, not HERALD_STATUS
+            }
             return !(owner instanceof Receive || owner instanceof BankCommand || owner instanceof Demo);
         }
     }

@@ -132,13 +132,13 @@ class StartUpTest {
         Result r = run(Map.of(), "keys", "list", "--url", url, "--api-key-file", keyFile.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).as("no table header before the failure").isEmpty();
-        assertThat(r.err()).isEqualTo("herald keys: cannot reach " + url + ": connection refused (is a Herald node running there?"
+        assertThat(r.err()).isEqualTo("herald: cannot reach " + url + ": connection refused (is a Herald node running there?"
                 + " --url or HERALD_URL names it)" + System.lineSeparator());
 
         Result unknown = run(Map.of(), "keys", "list", "--url", "http://no-such-host.invalid:8080", "--api-key-file", keyFile.toString());
         assertThat(unknown.code()).isEqualTo(1);
         assertThat(unknown.out()).isEmpty();
-        assertThat(unknown.err()).startsWith("herald keys: cannot reach http://no-such-host.invalid:8080: ").doesNotContain("null")
+        assertThat(unknown.err()).startsWith("herald: cannot reach http://no-such-host.invalid:8080: ").doesNotContain("null")
                 .doesNotContain("connection refused");
         assertThat(unknown.err().lines()).hasSize(1);
     }

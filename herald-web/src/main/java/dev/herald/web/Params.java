@@ -38,6 +38,19 @@ public final class Params {
         return v == null ? null : JsonInput.timestamp(v, name, name);
     }
 
+    /** A {@code true}/{@code false} query parameter, or null when absent; anything else is a 422 naming it. */
+    public static Boolean flag(ServerRequest req, String name) {
+        String s = query(req, name, 10);
+        if (s == null) {
+            return null;
+        }
+        return switch (s) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw Problem.invalid(name + " must be 'true' or 'false'", name);
+        };
+    }
+
     /** {@code ?limit=}: 1 to {@code max}, {@code fallback} when absent. */
     public static int limit(ServerRequest req, int fallback, int max) {
         String s = query(req, "limit", 16);

@@ -8,6 +8,7 @@ import dev.herald.delivery.Delivery;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.event.EventInput;
+import dev.herald.event.TypeFilter;
 import dev.herald.web.Params;
 import dev.herald.seal.PageCursors;
 import dev.herald.web.Problem;
@@ -52,12 +53,19 @@ final class DeliveryRoutes implements HttpService {
         r.post("/v1/deliveries/resend", (req, res) -> {
             String merchant = Access.of(req).writer();
             int max = Params.limit(req, 100, DeliveryService.MAX_BULK_RESEND);
-            DeliveryRepository.Filter f = filter(req, merchant, null, max);
+            boolean page = Boolean.TRUE.equals(Params.flag(req, "page"));
+            DeliveryRepository.Filter f = filter(req, merchant,
+                    Cursors.seq(herald, "deliveries", merchant, Params.query(req, "cursor", PageCursors.MAX_TOKEN)), max);
             DeliveryService.BulkResent done = f == null ? new DeliveryService.BulkResent(0, List.of())
-                    : herald.deliveries().resendAll(Caller.of(req), f, max);
+                    : page ? herald.deliveries().resendPage(Caller.of(req), f, max) : herald.deliveries().resendAll(Caller.of(req), f, max);
             ArrayNode ids = Responses.arr();
             done.resent().forEach(ids::add);
-            Responses.json(res, 202, Responses.obj().put("matched", done.matched()).put("resent", done.resent().size()).set("delivery_ids", ids));
+            ObjectNode answer = Responses.obj().put("matched", done.matched()).put("resent", done.resent().size()).set("delivery_ids", ids);
+            if (page) {
+                String next = Cursors.out(herald, "deliveries", merchant, done.nextBeforeSeq() == null ? null : done.nextBeforeSeq().toString());
+                answer.put("next_cursor", next).put("has_more", next != null);
+            }
+            Responses.json(res, 202, answer);
         });
         // the literal path before the {id} one, so GET /v1/deliveries/resend is 405, not a search for a delivery named "resend"
         r.route(Method.predicate(Method.GET, Method.PUT, Method.PATCH, Method.DELETE), PathMatchers.exact("/v1/deliveries/resend"), (req, res) -> {
@@ -83,13 +91,14 @@ final class DeliveryRoutes implements HttpService {
     }
 
     /**
-     * The list's filters of the query (status, endpoint_id, merchant_id, event, since, until), for {@code merchant}'s key
+     * The list's filters of the query (status, endpoint_id, merchant_id, event: an event id, a type or a 'prefix.*' pattern,
+     * since, until), for {@code merchant}'s key
      * when not null; null when such a key names another merchant (whose deliveries are, to it, as if there were none).
      */
     private DeliveryRepository.Filter filter(ServerRequest req, String merchant, Long beforeSeq, int limit) {
         String merchantFilter = Params.query(req, "merchant_id", 128);
         String event = Params.query(req, "event", EventInput.MAX_TYPE);
-        boolean byId = event != null && isEventId(event, merchant);
+        boolean byId = event != null && !TypeFilter.isPattern(event) && isEventId(event, merchant);
         Instant since = Params.instant(req, "since");
         Instant until = Params.instant(req, "until");
         if (since != null && until != null && until.isBefore(since)) {

@@ -64,7 +64,7 @@ final class EndpointRoutes implements HttpService {
             int limit = Params.limit(req, 100, MAX_PAGE);
             String filter = Params.query(req, "merchant_id", 128);
             EndpointRepository.Filter f = new EndpointRepository.Filter(merchant != null ? merchant : filter, search(req), status(req),
-                    flag(req, "failing"), Params.query(req, "cursor", 128), limit + 1);
+                    Params.flag(req, "failing"), Params.query(req, "cursor", 128), limit + 1);
             if (merchant != null && filter != null && !filter.equals(merchant)) {
                 Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", Responses.arr()).putNull("next_cursor").put("has_more", false));
                 return; // another merchant's endpoints, to this key, are as if there were none
@@ -167,19 +167,6 @@ final class EndpointRoutes implements HttpService {
             case "active" -> true;
             case "disabled" -> false;
             default -> throw Problem.invalid("status must be 'active' or 'disabled'", "status");
-        };
-    }
-
-    /** A {@code true}/{@code false} query parameter, or null when absent. */
-    private static Boolean flag(ServerRequest req, String name) {
-        String s = Params.query(req, name, 10);
-        if (s == null) {
-            return null;
-        }
-        return switch (s) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw Problem.invalid(name + " must be 'true' or 'false'", name);
         };
     }
 

@@ -50,7 +50,7 @@ final class EventRoutes implements HttpService {
             int limit = Params.limit(req, 100, MAX_PAGE);
             String type = Params.query(req, "type", EventInput.MAX_TYPE);
             String after = Cursors.in(herald, "events", merchant, Params.query(req, "after", PageCursors.MAX_TOKEN), "after");
-            List<StoredEvent> page = herald.events().pull(after, type, limit + 1, merchant);
+            List<StoredEvent> page = herald.events().pull(after, type, Params.instant(req, "since"), limit + 1, merchant);
             ArrayNode data = Responses.arr();
             page.stream().limit(limit).forEach(e -> data.add(Views.event(e).put("cursor", Cursors.out(herald, "events", merchant, e.cursor()))));
             boolean more = page.size() > limit;

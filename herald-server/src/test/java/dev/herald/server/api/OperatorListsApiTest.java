@@ -127,6 +127,56 @@ class OperatorListsApiTest {
     }
 
     @Test
+    void aPagedBulkResendWalksTheSelectionNewestFirstAPageAtATimeAndTypePatternsSelect() {
+        String path = "/paged-" + System.nanoTime();
+        receiver.reply(path, TestReceiver.Reply.status(200));
+        String endpoint = server.createEndpoint(Map.of("name", "paged", "url", receiver.url(path).toString(), "events", List.of("lst.paged.*"),
+                "merchant_id", "lst-a1")).get("id").asText();
+        for (int i = 0; i < 5; i++) {
+            String type = i == 2 ? "lst.paged.other" : "lst.paged.one";
+            assertThat(server.postJson("/v1/events", Map.of("event", type, "merchant_id", "lst-a1", "data", Map.of("n", i))).status()).isEqualTo(202);
+        }
+        String filter = "endpoint_id=" + endpoint + "&event=lst.paged.*";
+        await().atMost(Duration.ofSeconds(30)).until(() -> ids(TestServer.ADMIN_KEY, "/v1/deliveries?status=delivered&" + filter).size() == 5);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/deliveries?endpoint_id=" + endpoint + "&event=lst.paged.one")).hasSize(4);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/deliveries?endpoint_id=" + endpoint + "&event=lst.*")).hasSize(5);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/deliveries?endpoint_id=" + endpoint + "&event=*")).hasSize(5);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/deliveries?endpoint_id=" + endpoint + "&event=lst.pag.*")).isEmpty();
+        List<String> newestFirst = ids(TestServer.ADMIN_KEY, "/v1/deliveries?" + filter);
+
+        assertProblem(as(TestServer.ADMIN_KEY, "POST", "/v1/deliveries/resend?limit=2&" + filter), 422, "limit");
+        List<String> resent = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Response r = as(writerA, "POST", "/v1/deliveries/resend?page=true&limit=2&" + filter + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(r.status()).as(r.body()).isEqualTo(202);
+            r.json().get("delivery_ids").forEach(n -> resent.add(n.asText()));
+            assertThat(r.json().get("has_more").asBoolean()).isEqualTo(!r.json().get("next_cursor").isNull());
+            cursor = r.json().get("next_cursor").isNull() ? null : r.json().get("next_cursor").asText();
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(resent).as("each once, newest first").isEqualTo(newestFirst);
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received(path).size() == 10);
+        assertProblem(as(TestServer.ADMIN_KEY, "POST", "/v1/deliveries/resend?page=yes&" + filter), 422, "page");
+        assertProblem(as(TestServer.ADMIN_KEY, "POST", "/v1/deliveries/resend?page=true&cursor=bogus&" + filter), 422, "cursor");
+    }
+
+    @Test
+    void theEventsListTakesATypePatternAndASince() {
+        String before = java.time.Instant.now().minusSeconds(1).toString();
+        for (String type : List.of("lstev.a.one", "lstev.a.two", "lstev.b")) {
+            assertThat(server.postJson("/v1/events", Map.of("event", type, "data", Map.of())).status()).isEqualTo(202);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> ids(TestServer.ADMIN_KEY, "/v1/events?type=lstev.*&limit=500").size() == 3);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/events?type=lstev.a.*&since=" + before)).hasSize(2);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/events?type=lstev.b&since=" + before)).hasSize(1);
+        assertThat(ids(TestServer.ADMIN_KEY, "/v1/events?type=lstev.*&since=2099-01-01T00:00:00Z")).isEmpty();
+        assertProblem(as(TestServer.ADMIN_KEY, "GET", "/v1/events?since=yesterday"), 422, "since");
+    }
+
+    @Test
     void aDeliverysRequestShowsTheHeadersAndBodyATrySendsWithCustomHeaderValuesMasked() {
         String path = "/request-" + System.nanoTime();
         receiver.reply(path, TestReceiver.Reply.status(200));

@@ -127,12 +127,16 @@ class TenancyTest {
         r.add(new Route("POST", "/v1/events", "{\"event\": \"tenant.paid\"}", statuses(202, 403, 403, 202)));
         r.add(new Route("GET", "/v1/events", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/events/" + evt, null, statuses(200, 200, 404, 403)));
+        r.add(new Route("GET", "/v1/events?type=tenant.*&since=2020-01-01T00:00:00Z", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/event-types", null, statuses(200, 200, 200, 200)));
         r.add(new Route("GET", "/v1/deliveries", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries?endpoint_id=" + ep, null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries?since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries/" + dlv, null, statuses(200, 200, 404, 403)));
         r.add(new Route("POST", "/v1/deliveries/" + dlv + "/resend", null, statuses(202, 202, 404, 403)));
+        r.add(new Route("GET", "/v1/deliveries?event=tenant.*", null, statuses(200, 200, 200, 403)));
+        r.add(new Route("POST", "/v1/deliveries/resend?page=true&limit=1&event=tenant.*&endpoint_id=" + ep, null, statuses(202, 202, 202, 403)));
+        r.add(new Route("POST", "/v1/deliveries/resend?page=maybe", null, statuses(422, 422, 422, 403)));
         r.add(new Route("GET", "/v1/merchants/mA", null, statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"name\": \"A again\"}", statuses(200, 200, 404, 403)));
         r.add(new Route("PUT", "/v1/merchants/mA", "{\"max_in_flight\": 5}", statuses(200, 403, 404, 403)));
@@ -212,6 +216,15 @@ class TenancyTest {
                     .isEqualTo(422);
         }
         assertThat(call(Role.MERCHANT_A, "GET", "/v1/audit", null).body()).doesNotContain("\"seq\"").doesNotContain("\"hash\"");
+        // a paged bulk resend takes and gives the list's cursors, sealed the same way
+        JsonNode page = call(Role.MERCHANT_A, "POST", "/v1/deliveries/resend?page=true&limit=1&status=pending", null).json();
+        assertThat(page.get("has_more").asBoolean()).isTrue();
+        String cursor = page.get("next_cursor").asText();
+        assertThat(cursor).doesNotMatch("[0-9]+").matches("[A-Za-z0-9_-]{40,}");
+        assertThat(call(Role.MERCHANT_A, "GET", "/v1/deliveries?limit=1&cursor=" + cursor, null).status()).isEqualTo(200);
+        Response stolen = call(Role.MERCHANT_B, "POST", "/v1/deliveries/resend?page=true&cursor=" + cursor, null);
+        assertThat(stolen.status()).as("another merchant's cursor").isEqualTo(422);
+        assertThat(stolen.json().get("field").asText()).isEqualTo("cursor");
     }
 
     /** Lists, counts and filters show a merchant's key its own resources only, whatever filter it sends. */

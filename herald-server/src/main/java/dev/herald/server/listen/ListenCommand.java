@@ -150,14 +150,14 @@ public final class ListenCommand implements Callable<Integer> {
             code = f.run();
         } finally {
             f.stop();
-            if (made && !f.endpointGone) {
+            if (name == null && !f.endpointGone) {
                 try {
                     api.call("DELETE", "/v1/endpoints/" + enc(id), null);
                     human.println("Deleted endpoint " + id);
                 } catch (Failure e) {
                     human.println("Could not delete endpoint " + id + ": " + e.getMessage());
                 }
-            } else if (!f.endpointGone) {
+            } else if (name != null && !f.endpointGone) {
                 human.println("Kept endpoint " + id + " (--name " + name + "): its deliveries wait for the next herald listen --name " + name);
             }
             human.flush();
@@ -247,14 +247,11 @@ public final class ListenCommand implements Callable<Integer> {
         private void streamLoop() {
             Duration pause = Duration.ofMillis(500);
             String lastProblem = null;
-            boolean wasConnected = false;
             while (!stopping) {
                 String problem;
+                int before = generation.get();
                 try {
-                    problem = follow(wasConnected);
-                    wasConnected = true;
-                    lastProblem = null;
-                    pause = Duration.ofMillis(500);
+                    problem = follow();
                 } catch (Refused r) {
                     if (r.fatal) {
                         endpointGone = r.status == 404;
@@ -271,6 +268,10 @@ public final class ListenCommand implements Callable<Integer> {
                 if (stopping) {
                     return;
                 }
+                if (generation.get() != before) { // it was connected: a new outage
+                    lastProblem = null;
+                    pause = Duration.ofMillis(500);
+                }
                 if (!problem.equals(lastProblem)) { // one line per change, not one per try while the node is away
                     status("stream lost: " + problem + "; reconnecting");
                     lastProblem = problem;
@@ -281,7 +282,7 @@ public final class ListenCommand implements Callable<Integer> {
         }
 
         /** Connects and reads the stream until it ends; returns why it ended. */
-        private String follow(boolean reconnect) throws IOException {
+        private String follow() throws IOException {
             HttpURLConnection c = (HttpURLConnection) URI.create(api.base + "/v1/listen/" + enc(endpointId) + "/stream?listener=" + listenerId
                     + "&heartbeat_seconds=" + heartbeat).toURL().openConnection();
             c.setRequestProperty("Authorization", "Bearer " + api.key);
@@ -297,14 +298,14 @@ public final class ListenCommand implements Callable<Integer> {
             if (status != 200) {
                 throw Refused.of(status, problem(c.getErrorStream()));
             }
+            int connectedAs = generation.get();
             try (BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     JsonNode m = JsonInput.MAPPER.readTree(line);
                     switch (m.path("type").asText()) {
                         case "hello" -> {
-                            generation.incrementAndGet();
-                            status(reconnect ? "reconnected" : "connected");
+                            status(generation.getAndIncrement() > 0 ? "reconnected" : "connected");
                             if (!m.path("active").asBoolean(true)) {
                                 status("endpoint " + endpointId + " is disabled (" + m.path("disabled_reason").asText() + "): nothing arrives until it"
                                         + " is enabled again");
@@ -322,6 +323,11 @@ public final class ListenCommand implements Callable<Integer> {
                         }
                     }
                 }
+            } catch (IOException e) {
+                if (e instanceof SocketTimeoutException || generation.get() == connectedAs) {
+                    throw e;
+                }
+                return "the stream broke (" + reason(e) + ")";
             } finally {
                 c.disconnect();
             }

@@ -49,6 +49,7 @@ public final class ListenHub implements StreamTransport, AutoCloseable {
     static final Duration ANSWER_GRACE = Duration.ofSeconds(2);
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ListenHub.class);
 
     private final Dispatcher dispatcher;
     private final Clock clock;
@@ -182,6 +183,7 @@ public final class ListenHub implements StreamTransport, AutoCloseable {
         if (old != null) {
             end(old, "replaced by a newer connection");
         }
+        log.info("herald listen {} connected to endpoint {}", listenerId, endpointId);
         dispatcher.changed(endpointId); // its deliveries may flow now
         return s;
     }
@@ -265,6 +267,7 @@ public final class ListenHub implements StreamTransport, AutoCloseable {
             s.ended = reason;
         }
         sessions.remove(s.endpointId, s);
+        log.info("herald listen {} of endpoint {} ended: {}", s.listenerId, s.endpointId, reason);
         s.outbox.add(Pending.WAKE);
         for (Pending p : pending.values()) {
             if (p.session == s) {

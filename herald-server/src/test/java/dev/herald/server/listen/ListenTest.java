@@ -185,6 +185,11 @@ class ListenTest {
                 assertThat(order).as(account).isSorted().hasSize(10);
             }
             assertThat(cli.out()).contains("-> 503");
+            String retried = receiver.deliveryOf.get(failOnce);
+            JsonNode d = await(() -> delivered(retried), "the failed head delivered on its retry");
+            assertThat(d.get("attempts")).hasSize(2);
+            assertThat(d.get("attempts").get(0).get("status_code").asInt()).isEqualTo(503);
+            assertThat(d.get("attempts").get(1).get("status_code").asInt()).isEqualTo(200);
             cli.stop();
             assertThat(cli.out()).contains("Kept endpoint " + endpoint);
         }
@@ -224,6 +229,19 @@ class ListenTest {
             Files.delete(m1Key);
         }
         assertThat(server.get("/v1/endpoints/" + m1).status()).as("kept: made before, named").isEqualTo(200);
+    }
+
+    @Test
+    void deletingTheEndpointUnderARunningListenerStopsItWithOneLine() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            Cli cli = Cli.start(server.port(), "--forward-to", receiver.url(), "--events", "gone.*", "--name", "doomed");
+            cli.await("connected");
+            assertThat(server.delete("/v1/endpoints/" + cli.endpointId()).status()).isEqualTo(204);
+            cli.thread.join(15_000);
+            assertThat(cli.thread.isAlive()).as("stopped by itself").isFalse();
+            assertThat(cli.code()).isEqualTo(1);
+            assertThat(cli.out()).contains("herald listen: the endpoint was deleted").doesNotContain("Exception");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------ helpers
@@ -353,6 +371,7 @@ class ListenTest {
         final List<String> accepted = new CopyOnWriteArrayList<>();
         final List<String> invalid = new CopyOnWriteArrayList<>();
         final Set<String> failOnce = ConcurrentHashMap.newKeySet();
+        final Map<String, String> deliveryOf = new ConcurrentHashMap<>();
         final AtomicReference<WebhookVerifier> verifier = new AtomicReference<>();
 
         Receiver() throws IOException {
@@ -372,6 +391,7 @@ class ListenTest {
                     JsonNode event = TestServer.JSON.readTree(body);
                     String eventId = event.get("id").asText();
                     eventIds.add(eventId);
+                    deliveryOf.put(eventId, delivery);
                     boolean fail = failOnce.remove(eventId);
                     if (!fail) {
                         counts.computeIfAbsent(delivery, d -> new AtomicInteger()).incrementAndGet();

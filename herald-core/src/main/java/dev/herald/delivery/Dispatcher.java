@@ -161,11 +161,11 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * of the same batch ({@link EventWriter.Room}); a lane not made yet has the room of an empty one.
      */
     public boolean takes(String endpointId, int alreadyTaken) {
-        Lane lane = lanes.get(endpointId);
-        int waiting = lane == null ? 0 : lane.waiting();
         if (awaitsListener(endpointId)) {
             return false; // written unclaimed: it waits for its listener in the database
         }
+        Lane lane = lanes.get(endpointId);
+        int waiting = lane == null ? 0 : lane.waiting();
         return budget.admits(waiting + alreadyTaken, alreadyTaken) && waiting + alreadyTaken < config.laneWindow();
     }
 

@@ -102,7 +102,7 @@ public final class EndpointService {
         String merchantId = merchant(d.merchantId());
         Endpoint e = jdbc.inTransaction(c -> {
             UrlRules rules = merchantId == null ? UrlRules.NONE : repository.merchantPolicy(c, merchantId).urlRules();
-            URI url = endpointUrl(d.url(), rules);
+            URI url = endpointUrl(d.url(), rules); // a listen:<name> URL has no host: its name is the endpoint's
             SignatureSchemes schemes = EndpointSigning.parseSchemes(d.signatureSchemes());
             boolean sealed = d.encryption() != null && sealed(d.encryption());
             Endpoint made = new Endpoint(Ids.next("ep"), merchantId, name(d.name() != null ? d.name() : url.getHost() != null ? url.getHost() : url.getSchemeSpecificPart()),

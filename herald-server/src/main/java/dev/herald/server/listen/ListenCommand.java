@@ -137,7 +137,7 @@ public final class ListenCommand implements Callable<Integer> {
             human.println("Resuming endpoint " + id + ": its signing secret was shown when it was made");
         }
         human.flush();
-        Forwarder f = new Forwarder(api, id, target, out, human);
+        Forwarder f = new Forwarder(api, id, target, out, human, err);
         Thread caller = Thread.currentThread();
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         Thread hook = new Thread(() -> {
@@ -191,6 +191,7 @@ public final class ListenCommand implements Callable<Integer> {
         private final URI target;
         private final PrintWriter out;
         private final PrintWriter human;
+        private final PrintWriter err;
         private final String listenerId = random(12);
         private final HttpClient local = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -202,7 +203,8 @@ public final class ListenCommand implements Callable<Integer> {
         private volatile boolean stopping;
         volatile boolean endpointGone;
 
-        Forwarder(Api api, String endpointId, URI target, PrintWriter out, PrintWriter human) {
+        Forwarder(Api api, String endpointId, URI target, PrintWriter out, PrintWriter human, PrintWriter err) {
+            this.err = err;
             this.api = api;
             this.endpointId = endpointId;
             this.target = target;
@@ -256,8 +258,8 @@ public final class ListenCommand implements Callable<Integer> {
                     if (r.fatal) {
                         endpointGone = r.status == 404;
                         ended.complete(1);
-                        human.println("herald listen: " + r.getMessage());
-                        human.flush();
+                        err.println("herald listen: " + r.getMessage());
+                        err.flush();
                         return;
                     }
                     problem = r.getMessage();

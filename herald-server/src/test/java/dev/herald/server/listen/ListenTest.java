@@ -240,7 +240,7 @@ class ListenTest {
             cli.thread.join(15_000);
             assertThat(cli.thread.isAlive()).as("stopped by itself").isFalse();
             assertThat(cli.code()).isEqualTo(1);
-            assertThat(cli.out()).contains("herald listen: the endpoint was deleted").doesNotContain("Exception");
+            assertThat(cli.err()).isEqualTo("herald listen: the endpoint was deleted" + System.lineSeparator());
         }
     }
 
@@ -333,6 +333,10 @@ class ListenTest {
 
         String out() {
             return out.toString();
+        }
+
+        String err() {
+            return err.toString();
         }
 
         String secret() {

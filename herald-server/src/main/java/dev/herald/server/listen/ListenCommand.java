@@ -275,7 +275,7 @@ public final class ListenCommand implements Callable<Integer> {
                     pause = Duration.ofMillis(500);
                 }
                 if (!problem.equals(lastProblem)) { // one line per change, not one per try while the node is away
-                    status("stream lost: " + problem + "; reconnecting");
+                    status((generation.get() == 0 ? "not connected yet: " : "stream lost: ") + problem + "; reconnecting");
                     lastProblem = problem;
                 }
                 LockSupport.parkNanos(pause.toNanos());

@@ -244,6 +244,45 @@ class ListenTest {
         }
     }
 
+    @Test
+    void ctrlCInARealProcessFinishesAndDeletesTheEndpointItMade() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx128m", "-cp", System.getProperty("java.class.path"), "dev.herald.server.Main", "listen",
+                    "--url", "http://127.0.0.1:" + server.port(), "--forward-to", receiver.url(), "--events", "sigint.*", "--heartbeat", "1");
+            pb.environment().put("HERALD_API_KEY", TestServer.ADMIN_KEY);
+            Process p = pb.start();
+            StringBuffer out = new StringBuffer();
+            StringBuffer err = new StringBuffer();
+            Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
+            Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
+            await(() -> out.toString().contains("connected") || !p.isAlive(), "the CLI connected: " + out + err);
+            Matcher m = Pattern.compile("endpoint (ep_\\S+?),").matcher(out);
+            assertThat(m.find()).as(out.toString()).isTrue();
+            String endpoint = m.group(1);
+            receiver.trust(SECRET.matcher(out).results().findFirst().orElseThrow().group(1));
+            publish("sigint.paid", "acct-1", 1);
+            await(() -> receiver.received() == 1, "forwarded by the child");
+            assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped on Ctrl-C: " + out + err).isTrue();
+            await(() -> out.toString().contains("Deleted endpoint " + endpoint), "cleaned up: " + out + err);
+            assertThat(err.toString()).as("no stack trace").doesNotContain("Exception");
+            assertThat(server.get("/v1/endpoints/" + endpoint).status()).isEqualTo(404);
+        }
+    }
+
+    private static void copy(InputStream in, StringBuffer to) {
+        try (in) {
+            byte[] buf = new byte[4096];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                to.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------ helpers
 
     private static String publish(String type, String account, int n) {

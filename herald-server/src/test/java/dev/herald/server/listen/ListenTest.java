@@ -271,6 +271,33 @@ class ListenTest {
         }
     }
 
+    @Test
+    void aStreamOutlivesTheListenersIdleTimeoutWhileItsHeartbeatsFlow() throws Exception {
+        try (TestServer short_ = TestServer.start(dev.herald.web.ConnectionLimits.defaults().withIdleTimeout(Duration.ofSeconds(2)))) {
+            String id = short_.createEndpoint(Map.of("url", "listen:idle", "events", List.of("*"))).get("id").asText();
+            HttpResponse<java.util.stream.Stream<String>> r = short_.http().send(HttpRequest.newBuilder(
+                    short_.uri("/v1/listen/" + id + "/stream?listener=idle-listener&heartbeat_seconds=1"))
+                    .header("Authorization", "Bearer " + TestServer.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+            List<String> types = new CopyOnWriteArrayList<>();
+            Thread reader = Thread.ofVirtual().start(() -> r.body().forEach(l -> types.add(l.replaceAll(".*\"type\":\"([a-z]+)\".*", "$1"))));
+            Thread answers = Thread.ofVirtual().start(() -> { // the listener's heartbeat, as the CLI posts it
+                while (!Thread.currentThread().isInterrupted()) {
+                    short_.post("/v1/listen/" + id + "/results", "{\"listener\":\"idle-listener\"}");
+                    sleep(500);
+                }
+            });
+            sleep(5000);
+            answers.interrupt();
+            assertThat(types).first().isEqualTo("hello");
+            assertThat(types).as("still open after 2.5 idle timeouts").doesNotContain("bye").filteredOn("heartbeat"::equals).hasSizeGreaterThanOrEqualTo(4);
+            await(() -> types.contains("bye"), "bye once the listener fell silent for three beats: " + types);
+            reader.join(5000);
+            assertThat(reader.isAlive()).as("the stream ended").isFalse();
+        }
+    }
+
     private static void copy(InputStream in, StringBuffer to) {
         try (in) {
             byte[] buf = new byte[4096];

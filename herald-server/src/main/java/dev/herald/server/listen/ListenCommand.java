@@ -356,12 +356,12 @@ public final class ListenCommand implements Callable<Integer> {
                     try (InputStream body = r.body()) {
                         excerpt = body.readNBytes(MAX_EXCERPT);
                     }
-                    answer.put("status", r.statusCode()).put("body", new String(excerpt, StandardCharsets.UTF_8));
+                    answer.put("status", r.statusCode()).put("body", storable(new String(excerpt, StandardCharsets.UTF_8)));
                     ObjectNode headers = answer.putObject("headers");
                     r.headers().map().forEach((k, v) -> {
                         if (headers.size() < 50 && !k.startsWith(":")) {
                             String joined = String.join(", ", v);
-                            headers.put(k.toLowerCase(Locale.ROOT), joined.length() > 1024 ? joined.substring(0, 1024) : joined);
+                            headers.put(k.toLowerCase(Locale.ROOT), storable(joined.length() > 1024 ? joined.substring(0, 1024) : joined));
                         }
                     });
                     outcome = String.valueOf(r.statusCode());
@@ -430,6 +430,10 @@ public final class ListenCommand implements Callable<Integer> {
                     disconnect(); // the node dropped this listener's session: connect again
                 }
             } catch (Failure e) {
+                if (e.status >= 400 && e.status < 500) { // refused as they are: sending them again would not help
+                    status("the node refused " + batch.size() + " answers: " + e.getMessage());
+                    return;
+                }
                 for (int i = batch.size() - 1; i >= 0; i--) {
                     answers.addFirst(batch.get(i));
                 }
@@ -522,7 +526,7 @@ public final class ListenCommand implements Callable<Integer> {
             }
             if (r.statusCode() >= 400) {
                 String field = answer.hasNonNull("field") ? " (" + answer.get("field").asText() + ")" : "";
-                throw new Failure(1, r.statusCode() + " " + answer.path("title").asText() + ": " + answer.path("detail").asText() + field);
+                throw new Failure(1, r.statusCode() + " " + answer.path("title").asText() + ": " + answer.path("detail").asText() + field, r.statusCode());
             }
             return answer;
         }
@@ -539,15 +543,26 @@ public final class ListenCommand implements Callable<Integer> {
         }
     }
 
-    /** A failure said in one line, with the exit code. */
+    /** A failure said in one line, with the exit code and the node's status (0: no answer). */
     private static final class Failure extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final int code;
+        final int status;
 
         Failure(int code, String message) {
+            this(code, message, 0);
+        }
+
+        Failure(int code, String message, int status) {
             super(message, null, false, false);
             this.code = code;
+            this.status = status;
         }
+    }
+
+    /** {@code text} without NUL characters, which the node cannot store. */
+    private static String storable(String text) {
+        return text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
     }
 
     /** Why a connection failed, in words. */

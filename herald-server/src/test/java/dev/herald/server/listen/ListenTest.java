@@ -87,7 +87,7 @@ class ListenTest {
                 JsonNode d = await(() -> delivered(deliveryId), "delivery " + deliveryId + " delivered");
                 JsonNode attempt = d.get("attempts").get(0);
                 assertThat(attempt.get("status_code").asInt()).isEqualTo(200);
-                assertThat(attempt.get("response_excerpt").asText()).isEqualTo("ok " + deliveryId);
+                assertThat(attempt.get("response_excerpt").asText()).as("recorded all the same").isEqualTo("ok " + deliveryId + "\uFFFD");
             }
             cli.stop();
             assertThat(cli.code()).isZero();
@@ -467,7 +467,7 @@ class ListenTest {
                         counts.computeIfAbsent(delivery, d -> new AtomicInteger()).incrementAndGet();
                         accepted.add(event.get("account_uuid").asText() + ":" + event.get("data").get("n").asInt());
                     }
-                    byte[] answer = ("ok " + delivery).getBytes(StandardCharsets.UTF_8);
+                    byte[] answer = ("ok " + delivery + "\0").getBytes(StandardCharsets.UTF_8); // a NUL, which PostgreSQL cannot store
                     ex.sendResponseHeaders(fail ? 503 : 200, answer.length);
                     ex.getResponseBody().write(answer);
                 }

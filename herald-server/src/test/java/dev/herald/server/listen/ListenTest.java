@@ -298,6 +298,23 @@ class ListenTest {
         }
     }
 
+    @Test
+    void inAClusterOnlyTheNodeThatSendsTheEndpointsDeliveriesTakesItsStream() throws Exception {
+        dev.herald.store.DatabaseConfig db = dev.herald.testing.TestPostgres.embedded();
+        try (TestServer a = TestServer.start(false, java.time.Clock.systemUTC(), db, null, List.of("#"));
+             TestServer b = TestServer.start(false, java.time.Clock.systemUTC(), db, null, List.of("#"))) {
+            String id = a.createEndpoint(Map.of("url", "listen:cluster", "events", List.of("*"))).get("id").asText();
+            await(() -> a.server().herald().dispatcher().sends(id) != b.server().herald().dispatcher().sends(id), "one node sends it");
+            TestServer owner = a.server().herald().dispatcher().sends(id) ? a : b;
+            TestServer other = owner == a ? b : a;
+            HttpResponse<String> refused = other.http().send(HttpRequest.newBuilder(other.uri("/v1/listen/" + id + "/stream?listener=cluster-listener"))
+                    .header("Authorization", "Bearer " + TestServer.ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(421);
+            assertThat(refused.body()).contains("another node sends this endpoint's deliveries");
+            assertThat(stream(owner, TestServer.ADMIN_KEY, "/v1/listen/" + id + "/stream?listener=cluster-listener").status()).isEqualTo(200);
+        }
+    }
+
     private static void copy(InputStream in, StringBuffer to) {
         try (in) {
             byte[] buf = new byte[4096];
@@ -333,6 +350,10 @@ class ListenTest {
 
     /** Opens a stream with {@code key}: the answer of one that is refused (a 200 is closed at once). */
     private static Response stream(String key, String path) throws Exception {
+        return stream(server, key, path);
+    }
+
+    private static Response stream(TestServer server, String key, String path) throws Exception {
         HttpResponse<InputStream> r = server.http().send(HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Bearer " + key).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = r.body()) {
@@ -344,11 +365,6 @@ class ListenTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                Thread.getAllStackTraces().forEach((t, st) -> {
-                    if (t.getName().startsWith("herald-listen")) {
-                        System.err.println("DEBUG " + t.getName() + "\n" + java.util.Arrays.toString(st).replace(", ", "\n  "));
-                    }
-                });
                 throw new AssertionError("not within 30 s: " + what);
             }
             sleep(20);

@@ -93,6 +93,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private final java.util.concurrent.atomic.AtomicInteger trying = new java.util.concurrent.atomic.AtomicInteger();
     private final EngineMetrics metrics;
     private volatile boolean running;
+    private volatile StreamTransport streams;
     /** The last claim left due work behind (an endpoint gave all of its part): scan again without waiting. */
     private volatile boolean moreDue;
     private Thread scanner;
@@ -116,6 +117,37 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         this.recorder = new DeliveryRecorder(jdbc, deliveries, endpointRepository, eventWriter, clock, random, config.autoDisableAfter(), nodeId, metrics);
     }
 
+    /**
+     * Sends the tries of listen endpoints through {@code transport} (call before {@link #start()}); without one their
+     * deliveries wait.
+     */
+    public void streamTransport(StreamTransport transport) {
+        this.streams = transport;
+    }
+
+    /** True when this node's lanes send {@code endpointId}'s deliveries now (it leases the endpoint's partition). */
+    public boolean sends(String endpointId) {
+        return endpoints.get(endpointId).map(s -> liveness.owns(s.endpoint().partition())).orElse(false);
+    }
+
+    /** True when {@code e} is a listen endpoint with no listener connected here: its deliveries wait, as a paused endpoint's. */
+    private boolean awaitsListener(dev.herald.endpoint.Endpoint e) {
+        if (!e.listen()) {
+            return false;
+        }
+        StreamTransport t = streams;
+        return t == null || !t.connected(e.id());
+    }
+
+    private boolean awaitsListener(String endpointId) {
+        return endpoints.get(endpointId).map(s -> awaitsListener(s.endpoint())).orElse(false);
+    }
+
+    /** True when {@code e} may be sent to now: active, its merchant receiving, and a listener connected if it needs one. */
+    private boolean live(dev.herald.endpoint.Endpoint e) {
+        return e.active() && endpoints.receiving(e.merchantId()) && !awaitsListener(e);
+    }
+
     /** Registers this node, takes over claims of nodes that are gone, and starts the due-scanner. */
     public void start() {
         recorder.start();
@@ -129,6 +161,9 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
      * of the same batch ({@link EventWriter.Room}); a lane not made yet has the room of an empty one.
      */
     public boolean takes(String endpointId, int alreadyTaken) {
+        if (awaitsListener(endpointId)) {
+            return false; // written unclaimed: it waits for its listener in the database
+        }
         Lane lane = lanes.get(endpointId);
         int waiting = lane == null ? 0 : lane.waiting();
         return budget.admits(waiting + alreadyTaken, alreadyTaken) && waiting + alreadyTaken < config.laneWindow();
@@ -240,7 +275,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     @Override
     public void changed(String endpointId) {
         Lane lane = lanes.get(endpointId);
-        boolean live = endpoints.get(endpointId).map(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())).orElse(false);
+        boolean live = endpoints.get(endpointId).map(s -> live(s.endpoint())).orElse(false);
         if (lane != null) {
             lane.rateLimit(endpoints.get(endpointId).map(s -> s.endpoint().rateLimit()).orElse(null), clock.instant());
         }
@@ -286,7 +321,8 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 AttemptResult result = null;
                 trying.incrementAndGet();
                 try {
-                    result = http.send(request(task, stored, trace.attemptStarts()));
+                    OutboundRequest request = request(task, stored, trace.attemptStarts());
+                    result = stored.endpoint().listen() ? viaListener(task, request, counts) : http.send(request);
                 } finally {
                     trying.decrementAndGet();
                     trace.attemptEnded(result);
@@ -302,6 +338,26 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
                 trace.failed(e);
                 throw e;
             }
+        }
+    }
+
+    /**
+     * One try of a listen endpoint through its listener. A test try ({@code !counts}) that no listener answers fails as a
+     * connect failure; a counted one throws {@link StreamTransport.Unanswered} and its delivery goes back to wait.
+     */
+    private AttemptResult viaListener(DeliveryTask task, OutboundRequest request, boolean counts) {
+        StreamTransport t = streams;
+        try {
+            if (t == null) {
+                throw new StreamTransport.Unanswered("this node carries no listen connections");
+            }
+            return t.send(task, request);
+        } catch (StreamTransport.Unanswered e) {
+            if (counts) {
+                throw e;
+            }
+            return new AttemptResult(clock.instant(), Duration.ZERO, 0, dev.herald.http.ErrorClass.CONNECT,
+                    "no herald listen connection took the try: " + e.getMessage(), null, java.util.Map.of());
         }
     }
 
@@ -375,7 +431,7 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
         List<DeliveryTask> start = new ArrayList<>();
         lanes.forEach((id, lane) -> {
             lane.pump(now, start);
-            if (lane.saturated(now)) {
+            if (lane.saturated(now) || awaitsListener(id)) {
                 saturated.add(id);
             }
         });
@@ -407,11 +463,10 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
     private void run(Lane lane, DeliveryTask task) {
         Lane.Finish how = Lane.Finish.NOT_SENT;
         try {
-            var stored = endpoints.get(task.endpointId()).filter(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())
-                    && liveness.owns(s.endpoint().partition()));
+            var stored = endpoints.get(task.endpointId()).filter(s -> live(s.endpoint()) && liveness.owns(s.endpoint().partition()));
             if (stored.isEmpty()) {
                 release(List.of(task.deliveryId()));
-                if (endpoints.get(task.endpointId()).map(s -> s.endpoint().active() && endpoints.receiving(s.endpoint().merchantId())).orElse(false)) {
+                if (endpoints.get(task.endpointId()).map(s -> live(s.endpoint())).orElse(false)) {
                     wake(); // re-enabled while this try was starting: a scan that ran meanwhile saw the delivery still claimed
                 }
                 return;
@@ -429,6 +484,9 @@ public final class Dispatcher implements EndpointService.Lifecycle, AutoCloseabl
             if (!outcome.followUps().isEmpty()) {
                 submit(outcome.followUps());
             }
+        } catch (StreamTransport.Unanswered e) {
+            log.debug("delivery {} was not answered by a listener ({}); it waits for the next", task.deliveryId(), e.getMessage());
+            release(List.of(task.deliveryId()));
         } catch (RuntimeException e) {
             log.error("delivery {} could not be tried or recorded; it goes back to the database", task.deliveryId(), e);
             release(List.of(task.deliveryId()));

@@ -59,6 +59,14 @@ public record Endpoint(
      */
     public static final String MASKED_HEADER_VALUE = "********";
 
+    /** The URL scheme of an endpoint fed by a {@code herald listen} connection instead of HTTP: {@code listen:<name>}. */
+    public static final String LISTEN_SCHEME = "listen";
+
+    /** True when this endpoint's tries go to a {@code herald listen} connection (its URL is {@code listen:<name>}), not over HTTP. */
+    public boolean listen() {
+        return LISTEN_SCHEME.equals(url.getScheme());
+    }
+
     /** True when {@code name} is one of the headers Herald controls. */
     public static boolean isReservedHeader(String name) {
         return RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT));

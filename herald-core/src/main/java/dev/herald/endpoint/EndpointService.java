@@ -63,6 +63,7 @@ public final class EndpointService {
     /** Longest URL (endpoint or notify_url). */
     public static final int MAX_URL = 2048;
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,100}");
+    private static final Pattern LISTEN_URL = Pattern.compile("listen:[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Pattern MERCHANT = Pattern.compile("[A-Za-z0-9_\\-:.]{1,128}");
 
     private final Jdbc jdbc;
@@ -101,11 +102,10 @@ public final class EndpointService {
         String merchantId = merchant(d.merchantId());
         Endpoint e = jdbc.inTransaction(c -> {
             UrlRules rules = merchantId == null ? UrlRules.NONE : repository.merchantPolicy(c, merchantId).urlRules();
-            URI url = url(d.url(), rules);
-            checkRules(url, rules, "url");
+            URI url = endpointUrl(d.url(), rules); // a listen:<name> URL has no host: its name is the endpoint's
             SignatureSchemes schemes = EndpointSigning.parseSchemes(d.signatureSchemes());
             boolean sealed = d.encryption() != null && sealed(d.encryption());
-            Endpoint made = new Endpoint(Ids.next("ep"), merchantId, name(d.name() != null ? d.name() : url.getHost()),
+            Endpoint made = new Endpoint(Ids.next("ep"), merchantId, name(d.name() != null ? d.name() : url.getHost() != null ? url.getHost() : url.getSchemeSpecificPart()),
                     text("description", d.description() == null ? "" : d.description(), 2000), url, EventPatterns.validate(d.events()),
                     headers(d.headers() == null ? Map.of() : d.headers(), Map.of()), d.secret() != null ? secret(d.secret()) : WebhookSigner.generateSecret(),
                     d.active() == null || d.active(), d.active() == null || d.active() ? null : "manual",
@@ -139,7 +139,7 @@ public final class EndpointService {
                     merchantId,
                     d.name() != null ? name(d.name()) : o.name(),
                     d.description() != null ? text("description", d.description(), 2000) : o.description(),
-                    d.url() != null ? url(d.url(), rules) : d.merchantId() != null ? url(o.url().toString(), rules) : o.url(),
+                    d.url() != null ? endpointUrl(d.url(), rules) : d.merchantId() != null ? endpointUrl(o.url().toString(), rules) : o.url(),
                     d.events() != null ? EventPatterns.validate(d.events()) : o.events(),
                     d.headers() != null ? headers(d.headers(), o.headers()) : o.headers(),
                     d.secret() != null ? secret(d.secret()) : o.secret(),
@@ -158,9 +158,6 @@ public final class EndpointService {
             checkTls(n);
             if (d.signatureSchemes() != null || d.encryption() != null || d.merchantId() != null) {
                 prepareSigning(c, n, now);
-            }
-            if (d.url() != null || d.merchantId() != null) {
-                checkRules(n.url(), rules, "url");
             }
             repository.update(c, n, o.secret(), now.plus(ROTATION_OVERLAP));
             if (n.fifo() && !o.fifo()) {
@@ -413,6 +410,22 @@ public final class EndpointService {
 
     private static NotFoundException notFound(String id) {
         return new NotFoundException("no endpoint " + id);
+    }
+
+    /**
+     * An endpoint's URL: {@code listen:<name>} (its tries go to a {@code herald listen} connection of a key of its
+     * merchant, so the network rules do not apply), or a URL Herald may call that keeps the merchant's {@code rules}.
+     */
+    private URI endpointUrl(String raw, UrlRules rules) {
+        if (raw.startsWith(Endpoint.LISTEN_SCHEME + ":")) {
+            if (!LISTEN_URL.matcher(raw).matches()) {
+                throw new ValidationException("url", "a listen url is listen:<name>, the name 1-100 letters, digits and ._-");
+            }
+            return URI.create(raw);
+        }
+        URI url = url(raw, rules);
+        checkRules(url, rules, "url");
+        return url;
     }
 
     /**

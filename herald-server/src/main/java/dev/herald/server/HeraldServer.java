@@ -14,6 +14,7 @@ import dev.herald.seal.Vault;
 import dev.herald.server.api.HeraldApi;
 import dev.herald.server.api.MetricsRoutes;
 import dev.herald.server.bus.BusIngest;
+import dev.herald.server.listen.ListenHub;
 import dev.herald.server.telemetry.Telemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import dev.herald.store.Database;
@@ -57,10 +58,12 @@ public final class HeraldServer implements AutoCloseable {
     private final NodeMetrics metrics;
     private final HttpListener metricsWeb;
     private final OpenTelemetry otel;
+    private final ListenHub listen;
 
     private HeraldServer(EmbeddedPostgres embedded, Database database, Herald herald, Bus bus, BusIngest busIngest, HttpListener web,
                          Optional<String> generatedKey, boolean adminKeyExists, ScheduledExecutorService keyUse, NodeMetrics metrics, HttpListener metricsWeb,
-                         OpenTelemetry otel) {
+                         OpenTelemetry otel, ListenHub listen) {
+        this.listen = listen;
         this.metrics = metrics;
         this.metricsWeb = metricsWeb;
         this.keyUse = keyUse;
@@ -126,6 +129,7 @@ public final class HeraldServer implements AutoCloseable {
             Herald herald = started(started, Herald.create(db.dataSource(), db.ownerDataSource(), new Herald.Config(outbound, dc, masterKey)
                     .withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
                     new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel));
+            ListenHub listen = started(started, ListenHub.attach(herald.dispatcher(), clock));
             herald.start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
             Optional<String> generated = keys.bootstrap(cfg.adminKey(), "hk_");
@@ -137,7 +141,7 @@ public final class HeraldServer implements AutoCloseable {
             Jdbc jdbc = new Jdbc(db.dataSource());
             HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(jdbc, clock), jdbc, clock, cfg.maxBodyBytes(),
                     () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready,
-                    MetricsRoutes.guarded(metrics::scrape, keys, cfg.metrics().key()));
+                    MetricsRoutes.guarded(metrics::scrape, keys, cfg.metrics().key()), listen);
             BusIngest busIngest = started(started, BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings())));
             if (cfg.amqpUrl() != null) {
                 metrics.watch(bus, dev.herald.bus.Topology.heraldIngest(cfg.amqpBindings()).name());
@@ -175,7 +179,7 @@ public final class HeraldServer implements AutoCloseable {
             if (embedded != null) {
                 embedded.stopOnExitAfter(Duration.ofSeconds(10)); // on Ctrl-C the server's own hook stops the engine, then the database
             }
-            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, adminKeyExists, keyUse, metrics, metricsWeb, otel);
+            return new HeraldServer(embedded, db, herald, bus, busIngest, web, generated, adminKeyExists, keyUse, metrics, metricsWeb, otel, listen);
         } catch (RuntimeException | Error e) {
             while (!started.isEmpty()) {
                 try {
@@ -255,6 +259,7 @@ public final class HeraldServer implements AutoCloseable {
         if (metricsWeb != null) {
             metricsWeb.close();
         }
+        listen.close(); // ends the listen streams, which would hold the listener's stop
         web.close();
         keyUse.shutdownNow();
         busIngest.close();

@@ -44,8 +44,8 @@ import picocli.CommandLine.Spec;
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class,
-                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, TailCommand.class, ResendCommand.class, ReplayCommand.class,
-                CompletionCommand.class, CommandLine.HelpCommand.class},
+                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, dev.herald.server.listen.ListenCommand.class, TailCommand.class,
+                ResendCommand.class, ReplayCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
         footerHeading = "%nThe ./herald launcher also runs:%n",
         footer = {"  test     Run the whole test suite (what CI runs).",

@@ -6,6 +6,8 @@ import dev.herald.web.ApiKeyStore;
 import dev.herald.web.BearerAuth;
 import dev.herald.server.console.ConsoleRoutes;
 import dev.herald.server.console.ConsoleSessionRoutes;
+import dev.herald.server.listen.ListenHub;
+import dev.herald.server.listen.ListenRoutes;
 import dev.herald.web.BodyReader;
 import dev.herald.web.ConsoleSessions;
 import io.helidon.webserver.http.HttpRouting;
@@ -30,14 +32,16 @@ public final class HeraldApi {
     private final BooleanSupplier ready;
     private final MetricsRoutes metrics;
     private final ConsoleSessionRoutes consoleSession;
+    private final ListenHub listen;
 
     /**
      * {@code live} and {@code ready} answer {@code /health/live} and {@code /health/ready}; {@code sessions} are the
      * console's, which {@code /v1} also accepts in place of a bearer key; {@code jdbc} answers {@code /v1/stats};
-     * {@code metrics} serves {@code /metrics}.
+     * {@code metrics} serves {@code /metrics}; {@code listen} carries the {@code herald listen} streams.
      */
     public HeraldApi(Herald herald, ApiKeyStore keys, ConsoleSessions sessions, Jdbc jdbc, Clock clock, long maxBodyBytes, BooleanSupplier live,
-                     BooleanSupplier ready, MetricsRoutes metrics) {
+                     BooleanSupplier ready, MetricsRoutes metrics, ListenHub listen) {
+        this.listen = listen;
         this.metrics = metrics;
         this.herald = herald;
         this.keys = keys;
@@ -76,6 +80,7 @@ public final class HeraldApi {
                 new ApiKeyRoutes(herald, keys, bodies),
                 new AuditRoutes(herald),
                 new StatsRoutes(herald, jdbc, clock),
+                new ListenRoutes(herald, listen, bodies),
                 consoleSession);
     }
 }

@@ -195,7 +195,8 @@ public final class Remote {
         return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
     }
 
-    private String key() {
+    /** The API key, from HERALD_API_KEY or the file named by --api-key-file (HERALD_API_KEY_FILE); never an argument. */
+    public String key() {
         if (key == null) {
             Map<String, String> env = command.root().userObject() instanceof Environment e ? e.env() : System.getenv();
             String k = Secrets.resolve("HERALD_API_KEY", blankToNull(env.get("HERALD_API_KEY")), "api-key-file", apiKeyFile, command.commandLine().getErr());

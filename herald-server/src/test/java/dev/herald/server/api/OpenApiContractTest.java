@@ -35,7 +35,7 @@ class OpenApiContractTest {
             }
             return method.getReturnType().isInstance(proxy) ? proxy : null;
         });
-        for (HttpService s : new HeraldApi(null, null, null, null, null, 1024, () -> true, () -> true, MetricsRoutes.open(() -> "")).services()) {
+        for (HttpService s : new HeraldApi(null, null, null, null, null, 1024, () -> true, () -> true, MetricsRoutes.open(() -> ""), null).services()) {
             s.routing(rules[0]);
         }
         assertThat(seen).as("no route registered twice").doesNotHaveDuplicates();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
 import dev.herald.event.EventInput;
-import dev.herald.event.EventTypes;
 import dev.herald.event.StoredEvent;
 import dev.herald.ingest.IngestService;
 import dev.herald.support.ConflictException;
@@ -25,7 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** {@code /v1/events} (publish one or a batch; pull after a cursor), {@code /v1/events/{id}} and {@code /v1/event-types}. */
+/** {@code /v1/events} (publish one or a batch; pull after a cursor) and {@code /v1/events/{id}}. */
 final class EventRoutes implements HttpService {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** Longest Idempotency-Key header: room for the "#999" a batch appends per event within the stored key's 255. */
@@ -62,11 +61,6 @@ final class EventRoutes implements HttpService {
             String merchant = Access.of(req).reader();
             StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID), merchant);
             Responses.json(res, 200, Views.event(e).put("cursor", Cursors.out(herald, "events", merchant, e.cursor())));
-        });
-        r.get("/v1/event-types", (req, res) -> {
-            ArrayNode data = Responses.arr();
-            EventTypes.ALL.forEach(t -> data.add(Responses.obj().put("name", t.name()).put("description", t.description()).put("operational", t.operational())));
-            Responses.json(res, 200, Responses.obj().set("data", data));
         });
     }
 

@@ -113,6 +113,7 @@ public final class EventCatalog {
             return n;
         });
         snapshot = null;
+        current(); // compiled now, so the first event does not wait for it
         return added;
     }
 

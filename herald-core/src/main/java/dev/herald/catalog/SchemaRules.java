@@ -72,9 +72,10 @@ public final class SchemaRules {
         return s;
     }
 
-    /** What {@code data} breaks of {@code schema}, each naming {@code data} and the JSON pointer, and the rule. */
+    /** What {@code data} (null: {@code {}}) breaks of {@code schema}, each naming {@code data} and the JSON pointer, and the rule. */
     public static List<Finding> check(Schema schema, JsonNode data) {
-        List<Error> errors = schema.validate(data == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : data);
+        // an event without data is stored and sent with data {}: checked as such
+        List<Error> errors = schema.validate(data == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : data);
         if (errors.isEmpty()) {
             return List.of();
         }

@@ -55,7 +55,7 @@ public final class HeraldApi {
         r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         KnownRoutes known = new KnownRoutes();
         List<HttpService> all = new ArrayList<>(services());
-        all.add(new ApiDocsRoutes());
+        all.add(new ApiDocsRoutes(herald));
         all.add(new ConsoleRoutes());
         r.register(all.stream().map(known::recording).toArray(HttpService[]::new));
         r.any(known::unrouted); // a known path with another method: 405 with Allow; else 404

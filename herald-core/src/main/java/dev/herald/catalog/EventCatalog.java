@@ -15,12 +15,10 @@ import dev.herald.support.NotFoundException;
 import dev.herald.support.ValidationException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -298,16 +296,7 @@ public final class EventCatalog {
                 types.put(t.type(), before != null && before.type().schema().equals(t.schema()) ? new Compiled(t, before.schema())
                         : new Compiled(t, SchemaRules.compile(t.schema())));
             }
-            return new Snapshot(types, Map.copyOf(new HashMap<>(CatalogRepository.merchantModes(c))), version, now);
+            return new Snapshot(types, Map.copyOf(CatalogRepository.merchantModes(c)), version, now);
         });
-    }
-
-    /** {@code s} as a JSON tree (for tests and tools that hold a schema as text). */
-    public static JsonNode json(String s) {
-        try {
-            return JSON.readTree(s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

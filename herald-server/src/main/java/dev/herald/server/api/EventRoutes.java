@@ -89,6 +89,9 @@ final class EventRoutes implements HttpService {
             batch.add(forPublisher(eventInput(root, "", key, trace, rawData.isEmpty() ? null : rawData.getFirst()), publisher, ""));
         }
         boolean array = root.isArray();
+        for (int i = 0; i < batch.size(); i++) { // named by their place in the request, before refused events leave the batch
+            batch.get(i).validate(batch.size() == 1 ? "" : "[" + i + "].");
+        }
         List<EventCatalog.Verdict> verdicts = herald.catalog().check(batch);
         List<EventInput> kept = new ArrayList<>(batch.size());
         ArrayNode refusals = Responses.arr();

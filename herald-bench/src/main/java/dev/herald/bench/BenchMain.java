@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
         subcommands = {BenchMain.Throughput.class, BenchMain.SchemaCost.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
                 BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class, BenchMain.Baseline.class,
-                BenchMain.BusThroughput.class, SigningCost.class, Soak.class},
+                BenchMain.BusThroughput.class, SigningCost.class, SchemaCheckCost.class, Soak.class},
         description = "Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine "
                     + "(an embedded one unless --database-url or HERALD_BENCH_DATABASE_URL names a server). "
                     + "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table "

@@ -86,12 +86,27 @@ final class AdminApi {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /**
+     * Puts the workload's event types ({@code bench.g<group>}) in the catalog with a schema of their data (integers
+     * {@code sent_ns} and {@code seq}, string {@code pad}, nothing else), so a node that enforces the catalog accepts them.
+     */
+    static void registerTypes(HeraldUnderTest h, Workload w) throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"sent_ns\":{\"type\":\"integer\"},\"seq\":{\"type\":\"integer\",\"minimum\":0},"
+                + "\"pad\":{\"type\":\"string\"}},\"required\":[\"sent_ns\",\"seq\",\"pad\"],\"additionalProperties\":false}";
+        forEach(w.groups(), g -> call(h, "PUT", "/v1/event-types/" + Workload.type(g), "{\"description\":\"Bench events of group " + g
+                + ".\",\"version\":1,\"schema\":" + schema + ",\"example\":{\"sent_ns\":1,\"seq\":0,\"pad\":\"x\"}}", 201));
+    }
+
     private static String call(HeraldUnderTest h, String path, String json, int expect) throws Exception {
+        return call(h, "POST", path, json, expect);
+    }
+
+    private static String call(HeraldUnderTest h, String method, String path, String json, int expect) throws Exception {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + path))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + h.apiKey()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != expect) {
-            throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
+            throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
         }
         return r.body();
     }

@@ -1,6 +1,7 @@
 package dev.herald.bench;
 
 import dev.herald.server.HeraldServer;
+import dev.herald.catalog.ValidationMode;
 import dev.herald.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,9 +31,16 @@ final class BenchHerald implements HeraldUnderTest {
      * --amqp-url URL --amqp-bindings B} does: queue {@code herald.ingest} bound by {@code amqpBindings}); null: the in-process bus.
      */
     static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes, String amqpUrl, List<String> amqpBindings) {
+        return start(databaseUrl, maxInFlightPerEndpoint, maxBodyBytes, amqpUrl, amqpBindings, ValidationMode.WARN);
+    }
+
+    /** As {@link #start(String, int, long, String, List)}, checking events against the catalog in {@code schemaValidation} (--schema-validation). */
+    static BenchHerald start(String databaseUrl, int maxInFlightPerEndpoint, long maxBodyBytes, String amqpUrl, List<String> amqpBindings,
+                             ValidationMode schemaValidation) {
         String key = "bench-" + UUID.randomUUID();
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, Path.of(System.getProperty("java.io.tmpdir"), "herald-bench-unused"),
-                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key, amqpUrl, amqpBindings).withMasterKey(MASTER_KEY);
+                databaseUrl, true, false, maxBodyBytes, 10, maxInFlightPerEndpoint, 64, key, amqpUrl, amqpBindings).withMasterKey(MASTER_KEY)
+                .withSchemaValidation(schemaValidation);
         return new BenchHerald(HeraldServer.start(cfg, Clock.systemUTC()), key);
     }
 

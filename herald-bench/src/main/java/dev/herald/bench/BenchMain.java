@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** The {@code herald-bench} command line ({@code ./herald bench <scenario>}): one subcommand per scenario. */
 @Command(name = "herald-bench", mixinStandardHelpOptions = true,
-        subcommands = {BenchMain.Throughput.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
+        subcommands = {BenchMain.Throughput.class, BenchMain.SchemaCost.class, BenchMain.Latency.class, BenchMain.Isolation.class, BenchMain.Smoke.class,
                 BenchMain.Fanout.class, BenchMain.Backlog.class, BenchMain.Crash.class, BenchMain.Cluster.class, BenchMain.Baseline.class,
-                BenchMain.BusThroughput.class, SigningCost.class, Soak.class},
+                BenchMain.BusThroughput.class, SigningCost.class, SchemaCheckCost.class, Soak.class},
         description = "Benchmarks Herald (in this JVM, or child JVMs for crash and cluster) against a loopback merchant fleet and PostgreSQL on this machine "
                     + "(an embedded one unless --database-url or HERALD_BENCH_DATABASE_URL names a server). "
                     + "Every run is bounded by --duration, --events and --drain-timeout, talks to 127.0.0.1 only, prints one table "
@@ -181,6 +181,25 @@ public final class BenchMain {
         @Override
         List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
             return Scenarios.throughput(bench, report, out);
+        }
+    }
+
+    @Command(name = "schema-cost", mixinStandardHelpOptions = true, defaultValueProvider = SchemaCost.D.class,
+            description = "The throughput load twice in one run, Herald with --schema-validation off then enforce (the workload's types in the "
+                    + "catalog): events accepted/s and deliveries/s of each, and their ratio.")
+    static final class SchemaCost extends Scenario {
+        static final class D extends Defaults {
+            D() {
+                super(Map.of("--raw-duration", "0"));
+            }
+        }
+
+        @Option(names = "--enforce-first", defaultValue = "false", description = "Run the enforce phase first (the first phase runs on a colder JVM).")
+        boolean enforceFirst;
+
+        @Override
+        List<String> run(Bench bench, Report report, PrintStream out) throws Exception {
+            return Scenarios.schemaCost(bench, report, out, enforceFirst);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.herald.bench;
 
+import dev.herald.catalog.ValidationMode;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,59 @@ final class Scenarios {
         r.print(out, "throughput: " + s.endpoints() + " endpoints (" + s.fleet() + "), fanout " + s.fanout() + ", "
                 + s.eventBytes() + " B events, batch " + s.batch() + ", " + s.producers() + " producers, max pending " + s.maxPending(), rows);
         return failures(r, List.of(h));
+    }
+
+    /**
+     * The cost of the schema check at ingest: the same load twice on the same fleet, Herald with {@code --schema-validation
+     * off}, then {@code enforce} (the other way round with {@code enforceFirst}: the first phase runs on a colder JVM); the workload's types are in the catalog in both phases (their data valid), so every
+     * event is checked and accepted under enforce. Reports events accepted/s, deliveries/s and ingest CPU of each, and
+     * the ratios.
+     */
+    static List<String> schemaCost(Bench b, Report r, PrintStream out, boolean enforceFirst) throws Exception {
+        Settings s = b.settings;
+        Behaviour[] fleet = Behaviour.Mix.of(s.fleet()).assign(s.endpoints());
+        Bench.Phase off = null;
+        Bench.Phase enforce = null;
+        for (ValidationMode mode : enforceFirst ? List.of(ValidationMode.ENFORCE, ValidationMode.OFF) : List.of(ValidationMode.OFF, ValidationMode.ENFORCE)) {
+            Bench.Phase p = b.herald("schema-" + mode.wire(), fleet, Bench.mask(fleet, Behaviour.Fast.class), heraldPlan(s), catalogScript(mode));
+            r.add(p);
+            if (mode == ValidationMode.OFF) {
+                off = p;
+            } else {
+                enforce = p;
+            }
+        }
+        Bench.Phase offPhase = off;
+        double events = enforce.num("events_accepted_per_s") / off.num("events_accepted_per_s");
+        double deliveries = enforce.num("deliveries_per_s") / off.num("deliveries_per_s");
+        r.summary("off_events_accepted_per_s", off.metrics().get("events_accepted_per_s"));
+        r.summary("enforce_events_accepted_per_s", enforce.metrics().get("events_accepted_per_s"));
+        r.summary("enforce_to_off_events_ratio", Double.isNaN(events) ? null : Meter.round(events));
+        r.summary("enforce_to_off_deliveries_ratio", Double.isNaN(deliveries) ? null : Meter.round(deliveries));
+        List<Report.Row> rows = new ArrayList<>(List.of(
+                Report.Row.of("events accepted/s", "events_accepted_per_s", ""),
+                new Report.Row("  enforce / off", p -> p == offPhase ? 1.0 : Meter.round(events), ""),
+                Report.Row.of("deliveries/s (steady state)", "deliveries_per_s", ">= 20,000"),
+                new Report.Row("  enforce / off", p -> p == offPhase ? 1.0 : Meter.round(deliveries), "")));
+        rows.addAll(common());
+        r.print(out, "schema-cost: --schema-validation " + (enforceFirst ? "enforce, then off; " : "off, then enforce; ") + s.endpoints() + " endpoints (" + s.fleet() + "), fanout " + s.fanout()
+                + ", " + s.eventBytes() + " B events, batch " + s.batch() + ", " + s.producers() + " producers", rows);
+        return failures(r, List.of(off, enforce));
+    }
+
+    /** Herald in this JVM with {@code --schema-validation mode}, the workload's types put in the catalog before the load. */
+    private static Bench.Script catalogScript(ValidationMode mode) {
+        return new Bench.Script() {
+            @Override
+            public HeraldUnderTest start(Bench bench, String phase, String databaseUrl) {
+                return BenchHerald.start(databaseUrl, bench.settings.maxInFlight(), bench.settings.maxBodyBytes(), null, List.of("#"), mode);
+            }
+
+            @Override
+            public void ready(Bench.Run run) throws Exception {
+                AdminApi.registerTypes(run.herald, run.bench().settings.workload("types-"));
+            }
+        };
     }
 
     /** Accepted → received latency at a fixed event rate. */

@@ -59,7 +59,7 @@ public final class HeraldApi {
         r.addFilter(BearerAuth.filter(keys, sessions, "/v1"));
         KnownRoutes known = new KnownRoutes();
         List<HttpService> all = new ArrayList<>(services());
-        all.add(new ApiDocsRoutes());
+        all.add(new ApiDocsRoutes(herald));
         all.add(new ConsoleRoutes());
         r.register(all.stream().map(known::recording).toArray(HttpService[]::new));
         r.any(known::unrouted); // a known path with another method: 405 with Allow; else 404
@@ -74,6 +74,7 @@ public final class HeraldApi {
         return List.of(new HealthRoutes(live, ready), metrics,
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
+                new EventTypeRoutes(herald, bodies),
                 new DeliveryRoutes(herald),
                 new MerchantRoutes(herald, bodies),
                 new NotificationRoutes(herald, bodies),

@@ -86,6 +86,19 @@ class DocsBrowserTest {
                 rendered.add(op.get("id") + " " + op.get("method").toString().toUpperCase() + " " + op.get("path"));
             }
             assertThat(rendered).as("every operation, under its first tag, with its method and path").containsAll(expected);
+            // the catalog's schemas are in the document's "Schemas": open transfer.completed's and find its fields
+            Object opened = new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> js.executeScript("""
+                    const m = Array.from(document.querySelectorAll('.models article.json-schema-2020-12'))
+                      .find(a => (a.querySelector('.json-schema-2020-12__title') || {}).textContent?.toLowerCase().startsWith('transfer.completed data'));
+                    if (!m) return null;
+                    m.scrollIntoView();
+                    if (!m.textContent.includes('debit_transaction_uuid')) {
+                      m.querySelector('.json-schema-2020-12-expand-deep-button').click();
+                      return null;
+                    }
+                    return m.textContent;"""));
+            shot(driver);
+            assertThat(opened.toString()).contains("amount").contains("debit_transaction_uuid");
         } finally {
             if (driver != null) {
                 driver.quit();

@@ -130,7 +130,17 @@ class OpenApiContractTest {
             Response doc = server.send(noKey);
             assertThat(doc.status()).isEqualTo(200);
             assertThat(doc.contentType()).startsWith("application/json");
-            assertThat(TestServer.JSON.readTree(doc.bytes())).isEqualTo(ContractCheck.DOCUMENT);
+            JsonNode served = TestServer.JSON.readTree(doc.bytes());
+            // the file, with the event catalog's schemas and examples added at request time
+            assertThat(served).isEqualTo(ApiDocsRoutes.withCatalog(ContractCheck.DOCUMENT, server.server().herald().catalog().list()));
+            assertThat(served.at("/components/schemas/transfer.completed/properties/amount/type").asText()).isEqualTo("integer");
+            assertThat(served.at("/components/schemas/transfer.completed/examples/0/amount").asLong()).isPositive();
+            assertThat(served.at("/paths/~1v1~1events/post/requestBody/content/application~1json/examples/transfer.completed/value/event").asText())
+                    .isEqualTo("transfer.completed");
+            assertThat(server.put("/v1/event-types/docs.added", "{\"description\": \"Added for the docs.\", \"version\": 1,"
+                    + " \"schema\": {\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"}}}, \"example\": {\"n\": 1}}").status()).isEqualTo(201);
+            JsonNode after = TestServer.JSON.readTree(server.send(noKey).bytes());
+            assertThat(after.at("/components/schemas/docs.added/properties/n/type").asText()).as("a new type shows at once").isEqualTo("integer");
             Response page = server.send(java.net.http.HttpRequest.newBuilder(server.uri("/docs/")).GET().build());
             assertThat(page.status()).isEqualTo(200);
             assertThat(page.body()).contains("swagger-ui-bundle.js", "/docs/init.js");

@@ -27,7 +27,7 @@ function loggedIn(me) {
   const k = me.key;
   fill(document.getElementById('who'), k.name, ' · ', k.merchant_id ? 'merchant ' + k.merchant_id : (isAdmin() ? 'operator' : 'unbound'));
   const nav = document.getElementById('nav');
-  const items = [['', 'Overview'], ['endpoints', 'Endpoints'], ['deliveries', 'Deliveries'], ['events', 'Events'],
+  const items = [['', 'Overview'], ['endpoints', 'Endpoints'], ['deliveries', 'Deliveries'], ['events', 'Events'], ['event-types', 'Event types'],
     ['merchants', k.merchant_id ? 'My merchant' : 'Merchants']];
   if (isAdmin()) items.push(['keys', 'API keys'], ['audit', 'Audit log']);
   else items.push(['audit', 'Audit log']);

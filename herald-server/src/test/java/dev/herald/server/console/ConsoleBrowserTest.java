@@ -701,6 +701,25 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.xpath("//div[contains(@class,'schema-view')]//tr[td//code[text()='fee']]")).getText())
                 .contains("number", "≤ 12.5", "optional");
         assertThat(server.get("/v1/audit?action=event_type.update&target=transfer.completed").json().get("data")).hasSize(1);
+
+        // a new type: an example its schema refuses is shown at the example field, then the type is added
+        go("#/event-types");
+        waitForText(By.cssSelector("main caption"), "Event types (" + catalog.size() + ")");
+        type(By.id("f-type"), "payment.settled");
+        type(By.id("f-description"), "A card payment settled.");
+        type(By.id("f-schema"), "{\"type\": \"object\", \"properties\": {\"amount\": {\"type\": \"number\"}}, \"required\": [\"amount\"]}");
+        type(By.id("f-example"), "{\"amount\": \"ten\"}");
+        click(By.xpath("//button[text()='Add event type']"));
+        assertThat(waitForNonEmpty(By.id("err-example"))).contains("does not match");
+        assertThat(driver.findElement(By.id("f-example")).getAttribute("aria-invalid")).isEqualTo("true");
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("f-schema")));
+        shot("42b-event-type-new-example-error");
+        type(By.id("f-example"), "{\"amount\": 12.30}");
+        click(By.xpath("//button[text()='Add event type']"));
+        waitForText(By.cssSelector("main h1"), "payment.settled");
+        waitForText(By.id("notice"), "Added payment.settled.");
+        assertThat(server.get("/v1/event-types/payment.settled").json().get("description").asText()).isEqualTo("A card payment settled.");
+        assertThat(server.get("/v1/audit?action=event_type.create&target=payment.settled").json().get("data")).hasSize(1);
         logOut();
     }
 
@@ -775,18 +794,18 @@ class ConsoleBrowserTest {
         click(By.id("ev-risk-all"));
         assertThat(driver.findElement(By.id("ev-risk.alert")).isSelected()).as("the group ticks what it covers").isTrue();
         assertThat(driver.findElement(By.id("ev-risk.alert")).isEnabled()).isFalse();
-        type(By.id("f-events"), "payment.*, Not A Pattern");
+        type(By.id("f-events"), "card.*, Not A Pattern");
         click(By.cssSelector("form.edit button[type=submit]"));
         assertThat(waitForNonEmpty(By.id("err-events"))).contains("Not A Pattern");
         assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("f-events");
-        type(By.id("f-events"), "payment.*");
+        type(By.id("f-events"), "card.*");
         click(By.cssSelector("form.edit button[type=submit]"));
         waitForText(By.id("notice"), "Saved.");
-        assertThat(eventsOf(id)).containsExactlyInAnyOrder("transfer.completed", "account.created", "risk.*", "payment.*");
+        assertThat(eventsOf(id)).containsExactlyInAnyOrder("transfer.completed", "account.created", "risk.*", "card.*");
         go("#/endpoints/" + id + "/edit");
         waitFor(By.id("events-picker"));
         assertThat(driver.findElement(By.id("ev-risk-all")).isSelected()).isTrue();
-        assertThat(driver.findElement(By.id("f-events")).getAttribute("value")).isEqualTo("payment.*");
+        assertThat(driver.findElement(By.id("f-events")).getAttribute("value")).isEqualTo("card.*");
         driver.manage().window().setSize(new Dimension(390, 844));
         try {
             go("#/endpoints/new");

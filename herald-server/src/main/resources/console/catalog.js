@@ -13,8 +13,8 @@ export async function catalogTypes() {
 export const groupOf = type => type.split('.')[0];
 
 /**
- * One type as the answer's text wrote it: {type, json (parsed, for reading the schema's rules), schemaText and
- * exampleText (as written, laid out)}; null when the catalog has no such type.
+ * One type: {json (the answer parsed, for reading the schema's rules), schemaText and exampleText (the answer's text
+ * of each, laid out, every token as written)}; null when the catalog has no such type.
  */
 export async function eventType(type) {
   let text;

@@ -1,4 +1,4 @@
-// Deliveries: the log with filters, and one delivery's attempt timeline with resend.
+// Deliveries: the log with filters, and one delivery's attempt timeline with resend and its data beside its type's schema.
 import {h, fill, link, facts, field, when, badge, pre} from './dom.js';
 import {get, post, apiText, query, Problem} from './api.js';
 import {rawMember} from './rawjson.js';

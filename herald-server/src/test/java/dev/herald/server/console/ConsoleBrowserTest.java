@@ -43,7 +43,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console in a real browser (Debian's chromium, driven through its chromedriver): an operator logs in, creates an
  * endpoint (seeing the API's validation error next to the field first), sends a test, finds the delivery and its
  * attempt, resends it, recovers failures and logs out; a merchant's key sees only its own endpoints and cannot open
- * another merchant's by URL. Every page's screenshot is written to {@code target/console-screenshots}. Mandatory under
+ * another merchant's by URL; the event catalog's pages, the endpoint form's event picker and a payload beside its
+ * schema. Every page's screenshot is written to {@code target/console-screenshots}. Mandatory under
  * {@code CI=true}; elsewhere skipped when chromium or chromedriver is missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -732,13 +733,14 @@ class ConsoleBrowserTest {
         waitForText(By.cssSelector("main caption"), "Event types (");
         assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("account.created", "transfer.completed", "webhook.test");
         assertThat(driver.findElements(By.cssSelector("main form"))).as("no form to add a type").isEmpty();
+        shot("45-merchant-event-types");
         click(By.linkText("account.created"));
         waitForText(By.cssSelector("main h1"), "account.created");
         waitFor(By.cssSelector(".schema-view table"));
         assertThat(driver.findElement(By.cssSelector("pre.example-text")).getText()).contains("account_uuid");
         assertThat(driver.findElements(By.cssSelector("main form"))).as("no form to change it").isEmpty();
         assertThat(driver.findElements(By.id("f-schema"))).isEmpty();
-        shot("45-merchant-event-types");
+        shot("45b-merchant-event-type-detail");
         driver.manage().window().setSize(new Dimension(390, 844));
         try {
             go("#/event-types/transfer.completed");

@@ -142,7 +142,7 @@ export function eventPicker(types, selected) {
   const el = h('fieldset', {class: 'field events-picker', id: 'events-picker'},
     h('legend', {}, 'Events'),
     h('small', {id: 'hint-events', class: 'hint'}, 'Tick types from the ', link(['event-types'], 'event catalog'),
-      ', a whole group, or every event. A ticked group or "All events" includes what it covers, types added to the catalog later too.'),
+      ', a whole group, or every event (untick "All events" to choose). A ticked group or "All events" also covers types added to the catalog later.'),
     h('label', {class: 'check ev-all', for: all.id}, all, ' All events ', h('code', {}, '*')),
     h('div', {class: 'ev-groups'}, [...groups.entries()].map(([g, ts], i) => h('fieldset', {class: 'ev-group'},
       h('legend', {}, h('label', {class: 'check', for: groupBoxes[i].id}, groupBoxes[i], ' ', h('code', {}, g + '.*'))),

@@ -9,7 +9,7 @@ const main = document.getElementById('main');
 
 async function start() {
   document.getElementById('logout').addEventListener('click', logout);
-  onSessionEnded(() => { loggedOut('Your session has ended. Log in again.'); });
+  onSessionEnded(() => { if (session.key) loggedOut('Your session has ended. Log in again.'); }); // not when logging out
   window.addEventListener('hashchange', render);
   try {
     const me = await api('GET', '/console/session');
@@ -27,7 +27,7 @@ function loggedIn(me) {
   const k = me.key;
   fill(document.getElementById('who'), k.name, ' · ', k.merchant_id ? 'merchant ' + k.merchant_id : (isAdmin() ? 'operator' : 'unbound'));
   const nav = document.getElementById('nav');
-  const items = [['', 'Overview'], ['endpoints', 'Endpoints'], ['deliveries', 'Deliveries'], ['events', 'Events'],
+  const items = [['', 'Overview'], ['endpoints', 'Endpoints'], ['deliveries', 'Deliveries'], ['events', 'Events'], ['event-types', 'Event types'],
     ['merchants', k.merchant_id ? 'My merchant' : 'Merchants']];
   if (isAdmin()) items.push(['keys', 'API keys'], ['audit', 'Audit log']);
   else items.push(['audit', 'Audit log']);
@@ -37,6 +37,7 @@ function loggedIn(me) {
 
 function loggedOut(message) {
   session.key = null;
+  rendering++; // a page that follows something (a pending delivery) stops
   setCsrf(null);
   document.getElementById('top').hidden = true;
   const keyInput = h('input', {type: 'password', autocomplete: 'off', required: true, spellcheck: 'false'});
@@ -60,6 +61,8 @@ function loggedOut(message) {
 }
 
 async function logout() {
+  session.key = null; // requests still in flight now answer 401: that is this logout, not a session that ended
+  rendering++;
   try { await api('DELETE', '/console/session'); } catch (e) { /* the session is gone either way */ }
   location.hash = '#/';
   loggedOut('You are logged out.');

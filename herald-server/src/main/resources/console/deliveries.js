@@ -1,6 +1,8 @@
-// Deliveries: the log with filters, and one delivery's attempt timeline with resend.
+// Deliveries: the log with filters, and one delivery's attempt timeline with resend and its data beside its type's schema.
 import {h, fill, link, facts, field, when, badge, pre} from './dom.js';
-import {get, post, query, Problem} from './api.js';
+import {get, post, apiText, query, Problem} from './api.js';
+import {rawMember} from './rawjson.js';
+import {payloadBeside} from './catalog.js';
 import {isAdmin, canWrite, notify, title, action, instant, showFormError, problemBox} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
@@ -90,7 +92,7 @@ const BULK_MAX = 1000;
 
 async function detail(view, id, current) {
   const d = await get('/v1/deliveries/' + encodeURIComponent(id));
-  const [next, request] = await Promise.all([nextAttempt(d), sentRequest(id)]);
+  const [next, request, payload] = await Promise.all([nextAttempt(d), sentRequest(id), eventPayload(d)]);
   const out = h('div', {class: 'action-out', 'aria-live': 'polite'});
   const resend = canWrite() ? action('Resend', async () => {
     const r = await post('/v1/deliveries/' + encodeURIComponent(id) + '/resend');
@@ -101,10 +103,11 @@ async function detail(view, id, current) {
   fill(view,
     title('Delivery ' + d.id, resend, refresh),
     out,
-    facts([['Status', badge(d.status)], ['Event', link(['events', d.event_id], d.event_id)], ['Event type', d.event],
+    facts([['Status', badge(d.status)], ['Event', link(['events', d.event_id], d.event_id)], ['Event type', link(['event-types', d.event], d.event)],
       ['Endpoint', link(['endpoints', d.endpoint_id], d.endpoint_id)], ['Merchant', d.merchant_id], ['Attempts', String(d.attempts.length)],
       ['Next attempt', next], ['Last error', d.last_error],
       ['Created', when(d.created_at)], ['Completed', when(d.completed_at)]]),
+    h('h2', {}, 'Payload'), payload,
     h('h2', {}, 'Request'), request,
     h('h2', {}, 'Attempts'),
     d.attempts.length ? h('ol', {class: 'timeline', 'aria-label': 'Attempt timeline'}, d.attempts.map(attempt)) : h('p', {class: 'empty'}, 'No attempt yet.'));
@@ -130,6 +133,16 @@ async function nextAttempt(d) {
   }
   if (c.state === 'half_open') return h('span', {class: 'held'}, 'Waiting for the endpoint\'s breaker: a probe is being sent now.');
   return h('span', {}, 'Due now (since ', when(d.next_attempt_at), ')');
+}
+
+/** The event's data as its producer posted it, beside its type's schema. */
+async function eventPayload(d) {
+  let text;
+  try { text = await apiText('GET', '/v1/events/' + encodeURIComponent(d.event_id)); } catch (err) {
+    if (err instanceof Problem && err.status === 404) return h('p', {class: 'empty'}, 'The event is no longer kept: its data cannot be shown.');
+    throw err;
+  }
+  return payloadBeside(rawMember(text, 'data'), d.event);
 }
 
 /** The request each try sends: method, URL, headers (custom values masked, per-try values named) and body as stored. */

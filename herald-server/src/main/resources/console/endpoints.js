@@ -2,10 +2,14 @@
 import {h, fill, link, table, facts, field, when, badge, pre} from './dom.js';
 import {get, post, api, query, Problem} from './api.js';
 import {session, isAdmin, canWrite, problemBox, notify, flash, showFormError, clearFormErrors, title, action, instant} from './ui.js';
+import {catalogTypes, eventPicker} from './catalog.js';
 
 export async function endpoints(view, rest, params, current) {
-  if (rest[0] === 'new') return form(view, null);
-  if (rest[0] && rest[1] === 'edit') return form(view, await get('/v1/endpoints/' + encodeURIComponent(rest[0])));
+  if (rest[0] === 'new') return form(view, null, await catalogOrNull());
+  if (rest[0] && rest[1] === 'edit') {
+    const [e, types] = await Promise.all([get('/v1/endpoints/' + encodeURIComponent(rest[0])), catalogOrNull()]);
+    return form(view, e, types);
+  }
   if (rest[0]) return detail(view, rest[0], current);
   return list(view, params);
 }
@@ -66,13 +70,20 @@ async function list(view, params) {
   try { await load(null); } catch (err) { showFormError(filters, err); } // a filter the API refuses is shown at its field
 }
 
-/** The create (e == null) or edit form; the API's problems are shown next to the field they name. */
-function form(view, e) {
+/** The catalog's types, or null when they cannot be read (the form then takes the events as typed). */
+async function catalogOrNull() {
+  try { return await catalogTypes(); } catch (err) { return null; }
+}
+
+/**
+ * The create (e == null) or edit form; the events are picked from the catalog (`types`; null: typed). The API's
+ * problems are shown next to the field they name.
+ */
+function form(view, e, types) {
   const v = (f, d) => e ? e[f] : d;
   const inputs = {
     name: h('input', {type: 'text', value: v('name', '') || ''}),
     url: h('input', {type: 'url', value: v('url', ''), placeholder: 'https://receiver.example/webhooks', required: true}),
-    events: h('input', {type: 'text', value: (v('events', ['*'])).join(', ')}),
     description: h('input', {type: 'text', value: v('description', '') || ''}),
     merchant_id: h('input', {type: 'text', value: v('merchant_id', '') || ''}),
     retry_attempts: h('input', {type: 'number', min: 0, value: v('retry_attempts', 3)}),
@@ -84,6 +95,8 @@ function form(view, e) {
     is_active: h('input', {type: 'checkbox', checked: v('is_active', true)}),
   };
   inputs.ordering.value = v('ordering', 'none');
+  const picker = types ? eventPicker(types, v('events', ['*'])) : null;
+  const typedEvents = picker ? null : h('input', {type: 'text', value: v('events', ['*']).join(', ')});
   const schemes = SCHEMES.map(([name, label], i) => h('input', {type: 'checkbox', value: name, id: i ? 'f-scheme-' + name : 'f-signature_schemes',
     name: 'signature_schemes', checked: e ? (e.signature_schemes || []).includes(name) : false, 'aria-describedby': 'hint-signature_schemes err-signature_schemes'}));
   const chosen = () => schemes.filter(c => c.checked).map(c => c.value);
@@ -91,7 +104,7 @@ function form(view, e) {
   const f = h('form', {class: 'edit', novalidate: true},
     field('Name', 'name', inputs.name),
     field('URL', 'url', inputs.url),
-    field('Events', 'events', inputs.events, 'Comma-separated: transfer.completed, transfer.*, *'),
+    picker ? picker.el : field('Events', 'events', typedEvents, 'Comma-separated: transfer.completed, transfer.*, *'),
     field('Description', 'description', inputs.description),
     isAdmin() && !e ? field('Merchant', 'merchant_id', inputs.merchant_id, 'Empty: the operator\'s own endpoint') : null,
     field('Retry attempts', 'retry_attempts', inputs.retry_attempts),
@@ -118,7 +131,7 @@ function form(view, e) {
     const body = {
       name: inputs.name.value.trim() || null,
       url: inputs.url.value.trim(),
-      events: inputs.events.value.split(',').map(s => s.trim()).filter(Boolean),
+      events: picker ? picker.value() : typedEvents.value.split(',').map(s => s.trim()).filter(Boolean),
       description: inputs.description.value.trim() || null,
       retry_attempts: inputs.retry_attempts.value === '' ? null : Number(inputs.retry_attempts.value),
       timeout_seconds: inputs.timeout_seconds.value === '' ? null : Number(inputs.timeout_seconds.value),

@@ -1,7 +1,8 @@
 // Events: find by id, type or account; one event's payload and how each of its deliveries went.
 import {h, fill, link, table, facts, field, when, pre} from './dom.js';
 import {get, apiText, query} from './api.js';
-import {rawMember, indentJson} from './rawjson.js';
+import {rawMember} from './rawjson.js';
+import {payloadBeside} from './catalog.js';
 import {title, action} from './ui.js';
 import {deliveryTable} from './endpoints.js';
 
@@ -35,15 +36,18 @@ export async function events(view, rest, params) {
   await load(null);
 }
 
-/** One event: its payload's `data` shown from the answer's text as the producer wrote it (numbers are not re-printed). */
+/**
+ * One event: its payload's `data` shown from the answer's text as the producer wrote it (numbers are not re-printed),
+ * beside its type's schema.
+ */
 async function detail(view, id) {
   const text = await apiText('GET', '/v1/events/' + encodeURIComponent(id));
   const e = JSON.parse(text);
   const data = rawMember(text, 'data');
   const dl = await get('/v1/deliveries' + query({event: e.id, limit: 500}));
   fill(view, title('Event ' + e.id),
-    facts([['Type', e.event], ['Merchant', e.merchant_id], ['Account', e.account_uuid], ['Received', when(e.received_at)],
+    facts([['Type', link(['event-types', e.event], e.event)], ['Merchant', e.merchant_id], ['Account', e.account_uuid], ['Received', when(e.received_at)],
       ['Priority', String(e.priority)], ['Ordering key', e.ordering_key], ['Idempotency key', e.idempotency_key], ['Trace', e.trace_id]]),
-    h('h2', {}, 'Payload'), data == null ? h('p', {class: 'empty'}, 'No data.') : h('pre', {class: 'code', id: 'event-data'}, indentJson(data)),
+    h('h2', {}, 'Payload'), await payloadBeside(data, e.event),
     h('h2', {}, 'Deliveries'), await deliveryTable(dl.data, 'Who got this event and how it went'));
 }

@@ -43,7 +43,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The console in a real browser (Debian's chromium, driven through its chromedriver): an operator logs in, creates an
  * endpoint (seeing the API's validation error next to the field first), sends a test, finds the delivery and its
  * attempt, resends it, recovers failures and logs out; a merchant's key sees only its own endpoints and cannot open
- * another merchant's by URL. Every page's screenshot is written to {@code target/console-screenshots}. Mandatory under
+ * another merchant's by URL; the event catalog's pages, the endpoint form's event picker and a payload beside its
+ * schema. Every page's screenshot is written to {@code target/console-screenshots}. Mandatory under
  * {@code CI=true}; elsewhere skipped when chromium or chromedriver is missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -626,6 +627,271 @@ class ConsoleBrowserTest {
         } finally {
             answer.set(200);
         }
+    }
+
+    /**
+     * The catalog page lists every type (version, description, who sends it); a type's page shows its schema as a field
+     * list and as JSON, and its example; the operator's change with a schema the API refuses shows the problem at the
+     * schema field, a version going down at the version field, and a good change is saved as typed and audited.
+     */
+    @Test
+    @Order(40)
+    void anOperatorReadsTheCatalogAndChangesATypeAfterItsErrorsAreShownAtTheirFields() {
+        JsonNode catalog = server.get("/v1/event-types").json().get("data");
+        freshLogin(TestServer.ADMIN_KEY);
+        click(By.linkText("Event types"));
+        waitForText(By.cssSelector("main caption"), "Event types (" + catalog.size() + ")");
+        WebElement list = driver.findElement(By.cssSelector("main table"));
+        assertThat(list.findElements(By.cssSelector("tbody tr"))).hasSize(catalog.size());
+        WebElement completed = list.findElement(By.xpath(".//tr[td//a[text()='transfer.completed']]"));
+        assertThat(completed.findElement(By.cssSelector("td[data-label=Version]")).getText()).isEqualTo("1");
+        assertThat(completed.findElement(By.cssSelector("td[data-label=Description]")).getText()).isEqualTo("A transfer was executed; money moved.");
+        assertThat(completed.findElement(By.cssSelector("td[data-label='Sent by']")).getText()).isEqualTo("producers");
+        assertThat(list.findElement(By.xpath(".//tr[td//a[text()='webhook.test']]/td[@data-label='Sent by']")).getText()).isEqualTo("Herald");
+        assertNoWordIsBroken("main table td[data-label=Type]");
+        shot("40-event-types");
+
+        completed.findElement(By.linkText("transfer.completed")).click();
+        waitForText(By.cssSelector("main h1"), "transfer.completed");
+        assertThat(driver.findElement(By.cssSelector("dl.facts")).getText()).contains("Version\n1", "A transfer was executed; money moved.");
+        WebElement fields = driver.findElement(By.cssSelector(".schema-view table"));
+        WebElement amount = fields.findElement(By.xpath(".//tr[td//code[text()='amount']]"));
+        assertThat(amount.getText()).contains("integer", "Amount in minor units", "≥ 1").doesNotContain("optional");
+        assertThat(fields.findElement(By.xpath(".//tr[td//code[text()='currency']]")).getText()).contains("matches ^[A-Z]{3}$");
+        assertThat(driver.findElement(By.cssSelector(".schema-summary")).getText()).contains("required unless marked optional", "no fields beyond those listed");
+        click(By.xpath("//details[contains(@class,'schema-json')]/summary"));
+        assertThat(waitFor(By.cssSelector("pre.schema-text")).getText()).contains("\"$schema\": \"https://json-schema.org/draft/2020-12/schema\"",
+                "\"minimum\": 1");
+        assertThat(driver.findElement(By.cssSelector("pre.example-text")).getText()).contains("\"amount\": 1050", "\"currency\": \"EUR\"");
+        ((JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0)");
+        shot("41-event-type-detail");
+
+        // a schema the API refuses: the problem is shown at the schema field, which takes the focus
+        WebElement schema = driver.findElement(By.id("f-schema"));
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", schema);
+        type(By.id("f-schema"), "{\"type\": \"objekt\"}");
+        click(By.xpath("//button[text()='Save transfer.completed']"));
+        assertThat(waitForNonEmpty(By.id("err-schema"))).contains("not a valid JSON Schema");
+        assertThat(driver.findElement(By.id("f-schema")).getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("f-schema");
+        assertThat(driver.findElement(By.id("err-example")).getText()).isEmpty();
+        shot("42-event-type-edit-error");
+        type(By.id("f-schema"), "{\"type\": \"object\"");
+        click(By.xpath("//button[text()='Save transfer.completed']"));
+        assertThat(waitForNonEmpty(By.id("err-schema"))).startsWith("This is not JSON");
+
+        // a good change: one more optional field under the same version, typed with a number as written (12.50)
+        com.fasterxml.jackson.databind.node.ObjectNode wider = (com.fasterxml.jackson.databind.node.ObjectNode) server.get("/v1/event-types/transfer.completed")
+                .json().get("schema").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) wider.get("properties")).putObject("fee").put("type", "number");
+        String widerText = wider.toString().replace("\"fee\":{\"type\":\"number\"}", "\"fee\":{\"type\":\"number\",\"maximum\":12.50}");
+        type(By.id("f-schema"), widerText);
+        type(By.id("f-version"), "0");
+        click(By.xpath("//button[text()='Save transfer.completed']"));
+        assertThat(waitForNonEmpty(By.id("err-version"))).contains("version");
+        assertThat(driver.findElement(By.id("err-schema")).getText()).as("the earlier error is cleared").isEmpty();
+        type(By.id("f-version"), "1");
+        type(By.id("f-description"), "A transfer was executed; money moved (with its fee).");
+        click(By.xpath("//button[text()='Save transfer.completed']"));
+        waitForText(By.id("notice"), "Saved: transfer.completed, version 1.");
+        waitForText(By.cssSelector("dl.facts"), "(with its fee)");
+        JsonNode saved = server.get("/v1/event-types/transfer.completed").json();
+        assertThat(saved.get("description").asText()).isEqualTo("A transfer was executed; money moved (with its fee).");
+        assertThat(saved.get("schema").get("properties").get("fee").get("type").asText()).isEqualTo("number");
+        assertThat(saved.get("version").asInt()).isEqualTo(1);
+        assertThat(driver.findElement(By.xpath("//div[contains(@class,'schema-view')]//tr[td//code[text()='fee']]")).getText())
+                .contains("number", "≤ 12.5", "optional");
+        assertThat(server.get("/v1/audit?action=event_type.update&target=transfer.completed").json().get("data")).hasSize(1);
+
+        // a new type: an example its schema refuses is shown at the example field, then the type is added
+        go("#/event-types");
+        waitForText(By.cssSelector("main caption"), "Event types (" + catalog.size() + ")");
+        type(By.id("f-type"), "payment.settled");
+        type(By.id("f-description"), "A card payment settled.");
+        type(By.id("f-schema"), "{\"type\": \"object\", \"properties\": {\"amount\": {\"type\": \"number\"}}, \"required\": [\"amount\"]}");
+        type(By.id("f-example"), "{\"amount\": \"ten\"}");
+        click(By.xpath("//button[text()='Add event type']"));
+        assertThat(waitForNonEmpty(By.id("err-example"))).contains("does not match");
+        assertThat(driver.findElement(By.id("f-example")).getAttribute("aria-invalid")).isEqualTo("true");
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("f-schema")));
+        shot("42b-event-type-new-example-error");
+        type(By.id("f-example"), "{\"amount\": 12.30}");
+        click(By.xpath("//button[text()='Add event type']"));
+        waitForText(By.cssSelector("main h1"), "payment.settled");
+        waitForText(By.id("notice"), "Added payment.settled.");
+        assertThat(server.get("/v1/event-types/payment.settled").json().get("description").asText()).isEqualTo("A card payment settled.");
+        assertThat(server.get("/v1/audit?action=event_type.create&target=payment.settled").json().get("data")).hasSize(1);
+        logOut();
+    }
+
+    /** A merchant's key reads the catalog and a type's schema and example, with no form to change them. */
+    @Test
+    @Order(41)
+    void aMerchantReadsTheCatalogWithoutAFormToChangeIt() {
+        freshLogin(merchantKey);
+        click(By.linkText("Event types"));
+        waitForText(By.cssSelector("main caption"), "Event types (");
+        assertThat(driver.findElement(By.cssSelector("main table")).getText()).contains("account.created", "transfer.completed", "webhook.test");
+        assertThat(driver.findElements(By.cssSelector("main form"))).as("no form to add a type").isEmpty();
+        shot("45-merchant-event-types");
+        click(By.linkText("account.created"));
+        waitForText(By.cssSelector("main h1"), "account.created");
+        waitFor(By.cssSelector(".schema-view table"));
+        assertThat(driver.findElement(By.cssSelector("pre.example-text")).getText()).contains("account_uuid");
+        assertThat(driver.findElements(By.cssSelector("main form"))).as("no form to change it").isEmpty();
+        assertThat(driver.findElements(By.id("f-schema"))).isEmpty();
+        shot("45b-merchant-event-type-detail");
+        driver.manage().window().setSize(new Dimension(390, 844));
+        try {
+            go("#/event-types/transfer.completed");
+            waitForText(By.cssSelector("main h1"), "transfer.completed");
+            WebElement table = waitFor(By.cssSelector(".schema-view table"));
+            assertThat(table.getSize().getWidth()).as("no wider than the phone").isLessThanOrEqualTo(390);
+            assertNothingScrollsSideways();
+            ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", table);
+            shot("46-phone-event-type-detail");
+        } finally {
+            driver.manage().window().setSize(new Dimension(1280, 900));
+        }
+        logOut();
+    }
+
+    /**
+     * The endpoint form picks its events from the catalog: two ticked types are exactly the endpoint's events; on edit
+     * they show ticked, a group's "prefix.*" ticks and locks its types, and a pattern typed by hand is kept beside them.
+     */
+    @Test
+    @Order(42)
+    void anEndpointsEventsArePickedFromTheCatalogAndShownTickedOnEdit() {
+        freshLogin(TestServer.ADMIN_KEY);
+        go("#/endpoints/new");
+        waitFor(By.id("events-picker"));
+        assertThat(driver.findElement(By.id("ev-all")).isSelected()).as("every event, as before, until untick").isTrue();
+        assertThat(driver.findElement(By.id("ev-transfer.completed")).isEnabled()).isFalse();
+        assertThat(driver.findElements(By.cssSelector("fieldset.ev-group legend"))).extracting(WebElement::getText)
+                .contains("account.*", "transfer.*", "risk.*");
+        type(By.id("f-name"), "picked");
+        type(By.id("f-url"), "http://127.0.0.1:" + receiver.getAddress().getPort() + "/picked");
+        type(By.id("f-merchant_id"), "mA");
+        click(By.id("ev-all"));
+        click(By.id("ev-transfer.completed"));
+        driver.findElement(By.id("ev-account.created")).sendKeys(Keys.SPACE); // by keyboard
+        assertThat(driver.findElement(By.id("ev-transfer.failed")).isSelected()).isFalse();
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("events-picker")));
+        shot("43-endpoint-form-catalog-picker");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        waitFor(By.id("secret-once"));
+        click(By.linkText("Go to the endpoint"));
+        waitForText(By.cssSelector("main h1"), "picked");
+        String id = driver.findElement(By.cssSelector("dl.facts dd")).getText();
+        assertThat(eventsOf(id)).containsExactlyInAnyOrder("transfer.completed", "account.created");
+
+        go("#/endpoints/" + id + "/edit");
+        waitFor(By.id("events-picker"));
+        assertThat(driver.findElement(By.id("ev-all")).isSelected()).isFalse();
+        assertThat(driver.findElement(By.id("ev-transfer.completed")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("ev-account.created")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("ev-account.closed")).isSelected()).isFalse();
+        assertThat(driver.findElement(By.id("f-events")).getAttribute("value")).isEmpty();
+        click(By.id("ev-risk-all"));
+        assertThat(driver.findElement(By.id("ev-risk.alert")).isSelected()).as("the group ticks what it covers").isTrue();
+        assertThat(driver.findElement(By.id("ev-risk.alert")).isEnabled()).isFalse();
+        type(By.id("f-events"), "card.*, Not A Pattern");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        assertThat(waitForNonEmpty(By.id("err-events"))).contains("Not A Pattern");
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("f-events");
+        type(By.id("f-events"), "card.*");
+        click(By.cssSelector("form.edit button[type=submit]"));
+        waitForText(By.id("notice"), "Saved.");
+        assertThat(eventsOf(id)).containsExactlyInAnyOrder("transfer.completed", "account.created", "risk.*", "card.*");
+        go("#/endpoints/" + id + "/edit");
+        waitFor(By.id("events-picker"));
+        assertThat(driver.findElement(By.id("ev-risk-all")).isSelected()).isTrue();
+        assertThat(driver.findElement(By.id("f-events")).getAttribute("value")).isEqualTo("card.*");
+        driver.manage().window().setSize(new Dimension(390, 844));
+        try {
+            go("#/endpoints/new");
+            WebElement picker = waitFor(By.id("events-picker"));
+            assertThat(picker.getSize().getWidth()).isLessThanOrEqualTo(390);
+            assertNothingScrollsSideways();
+            ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", picker);
+            shot("47-phone-endpoint-form-catalog-picker");
+        } finally {
+            driver.manage().window().setSize(new Dimension(1280, 900));
+        }
+        logOut();
+    }
+
+    /**
+     * A delivery's page (and its event's) shows the data as posted beside its type's schema: side by side on a wide
+     * screen, stacked on a phone; a field the schema does not allow is named, and numbers keep their digits.
+     */
+    @Test
+    @Order(43)
+    void aDeliveryShowsItsDataBesideItsTypesSchema() {
+        answer.set(200);
+        String ep = server.createEndpoint(Map.of("name", "beside", "url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/beside",
+                "events", List.of("account.frozen"), "merchant_id", "mA")).get("id").asText();
+        JsonNode example = server.get("/v1/event-types/account.frozen").json().get("example");
+        String data = example.toString().replaceFirst("\\}$", ", \"bonus\": 10.50}");
+        var posted = server.post("/v1/events", "{\"event\": \"account.frozen\", \"merchant_id\": \"mA\", \"data\": " + data + "}");
+        assertThat(posted.status()).isEqualTo(202);
+        assertThat(posted.body()).as("warned, not refused").contains("bonus");
+        String delivery = new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> {
+            JsonNode rows = server.get("/v1/deliveries?endpoint_id=" + ep).json().get("data");
+            return rows.isEmpty() ? null : rows.get(0).get("id").asText();
+        });
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> "delivered".equals(server.get("/v1/deliveries/" + delivery).json().get("status").asText()));
+        freshLogin(TestServer.ADMIN_KEY);
+        go("#/deliveries/" + delivery);
+        waitForText(By.cssSelector("main h1"), "Delivery " + delivery);
+        WebElement beside = waitFor(By.id("payload-beside"));
+        String shownData = driver.findElement(By.id("event-data")).getText();
+        assertThat(shownData).contains("\"bonus\": 10.50", "\"account_uuid\": ").doesNotContain("10.5\n");
+        assertThat(beside.findElement(By.cssSelector(".schema-check")).getText()).contains("Not in the schema", "bonus");
+        assertThat(beside.findElement(By.cssSelector(".beside-schema")).getText()).contains("account.frozen", "version 1", "account_uuid", "required unless marked optional");
+        WebElement left = beside.findElement(By.cssSelector(".beside-data"));
+        WebElement right = beside.findElement(By.cssSelector(".beside-schema"));
+        assertThat(right.getLocation().getX()).as("side by side").isGreaterThan(left.getLocation().getX() + left.getSize().getWidth() - 1);
+        assertThat(right.getLocation().getY()).isEqualTo(left.getLocation().getY());
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", beside);
+        shot("44-delivery-payload-beside-schema");
+        go("#/events/" + posted.json().get("id").asText());
+        waitForText(By.cssSelector("main h1"), "Event " + posted.json().get("id").asText());
+        assertThat(waitFor(By.cssSelector("#payload-beside #event-data")).getText()).isEqualTo(shownData);
+        driver.manage().window().setSize(new Dimension(390, 844));
+        try {
+            go("#/deliveries/" + delivery);
+            waitForText(By.cssSelector("main h1"), "Delivery " + delivery);
+            beside = waitFor(By.id("payload-beside"));
+            left = beside.findElement(By.cssSelector(".beside-data"));
+            right = beside.findElement(By.cssSelector(".beside-schema"));
+            assertThat(right.getLocation().getY()).as("stacked").isGreaterThanOrEqualTo(left.getLocation().getY() + left.getSize().getHeight());
+            assertNothingScrollsSideways();
+            ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", beside);
+            shot("44b-phone-delivery-payload-beside-schema");
+        } finally {
+            driver.manage().window().setSize(new Dimension(1280, 900));
+        }
+        logOut();
+    }
+
+    private static List<String> eventsOf(String endpoint) {
+        List<String> out = new java.util.ArrayList<>();
+        server.get("/v1/endpoints/" + endpoint).json().get("events").forEach(e -> out.add(e.asText()));
+        return out;
+    }
+
+    /** The page is no wider than the window (nothing scrolls sideways); else names the elements that stick out. */
+    @SuppressWarnings("unchecked")
+    private static void assertNothingScrollsSideways() {
+        List<String> out = (List<String>) ((JavascriptExecutor) driver).executeScript("const w = document.documentElement.clientWidth;"
+                + " if (document.documentElement.scrollWidth <= w) return [];"
+                + " return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5"
+                + " && ![...e.children].some(c => c.getBoundingClientRect().right > w + 0.5))"
+                + ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ': '"
+                + " + e.textContent.slice(0, 60))");
+        assertThat(out).as("elements wider than the window").isEmpty();
     }
 
     /** Every axis label of the overview's charts is drawn at 12 px or more. */

@@ -189,7 +189,7 @@ class ConsoleSessionTest {
     @Test
     void theConsoleCodeNeverWritesDataAsHtmlNorKeepsTheKey() throws Exception {
         for (String file : List.of("app.js", "api.js", "dom.js", "ui.js", "routes.js", "overview.js", "endpoints.js", "deliveries.js", "events.js",
-                "merchants.js", "keys.js", "audit.js")) {
+                "event-types.js", "catalog.js", "rawjson.js", "merchants.js", "keys.js", "audit.js")) {
             try (var in = ConsoleRoutes.class.getResourceAsStream("/console/" + file)) {
                 assertThat(in).as(file).isNotNull();
                 String code = new String(in.readAllBytes(), StandardCharsets.UTF_8);

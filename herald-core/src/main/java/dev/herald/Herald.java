@@ -1,6 +1,8 @@
 package dev.herald;
 
 import dev.herald.audit.AuditLog;
+import dev.herald.catalog.EventCatalog;
+import dev.herald.catalog.ValidationMode;
 import dev.herald.delivery.DeliveryRepository;
 import dev.herald.delivery.DeliveryService;
 import dev.herald.delivery.Dispatcher;
@@ -54,10 +56,17 @@ public final class Herald implements AutoCloseable {
      * What the engine needs to know; {@code masterKey} wraps the data keys that seal secrets at rest; {@code retention}
      * says how long work is kept in its day partitions (see {@link PartitionMaintenance}).
      */
-    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey, PartitionMaintenance.Config retention) {
+    public record Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey, PartitionMaintenance.Config retention,
+                         ValidationMode schemaValidation) {
         public Config {
             java.util.Objects.requireNonNull(masterKey, "a master key is required to seal secrets at rest");
             java.util.Objects.requireNonNull(retention, "retention");
+            java.util.Objects.requireNonNull(schemaValidation, "schemaValidation");
+        }
+
+        /** Checking events against the catalog in the default mode, {@code warn}. */
+        public Config(OutboundConfig outbound, Dispatcher.Config dispatcher, MasterKey masterKey, PartitionMaintenance.Config retention) {
+            this(outbound, dispatcher, masterKey, retention, ValidationMode.WARN);
         }
 
         /** With the default retention (30 days, partitions 3 days ahead, a maintenance run every hour). */
@@ -70,7 +79,12 @@ public final class Herald implements AutoCloseable {
         }
 
         public Config withRetention(PartitionMaintenance.Config r) {
-            return new Config(outbound, dispatcher, masterKey, r);
+            return new Config(outbound, dispatcher, masterKey, r, schemaValidation);
+        }
+
+        /** This configuration checking events against the catalog in {@code mode} (merchants may have their own). */
+        public Config withSchemaValidation(ValidationMode mode) {
+            return new Config(outbound, dispatcher, masterKey, retention, mode);
         }
     }
 
@@ -88,6 +102,7 @@ public final class Herald implements AutoCloseable {
     private final NotificationService notifications;
     private final EventService events;
     private final AuditLog audit;
+    private final EventCatalog catalog;
     private final ScheduledExecutorService maintenance;
     private final EndpointRepository endpointRepository;
     private final PageCursors cursors;
@@ -131,6 +146,7 @@ public final class Herald implements AutoCloseable {
                 config.outbound().allowPrivateAddresses() || config.outbound().allowLoopbackNetworks(), clock, audit, vault);
         this.notifications = new NotificationService(jdbc, merchants, endpoints, writer, dispatcher, config.dispatcher().merchantAllowList(), clock);
         this.events = new EventService(jdbc, eventRepository);
+        this.catalog = new EventCatalog(jdbc, clock, audit, config.schemaValidation(), metrics);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-maintenance").daemon().factory());
         this.partitions = new PartitionMaintenance(ownerDataSource, clock, config.retention(),
                 r -> metrics.partitions(r.days(), r.kept().size(), r.dropped().size(), r.movedFromDefault()));
@@ -199,6 +215,7 @@ public final class Herald implements AutoCloseable {
         sealPlaintext();
         audit.ensureKey();
         audit.logAnchor();
+        catalog.seed();
         registry.reload();
         ingest.start();
         dispatcher.start();
@@ -245,6 +262,8 @@ public final class Herald implements AutoCloseable {
     public PageCursors cursors() { return cursors; }
     public NotificationService notifications() { return notifications; }
     public EventService events() { return events; }
+    /** The event catalog: types, schemas, examples, and the schema check at ingest. */
+    public EventCatalog catalog() { return catalog; }
     public Dispatcher dispatcher() { return dispatcher; }
     /** The day partitions' maintenance: runs on its own schedule; tests and the soak benchmark also call it. */
     public PartitionMaintenance partitions() { return partitions; }

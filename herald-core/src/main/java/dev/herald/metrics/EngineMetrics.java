@@ -145,6 +145,16 @@ public final class EngineMetrics {
     }
 
     /** One ingest transaction committed {@code groupEvents} events, of which {@code fresh} were not duplicates. */
+    /**
+     * One schema finding at ingest under rule {@code rule} (a bounded label): {@code herald_schema_warnings_total} when
+     * the event was accepted anyway, {@code herald_schema_refused_total} when it was refused.
+     */
+    public void schemaFinding(String rule, boolean refused) {
+        Counter.builder(refused ? "herald.schema.refused" : "herald.schema.warnings").tag("rule", rule)
+                .description(refused ? "Events refused by the schema check at ingest, by rule" : "Schema findings on events accepted anyway, by rule")
+                .register(registry).increment();
+    }
+
     public void ingestGroup(int groupEvents, int fresh) {
         groupSize.record(groupEvents);
         ingested.increment(fresh);

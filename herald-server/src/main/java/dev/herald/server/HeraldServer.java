@@ -124,7 +124,8 @@ public final class HeraldServer implements AutoCloseable {
             MasterKey masterKey = cfg.masterKey() != null ? cfg.masterKey()
                     : LocalMasterKey.forDataDir(cfg.dataDir().resolve(LocalMasterKey.DATA_DIR_FILE), Vault.hasDataKeys(new Jdbc(db.dataSource())));
             Herald herald = started(started, Herald.create(db.dataSource(), db.ownerDataSource(), new Herald.Config(outbound, dc, masterKey)
-                    .withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays())), clock, new SecureRandom(),
+                    .withRetention(PartitionMaintenance.Config.defaults().withRetentionDays(cfg.retentionDays()))
+                    .withSchemaValidation(cfg.schemaValidation()), clock, new SecureRandom(),
                     new EngineMetrics(metrics.registry(), clock, cfg.metrics().topEndpoints(), Duration.ofMinutes(1)), otel));
             herald.start();
             ApiKeyStore keys = new ApiKeyStore(new Jdbc(db.dataSource()), "api_keys", clock);
@@ -138,7 +139,7 @@ public final class HeraldServer implements AutoCloseable {
             HeraldApi api = new HeraldApi(herald, keys, new ConsoleSessions(jdbc, clock), jdbc, clock, cfg.maxBodyBytes(),
                     () -> (listening.get() == null || listening.get().listening()) && (database == null || database.live()), db::ready,
                     MetricsRoutes.guarded(metrics::scrape, keys, cfg.metrics().key()));
-            BusIngest busIngest = started(started, BusIngest.start(bus, herald.ingest(), BusIngest.Config.of(cfg.amqpBindings())));
+            BusIngest busIngest = started(started, BusIngest.start(bus, herald.ingest(), herald.catalog(), BusIngest.Config.of(cfg.amqpBindings())));
             if (cfg.amqpUrl() != null) {
                 metrics.watch(bus, dev.herald.bus.Topology.heraldIngest(cfg.amqpBindings()).name());
             }

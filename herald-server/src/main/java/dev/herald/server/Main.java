@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import dev.herald.bank.BankCommand;
+import dev.herald.catalog.ValidationMode;
 import dev.herald.seal.LocalMasterKey;
 import dev.herald.seal.MasterKey;
 import dev.herald.seal.SealException;
@@ -225,6 +226,10 @@ public final class Main implements Remote.Environment {
         String otlpHeaders;
         @Option(names = "--otlp-headers-file", description = "File holding the --otlp-headers (keep it chmod 600). Env: HERALD_OTLP_HEADERS_FILE")
         Path otlpHeadersFile;
+        @Option(names = "--schema-validation", description = "Check each ingested event against its type's schema in the event catalog:"
+                + " off, warn (accept and say so in the answer's warnings) or enforce (refuse with 422) (default ${DEFAULT-VALUE});"
+                + " a merchant's own schema_validation takes precedence. Env: HERALD_SCHEMA_VALIDATION", defaultValue = "warn")
+        String schemaValidation;
         @Option(names = "--log-format", description = "Log lines as text or json (one object per line) (default ${DEFAULT-VALUE}). Env: HERALD_LOG_FORMAT",
                 defaultValue = "text")
         String logFormat;
@@ -362,7 +367,7 @@ public final class Main implements Remote.Environment {
                     java.util.Arrays.stream(amqpBindings.split(",")).map(String::trim).filter(b -> !b.isEmpty()).toList(), limits,
                     merchantAllowList, blankToNull(proxy), masterKey,
                     new ServerConfig.Metrics(metricsHost, metricsPort == null ? -1 : metricsPort, blankToNull(metricsSecret), metricsTopEndpoints)).withRetentionDays(retentionDays)
-                    .withLoopbackNetworks(allowLoopbackNetworks).validate();
+                    .withLoopbackNetworks(allowLoopbackNetworks).withSchemaValidation(schemaValidation(schemaValidation)).validate();
             if (onCommandLine("--metrics-key")) {
                 Secrets.warnArgument(warnings, "--metrics-key", "HERALD_METRICS_KEY", "--metrics-key-file");
             }
@@ -392,6 +397,15 @@ public final class Main implements Remote.Environment {
     static MasterKey masterKey(Map<String, String> env, Path file, PrintWriter warnings) {
         String text = Secrets.resolve("HERALD_MASTER_KEY", env.get("HERALD_MASTER_KEY"), "master-key-file", file, warnings);
         return text == null ? null : LocalMasterKey.parse(text, file != null ? "master-key-file " + file : "HERALD_MASTER_KEY");
+    }
+
+    /** The --schema-validation mode; anything but off, warn or enforce is a configuration error naming the key. */
+    static ValidationMode schemaValidation(String s) {
+        try {
+            return ValidationMode.parse(s, "schema-validation");
+        } catch (dev.herald.support.ValidationException e) {
+            throw new IllegalArgumentException("schema-validation must be off, warn or enforce, got '" + s + "'");
+        }
     }
 
     static String blankToNull(String s) {

@@ -9,6 +9,7 @@ import dev.herald.web.ConnectionLimits;
 import dev.herald.store.DatabaseConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import dev.herald.catalog.ValidationMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -46,7 +47,8 @@ public record ServerConfig(
         MasterKey masterKey,
         Metrics metrics,
         int retentionDays,
-        boolean allowLoopbackNetworks) {
+        boolean allowLoopbackNetworks,
+        ValidationMode schemaValidation) {
     private static final Pattern BINDING = Pattern.compile("[A-Za-z0-9_\\-*#]+(\\.[A-Za-z0-9_\\-*#]+)*");
 
     /** A configuration keeping work for the default retention (30 days, see {@link #withRetentionDays}). */
@@ -56,7 +58,7 @@ public record ServerConfig(
                         MasterKey masterKey, Metrics metrics) {
         this(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter, maxInFlightPerEndpoint,
                 maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, metrics,
-                PartitionMaintenance.Config.defaults().retentionDays(), false);
+                PartitionMaintenance.Config.defaults().retentionDays(), false, ValidationMode.WARN);
     }
 
     /** A configuration with the in-process bus, Herald taking every event type from it. */
@@ -77,19 +79,19 @@ public record ServerConfig(
     /** This configuration with {@code limits} on the HTTP listener's connections. */
     public ServerConfig withConnectionLimits(ConnectionLimits limits) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, limits, merchantAllowList, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks, schemaValidation);
     }
 
     /** This configuration with only allow-listed merchants receiving, or every merchant. */
     public ServerConfig withMerchantAllowList(boolean on) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, on, egressProxy, masterKey, metrics, retentionDays, allowLoopbackNetworks, schemaValidation);
     }
 
     /** This configuration sending through the HTTP CONNECT proxy at {@code url} (null: direct). */
     public ServerConfig withEgressProxy(String url) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics, retentionDays, allowLoopbackNetworks);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, url, masterKey, metrics, retentionDays, allowLoopbackNetworks, schemaValidation);
     }
 
     /**
@@ -99,7 +101,7 @@ public record ServerConfig(
     public ServerConfig withRetentionDays(int days) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
                 maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
-                metrics, days, allowLoopbackNetworks);
+                metrics, days, allowLoopbackNetworks, schemaValidation);
     }
 
     /**
@@ -109,13 +111,23 @@ public record ServerConfig(
     public ServerConfig withLoopbackNetworks(boolean allowed) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
                 maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
-                metrics, retentionDays, allowed);
+                metrics, retentionDays, allowed, schemaValidation);
+    }
+
+    /**
+     * This configuration checking ingested events against the event catalog in {@code mode} ({@code warn} by default;
+     * a merchant's own {@code schema_validation} takes precedence).
+     */
+    public ServerConfig withSchemaValidation(ValidationMode mode) {
+        return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey,
+                metrics, retentionDays, allowLoopbackNetworks, java.util.Objects.requireNonNull(mode, "mode"));
     }
 
     /** This configuration serving {@code /metrics} as {@code m} says. */
     public ServerConfig withMetrics(Metrics m) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m, retentionDays, allowLoopbackNetworks);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, masterKey, m, retentionDays, allowLoopbackNetworks, schemaValidation);
     }
 
     /**
@@ -163,7 +175,7 @@ public record ServerConfig(
     /** This configuration with {@code key} sealing secrets at rest (null: the embedded data directory's master.key). */
     public ServerConfig withMasterKey(MasterKey key) {
         return new ServerConfig(host, port, dataDir, databaseUrl, allowPrivateAddresses, httpsOnly, maxBodyBytes, autoDisableAfter,
-                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics, retentionDays, allowLoopbackNetworks);
+                maxInFlightPerEndpoint, maxInFlightPerMerchant, adminKey, amqpUrl, amqpBindings, connectionLimits, merchantAllowList, egressProxy, key, metrics, retentionDays, allowLoopbackNetworks, schemaValidation);
     }
 
     /** The rule an external database without a master key breaks. */

@@ -80,6 +80,16 @@ class MainTest {
     }
 
     @Test
+    void schemaValidationIsWarnByDefaultAndSetByFileEnvironmentOrFlag() {
+        assertThat(serve(Map.of(), props()).config(WITH_MASTER_KEY).schemaValidation()).isEqualTo(dev.herald.catalog.ValidationMode.WARN);
+        assertThat(serve(Map.of(), props("schema-validation=off")).config(WITH_MASTER_KEY).schemaValidation()).isEqualTo(dev.herald.catalog.ValidationMode.OFF);
+        assertThat(serve(Map.of("HERALD_SCHEMA_VALIDATION", "enforce"), props("schema-validation=off")).config(WITH_MASTER_KEY).schemaValidation())
+                .isEqualTo(dev.herald.catalog.ValidationMode.ENFORCE);
+        assertThat(serve(Map.of("HERALD_SCHEMA_VALIDATION", "enforce"), props(), "--schema-validation", "off").config(WITH_MASTER_KEY).schemaValidation())
+                .isEqualTo(dev.herald.catalog.ValidationMode.OFF);
+    }
+
+    @Test
     void theEnvironmentBeatsTheFile() {
         Properties file = props("port=9001", "host=127.0.0.1", "max-body-size=1MiB", "allow-private-addresses=false", "max-in-flight-per-endpoint=4");
         Map<String, String> env = Map.of("HERALD_PORT", "9002", "HERALD_MAX_BODY_SIZE", "2MiB", "HERALD_ALLOW_PRIVATE_ADDRESSES", "true",
@@ -184,6 +194,7 @@ class MainTest {
                 Arguments.of(List.of("--metrics-top-endpoints", "101"), Map.of(), "metrics-top-endpoints must be between 0 and 100, got 101"),
                 Arguments.of(List.of("--retention-days", "0"), Map.of(), "retention-days must be between 1 and 3650, got 0"),
                 Arguments.of(List.of(), Map.of("HERALD_RETENTION_DAYS", "4000"), "retention-days must be between 1 and 3650, got 4000"),
+                Arguments.of(List.of("--schema-validation", "strict"), Map.of(), "schema-validation must be off, warn or enforce, got 'strict'"),
                 Arguments.of(List.of(), Map.of("HERALD_METRICS_KEY", "short"), "metrics-key must be 16-200 printable ASCII characters without spaces"),
                 Arguments.of(List.of(), Map.of("HERALD_EGRESS_PROXY", "socks5://line:s3cret@proxy.bank:1080"),
                         "egress-proxy must be an http:// URL (Herald tunnels TLS through the proxy with CONNECT)"));

@@ -93,6 +93,18 @@ public final class TestServer implements AutoCloseable {
 
     private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
                                     String adminKey, dev.herald.web.ConnectionLimits limits, ServerConfig.Metrics metrics, boolean loopbackNetworks) {
+        return start(allowPrivate, clock, db, amqpUrl, amqpBindings, adminKey, limits, metrics, loopbackNetworks, c -> c);
+    }
+
+    /** A server on {@code db} (fresh: {@code TestPostgres.embedded()}) whose configuration {@code tweak} changes, e.g. {@code withSchemaValidation}. */
+    public static TestServer start(boolean allowPrivate, DatabaseConfig db, String amqpUrl, java.util.function.UnaryOperator<ServerConfig> tweak) {
+        return start(allowPrivate, Clock.systemUTC(), db, amqpUrl, java.util.List.of("#"), ADMIN_KEY, dev.herald.web.ConnectionLimits.defaults(),
+                ServerConfig.Metrics.defaults(), false, tweak);
+    }
+
+    private static TestServer start(boolean allowPrivate, Clock clock, DatabaseConfig db, String amqpUrl, java.util.List<String> amqpBindings,
+                                    String adminKey, dev.herald.web.ConnectionLimits limits, ServerConfig.Metrics metrics, boolean loopbackNetworks,
+                                    java.util.function.UnaryOperator<ServerConfig> tweak) {
         Path dir;
         try {
             dir = Files.createTempDirectory("herald-server-test");
@@ -102,7 +114,7 @@ public final class TestServer implements AutoCloseable {
         ServerConfig cfg = new ServerConfig("127.0.0.1", 0, dir, databaseUrl(db), allowPrivate, false, 256 * 1024, 10, 16, 64, adminKey,
                 amqpUrl, amqpBindings).withConnectionLimits(limits).withMasterKey(MASTER_KEY)
                 .withMetrics(metrics).withLoopbackNetworks(loopbackNetworks);
-        return new TestServer(HeraldServer.start(cfg, clock), dir, db);
+        return new TestServer(HeraldServer.start(tweak.apply(cfg), clock), dir, db);
     }
 
     /** The {@code jdbc:postgresql://…?user=…} URL of {@code db}, as --database-url takes it. */

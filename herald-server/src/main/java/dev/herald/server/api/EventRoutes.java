@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
+import dev.herald.catalog.EventCatalog;
+import dev.herald.catalog.Finding;
+import dev.herald.catalog.ValidationMode;
 import dev.herald.event.EventInput;
-import dev.herald.event.EventTypes;
 import dev.herald.event.StoredEvent;
 import dev.herald.ingest.IngestService;
 import dev.herald.support.ConflictException;
@@ -25,7 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** {@code /v1/events} (publish one or a batch; pull after a cursor), {@code /v1/events/{id}} and {@code /v1/event-types}. */
+/** {@code /v1/events} (publish one or a batch; pull after a cursor) and {@code /v1/events/{id}}. */
 final class EventRoutes implements HttpService {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** Longest Idempotency-Key header: room for the "#999" a batch appends per event within the stored key's 255. */
@@ -63,11 +65,6 @@ final class EventRoutes implements HttpService {
             StoredEvent e = herald.events().get(Params.path(req, "id"), Params.query(req, "merchant_id", EventInput.MAX_ID), merchant);
             Responses.json(res, 200, Views.event(e).put("cursor", Cursors.out(herald, "events", merchant, e.cursor())));
         });
-        r.get("/v1/event-types", (req, res) -> {
-            ArrayNode data = Responses.arr();
-            EventTypes.ALL.forEach(t -> data.add(Responses.obj().put("name", t.name()).put("description", t.description()).put("operational", t.operational())));
-            Responses.json(res, 200, Responses.obj().set("data", data));
-        });
     }
 
     private void publish(ServerRequest req, ServerResponse res) {
@@ -91,29 +88,90 @@ final class EventRoutes implements HttpService {
         } else {
             batch.add(forPublisher(eventInput(root, "", key, trace, rawData.isEmpty() ? null : rawData.getFirst()), publisher, ""));
         }
+        boolean array = root.isArray();
+        List<EventCatalog.Verdict> verdicts = herald.catalog().check(batch);
+        List<EventInput> kept = new ArrayList<>(batch.size());
+        ArrayNode refusals = Responses.arr();
+        for (int i = 0; i < batch.size(); i++) {
+            if (verdicts.get(i).refused()) {
+                refusals.add(refusal(verdicts.get(i).findings(), array ? "[" + i + "]." : ""));
+            } else {
+                kept.add(batch.get(i));
+            }
+        }
+        if (kept.isEmpty()) { // nothing to store: one problem, naming the first finding and listing every one
+            ObjectNode first = (ObjectNode) refusals.get(0);
+            if (array) {
+                ArrayNode all = Responses.arr();
+                refusals.forEach(r -> all.addAll((ArrayNode) r.get("errors")));
+                first.put("detail", "every event of the batch breaks its type's schema: " + first.get("detail").asText()).set("errors", all);
+            }
+            res.status(422);
+            res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+            res.send(Responses.bytes(first));
+            return;
+        }
         List<IngestService.Accepted> accepted;
         try {
-            accepted = herald.ingest().ingest(batch, trace == null ? null : traceparent); // the ingest spans' parent
+            accepted = herald.ingest().ingest(kept, trace == null ? null : traceparent); // the ingest spans' parent
         } catch (ConflictException e) {
             throw keyConflict(e, key);
         }
         ObjectNode answer;
-        if (root.isArray()) {
+        if (array) {
             ArrayNode data = Responses.arr();
-            accepted.forEach(a -> data.add(Views.accepted(a)));
+            int next = 0;
+            int refused = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                if (verdicts.get(i).refused()) {
+                    data.addObject().set("error", refusals.get(refused++));
+                } else {
+                    data.add(Views.accepted(accepted.get(next++)));
+                }
+            }
             answer = Responses.obj().<ObjectNode>set("data", data)
                     .put("deliveries", accepted.stream().mapToInt(IngestService.Accepted::deliveries).sum());
+            if (refused > 0) {
+                answer.put("refused", refused);
+            }
         } else {
             answer = Views.accepted(accepted.getFirst());
         }
-        answer.set("warnings", warnings(batch, root.isArray()));
+        answer.set("warnings", warnings(batch, verdicts, array));
         Responses.json(res, 202, answer);
     }
 
-    /** What was accepted but is most likely a mistake: a merchant_id no merchant has. */
-    private ArrayNode warnings(List<EventInput> batch, boolean array) {
+    /** The problem of an event the schema check refused: 422 naming its first finding's field and rule, every finding in {@code errors}. */
+    private static ObjectNode refusal(List<Finding> findings, String prefix) {
+        Finding first = findings.getFirst();
+        ObjectNode p = Responses.problemBody(Problem.invalid(first.detail() + " (rule " + first.rule() + ")"
+                + (findings.size() > 1 ? " and " + (findings.size() - 1) + " more in errors" : ""), prefix + first.field()));
+        p.put("rule", first.rule());
+        ArrayNode errors = p.putArray("errors");
+        findings.forEach(f -> errors.add(finding(f, prefix)));
+        return p;
+    }
+
+    private static ObjectNode finding(Finding f, String prefix) {
+        return Responses.obj().put("field", prefix + f.field()).put("rule", f.rule()).put("detail", f.detail());
+    }
+
+    /**
+     * What was accepted but is most likely a mistake: a merchant_id no merchant has, and (in {@code warn} mode) what an
+     * event breaks of its type's schema, or a type the catalog lacks.
+     */
+    private ArrayNode warnings(List<EventInput> batch, List<EventCatalog.Verdict> verdicts, boolean array) {
         ArrayNode out = Responses.arr();
+        for (int i = 0; i < batch.size(); i++) {
+            if (verdicts.get(i).mode() == ValidationMode.WARN) {
+                String prefix = array ? "[" + i + "]." : "";
+                verdicts.get(i).findings().forEach(f -> out.add(finding(f, prefix)));
+            }
+        }
         for (int i : herald.ingest().unknownMerchants(batch)) {
+            if (verdicts.get(i).refused()) {
+                continue;
+            }
             String m = batch.get(i).targetMerchant();
             out.addObject().put("field", (array ? "[" + i + "]." : "") + "merchant_id")
                     .put("detail", "no merchant " + m + " is registered (a misspelled id?): the event was stored for merchant_id " + m

@@ -70,6 +70,7 @@ public final class HeraldApi {
         return List.of(new HealthRoutes(live, ready), metrics,
                 new EndpointRoutes(herald, bodies),
                 new EventRoutes(herald, bodies),
+                new EventTypeRoutes(herald, bodies),
                 new DeliveryRoutes(herald),
                 new MerchantRoutes(herald, bodies),
                 new NotificationRoutes(herald, bodies),

@@ -3,6 +3,7 @@ package dev.herald.server.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Herald;
+import dev.herald.catalog.ValidationMode;
 import dev.herald.merchant.Merchant;
 import dev.herald.merchant.MerchantDraft;
 import dev.herald.merchant.MerchantService;
@@ -28,7 +29,7 @@ import java.util.Set;
 final class MerchantRoutes implements HttpService {
     private static final Set<String> OWN_FIELDS = Set.of("name", "ack", "rotate_secret", "signature_schemes", "payload_key", "rotate_payload_key");
     private static final Set<String> FIELDS = Set.of("name", "ack", "rotate_secret", "max_in_flight", "status", "listed", "url_rules",
-            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy", "retention_days");
+            "sync_types", "default_priority", "signature_schemes", "payload_key", "rotate_payload_key", "tls", "proxy", "retention_days", "schema_validation");
     private static final int MAX_PAGE = 500;
     /** Longest {@code ?q=} of the list. */
     private static final int MAX_SEARCH = 200;
@@ -63,8 +64,12 @@ final class MerchantRoutes implements HttpService {
                     rules == null ? null : rules.strings("private_networks"), o.strings("sync_types"), o.integer("default_priority"),
                     o.strings("signature_schemes"), o.string("payload_key", 200), Boolean.TRUE.equals(o.bool("rotate_payload_key")),
                     TlsFields.tls(o), TlsFields.proxyUrl(o), o.integer("retention_days"));
+            ValidationMode schemaValidation = o.string("schema_validation", 20) == null ? null : ValidationMode.parse(o.string("schema_validation"), "schema_validation");
             MerchantService.Put put = herald.merchants().put(Caller.of(req), id, draft);
-            ObjectNode view = merchant(put.merchant());
+            if (o.has("schema_validation")) {
+                herald.catalog().setMerchantMode(Caller.of(req), id, schemaValidation);
+            }
+            ObjectNode view = view(put.merchant());
             if (put.created() || draft.rotateSecret()) {
                 view.put("secret", put.merchant().secret());
             }
@@ -87,14 +92,14 @@ final class MerchantRoutes implements HttpService {
             String cursor = Params.query(req, "cursor", 128);
             List<Merchant> page = herald.merchants().list(new MerchantService.Filter(merchant, status, q, cursor, limit + 1));
             ArrayNode data = Responses.arr();
-            page.stream().limit(limit).forEach(m -> data.add(merchant(m)));
+            page.stream().limit(limit).forEach(m -> data.add(view(m)));
             String next = page.size() > limit ? page.get(limit - 1).id() : null;
             Responses.json(res, 200, Responses.obj().<ObjectNode>set("data", data).put("next_cursor", next).put("has_more", next != null));
         });
         r.get("/v1/merchants/{id}", (req, res) -> {
             String id = Params.path(req, "id");
             ownMerchant(Access.of(req).reader(), id);
-            Responses.json(res, 200, merchant(herald.merchants().get(id)));
+            Responses.json(res, 200, view(herald.merchants().get(id)));
         });
         r.get("/v1/merchants/{id}/signing-keys", (req, res) -> {
             String id = Params.path(req, "id");
@@ -108,6 +113,11 @@ final class MerchantRoutes implements HttpService {
         if (merchant != null && !merchant.equals(id)) {
             throw new NotFoundException("no merchant " + id);
         }
+    }
+
+    /** The merchant with its schema-check mode ({@code schema_validation}, null: the node's). */
+    private ObjectNode view(Merchant m) {
+        return merchant(m).put("schema_validation", herald.catalog().merchantMode(m.id()).map(ValidationMode::wire).orElse(null));
     }
 
     static ObjectNode merchant(Merchant m) {

@@ -6,6 +6,7 @@ import dev.herald.bus.Incoming;
 import dev.herald.bus.QueueSpec;
 import dev.herald.bus.Topology;
 import dev.herald.event.EventInput;
+import dev.herald.catalog.EventCatalog;
 import dev.herald.ingest.IngestService;
 import dev.herald.server.api.WireEvents;
 import dev.herald.store.GroupCommitter;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * under an id already used — is dead-lettered alone and at once, with the reason in {@link Incoming#REASON_HEADER}; the
  * group committer makes sure it fails alone. Only a database outage requeues, after a back-off that grows while the
  * outage lasts; the wait holds no thread, so other messages go on meanwhile.
+ *
+ * <p>Events are checked against the event catalog as the API checks them ({@link EventCatalog#check}): under
+ * {@code enforce} an event that breaks its type's schema (or has a type the catalog lacks) can never be stored and is
+ * dead-lettered like any other such message, the reason naming the JSON pointer and rule; under {@code warn} it is
+ * stored and only counted ({@code herald_schema_warnings_total}), as there is no answer to carry a warning.
  */
 public final class BusIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BusIngest.class);
@@ -76,14 +82,20 @@ public final class BusIngest implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Bus.Subscription subscription;
 
-    private BusIngest(IngestService ingest, Config config) {
+    private final EventCatalog catalog;
+
+    private BusIngest(IngestService ingest, EventCatalog catalog, Config config) {
         this.ingest = ingest;
+        this.catalog = catalog;
         this.config = config;
     }
 
-    /** Starts consuming {@code herald.ingest} (declared with {@code config.bindings()}) into {@code ingest}. */
-    public static BusIngest start(Bus bus, IngestService ingest, Config config) {
-        BusIngest b = new BusIngest(ingest, config);
+    /**
+     * Starts consuming {@code herald.ingest} (declared with {@code config.bindings()}) into {@code ingest}, checking each
+     * event against {@code catalog}.
+     */
+    public static BusIngest start(Bus bus, IngestService ingest, EventCatalog catalog, Config config) {
+        BusIngest b = new BusIngest(ingest, catalog, config);
         b.subscription = bus.consume(Topology.heraldIngest(config.bindings()), config.prefetch(), b::receive);
         return b;
     }
@@ -107,6 +119,12 @@ public final class BusIngest implements AutoCloseable {
         try {
             String id = m.messageId().isEmpty() ? null : m.messageId();
             EventInput event = WireEvents.read(m.body(), id, m.priority(), traceId(m));
+            EventCatalog.Verdict verdict = catalog.check(List.of(event)).getFirst();
+            if (verdict.refused()) {
+                deadLetter(in, "schema check (enforce): " + String.join("; ",
+                        verdict.findings().stream().map(f -> f.detail() + " (rule " + f.rule() + ")").toList()));
+                return;
+            }
             stored = ingest.submit(List.of(event), traceId(m) == null ? null : m.headers().get(BusMessage.TRACEPARENT));
         } catch (IllegalArgumentException e) {
             deadLetter(in, e.getMessage());

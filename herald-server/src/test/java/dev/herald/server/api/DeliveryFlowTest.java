@@ -200,6 +200,9 @@ class DeliveryFlowTest {
     @Test
     void anUnknownMerchantIsAcceptedWithAWarningNamingTheField() {
         assertThat(server.put("/v1/merchants/m-known", "{\"name\": \"known\"}").status()).isEqualTo(201);
+        // a type in the catalog, so the only warnings are about the merchant
+        assertThat(server.put("/v1/event-types/warn.unknown", "{\"description\": \"d\", \"version\": 1, \"schema\": {\"type\": \"object\"},"
+                + " \"example\": {}}").status()).isEqualTo(201);
         Response unknown = server.postJson("/v1/events", Map.of("event", "warn.unknown", "merchant_id", "m-unknwon"));
         assertThat(unknown.status()).as(unknown.body()).isEqualTo(202);
         JsonNode warnings = unknown.json().get("warnings");

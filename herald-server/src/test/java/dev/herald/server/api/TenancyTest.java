@@ -99,6 +99,11 @@ class TenancyTest {
         return Map.of(Role.ADMIN, admin, Role.MERCHANT_A, a, Role.MERCHANT_B, b, Role.PUBLISHER, publisher, Role.REVOKED, 401, Role.NONE, 401);
     }
 
+    /** The shipped webhook.test type as a PUT body: no change, so the admin's PUT answers 200 however often it runs. */
+    private static final String SHIPPED_TEST_TYPE = dev.herald.catalog.EventCatalog.shipped(java.time.Instant.EPOCH).stream()
+            .filter(t -> t.type().equals("webhook.test")).map(t -> TestServer.toJson(Map.of("description", t.description(), "version", t.version(),
+                    "schema", t.schema(), "example", t.example()))).findFirst().orElseThrow();
+
     static Stream<Named<Route>> routes() {
         String ep = "{epA}";
         String evt = "{evtA}";
@@ -129,6 +134,10 @@ class TenancyTest {
         r.add(new Route("GET", "/v1/events/" + evt, null, statuses(200, 200, 404, 403)));
         r.add(new Route("GET", "/v1/events?type=tenant.*&since=2020-01-01T00:00:00Z", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/event-types", null, statuses(200, 200, 200, 200)));
+        r.add(new Route("GET", "/v1/event-types/transfer.completed", null, statuses(200, 200, 200, 200)));
+        r.add(new Route("GET", "/v1/event-types/no.such", null, statuses(404, 404, 404, 404)));
+        r.add(new Route("PUT", "/v1/event-types/webhook.test", SHIPPED_TEST_TYPE, statuses(200, 403, 403, 403)));
+        r.add(new Route("PUT", "/v1/merchants/mA", "{\"schema_validation\": \"warn\"}", statuses(200, 403, 404, 403)));
         r.add(new Route("GET", "/v1/deliveries", null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries?endpoint_id=" + ep, null, statuses(200, 200, 200, 403)));
         r.add(new Route("GET", "/v1/deliveries?since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", null, statuses(200, 200, 200, 403)));

@@ -151,7 +151,7 @@ public final class TriggerCommand implements Callable<Integer> {
             JsonNode last = attempts.isEmpty() ? NODES.objectNode() : attempts.get(attempts.size() - 1);
             String answer = full.hasNonNull("last_status_code") ? "HTTP " + full.get("last_status_code").asText() : Output.text(full, "last_error");
             rows.add(List.of(Output.text(full, "id"), (name.isEmpty() ? "" : name + " ") + "(" + endpoint + ")", Output.text(full, "status"),
-                    Output.text(full, "attempts"), answer, last.hasNonNull("duration_ms") ? last.get("duration_ms").asText() + " ms" : "-"));
+                    String.valueOf(attempts.size()), answer, last.hasNonNull("duration_ms") ? last.get("duration_ms").asText() + " ms" : "-"));
             outcomes.merge(full.path("status").asText(), 1, Integer::sum);
         }
         if (output.json()) {

@@ -46,9 +46,12 @@ class TriggerCliTest {
     record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
+        return run(Map.of("HERALD_URL", "http://127.0.0.1:" + server.port(), "HERALD_API_KEY", TestServer.ADMIN_KEY), args);
+    }
+
+    private static Result run(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Map<String, String> env = Map.of("HERALD_URL", "http://127.0.0.1:" + server.port(), "HERALD_API_KEY", TestServer.ADMIN_KEY);
         int code = Main.run(args, env, new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
@@ -165,6 +168,32 @@ class TriggerCliTest {
             assertThat(r.err()).startsWith("herald: --set ");
         }
         assertThat(server.get("/v1/events?limit=500&type=account.closed").json().get("data").size()).isEqualTo(before);
+    }
+
+    @Test
+    void aKeyThatMayPublishButNotReadTheLogPublishesAndSaysWhyItCannotFollowExit0() {
+        TestServer.Response made = server.postJson("/v1/api-keys", Map.of("name", "trigger-publisher", "scopes", List.of("events:publish")));
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        Result r = run(Map.of("HERALD_URL", "http://127.0.0.1:" + server.port(), "HERALD_API_KEY", made.json().get("key").asText()),
+                "trigger", "balance.low");
+        assertThat(r.code()).as(r.err()).isZero();
+        String id = publishedId(r);
+        assertThat(server.get("/v1/events/" + id).status()).isEqualTo(200);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("herald: " + id + " was published, but its deliveries cannot be followed: 403");
+    }
+
+    @Test
+    void aNodeThatCannotBeReachedIsOneLineAndExit1() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Result r = run(Map.of("HERALD_URL", "http://127.0.0.1:" + port, "HERALD_API_KEY", TestServer.ADMIN_KEY), "trigger", "balance.low");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("herald: cannot reach http://127.0.0.1:" + port);
     }
 
     @Test

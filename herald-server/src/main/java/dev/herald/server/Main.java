@@ -21,11 +21,13 @@ import dev.herald.seal.SealException;
 import dev.herald.server.cli.CompletionCommand;
 import dev.herald.server.cli.DeliveriesCommand;
 import dev.herald.server.cli.EndpointsCommand;
+import dev.herald.server.cli.EventTypesCommand;
 import dev.herald.server.cli.EventsCommand;
 import dev.herald.server.cli.Remote;
 import dev.herald.server.cli.ReplayCommand;
 import dev.herald.server.cli.ResendCommand;
 import dev.herald.server.cli.TailCommand;
+import dev.herald.server.cli.TriggerCommand;
 import dev.herald.server.telemetry.Logs;
 import dev.herald.server.telemetry.Telemetry;
 import dev.herald.web.ConnectionLimits;
@@ -45,8 +47,9 @@ import picocli.CommandLine.Spec;
 /** The {@code herald} command line. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         subcommands = {Main.Serve.class, Receive.class, KeysCommand.class, BankCommand.class, Demo.class,
-                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, dev.herald.server.listen.ListenCommand.class, TailCommand.class,
-                ResendCommand.class, ReplayCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                EventsCommand.class, EndpointsCommand.class, DeliveriesCommand.class, EventTypesCommand.class, TriggerCommand.class,
+                dev.herald.server.listen.ListenCommand.class, TailCommand.class, ResendCommand.class, ReplayCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
         description = "Herald delivers the events of financial systems to merchant webhooks: signed, retried, recorded.",
         footerHeading = "%nThe ./herald launcher also runs:%n",
         footer = {"  test     Run the whole test suite (what CI runs).",

@@ -557,7 +557,7 @@ class MainTest {
             assertThat(r.code()).as(String.join(" ", args)).isZero();
             assertThat(r.err()).isEmpty();
             for (String command : List.of("serve", "receive", "keys", "bank", "demo", "events", "endpoints", "deliveries", "tail", "resend", "replay",
-                    "completion", "help", "test", "build", "bench")) {
+                    "event-types", "trigger", "completion", "help", "test", "build", "bench")) {
                 assertThat(r.out()).as(command).containsPattern("(?m)^\\s+" + command + "\\s");
             }
         }
@@ -566,14 +566,14 @@ class MainTest {
         assertThat(serve.out()).contains("Usage: herald serve", "--port");
         assertThat(run(Map.of(), "keys", "--help").out()).contains("reset-admin");
         for (String[] command : new String[][] {{"events", "list", "show"}, {"endpoints", "list", "show", "create", "disable", "enable", "test"},
-                {"deliveries", "list", "show"}}) {
+                {"deliveries", "list", "show"}, {"event-types", "list", "show"}}) {
             Result r = run(Map.of(), command[0], "--help");
             assertThat(r.code()).isZero();
             for (int i = 1; i < command.length; i++) {
                 assertThat(r.out()).as(command[0] + " " + command[i]).containsPattern("(?m)^\\s+" + command[i] + "\\s");
             }
         }
-        for (String remote : List.of("tail", "resend", "replay")) {
+        for (String remote : List.of("tail", "resend", "replay", "trigger")) {
             assertThat(run(Map.of(), remote, "--help").out()).as(remote).contains("--url", "HERALD_URL", "--api-key-file", "HERALD_API_KEY");
         }
     }

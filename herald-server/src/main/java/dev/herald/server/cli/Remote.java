@@ -50,8 +50,20 @@ public final class Remote {
 
     /** A failure of a remote command, as the one line it prints. */
     public static final class Failure extends RuntimeException {
+        private final int status;
+
         public Failure(String line) {
+            this(line, 0);
+        }
+
+        Failure(String line, int status) {
             super(line, null, false, false);
+            this.status = status;
+        }
+
+        /** The HTTP status of the node's answer, or 0 when there was none (the node not reached, a local mistake). */
+        public int status() {
+            return status;
         }
     }
 
@@ -153,7 +165,7 @@ public final class Remote {
         }
         Answer answer = new Answer(r.statusCode(), r.body());
         if (r.statusCode() >= 300) {
-            throw new Failure(problem(answer));
+            throw new Failure(problem(answer), r.statusCode());
         }
         return answer;
     }

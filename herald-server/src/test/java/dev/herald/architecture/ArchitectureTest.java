@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     private static final String[] ENGINE = {"dev.herald", "dev.herald.delivery..", "dev.herald.endpoint..", "dev.herald.event..",
             "dev.herald.http..", "dev.herald.ingest..", "dev.herald.merchant..", "dev.herald.notification..", "dev.herald.seal..", "dev.herald.support..",
-            "dev.herald.audit..", "dev.herald.metrics..", "dev.herald.retention..", "dev.herald.stats..", "dev.herald.tracing.."};
+            "dev.herald.audit..", "dev.herald.catalog..", "dev.herald.metrics..", "dev.herald.retention..", "dev.herald.stats..", "dev.herald.tracing.."};
     private static JavaClasses classes;
 
     @BeforeAll

@@ -105,7 +105,7 @@ public final class ReplayCommand implements Callable<Integer> {
                     Files.deleteIfExists(file);
                     progress.end();
                     out.println("replay " + state.get("replay_id").asText() + " done: " + state.get("resent").asInt() + " resent in " + page
-                            + " pages (audit trace_id " + state.get("replay_id").asText() + "…)");
+                            + (page == 1 ? " page" : " pages") + " (audit trace_id " + state.get("replay_id").asText() + "…)");
                     return 0;
                 }
                 write(file, state);

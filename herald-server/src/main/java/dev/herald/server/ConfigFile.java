@@ -1,5 +1,6 @@
 package dev.herald.server;
 
+import dev.herald.server.cli.Suggestions;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -75,8 +76,8 @@ record ConfigFile(Path path, Properties values, Map<String, Integer> lines) {
                 .filter(e -> !known.contains(e.getKey()))
                 .findFirst()
                 .ifPresent(e -> {
-                    String near = known.stream().filter(k -> distance(k, e.getKey()) <= 2)
-                            .min(java.util.Comparator.comparingInt(k -> distance(k, e.getKey()))).map(k -> " (did you mean '" + k + "'?)").orElse("");
+                    String near = known.stream().filter(k -> Suggestions.distance(k, e.getKey()) <= 2)
+                            .min(java.util.Comparator.comparingInt(k -> Suggestions.distance(k, e.getKey()))).map(k -> " (did you mean '" + k + "'?)").orElse("");
                     throw new IllegalArgumentException(path + " line " + e.getValue() + ": unknown key '" + printable(e.getKey()) + "'" + near
                             + "; keys are the long flags of 'herald serve' without the dashes, e.g. port=8080");
                 });
@@ -87,24 +88,5 @@ record ConfigFile(Path path, Properties values, Map<String, Integer> lines) {
         String shown = key.codePoints().map(c -> c >= ' ' && c < 127 ? c : '?')
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         return shown.length() > 40 ? shown.substring(0, 40) + "…" : shown;
-    }
-
-    /** Levenshtein distance, for the suggestion. */
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

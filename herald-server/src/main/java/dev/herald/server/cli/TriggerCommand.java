@@ -122,7 +122,7 @@ public final class TriggerCommand implements Callable<Integer> {
             }
             List<String> known = new ArrayList<>();
             remote.get("/v1/event-types").path("data").forEach(t -> known.add(t.path("type").asText()));
-            List<String> near = known.stream().filter(k -> near(k, type)).sorted(Comparator.comparingInt(k -> distance(k, type))).limit(3).toList();
+            List<String> near = known.stream().filter(k -> near(k, type)).sorted(Comparator.comparingInt(k -> Suggestions.distance(k, type))).limit(3).toList();
             throw new Remote.Failure("no event type " + type + " in the catalog of " + remote.url()
                     + (near.isEmpty() ? "" : "; did you mean " + String.join(", ", near) + "?") + " (herald event-types list shows them all)");
         }
@@ -299,27 +299,8 @@ public final class TriggerCommand implements Callable<Integer> {
 
     private static boolean near(String known, String asked) {
         int dot = asked.indexOf('.');
-        return distance(known, asked) <= Math.max(2, asked.length() / 4)
+        return Suggestions.distance(known, asked) <= Math.max(2, asked.length() / 4)
                 || (dot > 0 && known.startsWith(asked.substring(0, dot + 1)))
                 || (dot > 0 && known.endsWith(asked.substring(dot)));
-    }
-
-    /** Levenshtein distance, for the suggestions. */
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }
